@@ -1,0 +1,1 @@
+"""Policy documents: version history, the version-control document, and redaction."""

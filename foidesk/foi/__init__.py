@@ -1,0 +1,1 @@
+"""The FOI register: requests, the statutory clock, costs, exemptions and response letters."""

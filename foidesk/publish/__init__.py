@@ -1,0 +1,1 @@
+"""Publishing computed tables: the accessible workbook, CSV files and HTML."""

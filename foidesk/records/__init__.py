@@ -1,0 +1,1 @@
+"""Crime records: canonical schema, reference codes, ingest, synthetic London and the store."""

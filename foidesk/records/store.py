@@ -1,0 +1,191 @@
+"""The crime-record store: immutable, content-addressed snapshots in one DuckDB file.
+
+Each load or generation writes one snapshot: a DuckDB schema ``snapshot_<hash>`` holding
+every canonical table (records, reference tables and rejects), plus a row in
+``main.snapshots`` with its provenance. A snapshot is written in one transaction, so an
+interrupted load leaves earlier snapshots exactly as they were. The snapshot id is the
+SHA-256 of the tables' contents in key order: the same data always has the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.ipc
+
+from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
+
+SNAPSHOT_TABLES: tuple[CanonicalTable, ...] = ALL_TABLES + (REJECTS,)
+
+_SNAPSHOTS_DDL = """
+CREATE TABLE IF NOT EXISTS main.snapshots (
+    snapshot_id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    kind VARCHAR NOT NULL,
+    provenance JSON NOT NULL,
+    row_counts JSON NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One immutable snapshot: its id (content hash), when and how it was made."""
+
+    snapshot_id: str
+    created_at: datetime
+    kind: str
+    provenance: dict[str, Any] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> str:
+        return schema_name(self.snapshot_id)
+
+    @property
+    def short_id(self) -> str:
+        return self.snapshot_id[:12]
+
+
+def schema_name(snapshot_id: str) -> str:
+    """The DuckDB schema that holds a snapshot's tables."""
+    return f"snapshot_{snapshot_id[:16]}"
+
+
+class _HashSink:
+    """A write-only file object that feeds everything written to it into SHA-256."""
+
+    def __init__(self, digest: Any) -> None:
+        self.digest = digest
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def content_hash(tables: dict[str, pa.Table]) -> str:
+    """SHA-256 over every snapshot table, in a fixed table order and sorted by key."""
+    digest = hashlib.sha256()
+    for spec in SNAPSHOT_TABLES:
+        data = tables[spec.name]
+        digest.update(spec.name.encode())
+        ordered = data.sort_by([(k, "ascending") for k in spec.key]) if data.num_rows else data
+        with pa.ipc.new_stream(pa.PythonFile(_HashSink(digest), mode="w"), ordered.schema) as w:
+            w.write_table(ordered, max_chunksize=1 << 16)
+    return digest.hexdigest()
+
+
+class Store:
+    """A DuckDB file of snapshots. Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"{self.path}: no store here (run `foidesk synth` or `load`)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self.con.execute(_SNAPSHOTS_DDL)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def snapshots(self) -> list[Snapshot]:
+        """Every snapshot, oldest first."""
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_name = 'snapshots'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
+        rows = self.con.execute(
+            "SELECT snapshot_id, created_at, kind, provenance, row_counts "
+            "FROM main.snapshots ORDER BY created_at, snapshot_id"
+        ).fetchall()
+        return [Snapshot(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) for r in rows]
+
+    def snapshot(self, snapshot_id: str | None = None) -> Snapshot:
+        """The snapshot whose id starts with ``snapshot_id``, or the latest one."""
+        snapshots = self.snapshots()
+        if not snapshots:
+            raise LookupError(f"{self.path}: the store holds no snapshot yet")
+        if snapshot_id is None:
+            return snapshots[-1]
+        matches = [s for s in snapshots if s.snapshot_id.startswith(snapshot_id)]
+        if len(matches) != 1:
+            found = "no" if not matches else "more than one"
+            raise LookupError(f"{self.path}: {found} snapshot matches {snapshot_id!r}")
+        return matches[0]
+
+    def relation(self, table: str, snapshot: Snapshot | None = None) -> str:
+        """The qualified SQL name of ``table`` in ``snapshot`` (latest by default)."""
+        if table not in TABLES_BY_NAME and table != REJECTS.name:
+            raise KeyError(f"no canonical table called {table!r}")
+        snap = snapshot or self.snapshot()
+        return f'"{snap.schema}"."{table}"'
+
+    def arrow(self, table: str, snapshot: Snapshot | None = None) -> pa.Table:
+        """A whole table of a snapshot as Arrow."""
+        return self.con.execute(f"SELECT * FROM {self.relation(table, snapshot)}").arrow()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write_snapshot(
+        self, tables: dict[str, pa.Table], *, kind: str, provenance: dict[str, Any]
+    ) -> Snapshot:
+        """Write ``tables`` as one new snapshot, atomically; return it.
+
+        ``tables`` must hold every canonical table (rejects may be omitted when there are
+        none). Writing data that is already stored returns the existing snapshot.
+        """
+        tables = dict(tables)
+        tables.setdefault(REJECTS.name, REJECTS.arrow_schema.empty_table())
+        unknown = set(tables) - {t.name for t in SNAPSHOT_TABLES}
+        if unknown:
+            raise ValueError(f"not canonical tables: {', '.join(sorted(unknown))}")
+        conformed = {t.name: conform(t, tables[t.name]) for t in SNAPSHOT_TABLES}
+        snapshot_id = content_hash(conformed)
+        for existing in self.snapshots():
+            if existing.snapshot_id == snapshot_id:
+                return existing
+        row_counts = {name: data.num_rows for name, data in conformed.items()}
+        created_at = datetime.now(UTC).replace(tzinfo=None)
+        schema = schema_name(snapshot_id)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(f'CREATE SCHEMA "{schema}"')
+            for name, data in conformed.items():
+                self.con.register("_incoming", data)
+                self.con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM _incoming')
+                self.con.unregister("_incoming")
+            self.con.execute(
+                "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
+                [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return Snapshot(snapshot_id, created_at, kind, provenance, row_counts)

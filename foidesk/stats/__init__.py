@@ -1,0 +1,1 @@
+"""Statistics: table specifications, their compiler, counting units and disclosure control."""

@@ -1,0 +1,1 @@
+"""The web application: the public disclosure log and the officers' workspace."""
