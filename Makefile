@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: demo test system-deps lint format bench clean
+.PHONY: demo test system-deps web-assets lint format bench clean
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -16,10 +16,26 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; \
 	fi
 
-demo: $(VENV_STAMP)
+# GOV.UK Frontend from npm, pinned to the release govuk-frontend-jinja 4.x targets; the web
+# app serves the copied dist files itself (git-ignored), so no page depends on a CDN.
+GOVUK_FRONTEND := 6.3.0
+WEB_ASSETS := foidesk/web/static/govuk/.govuk-frontend-$(GOVUK_FRONTEND)
+
+$(WEB_ASSETS):
+	@command -v npm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null)
+	npm install --no-audit --no-fund --silent --prefix build/web govuk-frontend@$(GOVUK_FRONTEND)
+	rm -rf foidesk/web/static/govuk && mkdir -p foidesk/web/static/govuk
+	cp -r build/web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+		build/web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
+		build/web/node_modules/govuk-frontend/dist/govuk/assets foidesk/web/static/govuk/
+	touch $@
+
+web-assets: $(WEB_ASSETS)
+
+demo: $(VENV_STAMP) web-assets
 	$(PY) -m foidesk.demo
 
-test: $(VENV_STAMP) system-deps
+test: $(VENV_STAMP) system-deps web-assets
 	$(PY) -m pytest
 
 lint: $(VENV_STAMP)
