@@ -1,0 +1,179 @@
+"""s12 cost estimates: the worksheet, the appropriate limit, and the refusal wording.
+
+Only the four activities of regulation 4(3) of the Freedom of Information and Data
+Protection (Appropriate Limit and Fees) Regulations 2004 may be counted, at £25 an hour.
+The appropriate limit is £450 (18 hours) for a police force and £600 (24 hours) for
+central government. Record counts can come from the crime-record store, e.g. every
+controlling or coercive behaviour crime in a period when the fact wanted is only in free
+text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from foidesk.records.store import Store
+
+# Regulation 4(3): the only activities whose cost may be estimated.
+ACTIVITIES: dict[str, str] = {
+    "determine": "determining whether the information is held",
+    "locate": "locating the information, or a document which may contain it",
+    "retrieve": "retrieving the information, or a document which may contain it",
+    "extract": "extracting the information from a document containing it",
+}
+HOURLY_RATE = Decimal("25")  # reg 4(4)
+LIMITS: dict[str, Decimal] = {  # reg 3: Schedule 1 Part I bodies, and everyone else
+    "central government": Decimal("600"),
+    "police": Decimal("450"),
+    "other": Decimal("450"),
+}
+REGULATIONS = (
+    "the Freedom of Information and Data Protection (Appropriate Limit and Fees) "
+    "Regulations 2004 (SI 2004/3244)"
+)
+
+
+@dataclass(frozen=True)
+class CostItem:
+    """One worksheet line: an activity over ``records`` records at so many minutes each."""
+
+    activity: str
+    description: str
+    records: int
+    minutes_per_record: Decimal
+    part_number: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.activity not in ACTIVITIES:
+            raise ValueError(
+                f"cost activity {self.activity!r} is not one of regulation 4(3)'s: "
+                + ", ".join(ACTIVITIES)
+            )
+        if self.records < 0 or Decimal(self.minutes_per_record) < 0:
+            raise ValueError("records and minutes per record cannot be negative")
+
+    @property
+    def minutes(self) -> Decimal:
+        return Decimal(self.records) * Decimal(self.minutes_per_record)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """A whole worksheet against the appropriate limit."""
+
+    items: tuple[CostItem, ...]
+    authority: str = "police"
+    hourly_rate: Decimal = HOURLY_RATE
+
+    @property
+    def limit(self) -> Decimal:
+        if self.authority not in LIMITS:
+            raise ValueError(f"authority type must be one of {', '.join(LIMITS)}")
+        return LIMITS[self.authority]
+
+    @property
+    def limit_hours(self) -> Decimal:
+        return self.limit / self.hourly_rate
+
+    @property
+    def minutes(self) -> Decimal:
+        return sum((item.minutes for item in self.items), Decimal(0))
+
+    @property
+    def hours(self) -> Decimal:
+        return (self.minutes / 60).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    @property
+    def cost(self) -> Decimal:
+        return (self.minutes / 60 * self.hourly_rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    @property
+    def exceeds_limit(self) -> bool:
+        return self.cost > self.limit
+
+    def s12_paragraph(self) -> str:
+        """The s12 paragraph of a refusal notice, with its figures."""
+        lines = []
+        for item in self.items:
+            lines.append(
+                f"{ACTIVITIES[item.activity]} ({item.description}): {item.records:,} records "
+                f"at {_number(item.minutes_per_record)} minutes each, "
+                f"{_number(item.minutes / 60)} hours"
+            )
+        work = "; ".join(lines)
+        verdict = (
+            "exceeds the appropriate limit, so section 12(1) of the Act applies and the "
+            "force is not obliged to comply with this part of the request"
+            if self.exceeds_limit
+            else "is within the appropriate limit"
+        )
+        return (
+            f"The appropriate limit for this authority is £{self.limit:,.0f}, which at "
+            f"£{self.hourly_rate:,.0f} an hour is {_number(self.limit_hours)} hours of work "
+            f"({REGULATIONS}, regulations 3 and 4). Only the time spent determining whether "
+            f"the information is held, locating, retrieving and extracting it may be counted. "
+            f"The estimate is: {work}. In total {_number(self.hours)} hours, or "
+            f"£{self.cost:,.2f}, which {verdict}."
+        )
+
+    def s16_advice(self, narrowing: Sequence[str] = ()) -> str:
+        """Advice and assistance (s16) on bringing the request within the limit."""
+        per_record = self.minutes / max(sum(i.records for i in self.items), 1)
+        affordable = int(self.limit_hours * 60 / per_record) if per_record else 0
+        text = (
+            "To help you, section 16 of the Act asks us to advise how the request could be "
+            f"brought within the limit. At the estimated rate, about {affordable:,} records "
+            "could be examined within the appropriate limit."
+        )
+        if narrowing:
+            text += " You may wish to consider: " + "; ".join(narrowing) + "."
+        return text
+
+
+def _number(value: Decimal | float) -> str:
+    """1.5 -> '1.5', 18.00 -> '18': figures as a letter writes them."""
+    text = f"{Decimal(value).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def count_records(
+    store_path: str | Path,
+    *,
+    offence_groups: Iterable[str],
+    recorded_from: date,
+    recorded_to: date,
+    snapshot_id: str | None = None,
+) -> int:
+    """How many crimes of ``offence_groups`` were recorded in the period (inclusive)."""
+    groups = list(offence_groups)
+    if not groups:
+        raise ValueError("records_from needs at least one offence group")
+    with Store(store_path, read_only=True) as store:
+        snapshot = store.snapshot(snapshot_id)
+        crimes = store.relation("crimes", snapshot)
+        offences = store.relation("offence_classification", snapshot)
+        known = {
+            row[0]
+            for row in store.con.execute(
+                f"SELECT DISTINCT offence_group FROM {offences}"
+            ).fetchall()
+        }
+        unknown = [g for g in groups if g not in known]
+        if unknown:
+            raise ValueError(
+                f"{store_path}: offence group(s) {', '.join(unknown)} not in the store "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        placeholders = ", ".join("?" for _ in groups)
+        row = store.con.execute(
+            f"SELECT count(*) FROM {crimes} c JOIN {offences} o "
+            "ON o.scheme = c.offence_scheme AND o.code = c.offence_code "
+            f"WHERE o.offence_group IN ({placeholders}) "
+            "AND c.recorded_date BETWEEN ? AND ?",
+            [*groups, recorded_from, recorded_to],
+        ).fetchone()
+    return int(row[0]) if row else 0

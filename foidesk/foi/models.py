@@ -1,0 +1,194 @@
+"""The register's tables: requests, their parts, decisions, exemptions and the audit trail.
+
+Every table is prefixed ``foi_`` and created by the ``foi`` migration branch. Lists of
+free text (public interest factors, attachments) are JSON columns, which SQLite and
+PostgreSQL both store.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foidesk.db import Base
+
+
+class Request(Base):
+    """One FOI request as received; the requester's contact is never published."""
+
+    __tablename__ = "foi_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    received: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(40))
+    requester_contact: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(40), default="received")
+    receipt_rule: Mapped[str] = mapped_column(String(40), default="as-received")
+    submitted_by: Mapped[str | None] = mapped_column(String(200))
+    submitted_on: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_on: Mapped[datetime | None] = mapped_column(DateTime)
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    parts: Mapped[list[Part]] = relationship(
+        back_populates="request", order_by="Part.number", cascade="all, delete-orphan"
+    )
+    clarifications: Mapped[list[Clarification]] = relationship(
+        order_by="Clarification.id", cascade="all, delete-orphan"
+    )
+    fee_notices: Mapped[list[FeeNotice]] = relationship(
+        order_by="FeeNotice.id", cascade="all, delete-orphan"
+    )
+    extensions: Mapped[list[Extension]] = relationship(
+        order_by="Extension.id", cascade="all, delete-orphan"
+    )
+    cost_lines: Mapped[list[CostLine]] = relationship(
+        order_by="CostLine.id", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[InternalReview]] = relationship(
+        order_by="InternalReview.id", cascade="all, delete-orphan"
+    )
+    appeals: Mapped[list[IcoAppeal]] = relationship(
+        order_by="IcoAppeal.id", cascade="all, delete-orphan"
+    )
+
+
+class Part(Base):
+    """One numbered question of a request, with the decision on it."""
+
+    __tablename__ = "foi_parts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+
+    request: Mapped[Request] = relationship(back_populates="parts")
+    exemptions: Mapped[list[AppliedExemption]] = relationship(
+        order_by="AppliedExemption.id", cascade="all, delete-orphan"
+    )
+
+
+class AppliedExemption(Base):
+    """An exemption (or s12/s14 refusal ground) applied to a part, with its reasoning."""
+
+    __tablename__ = "foi_exemptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("foi_parts.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(20))
+    subsection: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    absolute: Mapped[bool] = mapped_column(Boolean)
+    basis: Mapped[str] = mapped_column(String(20))
+    applies_to: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    harm: Mapped[str] = mapped_column(Text, default="")
+    factors_for: Mapped[list] = mapped_column(JSON, default=list)
+    factors_against: Mapped[list] = mapped_column(JSON, default=list)
+    balance: Mapped[str] = mapped_column(Text, default="")
+
+
+class Clarification(Base):
+    """A request for clarification (s1(3)) and the requester's answer."""
+
+    __tablename__ = "foi_clarifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    sought_on: Mapped[date] = mapped_column(Date)
+    question: Mapped[str] = mapped_column(Text)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(Text, default="")
+
+
+class FeeNotice(Base):
+    """A fees notice (s9, s10(2)); the clock stops from notice to payment."""
+
+    __tablename__ = "foi_fee_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    issued_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Numeric(10, 2))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Extension(Base):
+    """A public interest extension (s10(3), s17(2)) naming the exemption being weighed."""
+
+    __tablename__ = "foi_extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    exemption: Mapped[str] = mapped_column(String(40))
+    notified_on: Mapped[date] = mapped_column(Date)
+    new_due: Mapped[date] = mapped_column(Date)
+
+
+class CostLine(Base):
+    """One line of a s12 cost estimate: an activity over some records."""
+
+    __tablename__ = "foi_cost_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    activity: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    records: Mapped[int] = mapped_column(Integer)
+    minutes_per_record: Mapped[float] = mapped_column(Numeric(8, 2))
+    part_number: Mapped[int | None] = mapped_column(Integer)
+
+
+class InternalReview(Base):
+    """An internal review: asked for, decided, with its outcome."""
+
+    __tablename__ = "foi_internal_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    requested_on: Mapped[date] = mapped_column(Date)
+    exceptional: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+
+
+class IcoAppeal(Base):
+    """A complaint to the Information Commissioner (s50) and its decision notice."""
+
+    __tablename__ = "foi_ico_appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    lodged_on: Mapped[date] = mapped_column(Date)
+    ico_reference: Mapped[str] = mapped_column(String(64), default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntry(Base):
+    """Who changed what, when, from which value to which."""
+
+    __tablename__ = "foi_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(60))
+    field: Mapped[str] = mapped_column(String(80), default="")
+    old: Mapped[object] = mapped_column(JSON, nullable=True)
+    new: Mapped[object] = mapped_column(JSON, nullable=True)

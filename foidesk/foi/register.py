@@ -1,0 +1,976 @@
+"""The FOI register: the Python API over requests and everything that happens to them.
+
+``Register(db)`` opens (and migrates) a SQLite file or a PostgreSQL URL. Each method is
+one step of handling a request; impossible steps are refused with a ``TransitionError``
+that says what is missing. Every change is written to the audit trail with the actor, the
+actor's role, and the old and new values. Objects returned are detached snapshots with
+their children loaded: read them, and change the register only through its methods.
+
+The requester's contact is private: ``public_view`` is what the disclosure log may use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from foidesk.db import make_engine, upgrade
+from foidesk.foi import clock
+from foidesk.foi.costs import CostEstimate, CostItem
+from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
+from foidesk.foi.models import (
+    AppliedExemption,
+    AuditEntry,
+    Clarification,
+    CostLine,
+    Extension,
+    FeeNotice,
+    IcoAppeal,
+    InternalReview,
+    Part,
+    Request,
+)
+
+# A Metropolitan Police style reference: force number, FOI, year, serial.
+DEFAULT_REFERENCE_PATTERN = r"\d{2}\.FOI\.\d{2}\.\d{6}"
+ROLES: tuple[str, ...] = ("officer", "analyst", "reviewer", "admin")
+STATUSES: tuple[str, ...] = (
+    "received",
+    "awaiting clarification",
+    "awaiting fee",
+    "in progress",
+    "awaiting approval",
+    "approved",
+    "responded",
+    "under internal review",
+    "at ICO",
+)
+CHANNELS: tuple[str, ...] = ("email", "web form", "post", "whatdotheyknow", "other")
+
+
+class TransitionError(ValueError):
+    """A step that cannot happen now; the message says what is missing."""
+
+
+class RequestNotFound(LookupError):
+    """No request with that reference is in the register."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user name and a role (the web layer authenticates them)."""
+
+    name: str
+    role: str = "officer"
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("an actor needs a name")
+        if self.role not in ROLES:
+            raise ValueError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
+
+
+ActorLike = Actor | str
+
+
+def as_actor(actor: ActorLike) -> Actor:
+    """A plain user name acts as an officer."""
+    return actor if isinstance(actor, Actor) else Actor(actor)
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """An exemption as applied to a part, with the reasoning a refusal notice needs.
+
+    ``absolute`` defaults to the catalogue's type; set it only where the section has
+    limbs of both kinds (s40).
+    """
+
+    section: str
+    subsection: str = ""
+    applies_to: str = ""
+    reason: str = ""
+    harm: str = ""
+    factors_for: Sequence[str] = field(default_factory=tuple)
+    factors_against: Sequence[str] = field(default_factory=tuple)
+    balance: str = ""
+    absolute: bool | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Exemption:
+        """From a mapping; a ``public_interest: {for, against, balance}`` block is accepted."""
+        pit = data.get("public_interest") or {}
+        return cls(
+            section=str(data["section"]),
+            subsection=str(data.get("subsection") or ""),
+            applies_to=data.get("applies_to") or "",
+            reason=(data.get("reason") or "").strip(),
+            harm=(data.get("harm") or "").strip(),
+            factors_for=tuple(data.get("factors_for") or pit.get("for") or ()),
+            factors_against=tuple(data.get("factors_against") or pit.get("against") or ()),
+            balance=(data.get("balance") or pit.get("balance") or "").strip(),
+            absolute=data.get("absolute"),
+        )
+
+
+def _json(value: Any) -> Any:
+    """Audit values as JSON: dates as ISO strings, decimals as text."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def derive_status(request: Request) -> str:
+    """The stage a request is at, from what has happened to it."""
+    if any(a.decided_on is None for a in request.appeals):
+        return "at ICO"
+    if any(r.decided_on is None for r in request.reviews):
+        return "under internal review"
+    if request.responded_on is not None:
+        return "responded"
+    if request.approved_by:
+        return "approved"
+    if request.submitted_by:
+        return "awaiting approval"
+    if any(c.answered_on is None for c in request.clarifications):
+        return "awaiting clarification"
+    if any(f.paid_on is None for f in request.fee_notices):
+        return "awaiting fee"
+    started = (
+        any(p.decision for p in request.parts)
+        or request.cost_lines
+        or request.clarifications
+        or request.extensions
+        or request.fee_notices
+    )
+    return "in progress" if started else "received"
+
+
+_LOAD = (
+    selectinload(Request.parts).selectinload(Part.exemptions),
+    selectinload(Request.clarifications),
+    selectinload(Request.fee_notices),
+    selectinload(Request.extensions),
+    selectinload(Request.cost_lines),
+    selectinload(Request.reviews),
+    selectinload(Request.appeals),
+)
+
+
+class Register:
+    """The FOI register in a SQLite file or PostgreSQL database (migrated on open)."""
+
+    def __init__(
+        self,
+        db: str | Path,
+        *,
+        reference_pattern: str = DEFAULT_REFERENCE_PATTERN,
+        authority: str = "police",
+        today: Callable[[], date] = date.today,
+        migrate: bool = True,
+    ) -> None:
+        if migrate:
+            upgrade(db)
+        self.engine = make_engine(db)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.reference_pattern = re.compile(reference_pattern)
+        self.authority = authority
+        self.today = today
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Any:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _load(self, session: Session, reference: str) -> Request:
+        found = session.scalars(
+            select(Request).where(Request.reference == reference).options(*_LOAD)
+        ).one_or_none()
+        if found is None:
+            raise RequestNotFound(f"no request {reference!r} in the register")
+        return found
+
+    def _audit(
+        self,
+        session: Session,
+        reference: str,
+        actor: Actor,
+        action: str,
+        changes: Mapping[str, tuple[Any, Any]] | None = None,
+    ) -> None:
+        at = _now()
+        for name, (old, new) in (changes or {"": (None, None)}).items():
+            session.add(
+                AuditEntry(
+                    reference=reference,
+                    at=at,
+                    actor=actor.name,
+                    role=actor.role,
+                    action=action,
+                    field=name,
+                    old=_json(old),
+                    new=_json(new),
+                )
+            )
+
+    def _refresh_status(self, session: Session, request: Request, actor: Actor) -> None:
+        session.flush()
+        session.refresh(request)
+        new = derive_status(request)
+        if new != request.status:
+            self._audit(
+                session, request.reference, actor, "status", {"status": (request.status, new)}
+            )
+            request.status = new
+
+    def _check_date(
+        self, request: Request, day: date, what: str, *, after: date | None = None
+    ) -> None:
+        if day > self.today():
+            raise TransitionError(f"{what} {day} is in the future")
+        floor = after or request.received
+        if day < floor:
+            raise TransitionError(
+                f"{what} {day} is before {floor} "
+                f"({'receipt' if after is None else 'the step it follows'})"
+            )
+
+    def _not_responded(self, request: Request, step: str) -> None:
+        if request.responded_on is not None:
+            raise TransitionError(
+                f"{request.reference} was responded to on {request.responded_on}: cannot {step}"
+            )
+
+    def _get(self, reference: str) -> Request:
+        with self._session() as session:
+            return self._load(session, reference)
+
+    # -- requests ------------------------------------------------------------------------
+
+    def new_request(
+        self,
+        reference: str,
+        received: date,
+        text: str,
+        parts: Sequence[str] | Sequence[Mapping[str, Any]],
+        channel: str,
+        requester_contact: str,
+        actor: ActorLike,
+        *,
+        title: str = "",
+        subject: str = "",
+        receipt_rule: clock.ReceiptRule = "as-received",
+    ) -> Request:
+        """Log a new request; ``parts`` are its questions, as text or ``{number, text}``."""
+        who = as_actor(actor)
+        if not self.reference_pattern.fullmatch(reference):
+            raise ValueError(
+                f"reference {reference!r} does not match the pattern "
+                f"{self.reference_pattern.pattern}"
+            )
+        if received > self.today():
+            raise TransitionError(f"received date {received} is in the future")
+        if channel not in CHANNELS:
+            raise ValueError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+        if receipt_rule not in clock.RECEIPT_RULES:
+            raise ValueError(f"receipt rule must be one of {', '.join(clock.RECEIPT_RULES)}")
+        if not text.strip():
+            raise ValueError("a request needs its text")
+        numbered: list[tuple[int, str]] = []
+        for i, item in enumerate(parts or [text], start=1):
+            if isinstance(item, Mapping):
+                numbered.append((int(item.get("number", i)), str(item["text"]).strip()))
+            else:
+                numbered.append((i, str(item).strip()))
+        numbers = [n for n, _ in numbered]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"part numbers repeat: {numbers}")
+        request = Request(
+            reference=reference,
+            title=title,
+            subject=subject,
+            received=received,
+            channel=channel,
+            requester_contact=requester_contact,
+            text=text.strip(),
+            status="received",
+            receipt_rule=receipt_rule,
+            attachments=[],
+            created_at=_now(),
+            parts=[Part(number=n, text=t, summary="") for n, t in numbered],
+        )
+        try:
+            with self._session() as session:
+                session.add(request)
+                session.flush()
+                # The contact is private, so the trail notes that it was set, not its value.
+                self._audit(
+                    session,
+                    reference,
+                    who,
+                    "new request",
+                    {
+                        "received": (None, received),
+                        "channel": (None, channel),
+                        "text": (None, request.text),
+                        "parts": (None, [t for _, t in numbered]),
+                        "requester_contact": (None, "(recorded)" if requester_contact else ""),
+                    },
+                )
+        except IntegrityError as error:
+            raise TransitionError(f"request {reference} is already in the register") from error
+        return self.get(reference)
+
+    def get(self, reference: str) -> Request:
+        """The request with its parts, exemptions and every event loaded."""
+        return self._get(reference)
+
+    def exists(self, reference: str) -> bool:
+        with self._session() as session:
+            return (
+                session.scalar(select(Request.id).where(Request.reference == reference)) is not None
+            )
+
+    def list_requests(self, status: str | None = None) -> list[Request]:
+        """Every request (newest received first), or only those at ``status``."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        query = select(Request).options(*_LOAD).order_by(Request.received.desc(), Request.reference)
+        if status is not None:
+            query = query.where(Request.status == status)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def status(self, reference: str) -> str:
+        return self._get(reference).status
+
+    # -- clarification and fees ------------------------------------------------------------
+
+    def clarify(self, reference: str, sought_on: date, question: str, actor: ActorLike) -> Request:
+        """Ask the requester to clarify (s1(3)); the clock waits for the answer."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "seek clarification")
+            self._check_date(request, sought_on, "clarification date")
+            if any(c.answered_on is None for c in request.clarifications):
+                raise TransitionError(f"{reference} already has a clarification awaiting an answer")
+            if not question.strip():
+                raise ValueError("say what needs clarifying")
+            request.clarifications.append(
+                Clarification(sought_on=sought_on, question=question.strip(), answer="")
+            )
+            self._audit(
+                session,
+                reference,
+                who,
+                "clarification sought",
+                {"sought_on": (None, sought_on), "question": (None, question.strip())},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def answer_clarification(
+        self, reference: str, answered_on: date, answer: str, actor: ActorLike
+    ) -> Request:
+        """Record the requester's clarification: a new 20 working days starts from it."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            open_ = [c for c in request.clarifications if c.answered_on is None]
+            if not open_:
+                raise TransitionError(
+                    f"{reference}: no clarification has been sought, so none can be answered"
+                )
+            self._check_date(request, answered_on, "clarification answer", after=open_[0].sought_on)
+            open_[0].answered_on = answered_on
+            open_[0].answer = answer.strip()
+            self._audit(
+                session,
+                reference,
+                who,
+                "clarification answered",
+                {"answered_on": (None, answered_on), "answer": (None, answer.strip())},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def fee_notice(
+        self, reference: str, issued_on: date, amount: Decimal | float, actor: ActorLike
+    ) -> Request:
+        """Issue a fees notice (s9): the clock stops until the fee is paid (s10(2))."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "issue a fees notice")
+            self._check_date(request, issued_on, "fees notice date")
+            if any(f.paid_on is None for f in request.fee_notices):
+                raise TransitionError(f"{reference} already has an unpaid fees notice")
+            if Decimal(str(amount)) <= 0:
+                raise ValueError("a fees notice needs an amount above zero")
+            request.fee_notices.append(FeeNotice(issued_on=issued_on, amount=Decimal(str(amount))))
+            self._audit(
+                session,
+                reference,
+                who,
+                "fees notice",
+                {"issued_on": (None, issued_on), "amount": (None, Decimal(str(amount)))},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def fee_paid(self, reference: str, paid_on: date, actor: ActorLike) -> Request:
+        """Record payment of the outstanding fee; the clock restarts."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            unpaid = [f for f in request.fee_notices if f.paid_on is None]
+            if not unpaid:
+                raise TransitionError(f"{reference}: no fees notice is awaiting payment")
+            self._check_date(request, paid_on, "payment date", after=unpaid[0].issued_on)
+            unpaid[0].paid_on = paid_on
+            self._audit(session, reference, who, "fee paid", {"paid_on": (None, paid_on)})
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def extend(
+        self,
+        reference: str,
+        exemption: str,
+        new_due: date,
+        actor: ActorLike,
+        *,
+        notified_on: date | None = None,
+    ) -> Request:
+        """A public interest extension (s10(3)) to consider a qualified exemption."""
+        who = as_actor(actor)
+        entry = lookup(exemption)
+        if entry.absolute:
+            raise TransitionError(
+                f"{entry.section} is absolute: there is no public interest test to extend time for"
+            )
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "extend time")
+            notified = notified_on or self.today()
+            self._check_date(request, notified, "extension notice date")
+            current = self._deadline(request)
+            if current.due is not None and new_due <= current.due:
+                raise TransitionError(
+                    f"extension to {new_due} is not after the current due date {current.due}"
+                )
+            if current.statutory_due is not None and notified > current.statutory_due:
+                raise TransitionError(
+                    f"the extension notice ({notified}) must be given by the due date "
+                    f"{current.statutory_due} (s17(2))"
+                )
+            old_due = current.due
+            request.extensions.append(
+                Extension(exemption=exemption, notified_on=notified, new_due=new_due)
+            )
+            self._audit(
+                session,
+                reference,
+                who,
+                "public interest extension",
+                {"due": (old_due, new_due), "exemption": (None, exemption)},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    # -- decisions and costs -------------------------------------------------------------
+
+    def decide(
+        self,
+        reference: str,
+        part_number: int,
+        decision: str,
+        exemptions: Iterable[Exemption | Mapping[str, Any]],
+        actor: ActorLike,
+        *,
+        summary: str = "",
+    ) -> Request:
+        """Record the decision on one part and the exemptions it relies on.
+
+        A qualified exemption is refused without its public interest test, a prejudice-based
+        one without its harm. Changing a decision after approval withdraws the approval.
+        """
+        who = as_actor(actor)
+        if decision not in DECISIONS:
+            raise ValueError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
+        applied = [e if isinstance(e, Exemption) else Exemption.from_mapping(e) for e in exemptions]
+        if decision in ("disclosed", "not held") and applied:
+            raise TransitionError(
+                f"part {part_number} is '{decision}': it cannot rely on exemptions"
+            )
+        problems = [p for e in applied for p in exemption_problems(asdict(e))]
+        if problems:
+            raise TransitionError(f"{reference} part {part_number}: " + "; ".join(problems))
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "change a decision")
+            part = next((p for p in request.parts if p.number == part_number), None)
+            if part is None:
+                numbers = ", ".join(str(p.number) for p in request.parts)
+                raise TransitionError(f"{reference} has no part {part_number} (parts: {numbers})")
+            old = {
+                "decision": part.decision,
+                "exemptions": [_exemption_label(e) for e in part.exemptions],
+                "summary": part.summary,
+            }
+            part.decision = decision
+            part.summary = summary.strip()
+            part.decided_by = who.name
+            part.exemptions.clear()
+            session.flush()
+            for e in applied:
+                entry = lookup(e.section)
+                part.exemptions.append(
+                    AppliedExemption(
+                        section=entry.section,
+                        subsection=e.subsection,
+                        title=entry.title,
+                        absolute=entry.absolute if e.absolute is None else bool(e.absolute),
+                        basis=entry.basis,
+                        applies_to=e.applies_to,
+                        reason=e.reason,
+                        harm=e.harm,
+                        factors_for=list(e.factors_for),
+                        factors_against=list(e.factors_against),
+                        balance=e.balance,
+                    )
+                )
+            new = {
+                "decision": decision,
+                "exemptions": [_exemption_label(e) for e in part.exemptions],
+                "summary": part.summary,
+            }
+            changes = {f"part {part_number} {k}": (old[k], new[k]) for k in old if old[k] != new[k]}
+            self._audit(session, reference, who, "decision", changes or None)
+            self._withdraw_approval(session, request, who)
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def _withdraw_approval(self, session: Session, request: Request, who: Actor) -> None:
+        if request.submitted_by or request.approved_by:
+            self._audit(
+                session,
+                request.reference,
+                who,
+                "approval withdrawn (decision changed)",
+                {
+                    "approved_by": (request.approved_by, None),
+                    "submitted_by": (request.submitted_by, None),
+                },
+            )
+            request.submitted_by = request.submitted_on = None
+            request.approved_by = request.approved_on = None
+
+    def add_cost_line(
+        self,
+        reference: str,
+        activity: str,
+        description: str,
+        records: int,
+        minutes_per_record: Decimal | float,
+        actor: ActorLike,
+        *,
+        part_number: int | None = None,
+    ) -> Request:
+        """Add a line to the request's s12 worksheet (reg 4(3) activities only)."""
+        who = as_actor(actor)
+        item = CostItem(
+            activity, description, int(records), Decimal(str(minutes_per_record)), part_number
+        )
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "add to the cost estimate")
+            if part_number is not None and part_number not in {p.number for p in request.parts}:
+                raise TransitionError(f"{reference} has no part {part_number}")
+            request.cost_lines.append(
+                CostLine(
+                    activity=item.activity,
+                    description=item.description,
+                    records=item.records,
+                    minutes_per_record=item.minutes_per_record,
+                    part_number=part_number,
+                )
+            )
+            self._audit(
+                session,
+                reference,
+                who,
+                "cost line",
+                {
+                    "cost line": (
+                        None,
+                        {
+                            "activity": activity,
+                            "description": description,
+                            "records": records,
+                            "minutes_per_record": item.minutes_per_record,
+                        },
+                    )
+                },
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def cost_estimate(self, reference: str) -> CostEstimate:
+        """The request's worksheet against this authority's appropriate limit."""
+        request = self._get(reference)
+        items = tuple(
+            CostItem(
+                c.activity,
+                c.description,
+                c.records,
+                Decimal(str(c.minutes_per_record)),
+                c.part_number,
+            )
+            for c in request.cost_lines
+        )
+        return CostEstimate(items, authority=self.authority)
+
+    # -- approval and response -----------------------------------------------------------
+
+    def s17_problems(self, reference: str) -> list[str]:
+        """What still stops the response being issued (empty when it may issue)."""
+        request = self._get(reference)
+        return s17_problems(_parts_for_check(request))
+
+    def submit_for_approval(self, reference: str, actor: ActorLike) -> Request:
+        """Send the decided request to a reviewer; every part must be decided, s17 met."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "submit for approval")
+            if any(c.answered_on is None for c in request.clarifications):
+                raise TransitionError(f"{reference} is awaiting clarification")
+            problems = s17_problems(_parts_for_check(request))
+            if problems:
+                raise TransitionError(f"{reference} cannot go for approval: " + "; ".join(problems))
+            request.submitted_by = who.name
+            request.submitted_on = _now()
+            request.approved_by = request.approved_on = None
+            self._audit(
+                session,
+                reference,
+                who,
+                "submitted for approval",
+                {"submitted_by": (None, who.name)},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def approve(self, reference: str, reviewer: ActorLike) -> Request:
+        """A reviewer's sign-off: by someone with the reviewer role who did not submit it."""
+        who = as_actor(reviewer)
+        if who.role != "reviewer":
+            raise TransitionError(
+                f"{who.name} has the role {who.role!r}: only a reviewer can approve"
+            )
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "approve")
+            if not request.submitted_by:
+                raise TransitionError(f"{reference} has not been submitted for approval")
+            if request.submitted_by == who.name:
+                raise TransitionError(
+                    f"{who.name} submitted {reference}: someone else must approve it"
+                )
+            request.approved_by = who.name
+            request.approved_on = _now()
+            self._audit(session, reference, who, "approved", {"approved_by": (None, who.name)})
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def respond(
+        self,
+        reference: str,
+        responded_on: date,
+        attachments: Sequence[Mapping[str, Any]],
+        actor: ActorLike,
+    ) -> Request:
+        """Issue the response: it must be approved and meet s17 (the letter gives the rights)."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "respond again")
+            problems = s17_problems(_parts_for_check(request))
+            if problems:
+                raise TransitionError(f"{reference} cannot be responded to: " + "; ".join(problems))
+            if not request.approved_by:
+                raise TransitionError(f"{reference} has not been approved by a reviewer")
+            last_clarified = max(
+                (c.answered_on for c in request.clarifications if c.answered_on), default=None
+            )
+            self._check_date(request, responded_on, "response date", after=last_clarified)
+            files = [_attachment(a) for a in attachments]
+            request.responded_on = responded_on
+            request.attachments = files
+            self._audit(
+                session,
+                reference,
+                who,
+                "responded",
+                {
+                    "responded_on": (None, responded_on),
+                    "attachments": (None, [f["title"] for f in files]),
+                },
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    # -- after the response --------------------------------------------------------------
+
+    def internal_review(
+        self, reference: str, requested_on: date, actor: ActorLike, *, exceptional: bool = False
+    ) -> Request:
+        """The requester asks for an internal review of the response."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            if request.responded_on is None:
+                raise TransitionError(f"{reference} has no response to review yet")
+            self._check_date(
+                request, requested_on, "review request date", after=request.responded_on
+            )
+            if any(r.decided_on is None for r in request.reviews):
+                raise TransitionError(f"{reference} already has an internal review under way")
+            request.reviews.append(
+                InternalReview(requested_on=requested_on, exceptional=exceptional, outcome="")
+            )
+            self._audit(
+                session,
+                reference,
+                who,
+                "internal review requested",
+                {"requested_on": (None, requested_on)},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def decide_review(
+        self, reference: str, decided_on: date, outcome: str, reviewer: ActorLike
+    ) -> Request:
+        """The internal review's fresh decision, ideally by someone not involved before."""
+        who = as_actor(reviewer)
+        with self._session() as session:
+            request = self._load(session, reference)
+            open_ = [r for r in request.reviews if r.decided_on is None]
+            if not open_:
+                raise TransitionError(f"{reference} has no internal review under way")
+            self._check_date(
+                request, decided_on, "review decision date", after=open_[0].requested_on
+            )
+            if not outcome.strip():
+                raise ValueError("say what the review decided")
+            open_[0].decided_on = decided_on
+            open_[0].outcome = outcome.strip()
+            open_[0].reviewer = who.name
+            self._audit(
+                session,
+                reference,
+                who,
+                "internal review decided",
+                {"outcome": (None, outcome.strip())},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def ico_appeal(
+        self, reference: str, lodged_on: date, actor: ActorLike, *, ico_reference: str = ""
+    ) -> Request:
+        """A complaint to the Information Commissioner under s50."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            if request.responded_on is None:
+                raise TransitionError(f"{reference} has no response to complain about yet")
+            self._check_date(request, lodged_on, "complaint date", after=request.responded_on)
+            request.appeals.append(
+                IcoAppeal(lodged_on=lodged_on, ico_reference=ico_reference, outcome="")
+            )
+            self._audit(
+                session,
+                reference,
+                who,
+                "ICO complaint",
+                {"lodged_on": (None, lodged_on), "ico_reference": (None, ico_reference)},
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def ico_decision(
+        self, reference: str, decided_on: date, outcome: str, actor: ActorLike
+    ) -> Request:
+        """The Commissioner's decision notice on the open complaint."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            open_ = [a for a in request.appeals if a.decided_on is None]
+            if not open_:
+                raise TransitionError(f"{reference} has no complaint before the ICO")
+            self._check_date(request, decided_on, "decision notice date", after=open_[0].lodged_on)
+            open_[0].decided_on = decided_on
+            open_[0].outcome = outcome.strip()
+            self._audit(
+                session, reference, who, "ICO decision", {"outcome": (None, outcome.strip())}
+            )
+            self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def audit_trail(self, reference: str) -> list[AuditEntry]:
+        """Every change to the request, oldest first."""
+        with self._session() as session:
+            self._load(session, reference)
+            return list(
+                session.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.reference == reference)
+                    .order_by(AuditEntry.id)
+                )
+            )
+
+    def _deadline(self, request: Request) -> clock.Deadline:
+        clarified = max(
+            (c.answered_on for c in request.clarifications if c.answered_on), default=None
+        )
+        pauses = [clock.FeePause(f.issued_on, f.paid_on) for f in request.fee_notices]
+        base = clock.due_date(
+            request.received,
+            clarified=clarified,
+            fee_pauses=pauses,
+            receipt_rule=request.receipt_rule,  # type: ignore[arg-type]
+        )
+        if request.extensions:
+            extended = max(e.new_due for e in request.extensions)
+            if base.due is not None and extended > base.due:
+                return clock.due_date(
+                    request.received,
+                    clarified=clarified,
+                    fee_pauses=pauses,
+                    extended_to=extended,
+                    receipt_rule=request.receipt_rule,  # type: ignore[arg-type]
+                )
+        return base
+
+    def deadline(self, reference: str) -> clock.Deadline:
+        """When the response is due, with the lines explaining it."""
+        return self._deadline(self._get(reference))
+
+    def review_deadline(self, reference: str) -> clock.Deadline | None:
+        """When the latest internal review is due, if one was asked for."""
+        request = self._get(reference)
+        if not request.reviews:
+            return None
+        review = request.reviews[-1]
+        return clock.review_due(review.requested_on, exceptional=review.exceptional)
+
+    def public_view(self, reference: str, *, require_response: bool = True) -> dict[str, Any]:
+        """What the disclosure log may publish: nothing about the requester.
+
+        Only a responded request is published; ``require_response=False`` gives a preview.
+        """
+        request = self._get(reference)
+        if require_response and request.responded_on is None:
+            raise TransitionError(f"{reference} has not been responded to, so it is not published")
+        return {
+            "reference": request.reference,
+            "title": request.title,
+            "subject": request.subject,
+            "request_text": request.text,
+            "received": request.received,
+            "responded_on": request.responded_on,
+            "parts": [
+                {
+                    "number": p.number,
+                    "text": p.text,
+                    "decision": p.decision,
+                    "summary": p.summary,
+                    "exemptions": [
+                        {
+                            "section": e.section,
+                            "subsection": e.subsection,
+                            "title": e.title,
+                            "absolute": e.absolute,
+                            "basis": e.basis,
+                            "applies_to": e.applies_to,
+                            "reason": e.reason,
+                            "harm": e.harm,
+                            "factors_for": list(e.factors_for),
+                            "factors_against": list(e.factors_against),
+                            "balance": e.balance,
+                        }
+                        for e in p.exemptions
+                    ],
+                }
+                for p in request.parts
+            ],
+            "attachments": [dict(a) for a in request.attachments],
+        }
+
+
+def _exemption_label(e: AppliedExemption) -> str:
+    return f"{e.section}{e.subsection}"
+
+
+def _parts_for_check(request: Request) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": p.number,
+            "decision": p.decision,
+            "exemptions": [
+                {
+                    "section": e.section,
+                    "subsection": e.subsection,
+                    "reason": e.reason,
+                    "harm": e.harm,
+                    "factors_for": e.factors_for,
+                    "factors_against": e.factors_against,
+                    "balance": e.balance,
+                }
+                for e in p.exemptions
+            ],
+        }
+        for p in request.parts
+    ]
+
+
+def _attachment(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not data.get("title") or not data.get("file"):
+        raise ValueError(f"an attachment needs a title and a file: {dict(data)}")
+    return {"title": str(data["title"]), "file": str(data["file"]), "sha256": data.get("sha256")}
