@@ -1,0 +1,361 @@
+"""The statistics engine: compile a table specification into one Ibis query on the store.
+
+The query has one row per counting unit in the table's population, with one column per
+dimension holding the category label that unit falls in (``unit_frame``); the table is
+that query grouped by the labels (``compile_counts``). Both are Ibis expressions, so the
+same specification runs on DuckDB (the store), PostgreSQL or any other Ibis backend that
+holds the canonical tables. Category lists come from the snapshot's reference tables, so
+a specification written for Home Office codes runs unchanged on any scheme that maps its
+codes to the same groups. Zero-filling and totals happen on the aggregated counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from foidesk.records.store import Snapshot, Store
+from foidesk.stats.specs import NOT_RECORDED, UNIT_KEYS, Dimension, Population, TableSpec
+from foidesk.stats.table import ComputedTable
+
+NOT_CLASSIFIED = "Not classified"
+COUNT = "n"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The canonical tables of one snapshot as Ibis tables, on whichever backend holds them."""
+
+    tables: Mapping[str, ir.Table]
+
+    def __getitem__(self, name: str) -> ir.Table:
+        return self.tables[name]
+
+    @classmethod
+    def from_store(cls, store: Store, snapshot: Snapshot | None = None) -> Source:
+        """The snapshot's tables in the store's own DuckDB connection (no copy)."""
+        snap = snapshot or store.snapshot()
+        con = ibis.duckdb.from_connection(store.con)
+        names = ("crimes", "victims", "suspects", "relationships", "outcomes")
+        names += ("offence_classification", "how_known_codes", "outcome_types", "sexes")
+        return cls({n: con.table(n, database=snap.schema) for n in names})
+
+    @classmethod
+    def from_backend(cls, con: ibis.BaseBackend, database: str | None = None) -> Source:
+        """Canonical tables that another Ibis backend holds (e.g. PostgreSQL), by name."""
+        names = ("crimes", "victims", "suspects", "relationships", "outcomes")
+        names += ("offence_classification", "how_known_codes", "outcome_types", "sexes")
+        return cls({n: con.table(n, database=database) for n in names})
+
+
+# -- categories ---------------------------------------------------------------------------
+
+
+def _ordered_unique(values: list[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v is not None))
+
+
+def period_categories(dim: Dimension) -> list[str]:
+    """Every period label in the dimension's range, oldest first."""
+    if dim.unit == "custom":
+        labels = [c.label for c in dim.custom]
+    else:
+        assert dim.start is not None and dim.end is not None
+        first, last = dim.start, dim.end
+        if dim.unit == "year":
+            labels = [str(y) for y in range(first.year, last.year + 1)]
+        elif dim.unit == "financial_year":
+            start_fy = first.year - (first.month < 4)
+            end_fy = last.year - (last.month < 4)
+            labels = [f"{y}-{(y + 1) % 100:02d}" for y in range(start_fy, end_fy + 1)]
+        elif dim.unit == "quarter":
+            months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+            labels = _ordered_unique([f"{m // 12} Q{(m % 12) // 3 + 1}" for m in months])
+        else:
+            months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+            labels = [f"{m // 12}-{m % 12 + 1:02d}" for m in months]
+    if dim.basis == "committed":
+        labels.append(NOT_RECORDED)
+    return labels
+
+
+def categories(dim: Dimension, source: Source) -> list[str]:
+    """Every category of ``dim`` in reference order; each appears in the table, 0 or not."""
+    if dim.kind == "period":
+        return period_categories(dim)
+    if dim.kind in ("victim_sex", "suspect_sex"):
+        sexes = source["sexes"].to_pyarrow().to_pylist()
+        return _ordered_unique([r["label"] for r in sexes] + [NOT_RECORDED])
+    if dim.kind == "how_known":
+        rows = source["how_known_codes"].to_pyarrow().to_pylist()
+        if dim.level == "group":
+            return _ordered_unique([r["how_known_group"] for r in rows])
+        return _ordered_unique([_how_known_label(r["code"], r["description"]) for r in rows])
+    if dim.kind == "outcome":
+        rows = source["outcome_types"].to_pyarrow().to_pylist()
+        if dim.level == "group":
+            return _ordered_unique([r["outcome_group"] for r in rows])
+        return _ordered_unique([_outcome_label(r["code"], r["name"]) for r in rows])
+    if dim.kind == "offence":
+        rows = source["offence_classification"].to_pyarrow().to_pylist()
+        if dim.level == "group":
+            labels = [r["offence_group"] for r in rows]
+        else:
+            labels = [_offence_label(r["code"], r["name"]) for r in rows]
+        return _ordered_unique([*labels, NOT_CLASSIFIED])
+    # Areas are not reference data: every area any crime in the snapshot has is listed.
+    crimes = source["crimes"]
+    areas = crimes.select(crimes.area).distinct().order_by(crimes.area).to_pyarrow()
+    return _ordered_unique([*areas["area"].to_pylist(), NOT_RECORDED])
+
+
+def _how_known_label(code: str, description: str) -> str:
+    return f"{description} ({code})"
+
+
+def _outcome_label(code: str | None, name: str) -> str:
+    return name if code is None else f"{code}: {name}"
+
+
+def _offence_label(code: str, name: str) -> str:
+    return f"{code}: {name}"
+
+
+# -- the population -----------------------------------------------------------------------
+
+
+def _date_filter(column: ir.DateValue, start: date | None, end: date | None) -> list:
+    preds = []
+    if start is not None:
+        preds.append(column >= ibis.date(start))
+    if end is not None:
+        preds.append(column <= ibis.date(end))
+    return preds
+
+
+def _offences(source: Source) -> ir.Table:
+    return source["offence_classification"].select(
+        o_scheme="scheme", o_code="code", o_name="name", o_group="offence_group"
+    )
+
+
+def _population_crimes(pop: Population, source: Source) -> ir.Table:
+    """Crimes meeting every crime-level condition, with their offence code and group."""
+    crimes = source["crimes"]
+    offences = _offences(source)
+    crimes = crimes.left_join(
+        offences,
+        [crimes.offence_scheme == offences.o_scheme, crimes.offence_code == offences.o_code],
+    ).drop("o_scheme", "o_code")
+    preds = _date_filter(crimes.recorded_date, pop.recorded.start, pop.recorded.end)
+    preds += _date_filter(crimes.committed_from, pop.committed.start, pop.committed.end)
+    if pop.offence_groups or pop.offence_codes:
+        offence = ibis.literal(False)
+        if pop.offence_groups:
+            offence |= crimes.o_group.isin(list(pop.offence_groups))
+        if pop.offence_codes:
+            offence |= crimes.offence_code.isin(list(pop.offence_codes))
+        preds.append(offence)
+    if pop.domestic_abuse is not None:
+        preds.append(crimes.domestic_abuse == pop.domestic_abuse)
+    if pop.areas:
+        preds.append(crimes.area.isin(list(pop.areas)))
+    return crimes.filter(*preds) if preds else crimes
+
+
+def _pairs(source: Source) -> ir.Table:
+    """Victim-suspect pairs with their how-known code's description and group."""
+    rel = source["relationships"]
+    codes = source["how_known_codes"].select(
+        h_scheme="scheme", h_code="code", h_description="description", h_group="how_known_group"
+    )
+    return rel.left_join(
+        codes, [rel.how_known_scheme == codes.h_scheme, rel.how_known == codes.h_code]
+    ).drop("h_scheme", "h_code")
+
+
+def _how_known_filter(pop: Population, pairs: ir.Table) -> ir.Table | None:
+    if not (pop.how_known_groups or pop.how_known_codes):
+        return None
+    condition = ibis.literal(False)
+    if pop.how_known_groups:
+        condition |= pairs.h_group.isin(list(pop.how_known_groups))
+    if pop.how_known_codes:
+        condition |= pairs.how_known.isin(list(pop.how_known_codes))
+    return pairs.filter(condition)
+
+
+# -- dimension labels ---------------------------------------------------------------------
+
+
+def _period_label(dim: Dimension, crimes: ir.Table) -> ir.StringValue:
+    day = crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
+    if dim.unit == "custom":
+        branches = [
+            ((day >= ibis.date(c.start)) & (day <= ibis.date(c.end)), c.label) for c in dim.custom
+        ]
+        label = ibis.cases(*branches, else_=ibis.null("string"))
+    else:
+        year = day.year()
+        if dim.unit == "year":
+            label = year.cast("string")
+        elif dim.unit == "financial_year":
+            fy = year - (day.month() < 4).cast("int32")
+            label = fy.cast("string") + "-" + ((fy + 1) % 100).cast("string").lpad(2, "0")
+        elif dim.unit == "quarter":
+            label = year.cast("string") + " Q" + day.quarter().cast("string")
+        else:
+            label = year.cast("string") + "-" + day.month().cast("string").lpad(2, "0")
+        inside = ibis.and_(*_date_filter(day, dim.start, dim.end))
+        label = ibis.cases((inside, label), else_=ibis.null("string"))
+    if dim.basis == "committed":
+        label = ibis.cases((day.isnull(), NOT_RECORDED), else_=label)
+    return label
+
+
+def _crime_dimensions(spec: TableSpec, crimes: ir.Table, source: Source) -> ir.Table:
+    """``crime_id`` plus a label column for each crime-level dimension of ``spec``."""
+    wanted = {d.kind: d for d in spec.dimensions if d.kind in ("period", "outcome", "area")}
+    wanted.update({d.kind: d for d in spec.dimensions if d.kind == "offence"})
+    columns: dict[str, ir.Value] = {}
+    if "outcome" in wanted:
+        types = source["outcome_types"]
+        none_yet = types.filter(types.code.isnull())
+        outcomes = source["outcomes"]
+        named = types.select(t_code="code", t_name="name", t_group="outcome_group")
+        # Null-safe match: the reference row with no code is "not yet assigned an outcome".
+        labelled = outcomes.left_join(
+            named, outcomes.outcome_code.fill_null("") == named.t_code.fill_null("")
+        ).select("outcome_code", "t_name", "t_group", o_crime_id="crime_id")
+        crimes = crimes.left_join(labelled, crimes.crime_id == labelled.o_crime_id)
+        dim = wanted["outcome"]
+        # A crime with no outcome row has no outcome yet, the same as a null outcome code.
+        none_row = none_yet.to_pyarrow().to_pylist()
+        none_label = (
+            (none_row[0]["outcome_group"] if dim.level == "group" else none_row[0]["name"])
+            if none_row
+            else NOT_RECORDED
+        )
+        if dim.level == "group":
+            columns["outcome"] = crimes.t_group.fill_null(none_label)
+        else:
+            columns["outcome"] = ibis.cases(
+                (crimes.t_name.isnull(), none_label),
+                (crimes.outcome_code.isnull(), crimes.t_name),
+                else_=crimes.outcome_code + ": " + crimes.t_name,
+            )
+    if "period" in wanted:
+        columns["period"] = _period_label(wanted["period"], crimes)
+    if "area" in wanted:
+        columns["area"] = crimes.area.fill_null(NOT_RECORDED)
+    if "offence" in wanted:
+        dim = wanted["offence"]
+        if dim.level == "group":
+            columns["offence"] = crimes.o_group.fill_null(NOT_CLASSIFIED)
+        else:
+            columns["offence"] = ibis.cases(
+                (crimes.o_name.isnull(), NOT_CLASSIFIED),
+                else_=crimes.offence_code + ": " + crimes.o_name,
+            )
+    return crimes.select(crime_id=crimes.crime_id, **columns)
+
+
+def _sex_label(people: ir.Table, source: Source) -> ir.Table:
+    sexes = source["sexes"].select(s_code="code", s_label="label")
+    joined = people.left_join(sexes, people.sex == sexes.s_code)
+    # A code missing from the reference list is shown as not recorded rather than lost.
+    return joined.mutate(sex_label=joined.s_label.fill_null(NOT_RECORDED)).drop("s_code", "s_label")
+
+
+def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
+    """One row per counting unit in ``spec``'s population: its key columns, then one column
+    per dimension (named by the dimension's kind) holding the category it falls in."""
+    spec.validate()
+    pop = spec.population
+    crimes = _population_crimes(pop, source)
+    pairs = _pairs(source)
+    related = _how_known_filter(pop, pairs)
+    unit = spec.counting_unit
+    kinds = [d.kind for d in spec.dimensions]
+
+    if unit == "crime":
+        base = crimes.select("crime_id")
+        if related is not None:
+            base = base.semi_join(related, "crime_id")
+    elif unit in ("victim", "suspect"):
+        people = source["victims" if unit == "victim" else "suspects"]
+        key = f"{unit}_id"
+        base = people.semi_join(crimes, "crime_id")
+        if related is not None:
+            base = base.semi_join(related, key)
+        base = _sex_label(base, source)
+        base = base.select(key, "crime_id", **{f"{unit}_sex": base.sex_label})
+    else:
+        base = (related if related is not None else pairs).semi_join(crimes, "crime_id")
+        if "how_known" in kinds:
+            dim = next(d for d in spec.dimensions if d.kind == "how_known")
+            base = base.mutate(
+                how_known=(
+                    base.h_group.fill_null(NOT_RECORDED)
+                    if dim.level == "group"
+                    else ibis.cases(
+                        (base.h_description.isnull(), NOT_RECORDED),
+                        else_=base.h_description + " (" + base.how_known + ")",
+                    )
+                )
+            )
+        for role in ("victim", "suspect"):
+            if f"{role}_sex" in kinds:
+                people = _sex_label(source[f"{role}s"], source)
+                people = people.select(**{f"{role}_id": f"{role}_id", f"{role}_sex": "sex_label"})
+                base = base.inner_join(people, f"{role}_id")
+        keep = ["victim_id", "suspect_id", "crime_id"]
+        keep += [k for k in ("how_known", "victim_sex", "suspect_sex") if k in kinds]
+        base = base.select(*keep)
+
+    crime_kinds = [k for k in kinds if k in ("period", "outcome", "area", "offence")]
+    if crime_kinds:
+        labels = _crime_dimensions(spec, crimes, source)
+        base = base.inner_join(labels, "crime_id")
+        if "period" in kinds:
+            base = base.filter(base.period.notnull())
+    return base.select(*UNIT_KEYS[unit], *kinds)
+
+
+def compile_counts(spec: TableSpec, source: Source) -> ir.Table:
+    """The specification as an aggregate query: one row per non-empty interior cell."""
+    frame = unit_frame(spec, source)
+    kinds = [d.kind for d in spec.dimensions]
+    return frame.group_by(kinds).aggregate(**{COUNT: frame.count()})
+
+
+def compute_table(spec: TableSpec, source: Source) -> ComputedTable:
+    """Run ``spec`` and return the full table: every category listed, zeros filled."""
+    counts = compile_counts(spec, source).to_pyarrow()
+    cats = {d.kind: categories(d, source) for d in spec.dimensions}
+    return ComputedTable.from_counts(spec, counts, cats, count_column=COUNT)
+
+
+def compute_tables(
+    specs: list[TableSpec], store: Store, snapshot: Snapshot | None = None
+) -> list[ComputedTable]:
+    """Every specification on one snapshot of the store."""
+    source = Source.from_store(store, snapshot)
+    return [compute_table(spec, source) for spec in specs]
+
+
+def unit_cells(spec: TableSpec, store: Store, snapshot: Snapshot | None = None) -> pa.Table:
+    """The counting units of ``spec``'s population and the interior cell each falls in.
+
+    One row per unit: its key columns (``crime_id``; ``victim_id``; ``suspect_id``; or
+    ``victim_id, suspect_id`` for pairs), then one column per dimension, named by the
+    dimension's kind, holding the category label of the cell. Grouping these rows by the
+    dimension columns gives exactly the table's interior counts.
+    """
+    frame = unit_frame(spec, Source.from_store(store, snapshot))
+    return frame.order_by(list(UNIT_KEYS[spec.counting_unit])).to_pyarrow()

@@ -1,0 +1,420 @@
+"""Table specifications: what a disclosure table counts, over which population, by what.
+
+A specification is plain data: it is written in YAML under ``tables:`` in a request file
+and parsed here into frozen dataclasses, or built directly in Python. Nothing here touches
+the store; ``foidesk.stats.compiler`` turns a specification into a query. Every parse
+error names the file, the table and the field, so a bad request file can be fixed in one go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+CountingUnit = Literal["crime", "victim", "suspect", "pair"]
+COUNTING_UNITS: tuple[str, ...] = ("crime", "victim", "suspect", "pair")
+
+# The label each counting unit is shown with in titles, notes and the workbook.
+UNIT_LABELS: dict[str, str] = {
+    "crime": "crimes (offences recorded)",
+    "victim": "victims",
+    "suspect": "suspects",
+    "pair": "victim-suspect pairs",
+}
+
+# The columns that identify one counting unit, in the order unit_cells returns them.
+UNIT_KEYS: dict[str, tuple[str, ...]] = {
+    "crime": ("crime_id",),
+    "victim": ("victim_id",),
+    "suspect": ("suspect_id",),
+    "pair": ("victim_id", "suspect_id"),
+}
+
+DimensionKind = Literal[
+    "period", "victim_sex", "suspect_sex", "how_known", "outcome", "area", "offence"
+]
+DIMENSION_KINDS: tuple[str, ...] = (
+    "period",
+    "victim_sex",
+    "suspect_sex",
+    "how_known",
+    "outcome",
+    "area",
+    "offence",
+)
+
+# Which counting units a dimension can classify. A crime can have several victims, so a
+# crime count by victim sex would have no single cell per crime; such tables are refused.
+DIMENSION_UNITS: dict[str, tuple[str, ...]] = {
+    "period": COUNTING_UNITS,
+    "outcome": COUNTING_UNITS,
+    "area": COUNTING_UNITS,
+    "offence": COUNTING_UNITS,
+    "victim_sex": ("victim", "pair"),
+    "suspect_sex": ("suspect", "pair"),
+    "how_known": ("pair",),
+}
+
+PERIOD_UNITS: tuple[str, ...] = ("year", "financial_year", "quarter", "month", "custom")
+DATE_BASES: tuple[str, ...] = ("recorded", "committed")
+NOT_RECORDED = "Not recorded"
+
+
+class SpecError(ValueError):
+    """A table specification that cannot be used; the message names where and why."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An inclusive date range; either end may be open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def contains(self, day: date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class CustomPeriod:
+    """One labelled date range of a custom period dimension (inclusive)."""
+
+    label: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Population:
+    """Which records a table counts. Empty tuples and None mean "no restriction".
+
+    ``how_known_groups``/``how_known_codes`` restrict through victim-suspect pairs: a pair
+    counts if it has the relationship; a crime, victim or suspect counts if at least one
+    pair it is part of has it.
+    """
+
+    offence_groups: tuple[str, ...] = ()
+    offence_codes: tuple[str, ...] = ()
+    recorded: DateRange = field(default_factory=DateRange)
+    committed: DateRange = field(default_factory=DateRange)
+    domestic_abuse: bool | None = None
+    how_known_groups: tuple[str, ...] = ()
+    how_known_codes: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One way of splitting the population into categories.
+
+    ``level`` picks codes or groups for ``how_known``, ``outcome`` and ``offence``
+    ("group" by default). ``period`` uses ``unit``, ``basis`` and either the range
+    ``start``..``end`` (every period in it is listed, empty ones as 0) or ``custom``
+    ranges; units outside the range are not in the table.
+    """
+
+    kind: DimensionKind
+    level: Literal["code", "group"] = "group"
+    unit: str = "year"
+    basis: str = "recorded"
+    start: date | None = None
+    end: date | None = None
+    custom: tuple[CustomPeriod, ...] = ()
+    label: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The column heading this dimension's categories appear under."""
+        if self.label:
+            return self.label
+        if self.kind == "period":
+            names = {
+                "year": "Calendar year",
+                "financial_year": "Financial year (April to March)",
+                "quarter": "Quarter",
+                "month": "Month",
+                "custom": "Period",
+            }
+            return names[self.unit]
+        names = {
+            "victim_sex": "Victim sex",
+            "suspect_sex": "Suspect sex",
+            "how_known": "How known",
+            "outcome": "Outcome" if self.level == "code" else "Outcome group",
+            "area": "Area",
+            "offence": "Offence" if self.level == "code" else "Offence group",
+        }
+        return names[self.kind]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Which totals a table shows: a Total column, a Total row, or both (the grand total)."""
+
+    rows: bool = True
+    columns: bool = True
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One disclosure table: its population, counting unit, dimensions and wording."""
+
+    id: str
+    title: str
+    counting_unit: CountingUnit
+    population: Population = field(default_factory=Population)
+    rows: tuple[Dimension, ...] = ()
+    columns: tuple[Dimension, ...] = ()
+    totals: Totals = field(default_factory=Totals)
+    subtitle: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dimensions(self) -> tuple[Dimension, ...]:
+        return self.rows + self.columns
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the specification's canonical JSON: changes whenever its meaning does."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def validate(self) -> TableSpec:
+        """Raise ``SpecError`` if a dimension cannot classify this counting unit."""
+        if self.counting_unit not in COUNTING_UNITS:
+            raise SpecError(
+                f"{self.id}: counting_unit {self.counting_unit!r} is not one of "
+                f"{', '.join(COUNTING_UNITS)}"
+            )
+        if not self.dimensions:
+            raise SpecError(f"{self.id}: a table needs at least one row or column dimension")
+        kinds = [d.kind for d in self.dimensions]
+        for kind in kinds:
+            if kinds.count(kind) > 1:
+                raise SpecError(f"{self.id}: dimension {kind!r} appears more than once")
+            if self.counting_unit not in DIMENSION_UNITS[kind]:
+                allowed = ", ".join(DIMENSION_UNITS[kind])
+                raise SpecError(
+                    f"{self.id}: dimension {kind!r} cannot classify {self.counting_unit} "
+                    f"counts (one unit would fall in several cells); use counting_unit {allowed}"
+                )
+        return self
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+def _where(source: str, table_id: str, path: str) -> str:
+    return f"{source}: table {table_id}: {path}"
+
+
+def _date(value: Any, where: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise SpecError(f"{where}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return tuple(str(v) for v in value)
+    raise SpecError(f"{where}: expected a name or a list of names, got {value!r}")
+
+
+def _mapping(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpecError(f"{where}: expected a mapping, got {value!r}")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+        )
+    return value
+
+
+def _date_range(value: Any, where: str) -> DateRange:
+    data = _mapping(value, where, {"from", "to"})
+    start, end = _date(data.get("from"), f"{where}.from"), _date(data.get("to"), f"{where}.to")
+    if start and end and start > end:
+        raise SpecError(f"{where}: from {start} is after to {end}")
+    return DateRange(start, end)
+
+
+def parse_population(value: Any, where: str) -> Population:
+    """A ``population:`` mapping as a ``Population``."""
+    allowed = {
+        "offence_groups",
+        "offence_codes",
+        "recorded",
+        "committed",
+        "domestic_abuse",
+        "how_known_groups",
+        "how_known_codes",
+        "areas",
+    }
+    data = _mapping(value, where, allowed)
+    flag = data.get("domestic_abuse")
+    if flag is not None and not isinstance(flag, bool):
+        raise SpecError(f"{where}.domestic_abuse: expected true or false, got {flag!r}")
+    return Population(
+        offence_groups=_strings(data.get("offence_groups"), f"{where}.offence_groups"),
+        offence_codes=_strings(data.get("offence_codes"), f"{where}.offence_codes"),
+        recorded=_date_range(data.get("recorded"), f"{where}.recorded"),
+        committed=_date_range(data.get("committed"), f"{where}.committed"),
+        domestic_abuse=flag,
+        how_known_groups=_strings(data.get("how_known_groups"), f"{where}.how_known_groups"),
+        how_known_codes=_strings(data.get("how_known_codes"), f"{where}.how_known_codes"),
+        areas=_strings(data.get("areas"), f"{where}.areas"),
+    )
+
+
+def parse_dimension(value: Any, where: str) -> Dimension:
+    """A dimension: a bare kind (``victim_sex``) or a mapping (``{period: {...}}``)."""
+    if isinstance(value, str):
+        kind, options = value, {}
+    elif isinstance(value, dict) and len(value) == 1:
+        kind, options = next(iter(value.items()))
+        options = options or {}
+    else:
+        raise SpecError(f"{where}: expected a dimension name or {{name: options}}, got {value!r}")
+    if kind not in DIMENSION_KINDS:
+        raise SpecError(f"{where}: unknown dimension {kind!r} ({', '.join(DIMENSION_KINDS)})")
+    where = f"{where}.{kind}"
+    if kind == "period":
+        data = _mapping(options, where, {"unit", "basis", "from", "to", "custom", "label"})
+        custom = tuple(
+            _custom_period(item, f"{where}.custom[{i}]")
+            for i, item in enumerate(data.get("custom") or [])
+        )
+        unit = str(data.get("unit", "custom" if custom else "year"))
+        basis = str(data.get("basis", "recorded"))
+        if unit not in PERIOD_UNITS:
+            raise SpecError(f"{where}.unit: {unit!r} is not one of {', '.join(PERIOD_UNITS)}")
+        if basis not in DATE_BASES:
+            raise SpecError(f"{where}.basis: {basis!r} is not one of {', '.join(DATE_BASES)}")
+        start, end = _date(data.get("from"), f"{where}.from"), _date(data.get("to"), f"{where}.to")
+        if unit == "custom" and not custom:
+            raise SpecError(f"{where}: unit custom needs a list of custom ranges")
+        if unit != "custom" and (start is None or end is None):
+            raise SpecError(f"{where}: a {unit} period needs from and to, so empty periods show")
+        if start and end and start > end:
+            raise SpecError(f"{where}: from {start} is after to {end}")
+        return Dimension(
+            "period",
+            unit=unit,
+            basis=basis,
+            start=start,
+            end=end,
+            custom=custom,
+            label=data.get("label"),
+        )
+    data = _mapping(options, where, {"level", "label"})
+    level = str(data.get("level", "group"))
+    if level not in ("code", "group"):
+        raise SpecError(f"{where}.level: {level!r} is not code or group")
+    return Dimension(kind, level=level, label=data.get("label"))  # type: ignore[arg-type]
+
+
+def _custom_period(value: Any, where: str) -> CustomPeriod:
+    data = _mapping(value, where, {"label", "from", "to"})
+    missing = [k for k in ("label", "from", "to") if data.get(k) is None]
+    if missing:
+        raise SpecError(f"{where}: missing {', '.join(missing)}")
+    start, end = _date(data["from"], f"{where}.from"), _date(data["to"], f"{where}.to")
+    assert start is not None and end is not None
+    if start > end:
+        raise SpecError(f"{where}: from {start} is after to {end}")
+    return CustomPeriod(str(data["label"]), start, end)
+
+
+def parse_table(value: Any, source: str, index: int) -> TableSpec:
+    """One entry of ``tables:`` as a validated ``TableSpec``."""
+    if not isinstance(value, dict):
+        raise SpecError(f"{source}: tables[{index}]: expected a mapping")
+    table_id = str(value.get("id") or f"tables[{index}]")
+    allowed = {
+        "id",
+        "title",
+        "subtitle",
+        "counting_unit",
+        "population",
+        "rows",
+        "columns",
+        "totals",
+        "notes",
+    }
+    data = _mapping(value, f"{source}: table {table_id}", allowed)
+    for key in ("id", "title", "counting_unit"):
+        if not data.get(key):
+            raise SpecError(f"{_where(source, table_id, key)}: required")
+    unit = data["counting_unit"]
+    if unit not in COUNTING_UNITS:
+        raise SpecError(
+            f"{_where(source, table_id, 'counting_unit')}: {unit!r} is not one of "
+            f"{', '.join(COUNTING_UNITS)}"
+        )
+    totals = data.get("totals", True)
+    if isinstance(totals, bool):
+        totals_spec = Totals(totals, totals)
+    else:
+        t = _mapping(totals, _where(source, table_id, "totals"), {"rows", "columns"})
+        totals_spec = Totals(bool(t.get("rows", True)), bool(t.get("columns", True)))
+
+    def dims(key: str) -> tuple[Dimension, ...]:
+        items = data.get(key) or []
+        if not isinstance(items, list):
+            raise SpecError(f"{_where(source, table_id, key)}: expected a list of dimensions")
+        return tuple(
+            parse_dimension(item, _where(source, table_id, f"{key}[{i}]"))
+            for i, item in enumerate(items)
+        )
+
+    spec = TableSpec(
+        id=table_id,
+        title=str(data["title"]),
+        counting_unit=unit,
+        population=parse_population(data.get("population"), _where(source, table_id, "population")),
+        rows=dims("rows"),
+        columns=dims("columns"),
+        totals=totals_spec,
+        subtitle=data.get("subtitle"),
+        notes=_strings(data.get("notes"), _where(source, table_id, "notes")),
+    )
+    try:
+        return spec.validate()
+    except SpecError as exc:
+        raise SpecError(f"{source}: {exc}") from None
+
+
+def parse_tables(values: Any, source: str = "<tables>") -> list[TableSpec]:
+    """Every entry of a ``tables:`` list; table ids must be unique."""
+    if not isinstance(values, list) or not values:
+        raise SpecError(f"{source}: tables: expected a non-empty list of tables")
+    specs = [parse_table(v, source, i) for i, v in enumerate(values)]
+    ids = [s.id for s in specs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise SpecError(f"{source}: tables: duplicate id(s) {', '.join(duplicates)}")
+    return specs
+
+
+def load_tables(request_file: str | Path) -> list[TableSpec]:
+    """The table specifications of a request file."""
+    path = Path(request_file)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return parse_tables(data.get("tables"), str(path))
