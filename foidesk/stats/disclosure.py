@@ -1,0 +1,221 @@
+"""Disclosure control: the policy set per request, and the one entry point that applies it.
+
+``protect(cells, policy)`` takes every cell of a disclosure (and of earlier disclosures
+the attacker already has), suppresses the sensitive ones and the fewest others needed so
+that totals cannot undo it, audits the result, and returns the pattern with a JSON-able
+report for the manifest. Rounding to a base is the alternative policy.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from foidesk.stats.audit import AuditProblem, AuditResult, LinkedCells, Requirement, audit
+from foidesk.stats.suppression import (
+    SuppressionResult,
+    primary_cells,
+    secondary_suppression,
+)
+
+Method = Literal["suppress", "round"]
+SUPPRESSED = "[c]"
+
+
+class DisclosureError(ValueError):
+    """The tables cannot be released safely under the policy."""
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """How a request's tables are protected. The defaults are the desk's standard policy.
+
+    - ``suppress`` (default): counts from ``low`` to ``high`` (1 to 4) are shown as [c],
+      zero only if ``suppress_zero``; further cells are suppressed so that no [c] cell can
+      be narrowed to less than ``protect_down_to``..``protect_up_to`` (by default
+      ``low - 1``..``high + 1``, i.e. 0..5: an attacker can tell neither that the count is
+      small nor that it is not zero).
+    - ``round``: every cell, totals included, is rounded independently to the nearest
+      multiple of ``rounding_base``, so totals may not equal the sum of their parts.
+    """
+
+    method: Method = "suppress"
+    low: int = 1
+    high: int = 4
+    suppress_zero: bool = False
+    protect_down_to: int | None = None
+    protect_up_to: int | None = None
+    objective: Literal["count", "value"] = "count"
+    rounding_base: int = 5
+    time_limit: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.method not in ("suppress", "round"):
+            raise ValueError(f"method must be 'suppress' or 'round', not {self.method!r}")
+        if not 1 <= self.low <= self.high:
+            raise ValueError(f"need 1 <= low <= high, not low={self.low}, high={self.high}")
+        if self.objective not in ("count", "value"):
+            raise ValueError(f"objective must be 'count' or 'value', not {self.objective!r}")
+        if self.rounding_base < 2:
+            raise ValueError(f"rounding_base must be at least 2, not {self.rounding_base}")
+        if self.protect_up_to is not None and self.protect_up_to <= self.high:
+            raise ValueError(f"protect_up_to must exceed high ({self.high})")
+        if self.protect_down_to is not None and self.protect_down_to >= self.sensitive_low:
+            raise ValueError(f"protect_down_to must be below {self.sensitive_low}")
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any] | None, source: str = "policy") -> DisclosurePolicy:
+        """A policy from a request file's ``disclosure`` mapping; unknown keys are errors."""
+        if not data:
+            return cls()
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"{source}: unknown disclosure setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        try:
+            return cls(**data)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: {exc}") from exc
+
+    @property
+    def sensitive_low(self) -> int:
+        return 0 if self.suppress_zero else self.low
+
+    def requirement(self) -> Requirement:
+        down = self.protect_down_to if self.protect_down_to is not None else self.sensitive_low - 1
+        up = self.protect_up_to if self.protect_up_to is not None else self.high + 1
+        return Requirement(lower_at_most=max(0, down), upper_at_least=up)
+
+    def note(self) -> str:
+        """The sentence the Notes page uses to explain [c] or rounding."""
+        if self.method == "round":
+            return (
+                f"Figures are rounded to the nearest {self.rounding_base}. Each figure, "
+                "including each total, is rounded on its own, so totals may not equal the "
+                "sum of the figures they total."
+            )
+        zero = "0 to " if self.suppress_zero else f"{self.low} to "
+        return (
+            f"[c] marks a figure withheld to protect the people it counts: counts of "
+            f"{zero}{self.high}, and further figures chosen so that the withheld ones cannot "
+            "be worked out from totals or from other tables, including tables this force "
+            "has published before."
+        )
+
+
+@dataclass
+class DisclosureOutcome:
+    """What the policy did: suppressed cell ids or rounded values, with the report."""
+
+    policy: DisclosurePolicy
+    suppressed: list[str] = field(default_factory=list)
+    rounded: dict[str, int] = field(default_factory=dict)
+    suppression: SuppressionResult | None = None
+    audit: AuditResult | None = None
+    audit_problem: AuditProblem | None = None
+    n_cells: int = 0
+    n_atoms: int = 0
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.policy.method == "round" or (self.audit is not None and self.audit.passed)
+
+    def report(self, internal: bool = True) -> dict[str, Any]:
+        """The manifest's disclosure section.
+
+        The internal report says which cells were primary (so, which counts are small)
+        and each cell's requirement; the public one gives only the pattern and outcome.
+        """
+        out: dict[str, Any] = {
+            "method": self.policy.method,
+            "policy": asdict(self.policy),
+            "cells": self.n_cells,
+            "atoms": self.n_atoms,
+            "suppressed": sorted(self.suppressed),
+            "passed": self.passed,
+            "seconds": round(self.seconds, 4),
+        }
+        if self.suppression is not None:
+            out["solver"] = self.suppression.to_json()
+        if self.audit is not None:
+            out["audit"] = self.audit.to_json()
+        if internal:
+            if self.suppression is not None:
+                out["primary"] = self.suppression.primary
+                out["secondary"] = self.suppression.secondary
+            return out
+        out.pop("atoms")
+        if "audit" in out:
+            out["audit"] = {
+                "passed": out["audit"]["passed"],
+                "status": out["audit"]["status"],
+                "intervals": [
+                    {k: i[k] for k in ("cell", "table", "labels", "low", "high")}
+                    for i in out["audit"]["intervals"]
+                ],
+            }
+        if "solver" in out:
+            out["solver"].pop("unprotectable", None)
+        return out
+
+
+def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> DisclosureOutcome:
+    """Apply ``policy`` to every cell of a disclosure and audit the result.
+
+    Cells marked ``earlier`` belong to disclosures already published: they stay as they
+    were (published, or [c]) and constrain what may be published now. Raises
+    ``DisclosureError`` when a sensitive cell cannot be protected at all, which happens
+    only when earlier disclosures already reveal it.
+    """
+    policy = policy or DisclosurePolicy()
+    started = time.perf_counter()
+    if policy.method == "round":
+        base = policy.rounding_base
+        rounded = {
+            c.id: int((c.value + base // 2) // base * base) for c in cells.cells if not c.earlier
+        }
+        return DisclosureOutcome(
+            policy,
+            rounded=rounded,
+            n_cells=len(cells.cells),
+            n_atoms=cells.n_atoms,
+            seconds=time.perf_counter() - started,
+        )
+    primaries = primary_cells(cells, policy.sensitive_low, policy.high)
+    requirements = {p: policy.requirement() for p in primaries}
+    result = secondary_suppression(
+        cells, primaries, requirements, objective=policy.objective, time_limit=policy.time_limit
+    )
+    if result.unprotectable:
+        raise DisclosureError(
+            "these counts cannot be protected because earlier published tables already "
+            f"reveal them: {', '.join(result.unprotectable)}"
+        )
+    hidden = [c.id for c in cells.cells if c.earlier and not c.published]
+    suppressed = result.suppressed
+    problem = cells.audit_problem(list(dict.fromkeys(suppressed + hidden)), requirements)
+    checked = audit(problem)
+    return DisclosureOutcome(
+        policy,
+        suppressed=[s for s in suppressed if s not in set(hidden)],
+        suppression=result,
+        audit=checked,
+        audit_problem=problem,
+        n_cells=len(cells.cells),
+        n_atoms=cells.n_atoms,
+        seconds=time.perf_counter() - started,
+    )
+
+
+__all__ = [
+    "SUPPRESSED",
+    "DisclosureError",
+    "DisclosureOutcome",
+    "DisclosurePolicy",
+    "protect",
+]
