@@ -32,6 +32,27 @@ def version() -> None:
 
 # --- stats: answer, audit ----------------------------------------------------------------
 
+
+@app.command()
+def answer(
+    request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
+    db: str = typer.Option(..., "--db", help="The crime-record store (DuckDB file)."),
+    out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
+) -> None:
+    """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
+    from foidesk.publish.answer import answer as write_answer
+    from foidesk.stats.specs import SpecError
+
+    try:
+        manifest = write_answer(request_file, db, out)
+    except (SpecError, FileNotFoundError, LookupError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{manifest['request']}: snapshot {manifest['snapshot']['id'][:12]}")
+    for entry in manifest["files"]:
+        typer.echo(f"  {out}/{entry['path']}  {entry['title']}  sha256 {entry['sha256'][:12]}")
+
+
 # --- foi: deadline, request ... ----------------------------------------------------------
 
 # --- documents: policy ..., redact ---------------------------------------------------------

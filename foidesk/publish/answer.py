@@ -1,0 +1,190 @@
+"""Answering a request: from its request file and a store to the files that go out.
+
+``answer`` reads the request file's statistics keys (``snapshot``, ``disclosure_control``,
+``notes``, ``tables``; every other key belongs to the FOI desk and is ignored here),
+computes every table on one snapshot, applies disclosure control, and writes the
+workbook, one CSV per table and ``manifest.json``: the request reference, the snapshot,
+each specification's fingerprint, the software version and the SHA-256 of every file.
+The same request on the same snapshot gives the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from foidesk import __version__
+from foidesk.publish.csv_files import write_csv
+from foidesk.publish.notes import Note, NotesPage, notes_page, parse_notes
+from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
+from foidesk.records.store import Snapshot, Store
+from foidesk.stats.compiler import Source, compute_table
+from foidesk.stats.specs import SpecError, TableSpec, parse_tables
+from foidesk.stats.table import ComputedTable
+
+WORKBOOK_FILE = "tables.xlsx"
+MANIFEST_FILE = "manifest.json"
+
+# Used when a request file has no disclosure_control key: counts 1 to 4 are suppressed,
+# with enough further cells hidden that totals cannot reveal them.
+DEFAULT_DISCLOSURE_CONTROL: dict[str, Any] = {
+    "method": "suppress",
+    "range": [1, 4],
+    "protection": "secondary",
+}
+
+
+@dataclass(frozen=True)
+class StatisticsRequest:
+    """The statistics part of a request file."""
+
+    path: Path
+    reference: str
+    title: str
+    subject: str
+    tables: list[TableSpec]
+    notes: list[Note] = field(default_factory=list)
+    disclosure_control: dict[str, Any] = field(
+        default_factory=lambda: dict(DEFAULT_DISCLOSURE_CONTROL)
+    )
+    snapshot: str | None = None
+
+
+def read_request(request_file: str | Path) -> StatisticsRequest:
+    """Parse the statistics keys of a request file; errors name the file and field."""
+    path = Path(request_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: request file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a mapping at the top level")
+    for key in ("reference", "title"):
+        if not data.get(key):
+            raise SpecError(f"{path}: {key}: required")
+    policy = data.get("disclosure_control", DEFAULT_DISCLOSURE_CONTROL)
+    if not isinstance(policy, dict):
+        raise SpecError(f"{path}: disclosure_control: expected a mapping")
+    snapshot = data.get("snapshot")
+    return StatisticsRequest(
+        path=path,
+        reference=str(data["reference"]),
+        title=str(data["title"]),
+        subject=str(data.get("subject") or data["title"]),
+        tables=parse_tables(data.get("tables"), str(path)),
+        notes=parse_notes(data.get("notes"), str(path)),
+        disclosure_control=dict(policy),
+        snapshot=str(snapshot) if snapshot is not None else None,
+    )
+
+
+def apply_disclosure_control(
+    tables: list[ComputedTable],
+    policy: dict[str, Any],
+    *,
+    store: Store | None = None,
+    snapshot: Snapshot | None = None,
+) -> tuple[list[ComputedTable], dict[str, Any]]:
+    """Mark the cells that must not be published; return the tables and a report.
+
+    This is the seam where disclosure control plugs in: it returns ``tables`` with
+    ``[c]``/``[x]``/``[z]`` markers set (``ComputedTable.with_markers``) and a report for
+    the manifest. No rule is applied yet, so tables come back unchanged.
+    """
+    report = {"policy": policy, "applied": False, "cells_marked": 0, "tables": {}}
+    return tables, report
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def answer(request_file: str | Path, db: str | Path, out_dir: str | Path) -> dict[str, Any]:
+    """Compute, protect and write a request's tables; return the manifest.
+
+    Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
+    ``out_dir/manifest.json``.
+    """
+    request = read_request(request_file)
+    out = Path(out_dir)
+    with Store(db, read_only=True) as store:
+        snapshot = store.snapshot(request.snapshot)
+        source = Source.from_store(store, snapshot)
+        computed = [compute_table(spec, source) for spec in request.tables]
+        page = notes_page(computed, request.notes, snapshot, source, request_file=str(request.path))
+        protected, report = apply_disclosure_control(
+            computed, request.disclosure_control, store=store, snapshot=snapshot
+        )
+    return write_answer(request, snapshot, protected, page, report, out)
+
+
+def write_answer(
+    request: StatisticsRequest,
+    snapshot: Snapshot,
+    tables: list[ComputedTable],
+    notes: NotesPage,
+    disclosure_report: dict[str, Any],
+    out: Path,
+) -> dict[str, Any]:
+    """Write the workbook, CSVs and manifest for already computed, protected tables."""
+    out.mkdir(parents=True, exist_ok=True)
+    info = WorkbookInfo(
+        reference=request.reference,
+        title=request.title,
+        subject=request.subject,
+        snapshot_id=snapshot.snapshot_id,
+        created=snapshot.created_at,
+    )
+    files: list[tuple[Path, str]] = [
+        (write_workbook(out / WORKBOOK_FILE, tables, notes, info), "Tables (Excel workbook)")
+    ]
+    for table in tables:
+        files.append((write_csv(out / f"{table.id}.csv", table), f"{sheet_name(table.id)} (CSV)"))
+    manifest = {
+        "request": request.reference,
+        "title": request.title,
+        "software": {"name": "foidesk", "version": __version__},
+        "snapshot": {
+            "id": snapshot.snapshot_id,
+            "kind": snapshot.kind,
+            "created_at": snapshot.created_at.isoformat(),
+            "provenance": snapshot.provenance,
+        },
+        "tables": [
+            {
+                "id": t.id,
+                "title": t.spec.title,
+                "counting_unit": t.spec.counting_unit,
+                "specification_sha256": t.spec.fingerprint(),
+                "notes": list(notes.citations[t.id]),
+                "file": f"{t.id}.csv",
+                "sheet": sheet_name(t.id),
+            }
+            for t in tables
+        ],
+        "disclosure_control": disclosure_report,
+        "files": [
+            {
+                "path": path.name,
+                "title": title,
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+            }
+            for path, title in files
+        ],
+    }
+    (out / MANIFEST_FILE).write_text(
+        json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    return manifest

@@ -1,0 +1,157 @@
+"""The Notes page: the notes foidesk writes itself, the request's own notes, and numbering.
+
+Some notes are facts foidesk knows better than anyone typing them: which snapshot the
+figures came from and when it was extracted, what each counting unit used means, and
+which how-known codes a relationship group stands for (read from the snapshot's own
+reference data). These come first, then the request file's ``notes:`` in their order.
+Notes are numbered in that order and each table cites the notes that apply to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from foidesk.records.store import Snapshot
+from foidesk.stats.compiler import Source
+from foidesk.stats.specs import COUNTING_UNITS, SpecError, TableSpec
+from foidesk.stats.table import ComputedTable
+
+SOURCE_NOTE = "source"
+
+UNIT_NOTES: dict[str, str] = {
+    "crime": (
+        "Counting unit: crimes. Each recorded crime (offence) counts once, however many "
+        "victims or suspects it has. A crime with two victims and one suspect counts 1."
+    ),
+    "victim": (
+        "Counting unit: victims. Each victim of each crime counts once. A crime with two "
+        "victims and one suspect counts 2; a person who is a victim in two crimes counts in "
+        "each."
+    ),
+    "suspect": (
+        "Counting unit: suspects. Each identified suspect in each crime counts once. A crime "
+        "with two victims and one suspect counts 1; a crime with no identified suspect is not "
+        "in a suspect table."
+    ),
+    "pair": (
+        "Counting unit: victim-suspect pairs. Each victim counts once with each suspect in "
+        "the same crime. A crime with two victims and one suspect counts 2; a crime with no "
+        "identified suspect has no pairs and is not in a pair table."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    """One entry of the Notes page."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NotesPage:
+    """The numbered notes and, per table, the numbers of the notes it cites."""
+
+    notes: tuple[Note, ...]
+    citations: dict[str, tuple[int, ...]]
+
+    def number(self, note_id: str) -> int:
+        return next(i for i, n in enumerate(self.notes, start=1) if n.id == note_id)
+
+    def cited(self, table_id: str) -> str:
+        """The citation text after a table's title, e.g. ``[note 1] [note 4]``."""
+        return " ".join(f"[note {n}]" for n in self.citations.get(table_id, ()))
+
+
+def parse_notes(values: Any, source: str) -> list[Note]:
+    """The request file's ``notes:`` list; ids must be unique and not foidesk's own."""
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise SpecError(f"{source}: notes: expected a list of {{id, text}}")
+    notes = []
+    for i, item in enumerate(values):
+        if not isinstance(item, dict) or not item.get("id") or not item.get("text"):
+            raise SpecError(f"{source}: notes[{i}]: expected a mapping with id and text")
+        notes.append(Note(str(item["id"]), " ".join(str(item["text"]).split())))
+    ids = [n.id for n in notes]
+    reserved = {SOURCE_NOTE, *(f"unit_{u}" for u in COUNTING_UNITS)}
+    clash = sorted({i for i in ids if ids.count(i) > 1 or i in reserved or i.startswith("hk_")})
+    if clash:
+        raise SpecError(f"{source}: notes: duplicate or reserved id(s) {', '.join(clash)}")
+    return notes
+
+
+def source_note(snapshot: Snapshot) -> Note:
+    """Where the figures come from: the snapshot's id, kind and extraction time."""
+    text = (
+        f"Source: crime records snapshot {snapshot.snapshot_id}, extracted "
+        f"{snapshot.created_at:%d %B %Y at %H:%M} UTC. The snapshot id is a SHA-256 hash of "
+        "its contents, so the same id always means exactly the same records."
+    )
+    if snapshot.kind == "synthetic":
+        text += " These records are synthetic (generated for demonstration), not real crimes."
+    return Note(SOURCE_NOTE, text)
+
+
+def _how_known_notes(specs: list[TableSpec], source: Source) -> dict[str, Note]:
+    rows = source["how_known_codes"].to_pyarrow().to_pylist()
+    notes: dict[str, Note] = {}
+    for spec in specs:
+        pop = spec.population
+        for group in pop.how_known_groups:
+            codes = [
+                f"{r['code']} ({r['description']})" for r in rows if r["how_known_group"] == group
+            ]
+            notes[f"hk_{group}"] = Note(
+                f"hk_{group}",
+                f'"{group}" means the victim knew the suspect by one of these how-known codes: '
+                f"{'; '.join(codes) if codes else 'none in the reference data'}. A pair counts "
+                "when it has one of these codes; a crime, victim or suspect counts when at "
+                "least one victim-suspect pair it is part of has one.",
+            )
+        for code in pop.how_known_codes:
+            described = [f"{r['code']} ({r['description']})" for r in rows if r["code"] == code]
+            notes[f"hk_{code}"] = Note(
+                f"hk_{code}",
+                f"How-known code {described[0] if described else code}: a pair counts when it "
+                "has this code; a crime, victim or suspect counts when at least one "
+                "victim-suspect pair it is part of has it.",
+            )
+    return notes
+
+
+def notes_page(
+    tables: list[ComputedTable],
+    request_notes: list[Note],
+    snapshot: Snapshot,
+    source: Source,
+    *,
+    request_file: str = "<request>",
+) -> NotesPage:
+    """Number every note and work out which notes each table cites."""
+    specs = [t.spec for t in tables]
+    units = [u for u in COUNTING_UNITS if any(s.counting_unit == u for s in specs)]
+    how_known = _how_known_notes(specs, source)
+    notes = [
+        source_note(snapshot),
+        *(Note(f"unit_{u}", UNIT_NOTES[u]) for u in units),
+        *how_known.values(),
+        *request_notes,
+    ]
+    numbers = {n.id: i for i, n in enumerate(notes, start=1)}
+    citations: dict[str, tuple[int, ...]] = {}
+    for spec in specs:
+        unknown = [n for n in spec.notes if n not in numbers]
+        if unknown:
+            raise SpecError(
+                f"{request_file}: table {spec.id}: notes: no note with id {', '.join(unknown)}"
+            )
+        pop = spec.population
+        ids = [SOURCE_NOTE, f"unit_{spec.counting_unit}"]
+        ids += [f"hk_{g}" for g in pop.how_known_groups + pop.how_known_codes]
+        ids += list(spec.notes)
+        citations[spec.id] = tuple(sorted({numbers[i] for i in ids}))
+    return NotesPage(tuple(notes), citations)

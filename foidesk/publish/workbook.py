@@ -1,0 +1,121 @@
+"""The accessible Excel workbook of a disclosure, written with gptables.
+
+Follows the Analysis Function guidance "Releasing statistics in spreadsheets": a cover
+sheet, a contents sheet linking to every table, a notes sheet, then one table per sheet
+with its title in A1 and "This worksheet contains one table." in A2, marked up as an
+Excel table with a single header row, no merged cells and no blank rows. Numbers are
+stored as numbers; a suppressed cell holds only its shorthand text (``[c]``), which the
+cover explains. The document's created date is the snapshot's, so the same snapshot gives
+the same file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import gptables as gpt
+import pandas as pd
+
+from foidesk.publish.notes import NotesPage
+from foidesk.stats.table import SHORTHAND, ComputedTable
+
+ONE_TABLE = "This worksheet contains one table."
+
+
+@dataclass(frozen=True)
+class WorkbookInfo:
+    """What the cover and document properties say about the workbook."""
+
+    reference: str
+    title: str
+    subject: str
+    snapshot_id: str
+    created: datetime
+
+
+def sheet_name(table_id: str) -> str:
+    """The tab name for a table id: ``table_1`` becomes ``Table 1`` (Excel allows 31)."""
+    return table_id.replace("_", " ").strip().capitalize()[:31]
+
+
+def _gptable(table: ComputedTable, notes: NotesPage) -> gpt.GPTable:
+    frame = table.display_frame()
+    cited = notes.cited(table.id)
+    title = f"{table.spec.title} {cited}".strip()
+    legend = [f"Counting unit: {table.unit_label}."]
+    if table.spec.subtitle:
+        legend.insert(0, table.spec.subtitle)
+    used = sorted({m for m in table.markers.values()})
+    legend += [f"{m}: {SHORTHAND[m]}" for m in used if m in SHORTHAND]
+    legend.append("Notes are on the Notes worksheet; the source is note 1.")
+    # gptables styles up to three index levels; level 2 is the usual single row label.
+    levels = min(len(table.spec.rows), 3)
+    index_columns = {2: 0} if levels == 1 else {i + 1: i for i in range(levels)}
+    return gpt.GPTable(
+        table=frame,
+        table_name=table.id,
+        title=title,
+        instructions=ONE_TABLE,
+        legend=legend,
+        index_columns=index_columns,
+    )
+
+
+def write_workbook(
+    path: str | Path, tables: list[ComputedTable], notes: NotesPage, info: WorkbookInfo
+) -> Path:
+    """Write ``tables`` with their notes to ``path`` as an accessible .xlsx workbook."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheets = {sheet_name(t.id): _gptable(t, notes) for t in tables}
+    if len(sheets) != len(tables):
+        raise ValueError(f"{path}: two tables would share a worksheet name")
+    shorthand = [f"{marker}: {text}" for marker, text in SHORTHAND.items()]
+    cover = gpt.Cover(
+        title=f"{info.title} (freedom of information request {info.reference})",
+        intro=[
+            f"These tables answer freedom of information request {info.reference}.",
+            "Read the Notes worksheet with the tables: it says what each table counts.",
+        ],
+        about=[
+            f"This workbook contains {len(tables)} tables, one per worksheet, listed on the "
+            "Contents worksheet.",
+            f"Source: crime records snapshot {info.snapshot_id}.",
+            "Shorthand used in tables:",
+            *shorthand,
+        ],
+        contact=[f"Please quote reference {info.reference} in any correspondence."],
+    )
+    notes_table = pd.DataFrame(
+        {
+            "Note number": [f"note {i}" for i in range(1, len(notes.notes) + 1)],
+            "Note text": [n.text for n in notes.notes],
+        }
+    )
+    with warnings.catch_warnings():
+        # Notes are cited as literal "[note N]" text, numbered in Notes-page order, so
+        # gptables' placeholder check and its pandas deprecations are noise here.
+        warnings.simplefilter("ignore")
+        workbook = gpt.produce_workbook(
+            filename=str(path),
+            sheets=sheets,
+            cover=cover,
+            notes_table=notes_table,
+            contentsheet_label="Contents",
+            notesheet_label="Notes",
+        )
+        workbook.set_properties(
+            {
+                "title": f"{info.reference}: {info.title}",
+                "subject": info.subject,
+                "author": "Freedom of Information desk",
+                "keywords": "freedom of information, police recorded crime, statistics",
+                "comments": f"Computed from crime records snapshot {info.snapshot_id}.",
+                "created": info.created,
+            }
+        )
+        workbook.close()
+    return path
