@@ -230,6 +230,10 @@ def due_date(
                 f"the extension adds {extra} working days; the ICO expects no more than "
                 f"{EXTENSION_GUIDE_DAYS}"
             )
+        if reason := calendar.non_working_reason(extended_to):
+            warnings.append(
+                f"the extended date {_fmt(extended_to)} is not a working day ({reason})"
+            )
         due = extended_to
     return Deadline(
         due=due,

@@ -124,7 +124,8 @@ def exemption_problems(exemption: Mapping[str, Any]) -> list[str]:
 def s17_problems(parts: Iterable[Mapping[str, Any]], *, rights_given: bool = True) -> list[str]:
     """Everything that stops a response being issued under s17, as plain messages.
 
-    ``parts`` are mappings with ``number``, ``decision`` and ``exemptions`` (mappings with
+    ``parts`` are mappings with ``number``, ``decision``, ``not_held`` (what the part asks
+    for that is not held) and ``exemptions`` (mappings with
     section, subsection, reason, harm, factors_for, factors_against, balance).
     """
     problems = []
@@ -135,7 +136,9 @@ def s17_problems(parts: Iterable[Mapping[str, Any]], *, rights_given: bool = Tru
         if decision is None:
             problems.append(f"part {number}: no decision recorded")
             continue
-        if decision in REFUSING_DECISIONS and not exemptions:
+        # Partly disclosed because the rest is not held is not a refusal under Part II.
+        explained = bool(exemptions) or (decision == "partly disclosed" and part.get("not_held"))
+        if decision in REFUSING_DECISIONS and not explained:
             problems.append(
                 f"part {number} is '{decision}': name the exemption relied on (s17(1)(b))"
             )

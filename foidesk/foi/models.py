@@ -36,6 +36,7 @@ class Request(Base):
     approved_on: Mapped[datetime | None] = mapped_column(DateTime)
     responded_on: Mapped[date | None] = mapped_column(Date)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    advice: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     parts: Mapped[list[Part]] = relationship(
@@ -72,6 +73,7 @@ class Part(Base):
     text: Mapped[str] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(Text, default="")
+    not_held: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str | None] = mapped_column(String(200))
 
     request: Mapped[Request] = relationship(back_populates="parts")

@@ -327,8 +327,9 @@ class Register:
             status="received",
             receipt_rule=receipt_rule,
             attachments=[],
+            advice="",
             created_at=_now(),
-            parts=[Part(number=n, text=t, summary="") for n, t in numbered],
+            parts=[Part(number=n, text=t, summary="", not_held="") for n, t in numbered],
         )
         try:
             with self._session() as session:
@@ -520,8 +521,12 @@ class Register:
         actor: ActorLike,
         *,
         summary: str = "",
+        not_held: str = "",
     ) -> Request:
         """Record the decision on one part and the exemptions it relies on.
+
+        ``summary`` says what is disclosed; ``not_held`` what was asked for but is not held
+        (a part can be partly disclosed and partly not held).
 
         A qualified exemption is refused without its public interest test, a prejudice-based
         one without its harm. Changing a decision after approval withdraws the approval.
@@ -545,12 +550,14 @@ class Register:
                 numbers = ", ".join(str(p.number) for p in request.parts)
                 raise TransitionError(f"{reference} has no part {part_number} (parts: {numbers})")
             old = {
+                "not_held": part.not_held,
                 "decision": part.decision,
                 "exemptions": [_exemption_label(e) for e in part.exemptions],
                 "summary": part.summary,
             }
             part.decision = decision
             part.summary = summary.strip()
+            part.not_held = not_held.strip()
             part.decided_by = who.name
             part.exemptions.clear()
             session.flush()
@@ -572,6 +579,7 @@ class Register:
                     )
                 )
             new = {
+                "not_held": not_held.strip(),
                 "decision": decision,
                 "exemptions": [_exemption_label(e) for e in part.exemptions],
                 "summary": part.summary,
@@ -645,6 +653,16 @@ class Register:
                 },
             )
             self._refresh_status(session, request, who)
+        return self.get(reference)
+
+    def advise(self, reference: str, advice: str, actor: ActorLike) -> Request:
+        """Record the advice and assistance (s16) the response gives, e.g. how to narrow."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            self._not_responded(request, "change the advice")
+            self._audit(session, reference, who, "advice", {"advice": (request.advice, advice)})
+            request.advice = advice.strip()
         return self.get(reference)
 
     def cost_estimate(self, reference: str) -> CostEstimate:
@@ -921,6 +939,7 @@ class Register:
                     "text": p.text,
                     "decision": p.decision,
                     "summary": p.summary,
+                    "not_held": p.not_held,
                     "exemptions": [
                         {
                             "section": e.section,
@@ -940,6 +959,7 @@ class Register:
                 }
                 for p in request.parts
             ],
+            "advice": request.advice,
             "attachments": [dict(a) for a in request.attachments],
         }
 
@@ -953,6 +973,7 @@ def _parts_for_check(request: Request) -> list[dict[str, Any]]:
         {
             "number": p.number,
             "decision": p.decision,
+            "not_held": p.not_held,
             "exemptions": [
                 {
                     "section": e.section,
