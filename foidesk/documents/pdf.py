@@ -1,0 +1,225 @@
+"""Redaction of PDF files with PyMuPDF: find, box, remove, scrub and rewrite.
+
+Text rules are matched against the characters PyMuPDF extracts, so a phrase split across
+text runs or lines is still one match; each line of a match gets its own box. Applying a
+box removes the text under it, blanks the image pixels under it and removes line art it
+covers. The whole document is then scrubbed (metadata, XMP, annotations, links,
+attachments, embedded files, JavaScript, hidden text, form fields, thumbnails) and saved
+as a full rewrite with garbage collection, so no earlier revision survives.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+from foidesk.documents.log import RedactionEntry
+from foidesk.documents.rules import Rule, RuleError
+
+LABEL_FONT = "helv"
+LABEL_MAX_SIZE = 9.0
+BLACK = (0.0, 0.0, 0.0)
+WHITE = (1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class PdfBox:
+    """A box as the verifier needs it: page (0-based), PDF user-space rect, label."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    label: str
+
+
+@dataclass
+class PdfRedaction:
+    """What a PDF redaction did and what the verifier must find absent."""
+
+    entries: list[RedactionEntry] = field(default_factory=list)
+    boxes: list[PdfBox] = field(default_factory=list)
+    removed_texts: list[str] = field(default_factory=list)
+
+
+def _page_characters(page: pymupdf.Page) -> tuple[str, list[tuple[pymupdf.Rect, int] | None]]:
+    """The page's text with, per character, its rectangle and line number (None at breaks)."""
+    text: list[str] = []
+    places: list[tuple[pymupdf.Rect, int] | None] = []
+    line_number = 0
+    raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_RAWDICT)
+    for block in raw["blocks"]:
+        if block.get("type") != 0:
+            continue
+        for line in block["lines"]:
+            for span in line["spans"]:
+                for char in span["chars"]:
+                    text.append(char["c"])
+                    places.append((pymupdf.Rect(char["bbox"]), line_number))
+            text.append("\n")
+            places.append(None)
+            line_number += 1
+    return "".join(text), places
+
+
+def _match_rects(
+    places: list[tuple[pymupdf.Rect, int] | None], start: int, end: int
+) -> list[pymupdf.Rect]:
+    """One rectangle per line covered by characters ``start`` to ``end``."""
+    by_line: dict[int, pymupdf.Rect] = {}
+    for place in places[start:end]:
+        if place is None or place[0].is_empty:
+            continue
+        rect, line = place
+        by_line[line] = by_line[line] | rect if line in by_line else pymupdf.Rect(rect)
+    return list(by_line.values())
+
+
+def _label_size(label: str, rect: pymupdf.Rect) -> float:
+    """The largest font size (up to 9pt) at which ``label`` fits inside ``rect``."""
+    width_at_one = pymupdf.get_text_length(label, fontname=LABEL_FONT, fontsize=1)
+    size = min(LABEL_MAX_SIZE, rect.height * 0.75, 0.92 * rect.width / max(width_at_one, 1e-6))
+    return max(size, 1.0)
+
+
+def _pdf_space(page: pymupdf.Page, rect: pymupdf.Rect) -> tuple[float, float, float, float]:
+    box = rect * ~page.transformation_matrix
+    box.normalize()
+    return (box.x0, box.y0, box.x1, box.y1)
+
+
+def _text_in(page: pymupdf.Page, rect: pymupdf.Rect) -> str:
+    """The text whose characters lie inside ``rect`` (what an area or page box removes)."""
+    text, places = _page_characters(page)
+    inside = []
+    for char, place in zip(text, places, strict=True):
+        if place is None:
+            inside.append("\n")
+        elif rect.contains(
+            pymupdf.Point((place[0].x0 + place[0].x1) / 2, place[0].y0 / 2 + place[0].y1 / 2)
+        ):
+            inside.append(char)
+    return re.sub(r"\s+", " ", "".join(inside)).strip()
+
+
+def _locate(doc: pymupdf.Document, rules: list[Rule]) -> list[tuple[int, pymupdf.Rect, Rule, str]]:
+    """Every box the rules call for: (page index, rect, rule, text under it)."""
+    found: list[tuple[int, pymupdf.Rect, Rule, str]] = []
+    for rule in rules:
+        if rule.kind == "paragraphs":
+            raise RuleError("paragraph ranges apply to DOCX files; use --pages or --area for a PDF")
+        if rule.kind in ("phrase", "regex"):
+            pattern = rule.pattern()
+            for index, page in enumerate(doc):
+                text, places = _page_characters(page)
+                for match in pattern.finditer(text):
+                    if not match.group().strip():
+                        continue
+                    rects = _match_rects(places, match.start(), match.end())
+                    if not rects:
+                        continue
+                    matched = re.sub(r"\s+", " ", match.group()).strip()
+                    found.extend((index, rect, rule, matched) for rect in rects)
+        elif rule.kind == "pages":
+            for number in rule.numbers():
+                if number > doc.page_count:
+                    raise RuleError(
+                        f"pages {rule.value!r}: the document has {doc.page_count} pages"
+                    )
+                page = doc[number - 1]
+                found.append((number - 1, page.rect, rule, _text_in(page, page.rect)))
+        elif rule.kind == "area":
+            number, coords = rule.area()
+            if number > doc.page_count:
+                raise RuleError(f"area {rule.value!r}: the document has {doc.page_count} pages")
+            page = doc[number - 1]
+            rect = pymupdf.Rect(coords) & page.rect
+            found.append((number - 1, rect, rule, _text_in(page, rect)))
+    return found
+
+
+def _scrub_outline(doc: pymupdf.Document, rules: list[Rule]) -> None:
+    """Bookmark titles are text too: a title a rule matches becomes the rule's label."""
+    toc = doc.get_toc(simple=True)
+    text_rules = [r for r in rules if r.kind in ("phrase", "regex")]
+    changed = False
+    for entry in toc:
+        for rule in text_rules:
+            if rule.pattern().search(entry[1]):
+                entry[1] = f"[{rule.label}]"
+                changed = True
+    if changed:
+        doc.set_toc(toc)
+
+
+def redact_pdf(source: Path, target: Path, rules: list[Rule]) -> PdfRedaction:
+    """Redact ``source`` into ``target`` (a full rewrite); the caller verifies ``target``."""
+    result = PdfRedaction()
+    with pymupdf.open(source) as doc:
+        if doc.needs_pass:
+            raise RuleError(f"{source}: the PDF is encrypted; decrypt it before redacting")
+        if not doc.is_pdf:
+            raise RuleError(f"{source}: not a PDF")
+        for index, rect, rule, text in _locate(doc, rules):
+            page = doc[index]
+            page.add_redact_annot(
+                rect,
+                text=rule.label,
+                fontname=LABEL_FONT,
+                fontsize=_label_size(rule.label, rect),
+                align=pymupdf.TEXT_ALIGN_CENTER,
+                fill=BLACK,
+                text_color=WHITE,
+                cross_out=False,
+            )
+            result.boxes.append(PdfBox(index, _pdf_space(page, rect), rule.label))
+            result.entries.append(
+                RedactionEntry(
+                    label=rule.label,
+                    reason=rule.reason,
+                    rule=rule.describe(),
+                    text=text,
+                    page=index + 1,
+                    box=(
+                        round(rect.x0, 2),
+                        round(rect.y0, 2),
+                        round(rect.x1, 2),
+                        round(rect.y1, 2),
+                    ),
+                )
+            )
+            if text:
+                result.removed_texts.append(text)
+        for page in doc:
+            # Other annotations and form fields can carry text of their own.
+            others = [a.xref for a in page.annots() if a.type[0] != pymupdf.PDF_ANNOT_REDACT]
+            for xref in others:
+                page.delete_annot(page.load_annot(xref))
+            for widget in list(page.widgets()):
+                page.delete_widget(widget)
+            page.apply_redactions(
+                images=pymupdf.PDF_REDACT_IMAGE_PIXELS,
+                graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_COVERED,
+                text=pymupdf.PDF_REDACT_TEXT_REMOVE,
+            )
+        _scrub_outline(doc, rules)
+        doc.scrub(
+            attached_files=True,
+            clean_pages=True,
+            embedded_files=True,
+            hidden_text=True,
+            javascript=True,
+            metadata=True,
+            redactions=True,
+            redact_images=pymupdf.PDF_REDACT_IMAGE_PIXELS,
+            remove_links=True,
+            reset_fields=True,
+            reset_responses=True,
+            thumbnails=True,
+            xml_metadata=True,
+        )
+        doc.set_metadata({})
+        doc.del_xml_metadata()
+        doc.save(target, garbage=4, deflate=True, clean=True, incremental=False)
+    return result
