@@ -10,7 +10,7 @@ text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -120,18 +120,16 @@ class CostEstimate:
             f"£{self.cost:,.2f}, which {verdict}."
         )
 
-    def s16_advice(self, narrowing: Sequence[str] = ()) -> str:
+    def s16_advice(self, narrowing: str = "") -> str:
         """Advice and assistance (s16) on bringing the request within the limit."""
         per_record = self.minutes / max(sum(i.records for i in self.items), 1)
         affordable = int(self.limit_hours * 60 / per_record) if per_record else 0
         text = (
-            "To help you, section 16 of the Act asks us to advise how the request could be "
-            f"brought within the limit. At the estimated rate, about {affordable:,} records "
-            "could be examined within the appropriate limit."
+            "Under section 16 of the Act we should advise how the request could be brought "
+            f"within the limit. At the estimated rate, about {affordable:,} records could be "
+            "examined within the appropriate limit."
         )
-        if narrowing:
-            text += " You may wish to consider: " + "; ".join(narrowing) + "."
-        return text
+        return f"{text} {narrowing.strip()}" if narrowing.strip() else text
 
 
 def _number(value: Decimal | float) -> str:

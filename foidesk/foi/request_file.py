@@ -1,0 +1,290 @@
+"""Request files: the FOI keys of a request's YAML file, in and out of the register.
+
+A request file holds the request (reference, received, channel, text, parts) and how the
+desk handled it: ``authority``, ``handled_by``, ``clarification``, ``cost_estimate``,
+``decisions``, ``response`` and ``documents`` (docs/register.md describes each). The
+statistics keys of the same file belong to the statistics engine and are left alone here.
+Errors name the file and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from foidesk.foi.costs import count_records
+from foidesk.foi.register import Actor, Register, TransitionError
+
+STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
+DEFAULT_OFFICER = "foi.officer"
+DEFAULT_REVIEWER = "disclosure.reviewer"
+REVIEW_WINDOW = 40  # working days commonly given to ask for an internal review
+
+
+class RequestFileError(ValueError):
+    """A request file that cannot be used, naming the file and the field."""
+
+
+def _field(data: Mapping[str, Any], key: str, where: str, path: Path, kind: type | tuple) -> Any:
+    if key not in data or data[key] is None:
+        raise RequestFileError(f"{path}: field '{where}{key}' is missing")
+    value = data[key]
+    if not isinstance(value, kind):
+        expected = (
+            kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        )
+        raise RequestFileError(
+            f"{path}: field '{where}{key}' should be a {expected}, not {value!r}"
+        )
+    return value
+
+
+def _date(data: Mapping[str, Any], key: str, where: str, path: Path) -> date:
+    value = data.get(key)
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise RequestFileError(
+            f"{path}: field '{where}{key}' should be a date (YYYY-MM-DD), not {value!r}"
+        ) from None
+
+
+def load_request_file(path: str | Path) -> dict[str, Any]:
+    """The request file as a mapping, with the fields every request needs checked."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RequestFileError(f"{path}: not valid YAML ({error})") from error
+    if not isinstance(data, dict):
+        raise RequestFileError(f"{path}: expected a mapping of fields at the top level")
+    _field(data, "reference", "", path, str)
+    _date(data, "received", "", path)
+    request = _field(data, "request", "", path, dict)
+    _field(request, "text", "request.", path, str)
+    for i, part in enumerate(request.get("parts") or [], start=1):
+        if not isinstance(part, dict) or "text" not in part:
+            raise RequestFileError(f"{path}: field 'request.parts[{i}].text' is missing")
+    return data
+
+
+def _records(line: Mapping[str, Any], where: str, path: Path, store: Path | None) -> int:
+    source = line.get("records_from")
+    if source and store is not None:
+        recorded = _field(source, "recorded", f"{where}records_from.", path, dict)
+        return count_records(
+            store,
+            offence_groups=_field(source, "offence_groups", f"{where}records_from.", path, list),
+            recorded_from=_date(recorded, "from", f"{where}records_from.recorded.", path),
+            recorded_to=_date(recorded, "to", f"{where}records_from.recorded.", path),
+        )
+    if line.get("records") is None:
+        raise RequestFileError(
+            f"{path}: field '{where}records' is missing (give it, or records_from and a store)"
+        )
+    return int(line["records"])
+
+
+def import_request_file(
+    path: str | Path,
+    register: Register,
+    *,
+    store: str | Path | None = None,
+    attachments: Sequence[Mapping[str, Any]] | None = None,
+) -> str:
+    """Put a request file's request and its handling into the register; return the reference.
+
+    A request already in the register is left as it is. Record counts of the cost
+    estimate come from ``store`` when its lines say ``records_from``. ``attachments``
+    (title, file, sha256) are those the response goes out with; by default the file's
+    ``documents``.
+    """
+    path = Path(path)
+    data = load_request_file(path)
+    reference = data["reference"]
+    if register.exists(reference):
+        return reference
+    authority = data.get("authority") or {}
+    handled = data.get("handled_by") or {}
+    officer = Actor(str(handled.get("officer") or DEFAULT_OFFICER), "officer")
+    reviewer = Actor(str(handled.get("reviewer") or DEFAULT_REVIEWER), "reviewer")
+    request = data["request"]
+    try:
+        register.new_request(
+            reference,
+            _date(data, "received", "", path),
+            request["text"],
+            [
+                {"number": p.get("number", i), "text": p["text"]}
+                for i, p in enumerate(request.get("parts") or [], 1)
+            ],
+            data.get("channel", "email"),
+            str(data.get("requester_contact") or ""),
+            officer,
+            title=data.get("title", ""),
+            subject=data.get("subject", ""),
+            receipt_rule=authority.get("receipt_rule", "as-received"),
+        )
+        clarification = data.get("clarification")
+        if clarification:
+            where = "clarification."
+            register.clarify(
+                reference,
+                _date(clarification, "sought", where, path),
+                _field(clarification, "question", where, path, str),
+                officer,
+            )
+            if clarification.get("answered") is not None:
+                register.answer_clarification(
+                    reference,
+                    _date(clarification, "answered", where, path),
+                    _field(clarification, "answer", where, path, str),
+                    officer,
+                )
+        estimate = data.get("cost_estimate") or {}
+        for i, line in enumerate(estimate.get("activities") or [], start=1):
+            where = f"cost_estimate.activities[{i}]."
+            register.add_cost_line(
+                reference,
+                _field(line, "activity", where, path, str),
+                _field(line, "description", where, path, str),
+                _records(line, where, path, Path(store) if store else None),
+                _field(line, "minutes_per_record", where, path, (int, float)),
+                officer,
+                part_number=line.get("part"),
+            )
+        if estimate.get("advice"):
+            register.advise(reference, estimate["advice"], officer)
+        worksheet = register.cost_estimate(reference)
+        for i, decision in enumerate(data.get("decisions") or [], start=1):
+            where = f"decisions[{i}]."
+            exemptions = []
+            for exemption in decision.get("exemptions") or []:
+                exemption = dict(exemption)
+                # A s12 refusal gives its estimate: the worksheet's paragraph is the reason.
+                if str(exemption.get("section")).lower() in ("s12", "12") and not exemption.get(
+                    "reason"
+                ):
+                    exemption["reason"] = worksheet.s12_paragraph()
+                exemptions.append(exemption)
+            register.decide(
+                reference,
+                int(_field(decision, "part", where, path, int)),
+                _field(decision, "decision", where, path, str),
+                exemptions,
+                officer,
+                summary=decision.get("summary") or "",
+                not_held=decision.get("not_held") or "",
+            )
+        response = data.get("response") or {}
+        if response.get("responded") is not None:
+            register.submit_for_approval(reference, officer)
+            register.approve(reference, reviewer)
+            files = attachments if attachments is not None else data.get("documents") or []
+            register.respond(
+                reference, _date(response, "responded", "response.", path), files, officer
+            )
+    except (TransitionError, ValueError, KeyError) as error:
+        if isinstance(error, RequestFileError):
+            raise
+        raise RequestFileError(f"{path}: {error}") from error
+    return reference
+
+
+def export_request_file(register: Register, reference: str, path: str | Path) -> Path:
+    """Write what the register holds about a request as a request file.
+
+    The requester's contact is left out: request files are shared and published.
+    """
+    request = register.get(reference)
+    data: dict[str, Any] = {
+        "reference": request.reference,
+        "title": request.title,
+        "subject": request.subject,
+        "received": request.received,
+        "channel": request.channel,
+        "request": {
+            "text": request.text,
+            "parts": [{"number": p.number, "text": p.text} for p in request.parts],
+        },
+        "authority": {"type": register.authority, "receipt_rule": request.receipt_rule},
+    }
+    if request.clarifications:
+        c = request.clarifications[-1]
+        data["clarification"] = {"sought": c.sought_on, "question": c.question}
+        if c.answered_on:
+            data["clarification"].update({"answered": c.answered_on, "answer": c.answer})
+    if request.cost_lines:
+        data["cost_estimate"] = {
+            "activities": [
+                {
+                    "activity": c.activity,
+                    "part": c.part_number,
+                    "description": c.description,
+                    "records": c.records,
+                    "minutes_per_record": float(c.minutes_per_record),
+                }
+                for c in request.cost_lines
+            ]
+        }
+        if request.advice:
+            data["cost_estimate"]["advice"] = request.advice
+    decisions = []
+    for part in request.parts:
+        if part.decision is None:
+            continue
+        entry: dict[str, Any] = {"part": part.number, "decision": part.decision}
+        if part.summary:
+            entry["summary"] = part.summary
+        if part.not_held:
+            entry["not_held"] = part.not_held
+        if part.exemptions:
+            entry["exemptions"] = [_exemption_entry(e) for e in part.exemptions]
+        decisions.append(entry)
+    if decisions:
+        data["decisions"] = decisions
+    if request.responded_on:
+        data["response"] = {"responded": request.responded_on}
+        if request.attachments:
+            data["documents"] = [
+                {"title": a["title"], "file": a["file"]} for a in request.attachments
+            ]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=92),
+        encoding="utf-8",
+    )
+    return path
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Writes text with line breaks as a literal block, as people write request files."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _text)
+
+
+def _exemption_entry(e: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"section": e.section}
+    for key in ("subsection", "applies_to", "reason", "harm"):
+        if getattr(e, key):
+            entry[key] = getattr(e, key)
+    if e.factors_for or e.factors_against or e.balance:
+        entry["public_interest"] = {
+            "for": list(e.factors_for),
+            "against": list(e.factors_against),
+            "balance": e.balance,
+        }
+    return entry
