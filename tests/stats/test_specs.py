@@ -1,0 +1,63 @@
+"""Table specifications: parsing from request-file YAML, refusals that name the field,
+and fingerprints that change exactly when the meaning does."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from foidesk.stats.specs import SpecError, load_tables, parse_table, parse_tables
+
+SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+
+
+def table(**overrides) -> dict:
+    data = {
+        "id": "table_9",
+        "title": "Table 9",
+        "counting_unit": "pair",
+        "rows": [{"period": {"unit": "year", "from": "2015-01-01", "to": "2024-12-31"}}],
+        "columns": ["victim_sex"],
+    }
+    return {**data, **overrides}
+
+
+def test_seed_request_has_six_tables_with_their_counting_units() -> None:
+    specs = load_tables(SEED)
+    assert [s.id for s in specs] == [f"table_{i}" for i in range(1, 7)]
+    assert [s.counting_unit for s in specs] == ["pair", "pair", "crime", "pair", "crime", "crime"]
+    table_1 = specs[0]
+    assert table_1.population.how_known_groups == ("Former intimate partner",)
+    assert table_1.population.recorded.start == date(2023, 1, 1)
+    assert [c.start for c in table_1.rows[0].custom] == [date(2023, 1, 1), date(2023, 4, 5)]
+
+
+def test_a_dimension_that_would_split_a_unit_is_refused() -> None:
+    with pytest.raises(
+        SpecError, match=r"req.yaml: table_9: dimension 'victim_sex' cannot classify crime"
+    ):
+        parse_table(table(counting_unit="crime"), "req.yaml", 0)
+
+
+def test_errors_name_file_table_and_field() -> None:
+    with pytest.raises(
+        SpecError, match=r"req.yaml: table table_9: population.recorded.from: '2023-13-01'"
+    ):
+        parse_table(table(population={"recorded": {"from": "2023-13-01"}}), "req.yaml", 0)
+    with pytest.raises(SpecError, match=r"table table_9: population: unknown key\(s\) offence"):
+        parse_table(table(population={"offence": "CCB"}), "req.yaml", 0)
+    with pytest.raises(SpecError, match=r"rows\[0\].period: a year period needs from and to"):
+        parse_table(table(rows=[{"period": {"unit": "year"}}]), "req.yaml", 0)
+    with pytest.raises(SpecError, match=r"counting_unit: 'offender' is not one of"):
+        parse_table(table(counting_unit="offender"), "req.yaml", 0)
+    with pytest.raises(SpecError, match=r"duplicate id\(s\) table_9"):
+        parse_tables([table(), table()], "req.yaml")
+
+
+def test_fingerprint_follows_meaning() -> None:
+    a = parse_table(table(), "a.yaml", 0)
+    assert a.fingerprint() == parse_table(table(), "b.yaml", 3).fingerprint()
+    changed = parse_table(table(population={"domestic_abuse": True}), "a.yaml", 0)
+    assert changed.fingerprint() != a.fingerprint()
