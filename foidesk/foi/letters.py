@@ -1,0 +1,242 @@
+"""The response letter: rendered from the register to accessible HTML, and to PDF.
+
+The letter follows a police FOI response: the request as received ("I note you seek access
+to the following information"), the clarification, the decision on each part, the s17
+refusal notice with harm and public interest test, the s12 estimate and s16 advice, the
+attachments, and the rights to an internal review and to complain to the ICO (s50). It is
+applicant-blind: nothing about the requester appears in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from foidesk.foi.clock import add_working_days
+from foidesk.foi.exemptions import lookup
+from foidesk.foi.register import Register, TransitionError
+from foidesk.foi.request_file import REVIEW_WINDOW, import_request_file, load_request_file
+
+TEMPLATES = Path(__file__).with_name("templates")
+MANIFEST_FILE = "manifest.json"
+LETTER_FILES = {"html": "response.html", "pdf": "response.pdf"}
+LETTER_TITLES = {"html": "Response letter (HTML)", "pdf": "Response letter (PDF)"}
+SEED_REQUEST_FILE = Path("examples/requests/01.FOI.24.035331.yaml")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text or "") if p.strip()]
+
+
+def _section_name(exemption: Any) -> str:
+    """'s31' with '(1)(a) and (b)' -> 'Section 31(1)(a) and (b)'."""
+    number = exemption.section.removeprefix("s")
+    subsection = exemption.subsection or ""
+    joiner = "" if subsection.startswith("(") or not subsection else " "
+    return f"Section {number}{joiner}{subsection}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["paragraphs"] = _paragraphs
+    env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
+    env.filters["section_name"] = _section_name
+    env.filters["description"] = lambda e: lookup(e.section).description
+    return env
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_manifest(answer_dir: Path | None) -> dict[str, Any]:
+    """The answer directory's manifest, or an empty one when there is none yet."""
+    if answer_dir is None or not (Path(answer_dir) / MANIFEST_FILE).is_file():
+        return {"files": [], "tables": []}
+    path = Path(answer_dir) / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error})") from error
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", []), list):
+        raise ValueError(f"{path}: expected an object with a 'files' list")
+    return manifest
+
+
+def _manifest_attachments(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    files = []
+    for number, entry in enumerate(manifest.get("files", []), start=1):
+        name = entry.get("path") or entry.get("file")
+        if not name or not entry.get("title"):
+            raise ValueError(f"manifest file entry {number}: needs 'path' and 'title'")
+        if name in LETTER_FILES.values() or entry.get("public") is False:
+            continue
+        files.append({"title": entry["title"], "file": name, "sha256": entry.get("sha256")})
+    return files
+
+
+def letter_attachments(register: Register, reference: str, answer_dir: Path | None) -> list[dict]:
+    """The response's attachments: the register's, then the answer manifest's not yet listed."""
+    listed = [dict(a) for a in register.get(reference).attachments]
+    names = {a["file"] for a in listed}
+    for entry in _manifest_attachments(read_manifest(answer_dir)):
+        if entry["file"] not in names:
+            listed.append(entry)
+            names.add(entry["file"])
+    if answer_dir is not None:
+        # Files made after the response was logged (e.g. a redacted policy) get their hash.
+        for entry in listed:
+            found = Path(answer_dir) / entry["file"]
+            if found.is_file():
+                entry["sha256"] = sha256_file(found)
+    return listed
+
+
+def render_letter(
+    register: Register,
+    reference: str,
+    answer_dir: Path | None = None,
+    *,
+    authority_name: str = "The force",
+    review_window: int = REVIEW_WINDOW,
+) -> str:
+    """The response letter for ``reference`` as a self-contained HTML document."""
+    request = register.get(reference)
+    manifest = read_manifest(answer_dir)
+    refusals = [e for p in request.parts for e in p.exemptions]
+    estimate = register.cost_estimate(reference)
+    s16 = ""
+    if any(e.section == "s12" for e in refusals) and estimate.items:
+        s16 = estimate.s16_advice(request.advice)
+    elif request.advice:
+        s16 = request.advice
+    review_by = None
+    if request.responded_on:
+        review_by, _ = add_working_days(request.responded_on, review_window)
+    template = _environment().get_template("response.html.j2")
+    return template.render(
+        request=request,
+        authority_name=authority_name,
+        clarifications=list(request.clarifications),
+        refusals=refusals,
+        any_disclosed=any(p.decision in ("disclosed", "partly disclosed") for p in request.parts),
+        not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
+        s16_advice=s16,
+        attachments=letter_attachments(register, reference, answer_dir),
+        tables=[t["title"] for t in manifest.get("tables", []) if t.get("title")],
+        review_window=review_window,
+        review_by=review_by,
+        css=(TEMPLATES / "response.css").read_text(encoding="utf-8"),
+    )
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """The letter as PDF (WeasyPrint), with the same stylesheet's print rules."""
+    from weasyprint import HTML  # imported here: WeasyPrint loads Pango on import
+
+    HTML(string=html, base_url=str(path.parent)).write_pdf(path)
+    return path
+
+
+def _document_attachments(data: dict[str, Any], out_dir: Path, path: Path) -> list[dict]:
+    files = []
+    for number, doc in enumerate(data.get("documents") or [], start=1):
+        if not isinstance(doc, dict) or not doc.get("title") or not doc.get("file"):
+            raise ValueError(f"{path}: field 'documents[{number}]' needs a title and a file")
+        found = out_dir / doc["file"]
+        digest = sha256_file(found) if found.is_file() else None
+        files.append({"title": doc["title"], "file": doc["file"], "sha256": digest})
+    return files
+
+
+def _update_manifest(out_dir: Path, letters: dict[str, Path]) -> None:
+    """List the letter in the answer's manifest so the disclosure log publishes it."""
+    path = out_dir / MANIFEST_FILE
+    manifest = read_manifest(out_dir) if path.is_file() else {"files": []}
+    kept = [f for f in manifest.get("files", []) if f.get("path") not in LETTER_FILES.values()]
+    for kind, letter in letters.items():
+        kept.append(
+            {
+                "path": letter.name,
+                "title": LETTER_TITLES[kind],
+                "sha256": sha256_file(letter),
+                "bytes": letter.stat().st_size,
+            }
+        )
+    manifest["files"] = kept
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def write_response(
+    request_file: Path,
+    register_db: str | Path,
+    out_dir: Path,
+    *,
+    store: str | Path | None = None,
+    answer_dir: Path | None = None,
+) -> dict[str, Path]:
+    """Import the request file (if new), render ``response.html`` and ``response.pdf``.
+
+    Attachments are the request file's ``documents`` (found in ``out_dir`` for their
+    SHA-256) and the files of ``answer_dir/manifest.json`` (``answer_dir`` defaults to
+    ``out_dir``). The letter is added to that manifest. Returns the paths written.
+    """
+    request_file = Path(request_file)
+    out_dir = Path(out_dir)
+    answer_dir = Path(answer_dir) if answer_dir else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = load_request_file(request_file)
+    authority = data.get("authority") or {}
+    response = data.get("response") or {}
+    with Register(register_db, authority=authority.get("type", "police")) as register:
+        documents = _document_attachments(data, out_dir, request_file)
+        attachments = documents + [
+            a
+            for a in _manifest_attachments(read_manifest(answer_dir))
+            if a["file"] not in {d["file"] for d in documents}
+        ]
+        reference = import_request_file(
+            request_file, register, store=store, attachments=attachments
+        )
+        if register.get(reference).responded_on is None and response.get("responded"):
+            raise TransitionError(f"{reference} is in the register but was not responded to")
+        html = render_letter(
+            register,
+            reference,
+            answer_dir,
+            authority_name=authority.get("name", "The force"),
+            review_window=int(response.get("review_window", REVIEW_WINDOW)),
+        )
+    letters = {"html": out_dir / LETTER_FILES["html"], "pdf": out_dir / LETTER_FILES["pdf"]}
+    letters["html"].write_text(html, encoding="utf-8")
+    write_pdf(html, letters["pdf"])
+    _update_manifest(out_dir, letters)
+    return letters
+
+
+def demo_response(
+    out_root: Path = Path("out"),
+    *,
+    request_file: Path = SEED_REQUEST_FILE,
+    register_db: str | Path | None = None,
+    store: str | Path | None = None,
+) -> dict[str, Path]:
+    """The seed's letter: ``out_root/<reference>/response.html`` and ``response.pdf``.
+
+    The register defaults to ``out_root/register.sqlite``; with ``store`` the s12 record
+    count is taken from the crime-record store.
+    """
+    reference = load_request_file(request_file)["reference"]
+    db = register_db or Path(out_root) / "register.sqlite"
+    Path(out_root).mkdir(parents=True, exist_ok=True)
+    return write_response(request_file, db, Path(out_root) / reference, store=store)
