@@ -486,7 +486,7 @@ class Register:
             self._not_responded(request, "extend time")
             notified = notified_on or self.today()
             self._check_date(request, notified, "extension notice date")
-            current = self._deadline(request)
+            current = self.deadline_for(request)
             if current.due is not None and new_due <= current.due:
                 raise TransitionError(
                     f"extension to {new_due} is not after the current due date {current.due}"
@@ -883,7 +883,8 @@ class Register:
                 )
             )
 
-    def _deadline(self, request: Request) -> clock.Deadline:
+    def deadline_for(self, request: Request) -> clock.Deadline:
+        """The deadline of a request already loaded (e.g. from ``list_requests``)."""
         clarified = max(
             (c.answered_on for c in request.clarifications if c.answered_on), default=None
         )
@@ -908,7 +909,7 @@ class Register:
 
     def deadline(self, reference: str) -> clock.Deadline:
         """When the response is due, with the lines explaining it."""
-        return self._deadline(self._get(reference))
+        return self.deadline_for(self._get(reference))
 
     def review_deadline(self, reference: str) -> clock.Deadline | None:
         """When the latest internal review is due, if one was asked for."""
