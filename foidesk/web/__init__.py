@@ -1,1 +1,1 @@
-"""The web application: the public disclosure log and the officers' workspace."""
+"""The public disclosure log and the officers' workspace, served by one FastAPI app."""

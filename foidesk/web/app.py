@@ -1,0 +1,227 @@
+"""The FastAPI application: public disclosure log and officers' workspace in one app.
+
+``create_app(db)`` builds it over a SQLite file or PostgreSQL URL (migrated first);
+``serve`` runs it with uvicorn. Every page is rendered on the server with Jinja2 and the
+GOV.UK Frontend macros, and every asset is served by the app itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from foidesk.db import make_engine, upgrade
+from foidesk.web.security import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    CsrfFailure,
+    NotAllowed,
+    SecurityHeaders,
+    SignInRequired,
+    content_security_policy,
+    csrf_token,
+    session_secret,
+    sign_in_url,
+)
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+GOVUK_CSS = STATIC_DIR / "govuk" / "govuk-frontend.min.css"
+DEFAULT_SITE_NAME = "Freedom of information disclosure log"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(WEB_DIR / "templates"),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["csrf_token"] = csrf_token
+    env.filters["long_date"] = long_date
+    env.filters["file_size"] = file_size
+    env.filters["file_kind"] = file_kind
+    return env
+
+
+def long_date(day: date | datetime | None) -> str:
+    """A date as GOV.UK style writes it: 3 June 2024."""
+    return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+def file_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+_KINDS = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook",
+    "application/pdf": "PDF",
+    "text/csv": "CSV",
+    "text/html": "HTML",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+}
+
+
+def file_kind(media_type: str) -> str:
+    return _KINDS.get(media_type, media_type)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """A page from ``template``, with a fresh CSP nonce for its one inline script."""
+    nonce = secrets.token_urlsafe(16)
+    state = request.app.state
+    response = state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "cspNonce": nonce,
+            "assetPath": "/static/govuk/assets",
+            "govuk_assets": state.govuk_assets,
+            "site_name": state.site_name,
+            **(context or {}),
+        },
+        status_code=status,
+    )
+    response.headers["Content-Security-Policy"] = content_security_policy(nonce)
+    return response
+
+
+def create_app(
+    db: str | Path,
+    *,
+    https: bool = False,
+    site_name: str = DEFAULT_SITE_NAME,
+    answers_dir: Path | None = None,
+    requests_dir: Path | None = None,
+    records: Path | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """The web app over the database ``db``.
+
+    ``https`` marks session cookies Secure (set it whenever the app is served over HTTPS,
+    including behind a proxy). ``answers_dir`` holds one answer directory per reference,
+    published with the response when present; with ``requests_dir`` (request files named
+    ``<reference>.yaml``) and ``records`` (the crime-records store), analysts can compute
+    a request's tables from the workspace.
+    """
+    from foidesk.web import public, workspace
+
+    if migrate:
+        upgrade(db)
+    engine = make_engine(db)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions() as session:
+        secret = session_secret(session)
+
+    app = FastAPI(title=site_name, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.db = str(db)
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.site_name = site_name
+    app.state.answers_dir = Path(answers_dir) if answers_dir else None
+    app.state.requests_dir = Path(requests_dir) if requests_dir else None
+    app.state.records = Path(records) if records else None
+    app.state.register = None
+    app.state.govuk_assets = GOVUK_CSS.is_file()
+    app.state.templates = Jinja2Templates(env=_environment())
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=https,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(public.router)
+    app.include_router(workspace.router)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(sign_in_url(request), status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return render(
+            request,
+            "error.html",
+            {"title": "You cannot do that", "message": f"Your account does not allow this: {exc}."},
+            status=403,
+        )
+
+    @app.exception_handler(CsrfFailure)
+    async def _csrf(request: Request, exc: CsrfFailure) -> Response:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "The form has expired",
+                "message": "Go back, reload the page and try again.",
+            },
+            status=403,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Page not found", 405: "Not allowed", 429: "Too many attempts"}
+        return render(
+            request,
+            "error.html",
+            {
+                "title": titles.get(exc.status_code, "Sorry, there is a problem"),
+                "message": exc.detail
+                if exc.status_code != 404
+                else "If you typed the web address, check it is correct.",
+            },
+            status=exc.status_code,
+        )
+
+    return app
+
+
+def serve(
+    db: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    https: bool = False,
+    answers_dir: Path | None = None,
+    requests_dir: Path | None = None,
+    records: Path | None = None,
+) -> None:
+    """Run the app with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(
+            db, https=https, answers_dir=answers_dir, requests_dir=requests_dir, records=records
+        ),
+        host=host,
+        port=port,
+        proxy_headers=https,
+        log_level="info",
+    )

@@ -1,0 +1,366 @@
+"""The public disclosure log: publishing approved responses and reading them back.
+
+Publishing copies what may be published (the register's ``public_view``, the letter and
+the answer's files) into the log's own tables, so the public pages never read the
+register. Only a request a reviewer has approved can be published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import mimetypes
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import nh3
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer, selectinload
+
+from foidesk.db import open_session
+from foidesk.web.models import Attachment, PublishedResponse
+
+# Register statuses from which a request has been approved and may appear on the log.
+PUBLISHABLE_STATUSES = frozenset({"approved", "responded", "under internal review", "at ICO"})
+LETTER_FILES = ("response.html",)
+_SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ ()-]{0,200}")
+
+
+class PublishError(ValueError):
+    """A response that cannot be published; the message says why and names the file."""
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """A file to publish with its title, read and checked against its manifest entry."""
+
+    filename: str
+    title: str
+    content: bytes
+    sha256: str
+    media_type: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Everything the log shows for one response; nothing about the requester."""
+
+    reference: str
+    title: str
+    subject: str
+    published_on: date
+    request_text: str
+    decision: str
+    summary: str = ""
+    exemptions: Sequence[Mapping[str, Any]] = ()
+    letter_html: str = ""
+    files: Sequence[PublishedFile] = field(default_factory=tuple)
+
+
+def url_for_response(reference: str) -> str:
+    """The public URL path of a published response."""
+    return f"/log/{reference}"
+
+
+def overall_decision(decisions: Sequence[str | None]) -> str:
+    """The outcome in the words the log uses, from the decisions on each part."""
+    made = [d for d in decisions if d]
+    if not made:
+        return "Response issued"
+    kinds = set(made)
+    if kinds == {"disclosed"}:
+        return "Information disclosed"
+    if kinds == {"not held"}:
+        return "Information not held"
+    if kinds == {"neither confirm nor deny"}:
+        return "Neither confirmed nor denied"
+    if kinds <= {"withheld", "not held", "neither confirm nor deny"}:
+        return "Information withheld"
+    if kinds & {"disclosed", "partly disclosed"} and kinds - {"disclosed", "not held"}:
+        return "Information partially disclosed"
+    return "Information disclosed"
+
+
+def clean_letter(letter: str) -> str:
+    """The letter's body as safe HTML: scripts, styles and handlers removed, headings demoted.
+
+    The letter quotes the request, which came from the public; sanitising here is a second
+    line behind the letter renderer's escaping. Headings move down so the page keeps one h1.
+    """
+    body = re.search(r"<body[^>]*>(.*)</body>", letter, flags=re.S | re.I)
+    cleaned = nh3.clean(body.group(1) if body else letter)
+    levels = [int(n) for n in re.findall(r"<h([1-6])\b", cleaned)]
+    if not levels:
+        return cleaned
+    shift = max(0, 3 - min(levels))
+
+    def demote(match: re.Match[str]) -> str:
+        return f"<{match[1]}h{min(6, int(match[2]) + shift)}"
+
+    return re.sub(r"<(/?)h([1-6])\b", demote, cleaned)
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, for the search index."""
+    # A space after every tag keeps words of adjacent blocks apart.
+    return " ".join(html.unescape(nh3.clean(fragment.replace(">", "> "), tags=set())).split())
+
+
+def _checked_file(path: Path, expected: str | None, where: str) -> tuple[bytes, str]:
+    if not path.is_file():
+        raise PublishError(f"{where}: {path} does not exist")
+    content = path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    if expected and str(expected).lower() != digest:
+        raise PublishError(f"{where}: sha256 is {expected} but {path.name}'s is {digest}")
+    return content, digest
+
+
+def _published_file(
+    path: Path, title: str, content: bytes, digest: str, where: str
+) -> PublishedFile:
+    if not _SAFE_FILENAME.fullmatch(path.name):
+        raise PublishError(f"{where}: {path.name!r} is not a publishable file name")
+    if not title.strip():
+        raise PublishError(f"{where} ({path.name}): field 'title' is missing")
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return PublishedFile(path.name, title.strip(), content, digest, media_type)
+
+
+def read_answer_dir(
+    answer_dir: Path, documents: Sequence[Mapping[str, Any]] = ()
+) -> tuple[str, list[PublishedFile]]:
+    """The letter HTML and the files to publish from an answer directory.
+
+    Files are those ``manifest.json`` lists (each must match its sha256; entries marked
+    ``"public": false`` are skipped), then ``documents`` (``{title, file, sha256?}``, such
+    as the response's attachments in the register: released policies), then
+    ``response.pdf`` if present. ``response.html`` is the letter, shown as the page.
+    """
+    answer_dir = Path(answer_dir)
+    manifest_path = answer_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise PublishError(f"{manifest_path}: no manifest.json in the answer directory")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PublishError(f"{manifest_path}: not valid JSON ({exc})") from exc
+    entries = manifest.get("files", []) if isinstance(manifest, dict) else manifest
+    if not isinstance(entries, list):
+        raise PublishError(f"{manifest_path}: field 'files': expected a list")
+    letter = ""
+    files: dict[str, PublishedFile] = {}
+    for number, entry in enumerate(entries, start=1):
+        where = f"{manifest_path}, files[{number}]"
+        if not isinstance(entry, dict):
+            raise PublishError(f"{where}: expected an object with path, title and sha256")
+        name = entry.get("path") or entry.get("file")
+        if not name:
+            raise PublishError(f"{where}: field 'path' is missing")
+        if not entry.get("sha256"):
+            raise PublishError(f"{where} ({name}): field 'sha256' is missing")
+        path = answer_dir / str(name)
+        content, digest = _checked_file(path, entry["sha256"], f"{where}, field 'path'")
+        if path.name in LETTER_FILES:
+            letter = content.decode("utf-8")
+        elif entry.get("public") is not False:
+            files[path.name] = _published_file(
+                path, str(entry.get("title") or ""), content, digest, where
+            )
+    for number, document in enumerate(documents, start=1):
+        name = str(document.get("file") or "")
+        if not name or Path(name).name in files or Path(name).name in LETTER_FILES:
+            continue
+        where = f"attachment {number} of the response ({document.get('title', '')})"
+        path = answer_dir / Path(name).name
+        content, digest = _checked_file(path, document.get("sha256"), where)
+        files[path.name] = _published_file(
+            path, str(document.get("title") or ""), content, digest, where
+        )
+    for path in (answer_dir / "response.html", answer_dir / "response.pdf"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".html" and not letter:
+            letter = path.read_text(encoding="utf-8")
+        elif path.suffix == ".pdf" and path.name not in files:
+            content, digest = _checked_file(path, None, str(path))
+            files[path.name] = _published_file(
+                path, "Response letter (PDF)", content, digest, str(path)
+            )
+    return letter, list(files.values())
+
+
+def publication_from_view(
+    view: Mapping[str, Any],
+    *,
+    letter_html: str = "",
+    files: Sequence[PublishedFile] = (),
+    published_on: date | None = None,
+) -> Publication:
+    """A publication from the register's ``public_view`` of a request."""
+    parts = list(view.get("parts") or [])
+    exemptions: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for part in parts:
+        for e in part.get("exemptions") or []:
+            label = f"{e.get('section', '')}{e.get('subsection', '')}"
+            if label in seen:
+                continue
+            seen.add(label)
+            exemptions.append(
+                {
+                    "section": label,
+                    "title": e.get("title", ""),
+                    "parts": [p["number"] for p in parts if _cites(p, label)],
+                    "reason": e.get("reason") or e.get("harm") or "",
+                    "public_interest": e.get("balance", ""),
+                }
+            )
+    summary = "\n".join(
+        f"Part {p['number']}: {p['summary']}" for p in parts if (p.get("summary") or "").strip()
+    )
+    return Publication(
+        reference=view["reference"],
+        title=view.get("title") or view["reference"],
+        subject=view.get("subject") or "General",
+        published_on=published_on or view.get("responded_on") or date.today(),
+        request_text=view.get("request_text") or "",
+        decision=overall_decision([p.get("decision") for p in parts]),
+        summary=summary,
+        exemptions=exemptions,
+        letter_html=letter_html,
+        files=tuple(files),
+    )
+
+
+def _cites(part: Mapping[str, Any], label: str) -> bool:
+    return any(
+        f"{e.get('section', '')}{e.get('subsection', '')}" == label
+        for e in part.get("exemptions") or []
+    )
+
+
+def publish(session: Session, publication: Publication, *, published_by: str = "") -> str:
+    """Write (or replace) a response on the log and return its public URL path."""
+    letter = clean_letter(publication.letter_html) if publication.letter_html else ""
+    search_text = " ".join(
+        [
+            publication.decision,
+            publication.summary,
+            *(f"{e.get('section', '')} {e.get('title', '')}" for e in publication.exemptions),
+            *(f.title for f in publication.files),
+            plain_text(letter),
+        ]
+    )
+    existing = session.scalars(
+        select(PublishedResponse).where(PublishedResponse.reference == publication.reference)
+    ).one_or_none()
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    response = PublishedResponse(
+        reference=publication.reference,
+        title=publication.title,
+        subject=publication.subject,
+        published_on=publication.published_on,
+        request_text=publication.request_text,
+        decision=publication.decision,
+        summary=publication.summary,
+        exemptions=[dict(e) for e in publication.exemptions],
+        letter_html=letter,
+        search_text=search_text,
+        published_by=published_by,
+        created_at=datetime.now(UTC).replace(tzinfo=None),
+        attachments=[
+            Attachment(
+                position=n,
+                filename=f.filename,
+                title=f.title,
+                media_type=f.media_type,
+                size=f.size,
+                sha256=f.sha256,
+                content=f.content,
+            )
+            for n, f in enumerate(publication.files)
+        ],
+    )
+    session.add(response)
+    session.commit()
+    return url_for_response(publication.reference)
+
+
+def publish_answer(
+    db: str | Path,
+    reference: str,
+    answer_dir: Path | None,
+    *,
+    published_by: str = "disclosure officer",
+    published_on: date | None = None,
+) -> str:
+    """Publish an approved request's response, with an answer directory's files, to the log.
+
+    A request that is approved but not yet responded to is responded to first (today, or
+    ``published_on``), with the answer's files as the response's attachments. Returns the
+    public URL path of the response.
+    """
+    from foidesk.foi.register import Actor, Register
+
+    with Register(db) as register:
+        status = register.status(reference)
+        if status not in PUBLISHABLE_STATUSES:
+            raise PublishError(
+                f"{reference} is '{status}': only a request a reviewer has approved is published"
+            )
+        documents = register.public_view(reference, require_response=False)["attachments"]
+        letter, files = read_answer_dir(answer_dir, documents) if answer_dir else ("", [])
+        if status == "approved":
+            register.respond(
+                reference,
+                published_on or register.today(),
+                [{"title": f.title, "file": f.filename, "sha256": f.sha256} for f in files],
+                Actor(published_by, "officer"),
+            )
+        view = register.public_view(reference)
+    with open_session(db, migrate=False) as session:
+        return publish(
+            session,
+            publication_from_view(view, letter_html=letter, files=files, published_on=published_on),
+            published_by=published_by,
+        )
+
+
+def published(session: Session, reference: str) -> PublishedResponse | None:
+    """A published response with its attachment list, or None if it is not on the log."""
+    return session.scalars(
+        select(PublishedResponse)
+        .where(PublishedResponse.reference == reference)
+        .options(selectinload(PublishedResponse.attachments).options(defer(Attachment.content)))
+    ).one_or_none()
+
+
+def published_file(session: Session, reference: str, filename: str) -> Attachment | None:
+    """One attachment of a published response, or None."""
+    return session.scalars(
+        select(Attachment)
+        .join(PublishedResponse)
+        .where(PublishedResponse.reference == reference, Attachment.filename == filename)
+    ).one_or_none()
+
+
+def withdraw(session: Session, reference: str) -> bool:
+    """Take a response off the log (e.g. published in error); True if it was there."""
+    found = published(session, reference)
+    if found is None:
+        return False
+    session.delete(found)
+    session.commit()
+    return True

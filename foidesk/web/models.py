@@ -1,0 +1,112 @@
+"""The web concern's tables: the published disclosure log, workspace users and login attempts.
+
+Every table is prefixed ``web_`` and created by the ``web`` migration branch. The log keeps
+its own copy of what was published (text, letter and attachment bytes), so nothing that
+was never published can be reached through a public URL, whatever the register holds.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foidesk.db import Base
+
+
+class PublishedResponse(Base):
+    """One response as it appears on the public disclosure log."""
+
+    __tablename__ = "web_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(200))
+    published_on: Mapped[date] = mapped_column(Date)
+    request_text: Mapped[str] = mapped_column(Text)
+    # The overall outcome in words, e.g. "Information partially disclosed".
+    decision: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # [{"section", "title", "reason", "public_interest"}...] as published in the letter.
+    exemptions: Mapped[list] = mapped_column(JSON, default=list)
+    letter_html: Mapped[str] = mapped_column(Text, default="")
+    # Plain text of the letter and exemptions, indexed for search with the fields above.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    published_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="response",
+        order_by="Attachment.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class Attachment(Base):
+    """A published file (workbook, CSV, redacted document), kept with its checksum."""
+
+    __tablename__ = "web_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("web_responses.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    response: Mapped[PublishedResponse] = relationship(back_populates="attachments")
+
+
+class User(Base):
+    """A workspace account; ``roles`` is a comma-separated subset of ``accounts.ROLES``."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept so repeated failures can be throttled."""
+
+    __tablename__ = "web_login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class Setting(Base):
+    """Installation settings the app generates once, such as the session signing key."""
+
+    __tablename__ = "web_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,576 @@
+"""The officers' workspace: the register, each request's handling, approval and publishing.
+
+Every route here needs a signed-in user (the router's dependencies, so none can be
+forgotten) and every POST needs the session's CSRF token. Each action then needs a role:
+officers record clarifications, decisions, exemptions and costs and publish; analysts
+run the tables; reviewers approve; admins manage users. The register itself enforces the
+order of steps and refuses approval by the officer who submitted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from foidesk.foi import clock
+from foidesk.foi.exemptions import DECISIONS, catalogue
+from foidesk.foi.register import ROLES, Actor, Register, RequestNotFound, TransitionError
+from foidesk.web.accounts import AccountError, SignedIn, add_user, list_users, parse_roles
+from foidesk.web.app import render
+from foidesk.web.log import PUBLISHABLE_STATUSES, PublishError, publish_answer, published
+from foidesk.web.security import (
+    CurrentUser,
+    DbSession,
+    check_csrf,
+    requires,
+    signed_in,
+)
+
+router = APIRouter(prefix="/workspace", dependencies=[Depends(signed_in), Depends(check_csrf)])
+
+Officer = Annotated[SignedIn, Depends(requires("officer"))]
+Analyst = Annotated[SignedIn, Depends(requires("analyst"))]
+Reviewer = Annotated[SignedIn, Depends(requires("reviewer"))]
+Admin = Annotated[SignedIn, Depends(requires("admin"))]
+
+# A response due within this many working days is flagged "due soon".
+DUE_SOON_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """Where a request stands against its due date, in words, with the date's explanation."""
+
+    label: str
+    css: str
+    due: date | None
+    working_days_left: int | None
+    explanation: list[str]
+
+
+def deadline_status(register: Register, reference: str, status: str, today: date) -> DeadlineStatus:
+    """Overdue, due soon, on time, clock stopped or responded, with the reasons for the date."""
+    deadline = register.deadline(reference)
+    lines = [*deadline.explanation, *(f"Warning: {w}" for w in deadline.warnings)]
+    if status in ("responded", "under internal review", "at ICO"):
+        return DeadlineStatus("Responded", "green", deadline.due, None, lines)
+    if deadline.due is None:
+        return DeadlineStatus("Clock stopped", "grey", None, None, lines)
+    if today > deadline.due:
+        late = clock.working_days_between(deadline.due, today)
+        return DeadlineStatus(
+            f"Overdue by {late} working day{'s' if late != 1 else ''}",
+            "red",
+            deadline.due,
+            -late,
+            lines,
+        )
+    left = clock.working_days_between(today, deadline.due)
+    if left <= DUE_SOON_WORKING_DAYS:
+        return DeadlineStatus(
+            f"Due soon: {left} working day{'s' if left != 1 else ''} left",
+            "yellow",
+            deadline.due,
+            left,
+            lines,
+        )
+    return DeadlineStatus(f"{left} working days left", "blue", deadline.due, left, lines)
+
+
+def _register(request: Request) -> Register:
+    state = request.app.state
+    if getattr(state, "register", None) is None:
+        state.register = Register(state.db, migrate=False)
+    return state.register
+
+
+def _flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
+
+
+def _back(reference: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/workspace/requests/{reference}{anchor}", status_code=303)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _answer_dir(request: Request, reference: str) -> Path | None:
+    root = request.app.state.answers_dir
+    return root / reference if root is not None else None
+
+
+def _request_page(
+    request: Request, user: SignedIn, reference: str, *, error: str = "", status: int = 200
+) -> Response:
+    register = _register(request)
+    try:
+        record = register.get(reference)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    today = register.today()
+    answer_dir = _answer_dir(request, reference)
+    with request.app.state.sessions() as session:
+        on_log = published(session, reference) is not None
+    return render(
+        request,
+        "workspace/request.html",
+        {
+            "title": f"{reference}: {record.title}",
+            "nav": "workspace",
+            "user": user,
+            "record": record,
+            "deadline": deadline_status(register, reference, record.status, today),
+            "estimate": register.cost_estimate(reference) if record.cost_lines else None,
+            "problems": register.s17_problems(reference),
+            "decisions": DECISIONS,
+            "exemptions": sorted(catalogue().values(), key=lambda e: e.section),
+            "publishable": record.status in PUBLISHABLE_STATUSES,
+            "on_log": on_log,
+            "has_answer": bool(answer_dir and (answer_dir / "manifest.json").is_file()),
+            "today": today,
+            "error": error,
+            "flash": request.session.pop("flash", ""),
+        },
+        status=status,
+    )
+
+
+def _act(request: Request, user: SignedIn, reference: str, action: Any, done: str) -> Response:
+    """Run a register step; on refusal show the request page with the register's reason."""
+    try:
+        action()
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    except (TransitionError, ValueError, KeyError, PublishError) as exc:
+        return _request_page(request, user, reference, error=str(exc), status=400)
+    _flash(request, done)
+    return _back(reference)
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{field}: '{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+# -- the register ------------------------------------------------------------------------
+
+
+@router.get("")
+def register_list(request: Request, user: CurrentUser) -> Response:
+    """Every request with its status and deadline, most urgent first."""
+    register = _register(request)
+    today = register.today()
+    rows = []
+    for record in register.list_requests():
+        rows.append((record, deadline_status(register, record.reference, record.status, today)))
+    open_first = sorted(
+        rows,
+        key=lambda r: (
+            r[1].label == "Responded",
+            r[1].due or date.max,
+            r[0].reference,
+        ),
+    )
+    return render(
+        request,
+        "workspace/register.html",
+        {
+            "title": "Register",
+            "nav": "workspace",
+            "user": user,
+            "rows": open_first,
+            "today": today,
+            "flash": request.session.pop("flash", ""),
+        },
+    )
+
+
+@router.get("/requests/{reference}")
+def request_page(request: Request, reference: str, user: CurrentUser) -> Response:
+    return _request_page(request, user, reference)
+
+
+@router.post("/requests/{reference}/clarification")
+def seek_clarification(
+    request: Request,
+    reference: str,
+    user: Officer,
+    question: Annotated[str, Form()] = "",
+    sought_on: Annotated[str, Form()] = "",
+) -> Response:
+    register = _register(request)
+    return _act(
+        request,
+        user,
+        reference,
+        lambda: register.clarify(
+            reference,
+            _date(sought_on, "date sought") if sought_on else register.today(),
+            question,
+            Actor(user.username, "officer"),
+        ),
+        "Clarification sought: the clock waits for the answer.",
+    )
+
+
+@router.post("/requests/{reference}/clarification-answer")
+def answer_clarification(
+    request: Request,
+    reference: str,
+    user: Officer,
+    answer: Annotated[str, Form()] = "",
+    answered_on: Annotated[str, Form()] = "",
+) -> Response:
+    register = _register(request)
+    return _act(
+        request,
+        user,
+        reference,
+        lambda: register.answer_clarification(
+            reference,
+            _date(answered_on, "date answered") if answered_on else register.today(),
+            answer,
+            Actor(user.username, "officer"),
+        ),
+        "Clarification recorded: 20 working days start again from it.",
+    )
+
+
+@router.post("/requests/{reference}/decisions")
+def record_decision(
+    request: Request,
+    reference: str,
+    user: Officer,
+    part: Annotated[int, Form()],
+    decision: Annotated[str, Form()],
+    summary: Annotated[str, Form()] = "",
+    section: Annotated[str, Form()] = "",
+    subsection: Annotated[str, Form()] = "",
+    applies_to: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    harm: Annotated[str, Form()] = "",
+    factors_for: Annotated[str, Form()] = "",
+    factors_against: Annotated[str, Form()] = "",
+    balance: Annotated[str, Form()] = "",
+) -> Response:
+    """A part's decision, with at most one exemption and its harm and public interest test."""
+    exemptions = []
+    if section.strip():
+        exemptions.append(
+            {
+                "section": section.strip(),
+                "subsection": subsection.strip(),
+                "applies_to": applies_to.strip(),
+                "reason": reason,
+                "harm": harm,
+                "factors_for": _lines(factors_for),
+                "factors_against": _lines(factors_against),
+                "balance": balance,
+            }
+        )
+    register = _register(request)
+    return _act(
+        request,
+        user,
+        reference,
+        lambda: register.decide(
+            reference, part, decision, exemptions, Actor(user.username, "officer"), summary=summary
+        ),
+        f"Decision recorded for part {part}.",
+    )
+
+
+@router.post("/requests/{reference}/costs")
+def add_cost_line(
+    request: Request,
+    reference: str,
+    user: Officer,
+    activity: Annotated[str, Form()],
+    description: Annotated[str, Form()],
+    records: Annotated[int, Form()],
+    minutes_per_record: Annotated[str, Form()],
+    part: Annotated[str, Form()] = "",
+) -> Response:
+    register = _register(request)
+
+    def add() -> Any:
+        try:
+            minutes = Decimal(minutes_per_record)
+        except InvalidOperation:
+            raise ValueError(
+                f"minutes per record: '{minutes_per_record}' is not a number"
+            ) from None
+        return register.add_cost_line(
+            reference,
+            activity,
+            description,
+            records,
+            minutes,
+            Actor(user.username, "officer"),
+            part_number=int(part) if part.strip() else None,
+        )
+
+    return _act(request, user, reference, add, "Cost line added to the estimate.")
+
+
+@router.post("/requests/{reference}/submit")
+def submit(request: Request, reference: str, user: Officer) -> Response:
+    register = _register(request)
+    return _act(
+        request,
+        user,
+        reference,
+        lambda: register.submit_for_approval(reference, Actor(user.username, "officer")),
+        "Submitted to a reviewer for approval.",
+    )
+
+
+@router.post("/requests/{reference}/approve")
+def approve(request: Request, reference: str, user: Reviewer) -> Response:
+    register = _register(request)
+    return _act(
+        request,
+        user,
+        reference,
+        lambda: register.approve(reference, Actor(user.username, "reviewer")),
+        "Approved: the response can now be issued and published.",
+    )
+
+
+@router.post("/requests/{reference}/publish")
+def publish(request: Request, reference: str, user: Officer) -> Response:
+    """Issue the approved response (if not yet issued) and publish it to the log."""
+    answer_dir = _answer_dir(request, reference)
+    if answer_dir is not None and not (answer_dir / "manifest.json").is_file():
+        answer_dir = None
+    return _act(
+        request,
+        user,
+        reference,
+        lambda: publish_answer(
+            request.app.state.db, reference, answer_dir, published_by=user.username
+        ),
+        "Published to the disclosure log.",
+    )
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+@router.get("/requests/{reference}/letter")
+def letter_preview(request: Request, reference: str, user: CurrentUser) -> Response:
+    """The response as it would be published: what the requester and the public will read."""
+    register = _register(request)
+    try:
+        view = register.public_view(reference, require_response=False)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    answer_dir = _answer_dir(request, reference)
+    letter = ""
+    if answer_dir is not None and (answer_dir / "response.html").is_file():
+        from foidesk.web.log import clean_letter
+
+        letter = clean_letter((answer_dir / "response.html").read_text(encoding="utf-8"))
+    return render(
+        request,
+        "workspace/letter.html",
+        {
+            "title": f"Letter preview: {reference}",
+            "nav": "workspace",
+            "user": user,
+            "view": view,
+            "letter": letter,
+        },
+    )
+
+
+@router.get("/requests/{reference}/audit")
+def audit_trail(request: Request, reference: str, user: CurrentUser) -> Response:
+    register = _register(request)
+    try:
+        entries = register.audit_trail(reference)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    return render(
+        request,
+        "workspace/audit.html",
+        {
+            "title": f"Audit trail: {reference}",
+            "nav": "workspace",
+            "user": user,
+            "reference": reference,
+            "entries": entries,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class TablePreview:
+    title: str
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+def _tables(answer_dir: Path) -> tuple[dict[str, Any], list[TablePreview]]:
+    manifest = json.loads((answer_dir / "manifest.json").read_text(encoding="utf-8"))
+    previews = []
+    for table in manifest.get("tables", []):
+        path = answer_dir / str(table.get("file", ""))
+        if not path.is_file() or path.suffix != ".csv":
+            continue
+        reader = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        if reader:
+            previews.append(
+                TablePreview(str(table.get("title", path.stem)), path.name, reader[0], reader[1:51])
+            )
+    return manifest, previews
+
+
+@router.get("/requests/{reference}/tables")
+def tables(request: Request, reference: str, user: CurrentUser) -> Response:
+    """The request's tables with their disclosure-control result, as last computed."""
+    answer_dir = _answer_dir(request, reference)
+    manifest: dict[str, Any] = {}
+    previews: list[TablePreview] = []
+    if answer_dir is not None and (answer_dir / "manifest.json").is_file():
+        manifest, previews = _tables(answer_dir)
+    return render(
+        request,
+        "workspace/tables.html",
+        {
+            "title": f"Tables: {reference}",
+            "nav": "workspace",
+            "user": user,
+            "reference": reference,
+            "manifest": manifest,
+            "control": manifest.get("disclosure_control"),
+            "previews": previews,
+            "can_run": _request_file(request, reference) is not None
+            and request.app.state.records is not None,
+            "error": request.session.pop("tables_error", ""),
+            "flash": request.session.pop("flash", ""),
+        },
+    )
+
+
+def _request_file(request: Request, reference: str) -> Path | None:
+    root = request.app.state.requests_dir
+    if root is None:
+        return None
+    path = Path(root) / f"{reference}.yaml"
+    return path if path.is_file() else None
+
+
+@router.post("/requests/{reference}/tables")
+def run_tables(request: Request, reference: str, user: Analyst) -> Response:
+    """Compute the request's tables from its request file, with disclosure control applied."""
+    from foidesk.publish.answer import answer
+
+    request_file = _request_file(request, reference)
+    answer_dir = _answer_dir(request, reference)
+    records = request.app.state.records
+    if request_file is None or answer_dir is None or records is None:
+        request.session["tables_error"] = (
+            "This workspace has no request file, answers folder or crime records configured "
+            "for this request (see foidesk serve --help)."
+        )
+    else:
+        try:
+            answer(request_file, records, answer_dir)
+            _flash(request, "Tables computed with disclosure control applied.")
+        except (ValueError, LookupError, OSError) as exc:
+            request.session["tables_error"] = str(exc)
+    return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
+
+
+@router.get("/statistics")
+def statistics(request: Request, user: CurrentUser) -> Response:
+    """Timeliness statistics as the s45 Code of Practice asks authorities to publish."""
+    register = _register(request)
+    today = register.today()
+    rows = [
+        (r, deadline_status(register, r.reference, r.status, today))
+        for r in register.list_requests()
+    ]
+    responded = [r for r, _ in rows if r.responded_on is not None]
+    on_time = 0
+    for record in responded:
+        due = register.deadline(record.reference).due
+        if due is not None and record.responded_on <= due:
+            on_time += 1
+    return render(
+        request,
+        "workspace/statistics.html",
+        {
+            "title": "Statistics",
+            "nav": "workspace",
+            "user": user,
+            "received": len(rows),
+            "responded": len(responded),
+            "on_time": on_time,
+            "overdue": sum(1 for _, d in rows if d.css == "red"),
+            "open": sum(1 for r, _ in rows if r.responded_on is None),
+        },
+    )
+
+
+# -- accounts ----------------------------------------------------------------------------
+
+
+def _users_page(
+    request: Request, user: SignedIn, session: Any, status: int = 200, **context: Any
+) -> Response:
+    return render(
+        request,
+        "workspace/users.html",
+        {
+            "title": "Users",
+            "nav": "workspace",
+            "user": user,
+            "users": list_users(session),
+            "roles": ROLES,
+            **context,
+        },
+        status=status,
+    )
+
+
+@router.get("/users")
+def users(request: Request, user: Admin, session: DbSession) -> Response:
+    return _users_page(request, user, session)
+
+
+@router.post("/users")
+def create_user(
+    request: Request,
+    user: Admin,
+    session: DbSession,
+    username: Annotated[str, Form()],
+    roles: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
+) -> Response:
+    """Create a user with a generated password, shown once on this page and never stored."""
+    try:
+        password = add_user(session, username, parse_roles(roles))
+    except AccountError as exc:
+        return _users_page(request, user, session, error=str(exc), status=400)
+    return _users_page(request, user, session, created=username, new_password=password)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, user: CurrentUser) -> Response:
+    request.session.clear()
+    return RedirectResponse("/log", status_code=303)
