@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc
 
@@ -77,13 +78,29 @@ class _HashSink:
         self.closed = True
 
 
+def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
+    """True when integer key columns are already strictly ascending (no sort needed)."""
+    if data.num_rows < 2 or not all(pa.types.is_integer(data.schema.field(k).type) for k in key):
+        return data.num_rows < 2
+    columns = [data[k].to_numpy() for k in key]
+    ascending = np.zeros(data.num_rows - 1, dtype=bool)
+    tied = np.ones(data.num_rows - 1, dtype=bool)
+    for values in columns:
+        step = np.diff(values)
+        ascending |= tied & (step > 0)
+        tied &= step == 0
+    return bool(ascending.all())
+
+
 def content_hash(tables: dict[str, pa.Table]) -> str:
     """SHA-256 over every snapshot table, in a fixed table order and sorted by key."""
     digest = hashlib.sha256()
     for spec in SNAPSHOT_TABLES:
         data = tables[spec.name]
         digest.update(spec.name.encode())
-        ordered = data.sort_by([(k, "ascending") for k in spec.key]) if data.num_rows else data
+        # Generated and most loaded tables arrive in key order; sorting again costs seconds.
+        in_order = _in_key_order(data, spec.key)
+        ordered = data if in_order else data.sort_by([(k, "ascending") for k in spec.key])
         with pa.ipc.new_stream(pa.PythonFile(_HashSink(digest), mode="w"), ordered.schema) as w:
             w.write_table(ordered, max_chunksize=1 << 16)
     return digest.hexdigest()
@@ -98,6 +115,8 @@ class Store:
             raise FileNotFoundError(f"{self.path}: no store here (run `foidesk synth` or `load`)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path), read_only=read_only)
+        # The CLI draws its own Rich progress bars; DuckDB's would interleave with them.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.con.execute(_SNAPSHOTS_DDL)
 
@@ -173,6 +192,9 @@ class Store:
         row_counts = {name: data.num_rows for name, data in conformed.items()}
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
+        # Row order inside a stored table carries no meaning (readers order by key), so
+        # let DuckDB write in parallel without keeping the incoming order.
+        self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
@@ -188,4 +210,6 @@ class Store:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self.con.execute("RESET preserve_insertion_order")
         return Snapshot(snapshot_id, created_at, kind, provenance, row_counts)

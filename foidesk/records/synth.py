@@ -1,0 +1,499 @@
+"""Synthetic London: a Metropolitan-Police-like crime-record snapshot from a calibration file.
+
+The generator reproduces, per calendar year of the recorded date, the counts in
+``london_calibration.yaml`` exactly (rounded, times ``scale``): controlling or coercive
+behaviour (CCB), stalking, harassment and all domestic-abuse-flagged crime. Everything
+else (days, parties, sexes, relationships, outcomes) is drawn from the calibration's
+mixes with one ``numpy.random.Generator``, so a seed always gives the same snapshot.
+
+Counting rules the generator follows:
+
+* "da" in the calibration is every DA-flagged crime. CCB is always flagged; stalking and
+  harassment are flagged when the victim knew the suspect as a current or former intimate
+  partner or a family member; the rest of "da" is violence with injury, violence without
+  injury and malicious communications, all flagged.
+* CCB is recorded only from 29 December 2015; its committed dates never start earlier.
+* From 5 April 2023 CCB pairs follow the post-reform relationship mix (more former partners).
+* The June 2023 counting-rule change lowers the daily rate from 1 July 2023 while the
+  year's total stays on its calibrated value.
+* The relationship group is drawn per crime and shared by its pairs; each pair draws its
+  own code within the group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+from rich.progress import Progress
+
+from foidesk.records.reference import load_reference
+from foidesk.records.schema import (
+    CRIMES,
+    OUTCOMES,
+    RECORD_TABLES,
+    RELATIONSHIPS,
+    SUSPECTS,
+    VICTIMS,
+)
+from foidesk.records.store import Snapshot, Store
+
+CALIBRATION_FILE = Path(__file__).resolve().parent / "london_calibration.yaml"
+
+OFFENCE_SCHEME = "HO"
+HOW_KNOWN_SCHEME = "ILLUSTRATIVE"
+CRIME_REF_PREFIX = "CRIS"
+
+# Offence codes per generated group, with the share of the group's crimes each takes.
+OFFENCE_CODES: dict[str, dict[str, float]] = {
+    "ccb": {"8/67": 1.0},
+    "stalking": {"195/12": 0.55, "8/66": 0.30, "8/65": 0.15},
+    "harassment": {"195/94": 0.55, "8/33": 0.38, "8/34": 0.07},
+    "da_other": {"105B": 0.45, "105A": 0.33, "8/20": 0.22},
+}
+GROUPS: tuple[str, ...] = ("ccb", "stalking", "harassment", "da_other")
+
+# How-known codes of the illustrative list, by group, with their shares within the group.
+HOW_KNOWN_CODES: dict[str, dict[str, float]] = {
+    "Current intimate partner": {"SP": 0.35, "CP": 0.30, "BG": 0.35},
+    "Former intimate partner": {"XS": 0.20, "XP": 0.35, "XB": 0.45},
+    "Family member": {"PA": 0.30, "CH": 0.30, "SB": 0.20, "OF": 0.20},
+    "Acquaintance": {"AQ": 0.40, "FR": 0.15, "NB": 0.20, "CW": 0.15, "OL": 0.10},
+    "Stranger": {"ST": 1.0},
+    "Not known": {"NK": 1.0},
+}
+DA_HOW_KNOWN_GROUPS = ("Current intimate partner", "Former intimate partner", "Family member")
+
+# The 32 London boroughs, weighted by their approximate 2021 Census populations (thousands,
+# ONS); the City of London is policed by its own force and is not an area here.
+BOROUGHS: dict[str, int] = {
+    "Barking and Dagenham": 219,
+    "Barnet": 389,
+    "Bexley": 246,
+    "Brent": 339,
+    "Bromley": 330,
+    "Camden": 210,
+    "Croydon": 391,
+    "Ealing": 367,
+    "Enfield": 330,
+    "Greenwich": 289,
+    "Hackney": 259,
+    "Hammersmith and Fulham": 183,
+    "Haringey": 264,
+    "Harrow": 261,
+    "Havering": 262,
+    "Hillingdon": 306,
+    "Hounslow": 288,
+    "Islington": 217,
+    "Kensington and Chelsea": 144,
+    "Kingston upon Thames": 168,
+    "Lambeth": 317,
+    "Lewisham": 300,
+    "Merton": 215,
+    "Newham": 351,
+    "Redbridge": 311,
+    "Richmond upon Thames": 195,
+    "Southwark": 307,
+    "Sutton": 209,
+    "Tower Hamlets": 310,
+    "Waltham Forest": 278,
+    "Wandsworth": 328,
+    "Westminster": 205,
+}
+
+# June 2023 counting-rule change: daily rate from 1 July 2023 relative to before it.
+# Harassment fell more than domestic abuse as a whole (calibration notes: 7-10% vs more).
+RULE_CHANGE_DATE = date(2023, 7, 1)
+RATE_AFTER_RULE_CHANGE: dict[str, float] = {
+    "ccb": 0.92,
+    "stalking": 0.92,
+    "harassment": 0.80,
+    "da_other": 0.92,
+}
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+# Outcome types that need an identified suspect: a crime without one is closed as type 18.
+_OUTCOMES_NEEDING_SUSPECT = ("1", "1A", "2", "3", "6", "7", "8", "10", "15", "16", "21", "22")
+
+
+def _day(d: date) -> int:
+    return int((np.datetime64(d, "D") - _EPOCH).astype(np.int64))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The parsed calibration file: targets and mixes the generator reproduces."""
+
+    yearly_counts: dict[int, dict[str, int]]
+    ccb_in_force_from: date
+    former_partner_reform: date
+    relationship_mix: dict[str, dict[str, float]]
+    sex_mix: dict[str, dict[str, dict[str, float]]]
+    parties: dict[str, float]
+    outcome_mix: dict[str, dict[str, float]]
+    stalking_charge_trend: dict[int, float]
+    pending_share: dict[str, float]
+    sha256: str
+    path: Path
+
+    @classmethod
+    def read(cls, path: str | Path = CALIBRATION_FILE) -> Calibration:
+        path = Path(path)
+        raw_bytes = path.read_bytes()
+        raw: dict[str, Any] = yaml.safe_load(raw_bytes)
+        try:
+            return cls(
+                yearly_counts={int(y): dict(v) for y, v in raw["yearly_counts"].items()},
+                ccb_in_force_from=raw["ccb_in_force_from"],
+                former_partner_reform=raw["living_together_requirement_removed"],
+                relationship_mix=raw["relationship_mix"],
+                sex_mix=raw["sex_mix"],
+                parties=raw["parties_per_crime"],
+                outcome_mix={
+                    g: {str(k): v for k, v in m.items()} for g, m in raw["outcome_mix"].items()
+                },
+                stalking_charge_trend={
+                    int(k): float(v) for k, v in raw["stalking_charge_share_trend"].items()
+                },
+                pending_share={
+                    str(k): float(v) for k, v in raw["pending_share_by_recorded_year"].items()
+                },
+                sha256=hashlib.sha256(raw_bytes).hexdigest(),
+                path=path,
+            )
+        except KeyError as exc:
+            raise ValueError(f"{path}: calibration lacks the key {exc.args[0]!r}") from None
+
+    def pending(self, year: int, last_year: int) -> float:
+        """Share of ``year``'s crimes with no outcome yet when the data end with ``last_year``.
+
+        The calibration names calendar years, its newest year being the extract's last; a
+        year takes the share of the calibration year of the same age.
+        """
+        same_age = max(self.yearly_counts) - (last_year - year)
+        return self.pending_share.get(str(same_age), self.pending_share["older"])
+
+    def stalking_charge_share(self, year: int) -> float:
+        """Charged share for stalking, interpolated between the published trend points."""
+        xs = sorted(self.stalking_charge_trend)
+        return float(np.interp(year, xs, [self.stalking_charge_trend[x] for x in xs]))
+
+
+class Vocabulary:
+    """A fixed list of category values; draws are small-integer positions in it.
+
+    Categories stay integers until the Arrow table is built, where one ``take`` turns
+    them into strings: far cheaper than arrays of Python strings.
+    """
+
+    def __init__(self, values: list[str] | tuple[str, ...]) -> None:
+        self.values = list(values)
+        self.position = {v: i for i, v in enumerate(self.values)}
+        self.arrow = pa.array(self.values, pa.string())
+
+    def choose(self, rng: np.random.Generator, mix: dict[str, float], size: int) -> np.ndarray:
+        """``size`` draws from ``mix`` (value -> weight), as positions in this vocabulary."""
+        positions = np.array([self.position[str(k)] for k in mix], dtype=np.int16)
+        weights = np.array(list(mix.values()), dtype=float)
+        return positions[rng.choice(len(positions), size=size, p=weights / weights.sum())]
+
+    def positions(self, values: tuple[str, ...] | list[str]) -> np.ndarray:
+        return np.array([self.position[v] for v in values if v in self.position], dtype=np.int16)
+
+    def strings(self, positions: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+        indices = pa.array(positions.astype(np.int32), type=pa.int32(), mask=missing)
+        return self.arrow.take(indices)
+
+
+OFFENCES = Vocabulary(sorted({c for codes in OFFENCE_CODES.values() for c in codes}))
+AREAS = Vocabulary(list(BOROUGHS))
+SEXES = Vocabulary(("F", "M", "U"))
+HOW_KNOWN_GROUPS = Vocabulary(list(HOW_KNOWN_CODES))
+HOW_KNOWN = Vocabulary([c for codes in HOW_KNOWN_CODES.values() for c in codes])
+PARTIES = Vocabulary(("1x1", "1x2", "2x1", "1x0"))
+_VICTIMS_PER_PARTIES = np.array([1, 1, 2, 1])
+_SUSPECTS_PER_PARTIES = np.array([1, 2, 1, 0])
+
+
+class _Draw:
+    """Arrays for the crimes of one group in one year, built without per-row loops."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        cal: Calibration,
+        outcomes: Vocabulary,
+        group: str,
+        year: int,
+        n: int,
+        last_year: int,
+    ) -> None:
+        self.n = n
+        first = date(year, 1, 1)
+        if group == "ccb":
+            first = max(first, cal.ccb_in_force_from)
+        days = np.arange(_day(first), _day(date(year, 12, 31)) + 1)
+        step = (days >= _day(RULE_CHANGE_DATE)) & (days < _day(date(2024, 1, 1)))
+        rate = np.where(step, RATE_AFTER_RULE_CHANGE[group], 1.0)
+        self.recorded = np.sort(rng.choice(days, size=n, p=rate / rate.sum()))
+
+        # Offences are reported a few days after the last act; courses of conduct run weeks.
+        report_lag = rng.geometric(1 / 4, size=n) - 1
+        conduct = rng.geometric(1 / 45, size=n) - 1 if group != "da_other" else np.zeros(n)
+        self.committed_to = self.recorded - report_lag
+        self.committed_from = self.committed_to - conduct.astype(np.int64)
+        if group == "ccb":
+            floor = _day(cal.ccb_in_force_from)
+            self.committed_from = np.maximum(self.committed_from, floor)
+            self.committed_to = np.maximum(self.committed_to, floor)
+
+        self.offence_code = OFFENCES.choose(rng, OFFENCE_CODES[group], n)
+        self.area = AREAS.choose(rng, BOROUGHS, n)
+
+        parties = PARTIES.choose(rng, cal.parties, n)
+        self.n_victims = _VICTIMS_PER_PARTIES[parties]
+        self.n_suspects = _SUSPECTS_PER_PARTIES[parties]
+
+        if group == "ccb":
+            reform = self.recorded >= _day(cal.former_partner_reform)
+            before = HOW_KNOWN_GROUPS.choose(rng, cal.relationship_mix["ccb_before_2023_04_05"], n)
+            after = HOW_KNOWN_GROUPS.choose(rng, cal.relationship_mix["ccb_from_2023_04_05"], n)
+            how_known_group = np.where(reform, after, before)
+        else:
+            how_known_group = HOW_KNOWN_GROUPS.choose(rng, cal.relationship_mix[group], n)
+
+        if group in ("ccb", "da_other"):
+            self.domestic_abuse = np.ones(n, dtype=bool)
+        else:
+            close = np.isin(how_known_group, HOW_KNOWN_GROUPS.positions(DA_HOW_KNOWN_GROUPS))
+            self.domestic_abuse = close & (self.n_suspects > 0)
+
+        sexes = cal.sex_mix[group]
+        self.victim_sex = SEXES.choose(rng, sexes["victim"], int(self.n_victims.sum()))
+        self.suspect_sex = SEXES.choose(rng, sexes["suspect"], int(self.n_suspects.sum()))
+
+        mix = dict(cal.outcome_mix[group])
+        if group == "stalking":
+            mix["1"] = cal.stalking_charge_share(year)
+        outcome = outcomes.choose(rng, mix, n)
+        needs_suspect = np.isin(outcome, outcomes.positions(_OUTCOMES_NEEDING_SUSPECT))
+        no_suspect_outcome = outcomes.position["18"]
+        self.outcome_code = np.where(
+            needs_suspect & (self.n_suspects == 0), no_suspect_outcome, outcome
+        )
+        self.pending = rng.random(n) < cal.pending(year, last_year)
+        outcome_lag = rng.geometric(1 / 75, size=n)
+        self.outcome_date = np.minimum(self.recorded + outcome_lag, _day(date(last_year, 12, 31)))
+
+        pair_groups = np.repeat(how_known_group, self.n_victims * self.n_suspects)
+        self.how_known = np.empty(len(pair_groups), dtype=np.int16)
+        for name, codes in HOW_KNOWN_CODES.items():
+            members = pair_groups == HOW_KNOWN_GROUPS.position[name]
+            self.how_known[members] = HOW_KNOWN.choose(rng, codes, int(members.sum()))
+
+
+def _age(rng: np.random.Generator, size: int, mean: float, sd: float) -> pa.Array:
+    ages = np.clip(np.rint(rng.normal(mean, sd, size)), 16, 90).astype(np.int16)
+    not_recorded = rng.random(size) < 0.04
+    return pa.array(ages, type=pa.int16(), mask=not_recorded)
+
+
+def _dates(days: np.ndarray) -> pa.Array:
+    return pa.array(days.astype(np.int32), type=pa.int32()).cast(pa.date32())
+
+
+def _crime_counts(cal: Calibration, year: int, scale: float) -> dict[str, int]:
+    target = cal.yearly_counts[year]
+    return {g: int(round(target[g] * scale)) for g in ("da", "ccb", "stalking", "harassment")}
+
+
+def build_tables(
+    *,
+    scale: float = 1.0,
+    years: tuple[int, int] = (2015, 2024),
+    seed: int = 7,
+    calibration: Calibration | None = None,
+    progress: Progress | None = None,
+) -> dict[str, pa.Table]:
+    """The record tables of synthetic London (no reference tables), as Arrow."""
+    cal = calibration or Calibration.read()
+    first_year, last_year = years
+    missing = [y for y in range(first_year, last_year + 1) if y not in cal.yearly_counts]
+    if first_year > last_year or missing:
+        known = f"{min(cal.yearly_counts)}-{max(cal.yearly_counts)}"
+        raise ValueError(f"{cal.path}: years {first_year}-{last_year} not all calibrated ({known})")
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, not {scale}")
+    rng = np.random.default_rng(seed)
+    bar = progress or Progress(disable=True)
+    task = bar.add_task("Generating synthetic London", total=last_year - first_year + 1)
+    outcomes = Vocabulary(
+        sorted({code for mix in cal.outcome_mix.values() for code in mix} | {"18"})
+    )
+    source = f"synthetic London (seed {seed}, scale {scale:g})"
+
+    # Years are generated one at a time: ids continue across years, and working on a
+    # year's arrays keeps memory traffic proportional to a year, not to the whole run.
+    parts: dict[str, list[pa.Table]] = {t.name: [] for t in RECORD_TABLES}
+    next_ids = {"crime": 1, "victim": 1, "suspect": 1}
+    for year in range(first_year, last_year + 1):
+        counts = _crime_counts(cal, year, scale)
+        draws = []
+        for group in ("ccb", "stalking", "harassment"):
+            draws.append(_Draw(rng, cal, outcomes, group, year, counts[group], last_year))
+        flagged = sum(int(d.domestic_abuse.sum()) for d in draws)
+        other = max(counts["da"] - flagged, 0)
+        draws.append(_Draw(rng, cal, outcomes, "da_other", year, other, last_year))
+        for name, table in _year_tables(rng, draws, year, next_ids, outcomes, source).items():
+            parts[name].append(table)
+        bar.advance(task)
+    return {name: pa.concat_tables(tables) for name, tables in parts.items()}
+
+
+def _year_tables(
+    rng: np.random.Generator,
+    draws: list[_Draw],
+    year: int,
+    next_ids: dict[str, int],
+    outcomes: Vocabulary,
+    source: str,
+) -> dict[str, pa.Table]:
+    """One year's record tables from its draws; advances ``next_ids`` past the ids used."""
+
+    def cat(attr: str) -> np.ndarray:
+        return np.concatenate([getattr(d, attr) for d in draws])
+
+    first_ids = dict(next_ids)
+    recorded = cat("recorded")
+    order = np.argsort(recorded, kind="stable")
+    n = len(order)
+    first_crime = next_ids["crime"]
+    crime_id = np.arange(first_crime, first_crime + n, dtype=np.int64)
+    recorded = recorded[order]
+
+    # Crime references number crimes within their recorded year: CRIS-2023-0001234.
+    crime_ref = pc.binary_join_element_wise(
+        f"{CRIME_REF_PREFIX}-{year}-",
+        pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 7, "0"),
+        "",
+    )
+    crimes = pa.table(
+        {
+            "crime_id": crime_id,
+            "crime_ref": crime_ref,
+            "recorded_date": _dates(recorded),
+            "committed_from": _dates(cat("committed_from")[order]),
+            "committed_to": _dates(cat("committed_to")[order]),
+            "offence_scheme": pa.repeat(pa.scalar(OFFENCE_SCHEME), n),
+            "offence_code": OFFENCES.strings(cat("offence_code")[order]),
+            "domestic_abuse": cat("domestic_abuse")[order],
+            "area": AREAS.strings(cat("area")[order]),
+            "source": pa.repeat(pa.scalar(source), n),
+        }
+    )
+
+    # People were drawn in draw order; a stable sort by crime puts them in crime order.
+    n_victims = cat("n_victims")
+    n_suspects = cat("n_suspects")
+    crime_of_draw = np.empty(n, dtype=np.int64)
+    crime_of_draw[order] = crime_id
+    people = {}
+    for role, counts, mean, sd in (
+        ("victim", n_victims, 36.0, 13.0),
+        ("suspect", n_suspects, 37.0, 11.0),
+    ):
+        person_crime = np.repeat(crime_of_draw, counts)
+        by_crime = np.argsort(person_crime, kind="stable")
+        size = len(by_crime)
+        first_id = next_ids[role]
+        next_ids[role] = first_id + size
+        people[role] = pa.table(
+            {
+                f"{role}_id": np.arange(first_id, first_id + size, dtype=np.int64),
+                "crime_id": person_crime[by_crime],
+                "sex": SEXES.strings(cat(f"{role}_sex")[by_crime]),
+                "age": _age(rng, size, mean, sd),
+                "age_band": pa.nulls(size, pa.string()),
+            }
+        )
+
+    # Pairs: a crime has at most two on one side, so pair k takes victim k (2x1) or
+    # suspect k (1x2) counted from the crime's first person.
+    victims_of = n_victims[order]
+    suspects_of = n_suspects[order]
+    first_victim = np.cumsum(victims_of) - victims_of + first_ids["victim"]
+    first_suspect = np.cumsum(suspects_of) - suspects_of + first_ids["suspect"]
+    pairs = victims_of * suspects_of
+    pair_crime = np.repeat(np.arange(n), pairs)
+    pair_start = np.cumsum(pairs) - pairs
+    k = np.arange(len(pair_crime)) - np.repeat(pair_start, pairs)
+    pair_victim = first_victim[pair_crime] + np.where(victims_of[pair_crime] == 2, k, 0)
+    pair_suspect = first_suspect[pair_crime] + np.where(suspects_of[pair_crime] == 2, k, 0)
+    # how-known codes were drawn in draw order too; reorder them by crime like the pairs.
+    pairs_drawn = n_victims * n_suspects
+    pair_draw_start = np.cumsum(pairs_drawn) - pairs_drawn
+    pair_draw_index = np.repeat(pair_draw_start[order], pairs) + k
+    relationships = pa.table(
+        {
+            "crime_id": crime_id[pair_crime],
+            "victim_id": pair_victim.astype(np.int64),
+            "suspect_id": pair_suspect.astype(np.int64),
+            "how_known_scheme": pa.repeat(pa.scalar(HOW_KNOWN_SCHEME), len(pair_crime)),
+            "how_known": HOW_KNOWN.strings(cat("how_known")[pair_draw_index]),
+        }
+    )
+
+    pending = cat("pending")[order]
+    outcome_days = cat("outcome_date")[order].astype(np.int32)
+    outcome_table = pa.table(
+        {
+            "crime_id": crime_id,
+            "outcome_code": outcomes.strings(cat("outcome_code")[order], pending),
+            "outcome_date": pa.array(outcome_days, pa.int32(), mask=pending).cast(pa.date32()),
+        }
+    )
+    next_ids["crime"] = first_crime + n
+    return {
+        CRIMES.name: crimes,
+        VICTIMS.name: people["victim"],
+        SUSPECTS.name: people["suspect"],
+        RELATIONSHIPS.name: relationships,
+        OUTCOMES.name: outcome_table,
+    }
+
+
+def generate(
+    db: str | Path,
+    *,
+    scale: float = 1.0,
+    years: tuple[int, int] = (2015, 2024),
+    seed: int = 7,
+    progress: bool = True,
+) -> Snapshot:
+    """Generate synthetic London into the store at ``db`` as a new snapshot; return it."""
+    cal = Calibration.read()
+    with Progress(disable=not progress, transient=True) as bar:
+        tables = build_tables(scale=scale, years=years, seed=seed, calibration=cal, progress=bar)
+        tables.update(load_reference())
+        task = bar.add_task("Storing snapshot", total=None)
+        with Store(db) as store:
+            snapshot = store.write_snapshot(
+                tables,
+                kind="synthetic",
+                provenance={
+                    "generator": "foidesk.records.synth",
+                    "scale": scale,
+                    "years": list(years),
+                    "seed": seed,
+                    "calibration": {"file": cal.path.name, "sha256": cal.sha256},
+                },
+            )
+        bar.update(task, completed=1, total=1)
+    return snapshot
