@@ -97,7 +97,7 @@ def source_note(snapshot: Snapshot) -> Note:
 
 
 def _how_known_notes(specs: list[TableSpec], source: Source) -> dict[str, Note]:
-    rows = source["how_known_codes"].to_pyarrow().to_pylist()
+    rows = source.fetch("how_known_codes").to_pylist()
     notes: dict[str, Note] = {}
     for spec in specs:
         pop = spec.population

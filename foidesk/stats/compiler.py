@@ -12,7 +12,7 @@ codes to the same groups. Zero-filling and totals happen on the aggregated count
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import ibis
@@ -32,9 +32,16 @@ class Source:
     """The canonical tables of one snapshot as Ibis tables, on whichever backend holds them."""
 
     tables: Mapping[str, ir.Table]
+    _fetched: dict[str, pa.Table] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> ir.Table:
         return self.tables[name]
+
+    def fetch(self, name: str) -> pa.Table:
+        """A small table (reference data) as Arrow, read once per source."""
+        if name not in self._fetched:
+            self._fetched[name] = self.tables[name].to_pyarrow()
+        return self._fetched[name]
 
     @classmethod
     def from_store(cls, store: Store, snapshot: Snapshot | None = None) -> Source:
@@ -89,20 +96,20 @@ def categories(dim: Dimension, source: Source) -> list[str]:
     if dim.kind == "period":
         return period_categories(dim)
     if dim.kind in ("victim_sex", "suspect_sex"):
-        sexes = source["sexes"].to_pyarrow().to_pylist()
+        sexes = source.fetch("sexes").to_pylist()
         return _ordered_unique([r["label"] for r in sexes] + [NOT_RECORDED])
     if dim.kind == "how_known":
-        rows = source["how_known_codes"].to_pyarrow().to_pylist()
+        rows = source.fetch("how_known_codes").to_pylist()
         if dim.level == "group":
             return _ordered_unique([r["how_known_group"] for r in rows])
         return _ordered_unique([_how_known_label(r["code"], r["description"]) for r in rows])
     if dim.kind == "outcome":
-        rows = source["outcome_types"].to_pyarrow().to_pylist()
+        rows = source.fetch("outcome_types").to_pylist()
         if dim.level == "group":
             return _ordered_unique([r["outcome_group"] for r in rows])
         return _ordered_unique([_outcome_label(r["code"], r["name"]) for r in rows])
     if dim.kind == "offence":
-        rows = source["offence_classification"].to_pyarrow().to_pylist()
+        rows = source.fetch("offence_classification").to_pylist()
         if dim.level == "group":
             labels = [r["offence_group"] for r in rows]
         else:
@@ -225,7 +232,6 @@ def _crime_dimensions(spec: TableSpec, crimes: ir.Table, source: Source) -> ir.T
     columns: dict[str, ir.Value] = {}
     if "outcome" in wanted:
         types = source["outcome_types"]
-        none_yet = types.filter(types.code.isnull())
         outcomes = source["outcomes"]
         named = types.select(t_code="code", t_name="name", t_group="outcome_group")
         # Null-safe match: the reference row with no code is "not yet assigned an outcome".
@@ -235,7 +241,7 @@ def _crime_dimensions(spec: TableSpec, crimes: ir.Table, source: Source) -> ir.T
         crimes = crimes.left_join(labelled, crimes.crime_id == labelled.o_crime_id)
         dim = wanted["outcome"]
         # A crime with no outcome row has no outcome yet, the same as a null outcome code.
-        none_row = none_yet.to_pyarrow().to_pylist()
+        none_row = [r for r in source.fetch("outcome_types").to_pylist() if r["code"] is None]
         none_label = (
             (none_row[0]["outcome_group"] if dim.level == "group" else none_row[0]["name"])
             if none_row
