@@ -55,6 +55,11 @@ def answer(
 
 # --- foi: deadline, request ... ----------------------------------------------------------
 
+from foidesk.foi.commands import deadline, request_app  # noqa: E402
+
+app.command("deadline")(deadline)
+app.add_typer(request_app, name="request")
+
 # --- documents: policy ..., redact ---------------------------------------------------------
 
 # --- web: serve, user ... -----------------------------------------------------------------
