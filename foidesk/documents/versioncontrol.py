@@ -1,0 +1,70 @@
+"""The version-control document of a policy, generated from the registry as HTML and PDF.
+
+It lists every version whose amendments were recorded (the seed force's record began in
+2021) with its effective date, owner and summary of amendments, and says plainly that
+earlier versions exist whose history was not recorded in the same layout.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from foidesk.documents.registry import PolicyError, policy_history, policy_title
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def long_date(value: date) -> str:
+    """1 April 2024."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+def render_version_control(db: str | Path, policy: str) -> str:
+    """The version-control document as a standalone HTML page."""
+    history = policy_history(db, policy)
+    recorded = [v for v in history if v.amendments is not None]
+    if not recorded:
+        raise PolicyError(f"policy {policy!r} has no version with recorded amendments")
+    earlier = [v for v in history if v.amendments is None and v.effective < recorded[0].effective]
+    template = _environment().get_template("version_control.html.j2")
+    return template.render(
+        title=policy_title(db, policy),
+        current=history[-1],
+        since=recorded[0].effective.year,
+        recorded=recorded,
+        earlier=earlier,
+    )
+
+
+def write_version_control(
+    db: str | Path, policy: str, out_dir: Path, formats: tuple[str, ...] = ("pdf", "html")
+) -> dict[str, Path]:
+    """Write ``<policy>-version-control.pdf`` and ``.html`` into ``out_dir``."""
+    unknown = set(formats) - {"pdf", "html"}
+    if unknown:
+        raise PolicyError(f"unknown format(s) {', '.join(sorted(unknown))}: use pdf and/or html")
+    html = render_version_control(db, policy)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    stem = f"{policy}-policy-version-control"
+    if "html" in formats:
+        written["html"] = out_dir / f"{stem}.html"
+        written["html"].write_text(html, encoding="utf-8")
+    if "pdf" in formats:
+        from weasyprint import HTML
+
+        written["pdf"] = out_dir / f"{stem}.pdf"
+        HTML(string=html, base_url=str(out_dir)).write_pdf(written["pdf"])
+    return written
