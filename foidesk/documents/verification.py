@@ -228,6 +228,14 @@ def verify_pdf(
                 findings.append(
                     Finding(path.name, f"page {number}", "text under box", f"found {inside!r}")
                 )
+    # A phrase broken across a page break is only visible in the text of both pages.
+    already = {f.forbidden for f in findings}
+    joined = _without_labels("\n".join(text for text, _ in pages), labels)
+    findings.extend(
+        f
+        for f in _search(joined, patterns, path.name, "across pages", "pdfminer text")
+        if f.forbidden not in already
+    )
     poppler = _pdftotext_pages(path)
     for number, text in enumerate(poppler or [], start=1):
         findings.extend(
