@@ -353,6 +353,18 @@ class Register:
             raise TransitionError(f"request {reference} is already in the register") from error
         return self.get(reference)
 
+    def delete_request(self, reference: str, actor: ActorLike, reason: str) -> None:
+        """Remove a request logged in error; its audit trail is kept, ending with why."""
+        who = as_actor(actor)
+        if not reason.strip():
+            raise ValueError("say why the request is deleted")
+        with self._session() as session:
+            request = self._load(session, reference)
+            if request.responded_on is not None:
+                raise TransitionError(f"{reference} was responded to: it cannot be deleted")
+            session.delete(request)
+            self._audit(session, reference, who, "deleted", {"reason": (None, reason.strip())})
+
     def get(self, reference: str) -> Request:
         """The request with its parts, exemptions and every event loaded."""
         return self._get(reference)
@@ -872,16 +884,18 @@ class Register:
     # -- reading -------------------------------------------------------------------------
 
     def audit_trail(self, reference: str) -> list[AuditEntry]:
-        """Every change to the request, oldest first."""
+        """Every change to the request, oldest first (kept after a request is deleted)."""
         with self._session() as session:
-            self._load(session, reference)
-            return list(
+            entries = list(
                 session.scalars(
                     select(AuditEntry)
                     .where(AuditEntry.reference == reference)
                     .order_by(AuditEntry.id)
                 )
             )
+        if not entries:
+            raise RequestNotFound(f"no request {reference!r} in the register")
+        return entries
 
     def deadline_for(self, request: Request) -> clock.Deadline:
         """The deadline of a request already loaded (e.g. from ``list_requests``)."""

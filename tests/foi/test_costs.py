@@ -6,13 +6,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from foidesk.foi.costs import CostEstimate, CostItem, count_records
-from foidesk.records.reference import load_reference
-from foidesk.records.schema import RECORD_TABLES
-from foidesk.records.store import Store
 
 
 def test_the_seed_estimate_exceeds_the_police_limit() -> None:
@@ -51,37 +47,8 @@ def test_only_regulation_4_3_activities_count() -> None:
         CostItem("redact", "redaction is not a countable activity", 10, Decimal(5))
 
 
-def _store(path: Path) -> Path:
-    crimes = pa.table(
-        {
-            "crime_id": [1, 2, 3, 4, 5],
-            "crime_ref": ["C1", "C2", "C3", "C4", "C5"],
-            "recorded_date": [
-                date(2023, 4, 4),  # CCB, the day before the period
-                date(2023, 4, 5),  # CCB, first day
-                date(2023, 12, 31),  # CCB, last day
-                date(2023, 6, 1),  # stalking: another group
-                date(2024, 1, 1),  # CCB, after the period
-            ],
-            "committed_from": pa.nulls(5, pa.date32()),
-            "committed_to": pa.nulls(5, pa.date32()),
-            "offence_scheme": ["HO"] * 5,
-            "offence_code": ["8/67", "8/67", "8/67", "8/65", "8/67"],
-            "domestic_abuse": [True] * 5,
-            "area": pa.nulls(5, pa.string()),
-            "source": ["test"] * 5,
-        }
-    )
-    tables = {t.name: t.arrow_schema.empty_table() for t in RECORD_TABLES}
-    tables["crimes"] = crimes
-    tables.update(load_reference())
-    with Store(path) as store:
-        store.write_snapshot(tables, kind="test", provenance={"test": True})
-    return path
-
-
-def test_record_counts_come_from_the_store(tmp_path: Path) -> None:
-    store = _store(tmp_path / "store.duckdb")
+def test_record_counts_come_from_the_store(crime_store: Path) -> None:
+    store = crime_store
     period = {"recorded_from": date(2023, 4, 5), "recorded_to": date(2023, 12, 31)}
     ccb = count_records(store, offence_groups=["Controlling or coercive behaviour"], **period)
     assert ccb == 2
