@@ -133,10 +133,10 @@ class Store:
 
     def snapshots(self) -> list[Snapshot]:
         """Every snapshot, oldest first."""
-        exists = self.con.execute(
+        exists = self.con.sql(
             "SELECT count(*) FROM information_schema.tables "
             "WHERE table_schema = 'main' AND table_name = 'snapshots'"
-        ).fetchone()
+        ).fetchall()[0]
         if not exists or not exists[0]:
             return []
         rows = self.con.execute(
@@ -167,7 +167,7 @@ class Store:
 
     def arrow(self, table: str, snapshot: Snapshot | None = None) -> pa.Table:
         """A whole table of a snapshot as Arrow."""
-        return self.con.execute(f"SELECT * FROM {self.relation(table, snapshot)}").arrow()
+        return self.con.sql(f"SELECT * FROM {self.relation(table, snapshot)}").to_arrow_table()
 
     # -- writing -------------------------------------------------------------------------
 
