@@ -1,0 +1,155 @@
+"""The seed's response letter: every s17 element, in the HTML and in the PDF read back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from pdfminer.high_level import extract_text
+
+from foidesk.foi.letters import render_letter, write_response
+from foidesk.foi.register import Actor, Register
+
+SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+REF = "01.FOI.24.035331"
+CONTACT = "jo.requester@example.org"
+SEED_RECEIVED = yaml.safe_load(SEED.read_text(encoding="utf-8"))["received"]
+
+# What a s17 refusal notice and the response around it must say, as the letter words it.
+S17_ELEMENTS = [
+    "I note you seek access to the following information",
+    "this letter is a refusal notice under section 17 of the Act",
+    "Section 31(1)(a) and (b) – Law enforcement",
+    "Section 31(1)(a) and (b) is a prejudice-based qualified exemption",
+    "Evidence of harm",
+    "Factors favouring disclosure",
+    "Factors favouring non-disclosure",
+    "Balance test",
+    "Section 12 – Cost of compliance exceeds the appropriate limit",
+    "2,800 records at 3 minutes each, 140 hours",
+    "about 360 records could be examined",
+    "Information not held.",
+    "Your right to an internal review",
+    "section 50 of the Act",
+    "Information Commissioner's Office",
+]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def answer_dir(tmp_path: Path) -> Path:
+    """An answer directory as the statistics engine leaves it, plus the policy documents."""
+    out = tmp_path / "out" / REF
+    out.mkdir(parents=True)
+    (out / "tables.xlsx").write_bytes(b"workbook bytes")
+    (out / "domestic_abuse_policy_redacted.pdf").write_bytes(b"%PDF redacted policy")
+    manifest = {
+        "request": REF,
+        "tables": [{"id": "table_1", "title": "Table 1: CCB offences in 2023"}],
+        "files": [
+            {
+                "path": "tables.xlsx",
+                "title": "Tables (Excel workbook)",
+                "sha256": _sha(out / "tables.xlsx"),
+            }
+        ],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return out
+
+
+@pytest.fixture
+def seed_with_contact(tmp_path: Path) -> Path:
+    """The seed with a requester contact, to show it never reaches the letter."""
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    data["requester_contact"] = CONTACT
+    path = tmp_path / "seed.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _text(html: str) -> str:
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = False
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.skip = tag == "style"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.skip = False
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_seed_letter_has_every_s17_element(
+    tmp_path: Path, answer_dir: Path, seed_with_contact: Path
+) -> None:
+    paths = write_response(seed_with_contact, tmp_path / "register.sqlite", answer_dir)
+    assert paths == {"html": answer_dir / "response.html", "pdf": answer_dir / "response.pdf"}
+    html = paths["html"].read_text(encoding="utf-8")
+    pdf = " ".join(extract_text(paths["pdf"]).split())
+    text = _text(html)
+    for element in S17_ELEMENTS:
+        assert element in text, element
+        assert element in pdf, element
+    # Applicant-blind: the contact is in the register but nowhere in the letter.
+    with Register(tmp_path / "register.sqlite") as register:
+        assert register.get(REF).requester_contact == CONTACT
+    assert CONTACT not in html and CONTACT not in pdf
+    # Attachments: the documents named in the request file and the answer's workbook.
+    assert "Domestic abuse policy (redacted)" in text
+    assert _sha(answer_dir / "domestic_abuse_policy_redacted.pdf") in text
+    assert "Tables (Excel workbook)" in text and "Table 1: CCB offences in 2023" in text
+    # 40 working days from Mon 3 Jun 2024 (12 Jul skipped) is Tue 30 Jul 2024.
+    assert "by 30 July 2024" in text
+    assert "3 June 2024" in pdf
+
+
+def test_letter_is_accessible_printable_and_in_the_manifest(
+    tmp_path: Path, answer_dir: Path
+) -> None:
+    paths = write_response(SEED, tmp_path / "r.sqlite", answer_dir)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert '<html lang="en-GB">' in html
+    assert html.count("<h1>") == 1
+    assert "<caption>Decision on each part of the request</caption>" in html
+    assert '<th scope="col">Decision</th>' in html
+    assert "@media print" in html and "@page" in html
+    manifest = json.loads((answer_dir / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["path"]: f for f in manifest["files"]}
+    assert set(files) == {"tables.xlsx", "response.html", "response.pdf"}
+    assert files["response.pdf"]["sha256"] == _sha(paths["pdf"])
+    assert manifest["tables"][0]["id"] == "table_1"  # the statistics keys are kept
+
+
+def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:
+    paths = write_response(SEED, tmp_path / "r.sqlite", tmp_path / "out")
+    text = _text(paths["html"].read_text(encoding="utf-8"))
+    assert "Domestic abuse policy, version control document" in text
+    assert "Tables (Excel workbook)" not in text
+
+
+def test_an_unissued_response_is_marked_as_a_draft(tmp_path: Path) -> None:
+    with Register(tmp_path / "r.sqlite") as register:
+        register.new_request(REF, SEED_RECEIVED, "All of it.", [], "post", "x@y", "olly")
+        register.decide(REF, 1, "not held", [], Actor("olly"))
+        text = _text(render_letter(register, REF))
+    assert "Draft: this response has not been issued." in text
+    assert "the force does not hold it" in text
+    assert "refusal notice" not in text
