@@ -24,6 +24,7 @@ from foidesk.stats.specs import NOT_RECORDED, UNIT_KEYS, Dimension, Population, 
 from foidesk.stats.table import ComputedTable
 
 NOT_CLASSIFIED = "Not classified"
+CRIME_DIMENSIONS: tuple[str, ...] = ("period", "outcome", "area", "offence")
 COUNT = "n"
 
 
@@ -162,12 +163,12 @@ def _population_crimes(pop: Population, source: Source) -> ir.Table:
     preds = _date_filter(crimes.recorded_date, pop.recorded.start, pop.recorded.end)
     preds += _date_filter(crimes.committed_from, pop.committed.start, pop.committed.end)
     if pop.offence_groups or pop.offence_codes:
-        offence = ibis.literal(False)
+        either = []
         if pop.offence_groups:
-            offence |= crimes.o_group.isin(list(pop.offence_groups))
+            either.append(crimes.o_group.isin(list(pop.offence_groups)))
         if pop.offence_codes:
-            offence |= crimes.offence_code.isin(list(pop.offence_codes))
-        preds.append(offence)
+            either.append(crimes.offence_code.isin(list(pop.offence_codes)))
+        preds.append(ibis.or_(*either))
     if pop.domestic_abuse is not None:
         preds.append(crimes.domestic_abuse == pop.domestic_abuse)
     if pop.areas:
@@ -189,12 +190,12 @@ def _pairs(source: Source) -> ir.Table:
 def _how_known_filter(pop: Population, pairs: ir.Table) -> ir.Table | None:
     if not (pop.how_known_groups or pop.how_known_codes):
         return None
-    condition = ibis.literal(False)
+    either = []
     if pop.how_known_groups:
-        condition |= pairs.h_group.isin(list(pop.how_known_groups))
+        either.append(pairs.h_group.isin(list(pop.how_known_groups)))
     if pop.how_known_codes:
-        condition |= pairs.how_known.isin(list(pop.how_known_codes))
-    return pairs.filter(condition)
+        either.append(pairs.how_known.isin(list(pop.how_known_codes)))
+    return pairs.filter(ibis.or_(*either))
 
 
 # -- dimension labels ---------------------------------------------------------------------
@@ -283,26 +284,36 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
     per dimension (named by the dimension's kind) holding the category it falls in."""
     spec.validate()
     pop = spec.population
-    crimes = _population_crimes(pop, source)
     pairs = _pairs(source)
     related = _how_known_filter(pop, pairs)
     unit = spec.counting_unit
     kinds = [d.kind for d in spec.dimensions]
 
+    # The crime side: crimes in the population with their crime-level labels. Periods
+    # also bound the population, so crimes outside every period are dropped here, before
+    # any join multiplies them into victims, suspects or pairs.
+    crimes = _population_crimes(pop, source)
+    if any(k in CRIME_DIMENSIONS for k in kinds):
+        crimes = _crime_dimensions(spec, crimes, source)
+        if "period" in kinds:
+            crimes = crimes.filter(crimes.period.notnull())
+    else:
+        crimes = crimes.select("crime_id")
+
     if unit == "crime":
-        base = crimes.select("crime_id")
+        base = crimes
         if related is not None:
             base = base.semi_join(related, "crime_id")
     elif unit in ("victim", "suspect"):
-        people = source["victims" if unit == "victim" else "suspects"]
         key = f"{unit}_id"
-        base = people.semi_join(crimes, "crime_id")
+        people = source[f"{unit}s"]
         if related is not None:
-            base = base.semi_join(related, key)
-        base = _sex_label(base, source)
-        base = base.select(key, "crime_id", **{f"{unit}_sex": base.sex_label})
+            people = people.semi_join(related, key)
+        people = _sex_label(people, source)
+        people = people.select(key, "crime_id", **{f"{unit}_sex": people.sex_label})
+        base = people.inner_join(crimes, "crime_id")
     else:
-        base = (related if related is not None else pairs).semi_join(crimes, "crime_id")
+        base = related if related is not None else pairs
         if "how_known" in kinds:
             dim = next(d for d in spec.dimensions if d.kind == "how_known")
             base = base.mutate(
@@ -315,21 +326,14 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
                     )
                 )
             )
+        keep = ["victim_id", "suspect_id", "crime_id"]
+        base = base.select(*keep, *[k for k in kinds if k == "how_known"])
+        base = base.inner_join(crimes, "crime_id")
         for role in ("victim", "suspect"):
             if f"{role}_sex" in kinds:
                 people = _sex_label(source[f"{role}s"], source)
                 people = people.select(**{f"{role}_id": f"{role}_id", f"{role}_sex": "sex_label"})
                 base = base.inner_join(people, f"{role}_id")
-        keep = ["victim_id", "suspect_id", "crime_id"]
-        keep += [k for k in ("how_known", "victim_sex", "suspect_sex") if k in kinds]
-        base = base.select(*keep)
-
-    crime_kinds = [k for k in kinds if k in ("period", "outcome", "area", "offence")]
-    if crime_kinds:
-        labels = _crime_dimensions(spec, crimes, source)
-        base = base.inner_join(labels, "crime_id")
-        if "period" in kinds:
-            base = base.filter(base.period.notnull())
     return base.select(*UNIT_KEYS[unit], *kinds)
 
 
