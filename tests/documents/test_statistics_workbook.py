@@ -1,0 +1,53 @@
+"""The workbook the statistics engine publishes is checked for hidden content like any other."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+
+from foidesk.documents.hidden_content import inspect_workbook
+from foidesk.publish.answer import answer
+from foidesk.records.store import Store
+from foidesk.stats.cases import Case, write_cases
+
+SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+CASES = [
+    Case(date(2023, 2, 1), victims=("F", "M"), suspects=("M",), pairs=((0, 0, "XP"), (1, 0, "XB"))),
+    Case(date(2023, 6, 1), victims=("F",), suspects=("U",), pairs=((0, 0, "XS"),), outcome="15"),
+]
+
+
+def published_workbook(tmp_path: Path) -> Path:
+    store_path = tmp_path / "crime-records.duckdb"
+    with Store(store_path) as store:
+        write_cases(store, CASES)
+    answer(SEED, store_path, tmp_path / "out")
+    return tmp_path / "out" / "tables.xlsx"
+
+
+def test_statistics_workbook_hides_nothing(tmp_path: Path) -> None:
+    book = published_workbook(tmp_path)
+    # Where the records came from on this machine must not travel with the tables.
+    findings = inspect_workbook(book, [str(tmp_path), "crime-records.duckdb"])
+
+    assert [f for f in findings if f.forbidden] == []
+    # The only things a screen does not show are the deliberate document properties.
+    assert {f.kind for f in findings} <= {"document property"}
+    properties = {f.where: f.detail for f in findings}
+    assert properties["creator"] == "creator = 'Freedom of Information desk'"
+
+
+def test_a_hidden_sheet_added_to_the_statistics_workbook_is_caught(tmp_path: Path) -> None:
+    book = published_workbook(tmp_path)
+    tampered = openpyxl.load_workbook(book)
+    sheet = tampered.create_sheet("Workings")
+    sheet["A1"] = "Victim surname Example"
+    sheet.sheet_state = "veryHidden"
+    tampered.save(tmp_path / "tampered.xlsx")
+
+    findings = inspect_workbook(tmp_path / "tampered.xlsx", ["Example"])
+
+    assert ("very hidden sheet", "Workings") in {(f.kind, f.where) for f in findings}
+    assert any(f.forbidden == "Example" and f.where == "Workings!A1" for f in findings)
