@@ -30,6 +30,11 @@ def version() -> None:
 
 # --- records: synth, load, export -------------------------------------------------------
 
+from foidesk.records import commands as records_commands  # noqa: E402
+
+for _name in ("synth", "load", "export", "snapshots", "summary"):
+    app.command(_name)(getattr(records_commands, _name))
+
 # --- stats: answer, audit ----------------------------------------------------------------
 
 

@@ -422,7 +422,8 @@ class _TableBuilder:
             )
             value = cast
         if "default" in spec:
-            value = f"(CASE WHEN {raw} IS NULL THEN CAST({_lit(spec['default'])} AS {sql_type}) ELSE {value} END)"
+            default = f"CAST({_lit(spec['default'])} AS {sql_type})"
+            value = f"(CASE WHEN {raw} IS NULL THEN {default} ELSE {value} END)"
         error = f"CASE {' '.join(errors)} END" if errors else "NULL"
         return value, error, str(spec["column"]).split(".")[-1], raw
 
@@ -667,11 +668,13 @@ def _map_table(
         )
     if name == RELATIONSHIPS.name:
         con.execute("ALTER TABLE staged ADD COLUMN crime_id BIGINT")
+        suspect_field = _lit(", ".join(map(str, spec["suspect"])))
+        suspect_value = f"concat_ws(', ', {', '.join(map(_q, _link_columns(spec, 'suspect')))})"
         con.execute(
             f"""UPDATE staged SET crime_id = _crime_of_victim,
                 _reject = CASE WHEN _reject IS NULL AND _crime_of_victim <> _crime_of_suspect
-                THEN {{'field': {_lit(", ".join(map(str, spec["suspect"])))},
-                       'value': concat_ws(', ', {", ".join(map(_q, _link_columns(spec, "suspect")))}),
+                THEN {{'field': {suspect_field},
+                       'value': {suspect_value},
                        'reason': 'victim and suspect are in different crimes'}}
                 ELSE _reject END"""
         )
