@@ -1,0 +1,92 @@
+"""s45 statistics over a small register whose timeliness was worked out by hand."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from foidesk.foi.register import Actor, Exemption, Register
+from foidesk.foi.timeliness import request_timeliness, s45_statistics, write_s45_csv
+
+S31 = Exemption(
+    "s31",
+    "(1)(a)",
+    harm="h",
+    factors_for=["accountability"],
+    factors_against=["tactics revealed"],
+    balance="withhold",
+)
+
+
+def _answer(register: Register, reference: str, on: date, decision: str, exemptions=()) -> None:
+    register.decide(reference, 1, decision, list(exemptions), "olly")
+    register.submit_for_approval(reference, "olly")
+    register.approve(reference, Actor("rita", "reviewer"))
+    register.respond(reference, on, [], "olly")
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Register:
+    with Register(tmp_path / "r.sqlite", today=lambda: date(2024, 12, 31)) as reg:
+        for ref, received in [
+            ("01.FOI.24.000001", date(2024, 6, 3)),
+            ("01.FOI.24.000002", date(2024, 6, 3)),
+            ("01.FOI.24.000003", date(2024, 7, 1)),
+            ("01.FOI.24.000004", date(2024, 7, 15)),
+        ]:
+            reg.new_request(ref, received, "Some figures.", [], "email", "", "olly")
+        # Due Mon 1 Jul 2024, answered Fri 28 Jun: in time.
+        _answer(reg, "01.FOI.24.000001", date(2024, 6, 28), "disclosed")
+        # Due Mon 1 Jul, extended to Mon 5 Aug, answered Fri 2 Aug: within the extension.
+        reg.extend(
+            "01.FOI.24.000002", "s31", date(2024, 8, 5), "olly", notified_on=date(2024, 7, 1)
+        )
+        _answer(reg, "01.FOI.24.000002", date(2024, 8, 2), "withheld", [S31])
+        # Due Tue 30 Jul (12 July skipped), answered Wed 31 Jul: late.
+        _answer(reg, "01.FOI.24.000003", date(2024, 7, 31), "not held")
+        yield reg
+
+
+def test_each_request_is_judged_against_its_own_deadline(register: Register) -> None:
+    detail = request_timeliness(register).set_index("reference")
+    assert detail.loc["01.FOI.24.000001", "within_20_working_days"]
+    assert detail.loc["01.FOI.24.000002", "within_extended_time"]
+    assert detail.loc["01.FOI.24.000003", "statutory_due"] == date(2024, 7, 30)
+    assert not detail.loc["01.FOI.24.000003", "within_20_working_days"]
+    # The unanswered request has no outcome yet.
+    assert detail["outcome"].dropna().to_dict() == {
+        "01.FOI.24.000001": "granted in full",
+        "01.FOI.24.000002": "withheld in full",
+        "01.FOI.24.000003": "not held",
+    }
+
+
+def test_monthly_and_quarterly_figures(register: Register) -> None:
+    monthly = s45_statistics(register, "month").set_index("period")
+    assert monthly[["received", "answered"]].to_dict("index") == {
+        "2024-06": {"received": 2, "answered": 1},
+        "2024-07": {"received": 2, "answered": 1},
+        "2024-08": {"received": 0, "answered": 1},
+    }
+    assert monthly.loc["2024-07", "answered_late"] == 1
+    assert monthly.loc["2024-08", "extensions_used"] == 1
+    quarterly = s45_statistics(register, "quarter").set_index("period")
+    q3 = quarterly.loc["2024Q3"]
+    assert (q3["answered"], q3["answered_within_extended_time"], q3["answered_late"]) == (2, 1, 1)
+    assert q3["percent_in_time"] == 50.0
+    assert (q3["withheld in full"], q3["not held"]) == (1, 1)
+
+
+def test_csv_reads_back(register: Register, tmp_path: Path) -> None:
+    path = write_s45_csv(register, tmp_path / "s45.csv", "quarter")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["period"], r["received"], r["answered"]) for r in rows] == [
+        ("2024Q2", "2", "1"),
+        ("2024Q3", "2", "2"),
+    ]
+    with pytest.raises(ValueError, match="period must be one of"):
+        s45_statistics(register, "week")
