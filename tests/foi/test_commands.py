@@ -1,0 +1,98 @@
+"""The request commands, driven as an officer and a reviewer would from a shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from foidesk.cli import app
+
+REF = "01.FOI.24.000042"
+
+
+def test_a_request_through_the_cli(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "register.sqlite")
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    # Received Mon 3 Jun 2024: due Mon 1 Jul.
+    out = run(
+        "request", "new", REF, "--received", "2024-06-03", "--text", "Stalking figures.",
+        "--part", "Stalking per year.", "--part", "Your stalking policy.",
+        "--contact", "someone@example.org", "--actor", "olly",
+    )  # fmt: skip
+    assert out.strip() == f"{REF}: received, due 2024-07-01"
+    out = run(
+        "request", "clarify", REF, "--sought", "2024-06-04", "--question", "Which years?",
+        "--actor", "olly",
+    )  # fmt: skip
+    assert "awaiting clarification" in out
+    # Clarified Mon 10 Jun: a new 20 working days, to Mon 8 Jul.
+    out = run(
+        "request", "clarify", REF, "--answered", "2024-06-10", "--answer", "2020 on.",
+        "--actor", "olly",
+    )  # fmt: skip
+    assert out.strip() == f"{REF}: in progress, due 2024-07-08"
+    exemptions = tmp_path / "s31.yaml"
+    exemptions.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "section": "s31",
+                    "subsection": "(1)(a)",
+                    "harm": "Tactics would be exposed.",
+                    "public_interest": {
+                        "for": ["Transparency."],
+                        "against": ["Offenders adapt."],
+                        "balance": "Withhold the tactics.",
+                    },
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    run("request", "decide", REF, "1", "disclosed", "--actor", "olly")
+    run(
+        "request", "decide", REF, "2", "partly disclosed", "--exemptions", str(exemptions),
+        "--actor", "olly",
+    )  # fmt: skip
+    run("request", "submit", REF, "--actor", "olly")
+    refused = runner.invoke(app, ["request", "approve", REF, "--actor", "olly", "--db", db])
+    assert refused.exit_code == 2
+    assert "only a reviewer can approve" in refused.output
+    run("request", "approve", REF, "--actor", "rita", "--role", "reviewer")
+    out = run(
+        "request",
+        "respond",
+        REF,
+        "--on",
+        "2024-07-05",
+        "--attach",
+        "Table=t.csv",
+        "--actor",
+        "olly",
+    )
+    assert out.strip() == f"{REF}: responded"
+    listing = run("request", "list", "--status", "responded")
+    assert listing.startswith(f"{REF}\t2024-06-03\tresponded\tdue 2024-07-08")
+    shown = run("request", "show", REF)
+    assert "part 2: partly disclosed s31(1)(a)" in shown
+    assert "someone@example.org" not in shown
+    trail = run("request", "audit", REF)
+    assert "rita (reviewer)\tapproved" in trail
+    stats = run("request", "stats", "--csv", str(tmp_path / "s45.csv"))
+    assert (
+        (tmp_path / "s45.csv").read_text(encoding="utf-8").splitlines()[1].startswith("2024-06,1,0")
+    )
+    assert stats.strip().endswith("s45.csv")
+    exported = tmp_path / "export.yaml"
+    run("request", "export", REF, str(exported))
+    data = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    assert data["clarification"]["answer"] == "2020 on."
+    assert data["decisions"][1]["exemptions"][0]["public_interest"]["for"] == ["Transparency."]
