@@ -18,13 +18,14 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 AUDIT_FILE = "disclosure_audit.json"
 AUDIT_FORMAT = "foidesk-disclosure-audit/1"
@@ -103,6 +104,31 @@ class LinkedCells:
 
     def values(self) -> np.ndarray:
         return np.array([c.value for c in self.cells], dtype=np.int64)
+
+    def components(self) -> list[list[int]]:
+        """Indexes of cells that share atoms, directly or through other cells.
+
+        Cells in different components have no additive link, so each component can be
+        protected on its own.
+        """
+        a = self.incidence()
+        n_cells = a.shape[0]
+        graph = sp.bmat([[None, a], [a.T, None]], format="csr")
+        _, labels = connected_components(graph, directed=False)
+        groups: dict[int, list[int]] = {}
+        for i in range(n_cells):
+            groups.setdefault(int(labels[i]), []).append(i)
+        return list(groups.values())
+
+    def subset(self, indexes: Sequence[int]) -> LinkedCells:
+        """The given cells alone, over only the atoms they use (renumbered)."""
+        chosen = [self.cells[i] for i in indexes]
+        used = sorted({k for c in chosen for k in c.atoms})
+        renumber = {k: n for n, k in enumerate(used)}
+        return LinkedCells(
+            [replace(c, atoms=tuple(renumber[k] for k in c.atoms)) for c in chosen],
+            self.atom_values[used],
+        )
 
     def audit_problem(
         self, suppressed: Iterable[str], requirements: dict[str, Requirement]

@@ -9,6 +9,7 @@ report for the manifest. Rounding to a base is the alternative policy.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -65,19 +66,36 @@ class DisclosurePolicy:
             raise ValueError(f"protect_down_to must be below {self.sensitive_low}")
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any] | None, source: str = "policy") -> DisclosurePolicy:
-        """A policy from a request file's ``disclosure`` mapping; unknown keys are errors."""
-        if not data:
-            return cls()
+    def from_mapping(
+        cls, data: Mapping[str, Any] | None, source: str = "disclosure_control"
+    ) -> DisclosurePolicy:
+        """A policy from a request file's ``disclosure_control`` mapping.
+
+        Besides the field names it reads ``range: [low, high]`` and ``protection:
+        secondary`` (the only protection offered: suppressing small counts alone lets
+        totals give them away). Unknown keys are errors.
+        """
+        values = dict(data or {})
+        if "range" in values:
+            span = values.pop("range")
+            if not (isinstance(span, list | tuple) and len(span) == 2):
+                raise ValueError(f"{source}: range: expected [low, high], not {span!r}")
+            values["low"], values["high"] = span
+        protection = values.pop("protection", "secondary")
+        if protection != "secondary":
+            raise ValueError(
+                f"{source}: protection: only 'secondary' is offered, not {protection!r}: "
+                "suppressing small counts alone lets totals give them away"
+            )
         known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(
-                f"{source}: unknown disclosure setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
+                f"{source}: unknown setting(s) {', '.join(unknown)}; known: range, "
+                f"protection, {', '.join(sorted(known))}"
             )
         try:
-            return cls(**data)
+            return cls(**values)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{source}: {exc}") from exc
 

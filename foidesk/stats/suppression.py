@@ -29,6 +29,11 @@ Objective = Literal["count", "value"]
 
 # Blocks (primary cell x direction) put into the first solve; later solves add exposed ones.
 _FIRST_BLOCKS = 24
+# How far a suppressed cell may move, as a multiple of the protection a block needs. In a
+# two-way table a move of exactly the protection around a cycle of cells always exists
+# when any move does; twice that leaves room for linked tables, and the limit keeps the
+# programme's relaxation tight. A solve the limit makes infeasible is repeated without it.
+MOVE_FACTOR = 2.0
 
 
 def primary_cells(cells: LinkedCells, low: int, high: int) -> list[str]:
@@ -87,10 +92,43 @@ def secondary_suppression(
 
     Cells of earlier disclosures are fixed as they were published. ``objective`` is
     ``"count"`` (fewest extra cells, ties broken by least total value) or ``"value"``
-    (least total value, ties broken by fewest cells).
+    (least total value, ties broken by fewest cells). Groups of cells with no additive
+    link to each other (other counting units, unrelated populations) are solved apart.
     """
     started = time.perf_counter()
     primary = list(dict.fromkeys(primaries))
+    wanted = set(primary)
+    parts = []
+    for component in cells.components():
+        sub = cells.subset(component)
+        sub_primary = [c.id for c in sub.cells if c.id in wanted]
+        if sub_primary:
+            remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+            parts.append(_protect_component(sub, sub_primary, requirements, objective, remaining))
+    statuses = [p.status for p in parts]
+    gaps = [p.mip_gap for p in parts if p.mip_gap is not None]
+    return SuppressionResult(
+        primary=primary,
+        secondary=[s for p in parts for s in p.secondary],
+        status=next((s for s in statuses if s != "optimal"), "optimal"),
+        objective=float(sum(p.objective for p in parts)),
+        objective_kind=objective,
+        solves=sum(p.solves for p in parts),
+        blocks=sum(p.blocks for p in parts),
+        mip_gap=max(gaps) if gaps else None,
+        seconds=time.perf_counter() - started,
+        unprotectable=[u for p in parts for u in p.unprotectable],
+    )
+
+
+def _protect_component(
+    cells: LinkedCells,
+    primary: list[str],
+    requirements: dict[str, Requirement],
+    objective: Objective,
+    time_limit: float,
+) -> SuppressionResult:
+    started = time.perf_counter()
     index = cells.index()
     values = cells.values()
     n_cells = len(cells.cells)
@@ -150,8 +188,28 @@ def secondary_suppression(
         blocks.extend(pending if blocks else pending[:_FIRST_BLOCKS])
         remaining = time_limit - (time.perf_counter() - started)
         x, status, gap = _solve(
-            cells, blocks, requirements, weights, fixed_shown, fixed_hidden, max(remaining, 1.0)
+            cells,
+            blocks,
+            requirements,
+            weights,
+            fixed_shown,
+            fixed_hidden,
+            max(remaining, 1.0),
+            MOVE_FACTOR,
         )
+        if x is None and status == "infeasible":
+            # The move limit can only be too tight in linked tables where one move shifts
+            # a cell by more than the protection itself: solve again without it.
+            x, status, gap = _solve(
+                cells,
+                blocks,
+                requirements,
+                weights,
+                fixed_shown,
+                fixed_hidden,
+                max(time_limit - (time.perf_counter() - started), 1.0),
+                None,
+            )
         solves += 1
         if x is None:
             break
@@ -192,14 +250,20 @@ def _solve(
     fixed_shown: np.ndarray,
     fixed_hidden: np.ndarray,
     time_limit: float,
+    move_factor: float | None,
 ) -> tuple[np.ndarray | None, str, float | None]:
-    """One mixed-integer solve over the given (primary, direction) blocks."""
+    """One mixed-integer solve over the given (primary, direction) blocks.
+
+    With ``move_factor`` set, a suppressed cell may move by at most that many times the
+    protection its block needs; with None, by as much as every atom together (no limit
+    in effect).
+    """
     a = cells.incidence()
     n_cells, n_atoms = a.shape
     truth = cells.atom_values.astype(np.float64)
-    # A cell never has to move further than every atom together could: beyond that a
-    # larger move adds no protection that a smaller one would not.
-    big_m = float(truth.sum()) + max(max((r.upper_at_least or 0) for r in requirements.values()), 1)
+    total_moves = float(truth.sum()) + max(
+        max((r.upper_at_least or 0) for r in requirements.values()), 1
+    )
     free = ~(fixed_shown | fixed_hidden)
     free_idx = np.flatnonzero(free)
     shown_idx = np.flatnonzero(fixed_shown)
@@ -207,7 +271,7 @@ def _solve(
     a_shown = a[shown_idx]
     n_free = len(free_idx)
     select = sp.csr_matrix(
-        (np.full(n_free, big_m), (np.arange(n_free), free_idx)), shape=(n_free, n_cells)
+        (np.ones(n_free), (np.arange(n_free), free_idx)), shape=(n_free, n_cells)
     )
 
     n_blocks = len(blocks)
@@ -219,13 +283,13 @@ def _solve(
     for b, (j, direction) in enumerate(blocks):
         req = requirements[cells.cells[j].id]
         value = cells.cells[j].value
-        if direction > 0:
-            target_lo, target_hi = float(req.upper_at_least - value), np.inf
-        else:
-            target_lo, target_hi = -np.inf, -float(value - req.lower_at_most)
-        # A published cell may not move; a suppressed one may move by up to big_m.
+        need = float(req.upper_at_least - value if direction > 0 else value - req.lower_at_most)
+        target_lo, target_hi = (need, np.inf) if direction > 0 else (-np.inf, -need)
+        # A published cell may not move; a suppressed one may move, by at most move_limit.
+        limit = need * move_factor if move_factor is not None else total_moves
         x_part = sp.vstack(
-            [-select, select, sp.csr_matrix((len(shown_idx) + 1, n_cells))], format="csr"
+            [-limit * select, limit * select, sp.csr_matrix((len(shown_idx) + 1, n_cells))],
+            format="csr",
         )
         y_part = sp.vstack([a_free, a_free, a_shown, a[j]], format="csr")
         height = y_part.shape[0]

@@ -1,0 +1,306 @@
+"""The bridge from computed tables to disclosure control's linked-cell model.
+
+Tables that count the same counting unit are linked: a crime in Table 3's 2019 row is
+also in one of Table 5's 2019 cells. For each counting unit this module takes every
+unit's interior cell in every table (``unit_cells``), and groups units by that tuple of
+cells with DuckDB: each distinct tuple is one atom, and every cell, total or interior,
+is a sum of atoms. ``apply_disclosure_control`` then protects the tables of a disclosure
+together, with any earlier disclosures recomputed on the same snapshot, and returns the
+tables with [c] markers (or rounded figures) and the report for the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from foidesk.records.store import Snapshot, Store
+from foidesk.stats.audit import AUDIT_FILE, Cell, LinkedCells
+from foidesk.stats.compiler import Source, compute_table, unit_cells
+from foidesk.stats.disclosure import (
+    SUPPRESSED,
+    DisclosureError,
+    DisclosureOutcome,
+    DisclosurePolicy,
+    protect,
+)
+from foidesk.stats.specs import UNIT_KEYS, TableSpec, load_tables
+from foidesk.stats.table import Cell as TableCell
+from foidesk.stats.table import CellKey, ComputedTable
+
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class EarlierPackage:
+    """A disclosure already on the log: its table specifications and its [c] cells.
+
+    Its tables are recomputed on the current snapshot and treated as known to an attacker
+    (except their [c] cells), which is conservative for live data: the attacker gets the
+    earlier figures as they would be now, consistent with today's tables.
+    """
+
+    reference: str
+    specs: tuple[TableSpec, ...]
+    suppressed: frozenset[tuple[str, CellKey]] = frozenset()
+
+    @classmethod
+    def from_answer(cls, request_file: str | Path, answer_dir: str | Path) -> EarlierPackage:
+        """Read an earlier package from its request file and its answer's manifest."""
+        manifest_path = Path(answer_dir) / MANIFEST_FILE
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{manifest_path}: no manifest for the earlier package")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        pattern = (manifest.get("disclosure_control") or {}).get("pattern", [])
+        try:
+            suppressed = frozenset(
+                (str(p["table"]), (tuple(p["row"]), tuple(p["column"]))) for p in pattern
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{manifest_path}: disclosure_control.pattern: {exc}") from exc
+        return cls(str(manifest["request"]), tuple(load_tables(request_file)), suppressed)
+
+
+@dataclass
+class LinkedTables:
+    """Computed tables over shared atoms, with each model cell's place in its table."""
+
+    cells: LinkedCells
+    places: dict[str, tuple[str, CellKey]] = field(default_factory=dict)
+
+
+def cell_id(table_id: str, key: CellKey, package: str | None = None) -> str:
+    """A readable, unique id for a table cell: ``table_3 | 2019 | Total``."""
+    row, column = key
+    parts = [table_id, " / ".join(row) or "-", " / ".join(column) or "-"]
+    return (f"{package}: " if package else "") + " | ".join(parts)
+
+
+def link_tables(
+    tables: Sequence[ComputedTable],
+    frames: Mapping[str, pa.Table],
+    earlier: Sequence[tuple[str, ComputedTable, pa.Table]] = (),
+) -> LinkedTables:
+    """Build the linked-cell model of ``tables`` (and earlier tables) from unit frames.
+
+    ``frames[table.id]`` is the table's ``unit_cells``; ``earlier`` holds (package
+    reference, recomputed table with its [c] markers, its unit cells).
+    """
+    entries: list[tuple[str | None, ComputedTable, pa.Table]] = [
+        (None, t, frames[t.id]) for t in tables
+    ] + list(earlier)
+    cells: list[Cell] = []
+    places: dict[str, tuple[str, CellKey]] = {}
+    offset = 0
+    atom_values: list[np.ndarray] = []
+    for unit in sorted({t.spec.counting_unit for _, t, _ in entries}):
+        group = [e for e in entries if e[1].spec.counting_unit == unit]
+        atoms_of, counts = _atoms(unit, group)
+        for position, (package, table, _) in enumerate(group):
+            interior = atoms_of[position]
+            ncols = len(table.column_keys)
+            index = {
+                (row, col): i * ncols + j
+                for i, row in enumerate(table.row_keys)
+                for j, col in enumerate(table.column_keys)
+            }
+            for tc in table.cells():
+                members = (
+                    sorted({k for key in tc.sums for k in interior.get(index[key], ())})
+                    if tc.is_total
+                    else sorted(interior.get(index[tc.key], ()))
+                )
+                cid = cell_id(table.id, tc.key, package)
+                places[cid] = (table.id if package is None else f"{package}: {table.id}", tc.key)
+                cells.append(
+                    Cell(
+                        id=cid,
+                        table=table.id if package is None else f"{package}: {table.id}",
+                        labels=tc.row + tc.column,
+                        value=tc.value,
+                        atoms=tuple(offset + k for k in members),
+                        published=package is None or tc.marker != SUPPRESSED,
+                        earlier=package is not None,
+                    )
+                )
+        atom_values.append(counts)
+        offset += len(counts)
+    values = np.concatenate(atom_values) if atom_values else np.zeros(0, dtype=np.int64)
+    return LinkedTables(LinkedCells(cells, values), places)
+
+
+def _atoms(
+    unit: str, group: Sequence[tuple[str | None, ComputedTable, pa.Table]]
+) -> tuple[list[dict[int, list[int]]], np.ndarray]:
+    """For one counting unit: each table's interior cell -> atom ids, and atom counts."""
+    keys = list(UNIT_KEYS[unit])
+    con = duckdb.connect()
+    try:
+        parts = []
+        for position, (package, table, frame) in enumerate(group):
+            kinds = [d.kind for d in table.spec.rows + table.spec.columns]
+            label_rows = {
+                kind: [(row + col)[n] for row in table.row_keys for col in table.column_keys]
+                for n, kind in enumerate(kinds)
+            }
+            n_interior = len(table.row_keys) * len(table.column_keys)
+            labels = pa.table({**label_rows, "cell": pa.array(range(n_interior), pa.int64())})
+            con.register(f"frame_{position}", frame.select(keys + kinds))
+            con.register(f"labels_{position}", labels)
+            key_list = ", ".join(f'u."{k}"' for k in keys)
+            join = " AND ".join(f'u."{k}" = l."{k}"' for k in kinds)
+            name = f"{package + ': ' if package else ''}{table.id}"
+            unmatched = con.execute(
+                f"SELECT count(*) FROM frame_{position} u ANTI JOIN labels_{position} l ON {join}"
+            ).fetchall()[0][0]
+            if unmatched:
+                raise ValueError(f"{name}: {unmatched} counting units fall in no listed cell")
+            twice = con.execute(
+                f"SELECT count(*) - count(DISTINCT ({key_list})) FROM frame_{position} u"
+            ).fetchall()[0][0]
+            if twice:
+                raise ValueError(f"{name}: {twice} counting units fall in more than one cell")
+            parts.append(
+                f"SELECT {key_list}, {position} AS t, l.cell FROM frame_{position} u "
+                f"JOIN labels_{position} l ON {join}"
+            )
+        pivot = ", ".join(f"max(cell) FILTER (WHERE t = {p}) AS c{p}" for p in range(len(group)))
+        cols = ", ".join(f"c{p}" for p in range(len(group)))
+        quoted_keys = ", ".join(f'"{k}"' for k in keys)
+        con.execute(
+            f"CREATE TABLE atoms AS SELECT row_number() OVER (ORDER BY {cols}) - 1 AS atom, "
+            f"{cols}, n FROM (SELECT {cols}, count(*) AS n FROM ("
+            f"SELECT {quoted_keys}, {pivot} FROM ({' UNION ALL '.join(parts)}) "
+            f"GROUP BY {quoted_keys}) GROUP BY {cols})"
+        )
+        counts = con.execute("SELECT n FROM atoms ORDER BY atom").fetchnumpy()["n"]
+        counts_np = np.asarray(counts, dtype=np.int64)
+        per_table = []
+        for p in range(len(group)):
+            rows = con.execute(
+                f"SELECT c{p}, list(atom ORDER BY atom) FROM atoms "
+                f"WHERE c{p} IS NOT NULL GROUP BY c{p}"
+            ).fetchall()
+            per_table.append({int(c): [int(a) for a in atoms] for c, atoms in rows})
+        return per_table, counts_np
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class RoundedTable(ComputedTable):
+    """A computed table whose every cell, each total included, is rounded on its own."""
+
+    base: int = 5
+
+    def cells(self) -> list[TableCell]:
+        return [replace(c, value=round_to(c.value, self.base)) for c in super().cells()]
+
+    @property
+    def grand_total(self) -> int:
+        return round_to(int(self.counts.sum()), self.base)
+
+
+def round_to(value: int, base: int) -> int:
+    """``value`` to the nearest multiple of ``base``, halves up."""
+    return (value + base // 2) // base * base
+
+
+def apply_disclosure_control(
+    tables: list[ComputedTable],
+    policy: Mapping[str, Any] | DisclosurePolicy | None,
+    *,
+    store: Store,
+    snapshot: Snapshot | None = None,
+    earlier: Sequence[EarlierPackage] = (),
+) -> tuple[list[ComputedTable], dict[str, Any]]:
+    """Protect a disclosure's tables together; return them marked, and the report.
+
+    Suppressed cells get the [c] marker (``ComputedTable.with_markers``); with the
+    rounding policy every figure is rounded. The report is for the manifest: the
+    policy, the [c] pattern, the solver's status and the audit of every [c] cell. It
+    also carries the audit problem, which ``write_audit_file`` moves to its own file.
+    Raises ``DisclosureError`` if the pattern does not pass the audit.
+    """
+    rules = (
+        policy
+        if isinstance(policy, DisclosurePolicy)
+        else DisclosurePolicy.from_mapping(policy, source="disclosure_control")
+    )
+    snap = snapshot or store.snapshot()
+    if rules.method == "round":
+        rounded: list[ComputedTable] = [
+            RoundedTable(
+                **{f: getattr(t, f) for f in t.__dataclass_fields__}, base=rules.rounding_base
+            )  # noqa: E501
+            for t in tables
+        ]
+        report = {"method": "round", "policy": asdict(rules), "note": rules.note(), "pattern": []}
+        return rounded, report
+    frames = {t.id: unit_cells(t.spec, store, snap) for t in tables}
+    source = Source.from_store(store, snap) if earlier else None
+    earlier_entries = []
+    for package in earlier:
+        for spec in package.specs:
+            table = compute_table(spec, source)
+            marks = {key: SUPPRESSED for tid, key in package.suppressed if tid == spec.id}
+            earlier_entries.append(
+                (package.reference, table.with_markers(marks), unit_cells(spec, store, snap))
+            )
+    linked = link_tables(tables, frames, earlier_entries)
+    outcome = protect(linked.cells, rules)
+    if not outcome.passed:
+        exposed = ", ".join(i.cell for i in outcome.audit.exposed) if outcome.audit else ""
+        raise DisclosureError(
+            f"the suppression pattern does not pass the audit ({outcome.suppression.status}); "
+            f"exposed: {exposed}"
+        )
+    marked = []
+    for table in tables:
+        marks = {
+            linked.places[cid][1]: SUPPRESSED
+            for cid in outcome.suppressed
+            if linked.places[cid][0] == table.id
+        }
+        marked.append(table.with_markers(marks) if marks else table)
+    return marked, disclosure_report(outcome, linked)
+
+
+def disclosure_report(outcome: DisclosureOutcome, linked: LinkedTables) -> dict[str, Any]:
+    """The manifest's disclosure section, with the audit problem for ``write_audit_file``."""
+    report = outcome.report(internal=True)
+    report["note"] = outcome.policy.note()
+    report["pattern"] = [
+        {
+            "table": linked.places[c][0],
+            "row": list(linked.places[c][1][0]),
+            "column": list(linked.places[c][1][1]),
+        }
+        for c in sorted(outcome.suppressed)
+    ]
+    report["audit_file"] = AUDIT_FILE
+    if outcome.audit_problem is not None:
+        report["audit_problem"] = outcome.audit_problem.to_json()
+    return report
+
+
+def write_audit_file(out_dir: str | Path, report: dict[str, Any]) -> Path | None:
+    """Move the report's audit problem into ``out_dir/disclosure_audit.json``.
+
+    The file is internal: it is what ``foidesk audit`` re-checks, and is never one of the
+    attachments published on the disclosure log. Returns None for the rounding policy.
+    """
+    problem = report.pop("audit_problem", None)
+    if problem is None:
+        return None
+    path = Path(out_dir) / AUDIT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(problem, indent=1) + "\n", encoding="utf-8")
+    return path
