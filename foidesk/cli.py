@@ -58,6 +58,31 @@ def answer(
         typer.echo(f"  {out}/{entry['path']}  {entry['title']}  sha256 {entry['sha256'][:12]}")
 
 
+@app.command("audit")
+def audit_command(
+    directory: str = typer.Argument(..., help="An answer directory written by `answer`."),
+) -> None:
+    """Re-audit an answer's [c] cells; exit 1 if an attacker could narrow any of them."""
+    from foidesk.stats.audit import audit_answer
+
+    try:
+        result = audit_answer(directory)
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for interval in result.intervals:
+        high = "no limit" if interval.high is None else interval.high
+        verdict = f"EXPOSED: {interval.reason}" if interval.exposed else "protected"
+        typer.echo(f"{interval.cell}: {interval.low} to {high}  {verdict}")
+    exposed = len(result.exposed)
+    typer.echo(
+        f"{len(result.intervals)} suppressed cells, {exposed} exposed: "
+        + ("pass" if result.passed else f"FAIL ({result.status})")
+    )
+    if not result.passed:
+        raise typer.Exit(1)
+
+
 # --- foi: deadline, request ... ----------------------------------------------------------
 
 from foidesk.foi.commands import deadline, request_app  # noqa: E402

@@ -428,3 +428,8 @@ def _judge(low: int, high: int | None, requirement: Requirement) -> tuple[bool, 
     ):
         return True, f"attacker knows it is at most {high}"
     return False, ""
+
+
+def audit_answer(directory: str | Path) -> AuditResult:
+    """Re-run the audit on a written answer from its ``disclosure_audit.json``."""
+    return audit(AuditProblem.read(directory))
