@@ -57,6 +57,7 @@ def _environment() -> Environment:
     env.filters["long_date"] = long_date
     env.filters["file_size"] = file_size
     env.filters["file_kind"] = file_kind
+    env.filters["section_number"] = section_number
     return env
 
 
@@ -80,6 +81,11 @@ _KINDS = {
     "text/html": "HTML",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
 }
+
+
+def section_number(section: str) -> str:
+    """``s31(1)(a)`` as the Act's readers write it after "Section": ``31(1)(a)``."""
+    return section[1:] if section[:1] in ("s", "S") and section[1:2].isdigit() else section
 
 
 def file_kind(media_type: str) -> str:

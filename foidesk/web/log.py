@@ -330,6 +330,10 @@ def publish_answer(
                 Actor(published_by, "officer"),
             )
         view = register.public_view(reference)
+        if not letter:
+            from foidesk.foi.letters import render_letter
+
+            letter = render_letter(register, reference, answer_dir)
     with open_session(db, migrate=False) as session:
         return publish(
             session,

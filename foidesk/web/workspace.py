@@ -26,7 +26,13 @@ from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.register import ROLES, Actor, Register, RequestNotFound, TransitionError
 from foidesk.web.accounts import AccountError, SignedIn, add_user, list_users, parse_roles
 from foidesk.web.app import render
-from foidesk.web.log import PUBLISHABLE_STATUSES, PublishError, publish_answer, published
+from foidesk.web.log import (
+    PUBLISHABLE_STATUSES,
+    PublishError,
+    clean_letter,
+    publish_answer,
+    published,
+)
 from foidesk.web.security import (
     CurrentUser,
     DbSession,
@@ -372,18 +378,17 @@ def publish(request: Request, reference: str, user: Officer) -> Response:
 
 @router.get("/requests/{reference}/letter")
 def letter_preview(request: Request, reference: str, user: CurrentUser) -> Response:
-    """The response as it would be published: what the requester and the public will read."""
+    """The response letter as it stands, rendered from the register: what will be published."""
+    from foidesk.foi.letters import render_letter
+
     register = _register(request)
+    answer_dir = _answer_dir(request, reference)
     try:
-        view = register.public_view(reference, require_response=False)
+        letter = render_letter(
+            register, reference, answer_dir if answer_dir and answer_dir.is_dir() else None
+        )
     except RequestNotFound as exc:
         raise HTTPException(404) from exc
-    answer_dir = _answer_dir(request, reference)
-    letter = ""
-    if answer_dir is not None and (answer_dir / "response.html").is_file():
-        from foidesk.web.log import clean_letter
-
-        letter = clean_letter((answer_dir / "response.html").read_text(encoding="utf-8"))
     return render(
         request,
         "workspace/letter.html",
@@ -391,8 +396,8 @@ def letter_preview(request: Request, reference: str, user: CurrentUser) -> Respo
             "title": f"Letter preview: {reference}",
             "nav": "workspace",
             "user": user,
-            "view": view,
-            "letter": letter,
+            "reference": reference,
+            "letter": clean_letter(letter),
         },
     )
 
@@ -498,20 +503,12 @@ def run_tables(request: Request, reference: str, user: Analyst) -> Response:
 
 
 @router.get("/statistics")
-def statistics(request: Request, user: CurrentUser) -> Response:
-    """Timeliness statistics as the s45 Code of Practice asks authorities to publish."""
-    register = _register(request)
-    today = register.today()
-    rows = [
-        (r, deadline_status(register, r.reference, r.status, today))
-        for r in register.list_requests()
-    ]
-    responded = [r for r, _ in rows if r.responded_on is not None]
-    on_time = 0
-    for record in responded:
-        due = register.deadline(record.reference).due
-        if due is not None and record.responded_on <= due:
-            on_time += 1
+def statistics(request: Request, user: CurrentUser, period: str = "quarter") -> Response:
+    """Timeliness and outcomes per month or quarter, as the s45 Code asks them published."""
+    from foidesk.foi.timeliness import PERIODS, s45_statistics
+
+    period = period if period in PERIODS else "quarter"
+    table = s45_statistics(_register(request), period)
     return render(
         request,
         "workspace/statistics.html",
@@ -519,11 +516,10 @@ def statistics(request: Request, user: CurrentUser) -> Response:
             "title": "Statistics",
             "nav": "workspace",
             "user": user,
-            "received": len(rows),
-            "responded": len(responded),
-            "on_time": on_time,
-            "overdue": sum(1 for _, d in rows if d.css == "red"),
-            "open": sum(1 for r, _ in rows if r.responded_on is None),
+            "period": period,
+            "periods": list(PERIODS),
+            "columns": [c for c in table.columns if c != "period"],
+            "rows": table.to_dict("records"),
         },
     )
 
