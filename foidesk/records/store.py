@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc
 
 from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
@@ -92,6 +93,33 @@ def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
     return bool(ascending.all())
 
 
+def _canonical_bytes(data: pa.Table) -> pa.Table:
+    """``data`` laid out so equal contents give equal IPC bytes.
+
+    Arrow leaves the value under a null slot undefined and chunks tables as they were
+    built; both would leak into the hash. Nulls become a zero value plus a validity column,
+    and every column becomes one chunk.
+    """
+    columns, names = [], []
+    for name, column in zip(data.column_names, data.columns, strict=True):
+        if column.null_count:
+            columns.append(pc.is_valid(column))
+            names.append(f"{name}\x00valid")
+            column = column.fill_null(_ZERO[str(column.type)])
+        columns.append(column)
+        names.append(name)
+    return pa.table(columns, names=names).combine_chunks()
+
+
+_ZERO = {
+    "string": pa.scalar("", pa.string()),
+    "int16": pa.scalar(0, pa.int16()),
+    "int64": pa.scalar(0, pa.int64()),
+    "bool": pa.scalar(False),
+    "date32[day]": pa.scalar(0, pa.int32()).cast(pa.date32()),
+}
+
+
 def content_hash(tables: dict[str, pa.Table]) -> str:
     """SHA-256 over every snapshot table, in a fixed table order and sorted by key."""
     digest = hashlib.sha256()
@@ -101,6 +129,7 @@ def content_hash(tables: dict[str, pa.Table]) -> str:
         # Generated and most loaded tables arrive in key order; sorting again costs seconds.
         in_order = _in_key_order(data, spec.key)
         ordered = data if in_order else data.sort_by([(k, "ascending") for k in spec.key])
+        ordered = _canonical_bytes(ordered)
         with pa.ipc.new_stream(pa.PythonFile(_HashSink(digest), mode="w"), ordered.schema) as w:
             w.write_table(ordered, max_chunksize=1 << 16)
     return digest.hexdigest()
