@@ -153,6 +153,20 @@ def _scrub_outline(doc: pymupdf.Document, rules: list[Rule]) -> None:
         doc.set_toc(toc)
 
 
+def _remove_actions(doc: pymupdf.Document) -> None:
+    """Drop document and page actions: scripts can run, and carry text, from there."""
+    catalog = doc.pdf_catalog()
+    for key in ("OpenAction", "AA", "PageMode"):
+        doc.xref_set_key(catalog, key, "null")
+    names = doc.xref_get_key(catalog, "Names")
+    if names[0] == "xref":
+        doc.xref_set_key(int(names[1].split()[0]), "JavaScript", "null")
+    elif names[0] == "dict":
+        doc.xref_set_key(catalog, "Names/JavaScript", "null")
+    for page in doc:
+        doc.xref_set_key(page.xref, "AA", "null")
+
+
 def redact_pdf(source: Path, target: Path, rules: list[Rule]) -> PdfRedaction:
     """Redact ``source`` into ``target`` (a full rewrite); the caller verifies ``target``."""
     result = PdfRedaction()
@@ -221,5 +235,6 @@ def redact_pdf(source: Path, target: Path, rules: list[Rule]) -> PdfRedaction:
         )
         doc.set_metadata({})
         doc.del_xml_metadata()
+        _remove_actions(doc)
         doc.save(target, garbage=4, deflate=True, clean=True, incremental=False)
     return result

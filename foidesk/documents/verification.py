@@ -167,6 +167,22 @@ def _object_ids(document: PDFDocument) -> list[int]:
     return sorted(ids)
 
 
+def _active_content(part: str, objid: int, value: object, depth: int = 0) -> list[Finding]:
+    """Scripts and attached files, which must not survive whatever they contain."""
+    where = f"object {objid}"
+    if isinstance(value, list) and depth < 20:
+        return [f for item in value for f in _active_content(part, objid, item, depth + 1)]
+    if not isinstance(value, dict) or depth >= 20:
+        return []
+    kind = value.get("S") or value.get("Type")
+    name = kind.name if isinstance(kind, PSLiteral) else ""
+    if "JS" in value or name == "JavaScript":
+        return [Finding(part, where, "javascript", "a JavaScript action")]
+    if name in ("EmbeddedFile", "Filespec"):
+        return [Finding(part, where, "attachment", "an embedded file")]
+    return [f for item in value.values() for f in _active_content(part, objid, item, depth + 1)]
+
+
 def _scan_objects(path: Path, patterns: list[tuple[str, re.Pattern[str]]]) -> list[Finding]:
     findings: list[Finding] = []
     with path.open("rb") as handle:
@@ -181,6 +197,8 @@ def _scan_objects(path: Path, patterns: list[tuple[str, re.Pattern[str]]]) -> li
                 obj = document.getobj(objid)
             except Exception:  # noqa: BLE001 - unreadable objects cannot hide text from the raw scan
                 continue
+            attributes = obj.attrs if isinstance(obj, PDFStream) else obj
+            findings.extend(_active_content(path.name, objid, attributes))
             if isinstance(obj, PDFStream):
                 texts = _strings(obj.attrs)
                 if objid not in skipped:

@@ -20,6 +20,7 @@ from pdfminer.pdfparser import PDFParser
 
 from foidesk.documents.redaction import RedactionFailed, redact
 from foidesk.documents.rules import Rule
+from foidesk.documents.verification import verify_pdf
 
 LABEL = "s31(1)(a)"
 
@@ -129,7 +130,7 @@ def test_an_older_revision_from_an_incremental_update_does_not_survive(tmp_path:
     assert "nightjar" not in squashed(extract_text(result.output))
 
 
-def test_annotations_attachments_and_javascript_are_removed(tmp_path: Path) -> None:
+def test_annotations_attachments_javascript_and_hidden_text_are_removed(tmp_path: Path) -> None:
     source = html_pdf(tmp_path / "in.pdf", "<p>Public text.</p>")
     with pymupdf.open(source) as doc:
         page = doc[0]
@@ -143,11 +144,22 @@ def test_annotations_attachments_and_javascript_are_removed(tmp_path: Path) -> N
                 "uri": "https://x.example/nightjar",
             }
         )
+        catalog = doc.pdf_catalog()
+        doc.xref_set_key(catalog, "OpenAction", "<</S/JavaScript/JS(app.alert('Nightjar'))>>")
+        page.insert_text((72, 500), "Kestrel hidden layer", render_mode=3)  # invisible text
         doc.saveIncr()
+    assert "Kestrel hidden layer" in extract_text(source)
+    # The independent reader sees all of it in the original ...
+    kinds = {f.kind for f in verify_pdf(source, [Rule("phrase", SECRET, LABEL)], [], [])}
+    assert {"javascript", "attachment", "revisions", "object"} <= kinds
 
     result = redact(source, tmp_path / "out.pdf", [Rule("phrase", SECRET, LABEL)])
 
+    # ... and none of it in the redacted file.
+    assert verify_pdf(result.output, [Rule("phrase", SECRET, LABEL)], ["Kestrel"], []) == []
+    assert "Kestrel" not in extract_text(result.output)
     with pymupdf.open(result.output) as doc:
+        assert doc.xref_get_key(doc.pdf_catalog(), "OpenAction") == ("null", "null")
         assert doc.embfile_count() == 0
         assert list(doc[0].annots()) == []
         assert doc[0].get_links() == []
