@@ -156,7 +156,7 @@ def _scrub_outline(doc: pymupdf.Document, rules: list[Rule]) -> None:
 def _remove_actions(doc: pymupdf.Document) -> None:
     """Drop document and page actions: scripts can run, and carry text, from there."""
     catalog = doc.pdf_catalog()
-    for key in ("OpenAction", "AA", "PageMode"):
+    for key in ("OpenAction", "AA"):
         doc.xref_set_key(catalog, key, "null")
     names = doc.xref_get_key(catalog, "Names")
     if names[0] == "xref":
