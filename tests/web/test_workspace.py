@@ -1,0 +1,204 @@
+"""The officers' workspace over HTTP: decide, submit, approve, publish; deadlines; s45; tables."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from site_setup import SEED, SEED_REFERENCE, Site, csrf_of, make_user, sign_in
+
+from foidesk.foi.clock import add_working_days
+from foidesk.foi.register import Register
+from foidesk.web.app import create_app
+from foidesk.web.workspace import deadline_status
+
+REFERENCE = "01.FOI.24.000101"
+S31 = {
+    "decision": "partly disclosed",
+    "summary": "The policy is released with tactical sections redacted.",
+    "section": "s31",
+    "subsection": "(1)(a) and (b)",
+    "applies_to": "tactical sections of the policy",
+    "harm": "Offenders could predict how and when police respond to domestic abuse calls.",
+    "factors_for": "Transparency about how abuse is handled\nScrutiny of public spending",
+    "factors_against": "Helping offenders evade the police response",
+    "balance": "The public interest favours withholding the tactical sections.",
+}
+
+
+def new_request(db: str, reference: str = REFERENCE, received: date | None = None) -> None:
+    with Register(db, migrate=False) as register:
+        register.new_request(
+            reference,
+            received or date.today() - timedelta(days=3),
+            "Please send your domestic abuse policy.",
+            ["The current domestic abuse policy"],
+            "email",
+            "requester@example.org",
+            "officer.one",
+            title="Domestic abuse policy",
+            subject="Domestic abuse",
+        )
+
+
+def post(client: TestClient, path: str, data: dict | None = None, page: str = "/workspace"):
+    token = csrf_of(client.get(page).text)
+    return client.post(path, data={**(data or {}), "csrf_token": token})
+
+
+def test_officer_decides_reviewer_approves_and_it_is_published(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    new_request(web_db)
+    officer = client_as("officer.one", "officer")
+    reviewer = client_as("reviewer.one", "reviewer")
+    page = f"/workspace/requests/{REFERENCE}"
+
+    early = post(officer, f"{page}/publish", page=page)
+    assert early.status_code == 400
+    assert "only a request a reviewer has approved is published" in early.text
+
+    decided = post(officer, f"{page}/decisions", {"part": "1", **S31}, page=page)
+    assert decided.status_code == 200
+    assert "Decision recorded for part 1." in decided.text
+    assert "partly disclosed (by officer.one)" in decided.text
+    assert "Helping offenders evade the police response" in decided.text
+
+    submitted = post(officer, f"{page}/submit", page=page)
+    assert 'id="stage">Awaiting approval<' in submitted.text
+    approved = post(reviewer, f"{page}/approve", page=page)
+    assert 'id="stage">Approved<' in approved.text
+    assert "Approved by" in approved.text and "reviewer.one" in approved.text
+
+    published = post(officer, f"{page}/publish", page=page)
+    assert "Published to the disclosure log." in published.text
+    public = TestClient(officer.app)
+    public.cookies.clear()
+    entry = public.get(f"/log/{REFERENCE}")
+    assert entry.status_code == 200
+    assert "Information partially disclosed" in entry.text
+    assert "Section 31(1)(a) and (b)" in entry.text
+    assert "requester@example.org" not in entry.text
+    assert REFERENCE in public.get("/log?q=domestic+abuse+policy").text
+
+    audit = officer.get(f"{page}/audit").text
+    for action in ("decision", "submitted for approval", "approved", "responded"):
+        assert f">{action}<" in audit
+    assert "reviewer.one (reviewer)" in audit
+
+
+def test_the_register_refusals_are_shown_not_hidden(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    new_request(web_db)
+    officer = client_as("officer.one", "officer", "reviewer")
+    page = f"/workspace/requests/{REFERENCE}"
+    refused = post(officer, f"{page}/submit", page=page)
+    assert refused.status_code == 400
+    assert "cannot go for approval" in refused.text
+    no_harm = post(officer, f"{page}/decisions", {"part": "1", **S31, "harm": ""}, page=page)
+    assert no_harm.status_code == 400
+    assert "harm" in no_harm.text.lower()
+    post(officer, f"{page}/decisions", {"part": "1", **S31}, page=page)
+    post(officer, f"{page}/submit", page=page)
+    own = post(officer, f"{page}/approve", page=page)
+    assert own.status_code == 400
+    assert "someone else must approve it" in own.text
+
+
+def test_clarification_and_cost_lines_from_the_request_page(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    new_request(web_db)
+    officer = client_as("officer.one", "officer")
+    page = f"/workspace/requests/{REFERENCE}"
+    asked = post(officer, f"{page}/clarification", {"question": "Which policy version?"}, page)
+    assert "Clarification sought" in asked.text and "Awaiting the answer." in asked.text
+    answered = post(officer, f"{page}/clarification-answer", {"answer": "The current one"}, page)
+    assert "The current one" in answered.text
+    with Register(web_db, migrate=False) as register:
+        assert register.get(REFERENCE).clarifications[0].answered_on == date.today()
+    costed = post(
+        officer,
+        f"{page}/costs",
+        {"activity": "extract", "description": "read each report", "records": "600",
+         "minutes_per_record": "2", "part": "1"},
+        page,
+    )  # fmt: skip
+    assert costed.status_code == 200
+    assert "read each report" in costed.text
+    # 600 records at 2 minutes is 20 hours (£500), over the police limit of £450.
+    estimate = re.search(r'id="estimate">(.*?)</p>', costed.text, re.S).group(1)
+    assert "Total 20.00 hours, £500.00, against the limit of £450" in estimate
+    assert "exceeds the appropriate limit" in estimate
+
+
+def test_register_shows_deadline_status_with_its_explanation(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    today = date.today()
+    new_request(web_db, "01.FOI.24.000201", today - timedelta(days=70))
+    new_request(web_db, "01.FOI.24.000202", today - timedelta(days=1))
+    officer = client_as("officer.one", "officer")
+    listing = officer.get("/workspace").text
+    assert listing.index("01.FOI.24.000201") < listing.index("01.FOI.24.000202")
+    assert re.search(r"Overdue by \d+ working days", listing)
+    due, _ = add_working_days(today - timedelta(days=70), 20)
+    assert f"day 20 is {due:%a} {due.isoformat()}" in listing
+
+
+def test_deadline_status_words(web_db: str) -> None:
+    received = date(2024, 5, 1)
+    new_request(web_db, received=received)
+    with Register(web_db, migrate=False) as register:
+        due = register.deadline(REFERENCE).due
+        # Day 20 after Wed 1 May 2024, skipping the bank holidays of 6 and 27 May.
+        assert due == date(2024, 5, 31)
+        cases = {
+            date(2024, 5, 20): "8 working days left",
+            date(2024, 5, 28): "Due soon: 3 working days left",
+            due: "Due soon: 0 working days left",
+            date(2024, 6, 3): "Overdue by 1 working day",
+            date(2024, 6, 5): "Overdue by 3 working days",
+        }
+        for today, words in cases.items():
+            assert deadline_status(register, REFERENCE, "in progress", today).label == words
+        assert deadline_status(register, REFERENCE, "responded", due).label == "Responded"
+
+
+def test_s45_statistics_page(client_as: Callable[..., TestClient], seed_site: Site) -> None:
+    reviewer = TestClient(create_app(seed_site.db, migrate=False))
+    sign_in(reviewer, "stats.reader", make_user(seed_site.db, "stats.reader", "reviewer"))
+    page = reviewer.get("/workspace/statistics?period=quarter").text
+    assert '<th scope="row" class="govuk-table__header">2024Q2</th>' in page
+    month = reviewer.get("/workspace/statistics?period=month").text
+    assert ">2024-06<" in month
+
+
+def test_letter_preview_and_tables_with_disclosure_control(seed_site: Site, tmp_path: Path) -> None:
+    requests = tmp_path / "requests"
+    requests.mkdir()
+    shutil.copy(SEED, requests / f"{SEED_REFERENCE}.yaml")
+    answers = tmp_path / "answers"
+    app = create_app(
+        seed_site.db,
+        migrate=False,
+        answers_dir=answers,
+        requests_dir=requests,
+        records=Path(seed_site.db).with_name("records.duckdb"),
+    )
+    analyst = TestClient(app)
+    sign_in(analyst, "analyst.one", make_user(seed_site.db, "analyst.one", "analyst"))
+    letter = analyst.get(f"/workspace/requests/{SEED_REFERENCE}/letter").text
+    assert "I note you seek access to the following information" in letter
+    page = f"/workspace/requests/{SEED_REFERENCE}/tables"
+    assert "No tables have been computed" in analyst.get(page).text
+    ran = post(analyst, page, page=page)
+    assert "Tables computed with disclosure control applied." in ran.text
+    assert (answers / SEED_REFERENCE / "tables.xlsx").is_file()
+    assert ran.text.count('<table class="govuk-table">') == 6
+    assert 'id="control-applied">' in ran.text
