@@ -159,20 +159,28 @@ def _document_attachments(data: dict[str, Any], out_dir: Path, path: Path) -> li
     return files
 
 
-def _update_manifest(out_dir: Path, letters: dict[str, Path]) -> None:
-    """List the letter in the answer's manifest so the disclosure log publishes it."""
+def _update_manifest(out_dir: Path, letters: dict[str, Path], documents: list[dict]) -> None:
+    """List the letter, and documents found beside it, in the answer's manifest.
+
+    The disclosure log publishes what the manifest lists, so the letter and the documents
+    it names as attachments go there too.
+    """
     path = out_dir / MANIFEST_FILE
     manifest = read_manifest(out_dir) if path.is_file() else {"files": []}
     kept = [f for f in manifest.get("files", []) if f.get("path") not in LETTER_FILES.values()]
-    for kind, letter in letters.items():
-        kept.append(
-            {
-                "path": letter.name,
-                "title": LETTER_TITLES[kind],
-                "sha256": sha256_file(letter),
-                "bytes": letter.stat().st_size,
-            }
-        )
+    listed = {f.get("path") for f in kept}
+    found = [(out_dir / d["file"], d["title"]) for d in documents if d["file"] not in listed]
+    found += [(letter, LETTER_TITLES[kind]) for kind, letter in letters.items()]
+    for file, title in found:
+        if file.is_file():
+            kept.append(
+                {
+                    "path": file.name,
+                    "title": title,
+                    "sha256": sha256_file(file),
+                    "bytes": file.stat().st_size,
+                }
+            )
     manifest["files"] = kept
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
@@ -189,7 +197,8 @@ def write_response(
 
     Attachments are the request file's ``documents`` (found in ``out_dir`` for their
     SHA-256) and the files of ``answer_dir/manifest.json`` (``answer_dir`` defaults to
-    ``out_dir``). The letter is added to that manifest. Returns the paths written.
+    ``out_dir``). The letter, and those documents when present, are added to the manifest
+    in ``out_dir``. Returns the paths written.
     """
     request_file = Path(request_file)
     out_dir = Path(out_dir)
@@ -220,7 +229,7 @@ def write_response(
     letters = {"html": out_dir / LETTER_FILES["html"], "pdf": out_dir / LETTER_FILES["pdf"]}
     letters["html"].write_text(html, encoding="utf-8")
     write_pdf(html, letters["pdf"])
-    _update_manifest(out_dir, letters)
+    _update_manifest(out_dir, letters, documents)
     return letters
 
 

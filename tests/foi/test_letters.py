@@ -13,6 +13,7 @@ from pdfminer.high_level import extract_text
 
 from foidesk.foi.letters import render_letter, write_response
 from foidesk.foi.register import Actor, Register
+from foidesk.foi.request_file import import_request_file
 
 SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
 REF = "01.FOI.24.035331"
@@ -133,14 +134,25 @@ def test_letter_is_accessible_printable_and_in_the_manifest(
     assert "@media print" in html and "@page" in html
     manifest = json.loads((answer_dir / "manifest.json").read_text(encoding="utf-8"))
     files = {f["path"]: f for f in manifest["files"]}
-    assert set(files) == {"tables.xlsx", "response.html", "response.pdf"}
+    # The redacted policy is in the answer directory, so it is listed; the version-control
+    # document is not there (yet), so it is not.
+    assert set(files) == {
+        "tables.xlsx",
+        "domestic_abuse_policy_redacted.pdf",
+        "response.html",
+        "response.pdf",
+    }
+    assert (
+        files["domestic_abuse_policy_redacted.pdf"]["title"] == "Domestic abuse policy (redacted)"
+    )
     assert files["response.pdf"]["sha256"] == _sha(paths["pdf"])
     assert manifest["tables"][0]["id"] == "table_1"  # the statistics keys are kept
 
 
 def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:
-    paths = write_response(SEED, tmp_path / "r.sqlite", tmp_path / "out")
-    text = _text(paths["html"].read_text(encoding="utf-8"))
+    with Register(tmp_path / "r.sqlite") as register:
+        import_request_file(SEED, register)
+        text = _text(render_letter(register, REF, tmp_path / "no-answer-yet"))
     assert "Domestic abuse policy, version control document" in text
     assert "Tables (Excel workbook)" not in text
 
