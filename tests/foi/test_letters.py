@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pymupdf
 import pytest
 import yaml
 from pdfminer.high_level import extract_text
@@ -132,6 +134,13 @@ def test_letter_is_accessible_printable_and_in_the_manifest(
     assert "<caption>Decision on each part of the request</caption>" in html
     assert '<th scope="col">Decision</th>' in html
     assert "@media print" in html and "@page" in html
+    assert 'font-family: "DejaVu Sans"' in html  # the stylesheet is not HTML-escaped
+    # The PDF's page rules took effect: DejaVu Sans throughout, numbered pages.
+    with pymupdf.open(paths["pdf"]) as pdf:
+        fonts = {font[3].split("+")[-1] for font in pdf[0].get_fonts()}
+        footer = pdf[0].get_text()
+    assert "DejaVu-Sans" in fonts and not any("Serif" in f for f in fonts)
+    assert re.search(r"Page 1 of \d+", footer)
     manifest = json.loads((answer_dir / "manifest.json").read_text(encoding="utf-8"))
     files = {f["path"]: f for f in manifest["files"]}
     # The redacted policy is in the answer directory, so it is listed; the version-control
