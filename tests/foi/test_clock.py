@@ -153,3 +153,18 @@ def test_deadline_command_prints_the_date_first() -> None:
     assert lines[1] == "Received Fri 2023-12-22."
     clarified = CliRunner().invoke(app, ["deadline", "2024-06-03", "--clarified", "2024-06-10"])
     assert clarified.output.splitlines() == ["2024-07-08"]
+
+
+def test_every_receipt_date_2022_to_2024_agrees_with_numpy_business_days() -> None:
+    # An independent count: numpy's business-day offset over the same UK-wide holidays.
+    # Rolling a non-working receipt day back to the last working day and adding 20 gives
+    # the 20th working day after receipt, which is LTT47's rule.
+    import numpy as np
+
+    days = np.arange("2022-01-01", "2025-01-01", dtype="datetime64[D]")
+    # Holidays run into 2025: a December receipt is due in the new year.
+    span = np.arange("2022-01-01", "2025-03-01", dtype="datetime64[D]").tolist()
+    holidays = [d for d in span if UK_CALENDAR.non_working_reason(d) and d.weekday() < 5]
+    expected = np.busday_offset(days, 20, roll="backward", holidays=holidays)
+    computed = np.array([due_date(d).due for d in days.tolist()], dtype="datetime64[D]")
+    assert (computed == expected).all()
