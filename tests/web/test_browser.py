@@ -1,0 +1,219 @@
+"""In Debian's Chromium: search and download, quick exit, the approval flow, escaping, axe.
+
+One browser for the session; each test opens its own context so cookies and history do
+not leak between them. The quick-exit page is served by a route stub, so nothing here
+touches the network.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from site_setup import SEED_REFERENCE, LiveServer, Site, make_user, start_server
+
+from foidesk.db import open_session
+from foidesk.foi.register import Register
+from foidesk.web.app import create_app
+from foidesk.web.log import Publication, publish
+
+pytestmark = pytest.mark.browser
+
+EXIT_URL = "https://www.bbc.co.uk/weather"
+HOSTILE = '<script>alert("log")</script><img src=x onerror="alert(1)">'
+
+
+@pytest.fixture(scope="module")
+def site(seed_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server over a copy of the seed site, with a hostile request published too."""
+    root = tmp_path_factory.mktemp("browser")
+    db = str(root / "desk.sqlite")
+    shutil.copyfile(seed_site.db, db)
+    with open_session(db, migrate=False) as session:
+        publish(
+            session,
+            Publication(
+                reference="01.FOI.24.000666",
+                title="Request quoting markup",
+                subject="Other",
+                published_on=date(2024, 7, 1),
+                request_text=f"Please explain {HOSTILE} in your systems.",
+                decision="Information not held",
+            ),
+        )
+    with Register(db, migrate=False) as register:
+        register.new_request(
+            "01.FOI.24.000777",
+            date.today(),
+            f"Officers' view of {HOSTILE}",
+            ["Number of mounted officers"],
+            "web form",
+            "person@example.org",
+            "officer.one",
+            title="Mounted officers",
+            subject="Workforce",
+        )
+    server = start_server(create_app(db, migrate=False))
+    server.db = db  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser, site: LiveServer):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=site.url, accept_downloads=True)
+    context.route(
+        f"{EXIT_URL}**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<title>Weather</title><h1>Weather</h1>"
+        ),
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_search_open_the_seed_and_download_its_workbook(page, site: LiveServer, tmp_path: Path):
+    page.goto("/log")
+    page.get_by_label("Search the disclosure log").fill("coercive behaviour former partner")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/log?q=coercive*")
+    page.get_by_role("link", name="Post-separation domestic abuse").first.click()
+    page.wait_for_url(f"**/log/{SEED_REFERENCE}")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Post-separation")
+    assert "01.FOI.24.035331" in page.locator(".govuk-caption-l").inner_text()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Tables (Excel workbook)").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.name == "tables.xlsx"
+    workbook = openpyxl.load_workbook(saved)
+    assert len(workbook.sheetnames) >= 7
+    assert page.context.cookies() == []
+
+
+def test_leave_by_the_button_replaces_the_history_entry(page, site: LiveServer) -> None:
+    page.goto(f"/log/{SEED_REFERENCE}")
+    page.get_by_role("link", name="Leave this site").click()
+    page.wait_for_url(EXIT_URL)
+    assert page.title() == "Weather"
+    page.go_back()
+    assert site.url not in page.url
+
+
+def test_leave_by_the_escape_key(page, site: LiveServer) -> None:
+    page.goto("/log")
+    page.get_by_label("Search the disclosure log").focus()
+    page.keyboard.press("Escape")
+    page.wait_for_url(EXIT_URL)
+    page.go_back()
+    assert site.url not in page.url
+
+
+def test_quick_exit_works_without_javascript(browser, site: LiveServer) -> None:
+    context = browser.new_context(base_url=site.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/log")
+    link = page.get_by_role("link", name="Leave this site")
+    assert link.get_attribute("href") == EXIT_URL
+    page.get_by_label("Search the disclosure log").fill("stalking")
+    page.get_by_role("button", name="Search").click()
+    assert "matching ‘stalking’" in page.locator("#results-heading").inner_text()
+    context.close()
+
+
+def test_script_in_a_request_renders_inert(page, site: LiveServer) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("/log/01.FOI.24.000666")
+    assert HOSTILE in page.locator(".foidesk-request").inner_text()
+    page.goto("/log?q=explain")
+    assert "<script>" in page.locator(".foidesk-results").inner_text()
+    page.wait_for_timeout(200)
+    assert dialogs == []
+
+
+def _sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/workspace")
+
+
+def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/log")
+
+
+def test_decision_approval_and_publication(page, site: LiveServer) -> None:
+    db = site.db  # type: ignore[attr-defined]
+    officer = make_user(db, "officer.browser", "officer")
+    reviewer = make_user(db, "reviewer.browser", "reviewer")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    _sign_in(page, "officer.browser", officer)
+    page.get_by_role("link", name="01.FOI.24.000777").click()
+    assert HOSTILE in page.locator(".foidesk-request-text").inner_text()
+    page.get_by_text("Record the decision on part 1").click()
+    page.get_by_label("Decision", exact=True).select_option("disclosed")
+    page.get_by_label("Summary for the letter").fill("The force has 32 mounted officers.")
+    page.get_by_role("button", name="Record decision on part 1").click()
+    assert "Decision recorded for part 1." in page.locator("#flash").inner_text()
+    page.get_by_role("button", name="Submit for approval").click()
+    assert page.locator("#stage").inner_text() == "Awaiting approval"
+    _sign_out(page)
+
+    _sign_in(page, "reviewer.browser", reviewer)
+    page.goto("/workspace/requests/01.FOI.24.000777")
+    page.get_by_role("button", name="Approve the response").click()
+    assert page.locator("#stage").inner_text() == "Approved"
+    _sign_out(page)
+
+    _sign_in(page, "officer.browser", officer)
+    page.goto("/workspace/requests/01.FOI.24.000777")
+    page.get_by_role("button", name="Publish to the disclosure log").click()
+    assert "Published to the disclosure log." in page.locator("#flash").inner_text()
+    _sign_out(page)
+
+    page.goto("/log")
+    page.get_by_label("Search the disclosure log").fill("mounted officers")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Mounted officers").click()
+    assert page.locator("dd", has_text="Information disclosed").count() == 1
+    assert "32 mounted officers" in page.locator(".foidesk-letter").inner_text()
+    assert dialogs == []
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(page, site: LiveServer) -> None:
+    private = ["/workspace", "/workspace/requests/01.FOI.24.000777", "/workspace/users",
+               "/workspace/statistics", f"/workspace/requests/{SEED_REFERENCE}/audit"]  # fmt: skip
+    for path in private:
+        page.goto(path)
+        assert page.url.startswith(f"{site.url}/login?next=/workspace"), path
+        assert page.get_by_role("heading", level=1).inner_text() == "Sign in to the FOI workspace"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/log",
+        "/log?q=domestic+abuse&year=2024",
+        f"/log/{SEED_REFERENCE}",
+        "/log/01.FOI.24.000666",
+        "/accessibility",
+        "/cookies",
+        "/login",
+        "/log/no-such-reference",
+    ],
+)
+def test_public_pages_have_no_axe_violations(page, path: str) -> None:
+    page.goto(path)
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
