@@ -119,6 +119,8 @@ def test_public_view_leaves_out_the_requester(register: Register) -> None:
 
 def test_impossible_steps_say_what_is_missing(register: Register) -> None:
     _new(register)
+    with pytest.raises(TransitionError, match="cannot be responded to: part 1: no decision"):
+        register.respond(REF, date(2024, 5, 1), [], "olly")
     with pytest.raises(TransitionError, match="no clarification has been sought"):
         register.answer_clarification(REF, date(2024, 4, 30), "yes", "olly")
     with pytest.raises(TransitionError, match="part 1: no decision recorded"):
