@@ -201,7 +201,7 @@ def _label_run(label: str) -> etree._Element:
     return run
 
 
-class _Paragraph:
+class ParagraphText:
     """A paragraph's visible text, each character mapped to its text node."""
 
     def __init__(self, paragraph: etree._Element, labels: set[etree._Element]) -> None:
@@ -257,7 +257,7 @@ def _redact_text(
     entries = []
     pattern = rule.pattern()
     for number, paragraph in enumerate(list(root.iter(w("p"))), start=1):
-        view = _Paragraph(paragraph, labels)
+        view = ParagraphText(paragraph, labels)
         matches = [m for m in pattern.finditer(view.text) if m.group().strip()]
         for match in reversed(matches):
             label = _label_run(rule.label)
@@ -288,7 +288,7 @@ def _redact_paragraphs(
                 f"paragraphs {rule.value!r}: the document has {len(paragraphs)} paragraphs"
             )
         paragraph = paragraphs[number - 1]
-        text = _Paragraph(paragraph, labels).text
+        text = ParagraphText(paragraph, labels).text
         for child in list(paragraph):
             if child.tag != w("pPr"):
                 paragraph.remove(child)

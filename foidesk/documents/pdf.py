@@ -48,7 +48,9 @@ def _page_characters(page: pymupdf.Page) -> tuple[str, list[tuple[pymupdf.Rect, 
     text: list[str] = []
     places: list[tuple[pymupdf.Rect, int] | None] = []
     line_number = 0
-    raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_RAWDICT)
+    # Ligatures come back as their letters (one box for "f" and "i"), so "find" matches.
+    flags = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_LIGATURES
+    raw = page.get_text("rawdict", flags=flags)
     for block in raw["blocks"]:
         if block.get("type") != 0:
             continue
@@ -96,9 +98,9 @@ def _text_in(page: pymupdf.Page, rect: pymupdf.Rect) -> str:
     for char, place in zip(text, places, strict=True):
         if place is None:
             inside.append("\n")
-        elif rect.contains(
-            pymupdf.Point((place[0].x0 + place[0].x1) / 2, place[0].y0 / 2 + place[0].y1 / 2)
-        ):
+            continue
+        box = place[0]
+        if rect.contains(pymupdf.Point((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)):
             inside.append(char)
     return re.sub(r"\s+", " ", "".join(inside)).strip()
 
@@ -106,13 +108,16 @@ def _text_in(page: pymupdf.Page, rect: pymupdf.Rect) -> str:
 def _locate(doc: pymupdf.Document, rules: list[Rule]) -> list[tuple[int, pymupdf.Rect, Rule, str]]:
     """Every box the rules call for: (page index, rect, rule, text under it)."""
     found: list[tuple[int, pymupdf.Rect, Rule, str]] = []
+    characters: dict[int, tuple[str, list[tuple[pymupdf.Rect, int] | None]]] = {}
     for rule in rules:
         if rule.kind == "paragraphs":
             raise RuleError("paragraph ranges apply to DOCX files; use --pages or --area for a PDF")
         if rule.kind in ("phrase", "regex"):
             pattern = rule.pattern()
             for index, page in enumerate(doc):
-                text, places = _page_characters(page)
+                if index not in characters:
+                    characters[index] = _page_characters(page)
+                text, places = characters[index]
                 for match in pattern.finditer(text):
                     if not match.group().strip():
                         continue

@@ -102,12 +102,13 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
 
     Extractors differ on spaces: a phrase split across lines or text runs may come back
     with a line break, an extra space inside a word, or no space between words. Allowing
-    optional whitespace between every character catches all three.
+    optional whitespace (or a line-end hyphen) between every character catches them all.
     """
     characters = [re.escape(c) for c in re.sub(r"\s+", "", phrase)]
     if not characters:
         raise RuleError("phrase rule: the phrase is empty")
-    body = r"\s*".join(characters)
+    # A word hyphenated at a line end ("Night-" / "jar") is still the word.
+    body = r"(?:\s|[-\u2010\u2011]\s|\u00ad)*".join(characters)
     start = r"(?<!\w)" if re.match(r"\w", phrase.strip()) else ""
     end = r"(?!\w)" if re.search(r"\w$", phrase.strip()) else ""
     return re.compile(start + body + end, re.IGNORECASE)

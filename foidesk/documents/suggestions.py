@@ -107,12 +107,14 @@ def document_texts(path: Path) -> list[tuple[str, str]]:
     if suffix == ".docx":
         from lxml import etree
 
-        from foidesk.documents.docx import _Paragraph, w
+        from foidesk.documents.docx import ParagraphText, w
 
         with zipfile.ZipFile(path) as archive:
             root = etree.fromstring(archive.read("word/document.xml"))
         paragraphs = list(root.iter(w("p")))
-        return [(f"paragraph {i}", _Paragraph(p, set()).text) for i, p in enumerate(paragraphs, 1)]
+        return [
+            (f"paragraph {i}", ParagraphText(p, set()).text) for i, p in enumerate(paragraphs, 1)
+        ]
     if suffix in (".txt", ".md", ".csv"):
         lines = path.read_text(encoding="utf-8").splitlines()
         return [(f"line {i}", line) for i, line in enumerate(lines, start=1)]

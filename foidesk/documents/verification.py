@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def _without_labels(text: str, labels: set[str]) -> str:
 def _search(
     text: str, patterns: list[tuple[str, re.Pattern[str]]], part: str, where: str, kind: str
 ) -> list[Finding]:
+    # Compatibility forms (ligatures, full-width letters) read as the letters they show.
+    text = unicodedata.normalize("NFKC", text)
     findings = []
     for name, pattern in patterns:
         match = pattern.search(text)

@@ -57,6 +57,18 @@ def test_phrase_split_across_lines_and_runs_is_removed(tmp_path: Path) -> None:
     assert all(entry.label == LABEL for entry in result.entries)
 
 
+def test_word_hyphenated_at_a_line_end_is_removed(tmp_path: Path) -> None:
+    source = html_pdf(tmp_path / "in.pdf", "<p>Codename Night&shy;jar today.</p>", width="1.5cm")
+    assert "Night\u2010\njar" in poppler_text(source)  # broken and hyphenated by the layout
+
+    result = redact(source, tmp_path / "out.pdf", [Rule("phrase", "Nightjar", LABEL)])
+
+    assert len(result.entries) == 2  # one box on each line
+    for text in (extract_text(result.output), poppler_text(result.output)):
+        assert "night" not in text.casefold() and "jar" not in text.casefold()
+        assert "Codename" in text
+
+
 def test_text_only_in_metadata_is_removed(tmp_path: Path) -> None:
     source = html_pdf(
         tmp_path / "in.pdf", "<p>A harmless page.</p>", title=f"{SECRET} plan", author="DS Smith"

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from foidesk.documents.hidden_content import inspect_workbook
 from foidesk.publish.answer import answer
@@ -19,18 +20,21 @@ CASES = [
 ]
 
 
-def published_workbook(tmp_path: Path) -> Path:
-    store_path = tmp_path / "crime-records.duckdb"
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The workbook ``foidesk answer`` publishes for the seed request, and its folder."""
+    folder = tmp_path_factory.mktemp("statistics")
+    store_path = folder / "crime-records.duckdb"
     with Store(store_path) as store:
         write_cases(store, CASES)
-    answer(SEED, store_path, tmp_path / "out")
-    return tmp_path / "out" / "tables.xlsx"
+    answer(SEED, store_path, folder / "out")
+    return folder / "out" / "tables.xlsx", folder
 
 
-def test_statistics_workbook_hides_nothing(tmp_path: Path) -> None:
-    book = published_workbook(tmp_path)
+def test_statistics_workbook_hides_nothing(published: tuple[Path, Path]) -> None:
+    book, folder = published
     # Where the records came from on this machine must not travel with the tables.
-    findings = inspect_workbook(book, [str(tmp_path), "crime-records.duckdb"])
+    findings = inspect_workbook(book, [str(folder), "crime-records.duckdb"])
 
     assert [f for f in findings if f.forbidden] == []
     # The only things a screen does not show are the deliberate document properties.
@@ -39,8 +43,10 @@ def test_statistics_workbook_hides_nothing(tmp_path: Path) -> None:
     assert properties["creator"] == "creator = 'Freedom of Information desk'"
 
 
-def test_a_hidden_sheet_added_to_the_statistics_workbook_is_caught(tmp_path: Path) -> None:
-    book = published_workbook(tmp_path)
+def test_a_hidden_sheet_added_to_the_statistics_workbook_is_caught(
+    published: tuple[Path, Path], tmp_path: Path
+) -> None:
+    book, _ = published
     tampered = openpyxl.load_workbook(book)
     sheet = tampered.create_sheet("Workings")
     sheet["A1"] = "Victim surname Example"
