@@ -100,7 +100,9 @@ def exemption_problems(exemption: Mapping[str, Any]) -> list[str]:
         problems.append(f"{name}: say why the exemption applies (s17(1)(c))")
     if entry.basis == "prejudice" and not exemption.get("harm"):
         problems.append(f"{name} is prejudice-based: state the harm disclosure would cause")
-    if entry.qualified:
+    # A section with limbs of both kinds (s40) may say which one applies.
+    absolute = entry.absolute if exemption.get("absolute") is None else exemption["absolute"]
+    if not absolute:
         missing = [
             label
             for key, label in (

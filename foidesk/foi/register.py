@@ -993,6 +993,7 @@ def _parts_for_check(request: Request) -> list[dict[str, Any]]:
                 {
                     "section": e.section,
                     "subsection": e.subsection,
+                    "absolute": e.absolute,
                     "reason": e.reason,
                     "harm": e.harm,
                     "factors_for": e.factors_for,

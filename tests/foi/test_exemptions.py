@@ -79,3 +79,11 @@ def test_a_prejudice_based_exemption_needs_its_harm() -> None:
     assert s17_problems(parts) == [
         "part 1: s43 is prejudice-based: state the harm disclosure would cause"
     ]
+
+
+def test_a_qualified_limb_of_s40_needs_its_public_interest_test() -> None:
+    limb = {"section": "s40", "subsection": "(2)", "reason": "Personal data of a third party."}
+    part = {"number": 1, "decision": "withheld", "exemptions": [limb]}
+    assert s17_problems([part]) == []  # s40(2), first condition: absolute
+    part["exemptions"] = [{**limb, "absolute": False}]
+    assert "s40(2) is a qualified exemption" in s17_problems([part])[0]
