@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +21,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.ipc
 
 from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
 
@@ -61,24 +61,6 @@ def schema_name(snapshot_id: str) -> str:
     return f"snapshot_{snapshot_id[:16]}"
 
 
-class _HashSink:
-    """A write-only file object that feeds everything written to it into SHA-256."""
-
-    def __init__(self, digest: Any) -> None:
-        self.digest = digest
-        self.closed = False
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
     """True when integer key columns are already strictly ascending (no sort needed)."""
     if data.num_rows < 2 or not all(pa.types.is_integer(data.schema.field(k).type) for k in key):
@@ -93,22 +75,35 @@ def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
     return bool(ascending.all())
 
 
-def _canonical_bytes(data: pa.Table) -> pa.Table:
-    """``data`` laid out so equal contents give equal IPC bytes.
+def _column_digest(column: pa.ChunkedArray) -> bytes:
+    """SHA-256 of a column's values, independent of chunking and of bytes under nulls.
 
-    Arrow leaves the value under a null slot undefined and chunks tables as they were
-    built; both would leak into the hash. Nulls become a zero value plus a validity column,
-    and every column becomes one chunk.
+    Values, string lengths and validity are each hashed as one stream over the chunks, so
+    the same values give the same digest however Arrow happened to lay them out.
     """
-    columns, names = [], []
-    for name, column in zip(data.column_names, data.columns, strict=True):
-        if column.null_count:
-            columns.append(pc.is_valid(column))
-            names.append(f"{name}\x00valid")
-            column = column.fill_null(_ZERO[str(column.type)])
-        columns.append(column)
-        names.append(name)
-    return pa.table(columns, names=names).combine_chunks()
+    values, lengths, validity = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    values.update(f"{column.type}:{len(column)}".encode())
+    has_nulls = column.null_count > 0
+    for chunk in column.chunks:
+        if has_nulls:
+            validity.update(chunk.is_valid().to_numpy(zero_copy_only=False).view(np.uint8))
+            if chunk.null_count == len(chunk):
+                continue  # all null: the validity stream says everything
+            chunk = chunk.fill_null(_ZERO[str(chunk.type)])
+        if pa.types.is_string(chunk.type):
+            offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
+                chunk.offset : chunk.offset + len(chunk) + 1
+            ]
+            if len(chunk) and offsets[-1] > offsets[0]:
+                values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
+            lengths.update(np.diff(offsets).astype(np.int32))
+        elif pa.types.is_boolean(chunk.type):
+            values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
+        else:
+            width = chunk.type.bit_width // 8
+            data = memoryview(chunk.buffers()[1])
+            values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
+    return values.digest() + lengths.digest() + validity.digest()
 
 
 _ZERO = {
@@ -121,17 +116,25 @@ _ZERO = {
 
 
 def content_hash(tables: dict[str, pa.Table]) -> str:
-    """SHA-256 over every snapshot table, in a fixed table order and sorted by key."""
-    digest = hashlib.sha256()
+    """SHA-256 over every snapshot table's columns, tables in a fixed order, rows by key.
+
+    Columns are hashed in parallel threads (hashlib and numpy release the GIL), then their
+    digests are hashed in order with the table and column names.
+    """
+    ordered = {}
     for spec in SNAPSHOT_TABLES:
         data = tables[spec.name]
-        digest.update(spec.name.encode())
         # Generated and most loaded tables arrive in key order; sorting again costs seconds.
-        in_order = _in_key_order(data, spec.key)
-        ordered = data if in_order else data.sort_by([(k, "ascending") for k in spec.key])
-        ordered = _canonical_bytes(ordered)
-        with pa.ipc.new_stream(pa.PythonFile(_HashSink(digest), mode="w"), ordered.schema) as w:
-            w.write_table(ordered, max_chunksize=1 << 16)
+        if not _in_key_order(data, spec.key):
+            data = data.sort_by([(k, "ascending") for k in spec.key])
+        ordered[spec.name] = data
+    jobs = [(t, c) for t, data in ordered.items() for c in data.column_names]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        digests = list(pool.map(lambda job: _column_digest(ordered[job[0]][job[1]]), jobs))
+    digest = hashlib.sha256()
+    for (table, column), column_digest in zip(jobs, digests, strict=True):
+        digest.update(f"{table}.{column}".encode())
+        digest.update(column_digest)
     return digest.hexdigest()
 
 

@@ -23,6 +23,8 @@ Counting rules the generator follows:
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -331,7 +333,6 @@ def build_tables(
         raise ValueError(f"{cal.path}: years {first_year}-{last_year} not all calibrated ({known})")
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    rng = np.random.default_rng(seed)
     bar = progress or Progress(disable=True)
     task = bar.add_task("Generating synthetic London", total=last_year - first_year + 1)
     outcomes = Vocabulary(
@@ -339,11 +340,10 @@ def build_tables(
     )
     source = f"synthetic London (seed {seed}, scale {scale:g})"
 
-    # Years are generated one at a time: ids continue across years, and working on a
-    # year's arrays keeps memory traffic proportional to a year, not to the whole run.
-    parts: dict[str, list[pa.Table]] = {t.name: [] for t in RECORD_TABLES}
-    next_ids = {"crime": 1, "victim": 1, "suspect": 1}
-    for year in range(first_year, last_year + 1):
+    def one_year(year: int) -> dict[str, pa.Table]:
+        # Each year draws from its own stream, keyed by seed and year, so years can be
+        # generated in parallel and a year's crimes do not depend on the others.
+        rng = np.random.default_rng([seed, year])
         counts = _crime_counts(cal, year, scale)
         draws = []
         for group in ("ccb", "stalking", "harassment"):
@@ -351,9 +351,30 @@ def build_tables(
         flagged = sum(int(d.domestic_abuse.sum()) for d in draws)
         other = max(counts["da"] - flagged, 0)
         draws.append(_Draw(rng, cal, outcomes, "da_other", year, other, last_year))
-        for name, table in _year_tables(rng, draws, year, next_ids, outcomes, source).items():
+        return _year_tables(rng, draws, year, outcomes, source)
+
+    years_in_order = list(range(first_year, last_year + 1))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = {pool.submit(one_year, year): year for year in years_in_order}
+        for _ in as_completed(futures):
+            bar.advance(task)
+        by_year = {futures[f]: f.result() for f in futures}
+
+    # Ids count from 1 within each year; shift them so they run on across the years.
+    parts: dict[str, list[pa.Table]] = {t.name: [] for t in RECORD_TABLES}
+    offsets = {"crime_id": 0, "victim_id": 0, "suspect_id": 0}
+    for year in years_in_order:
+        tables = by_year[year]
+        for name, table in tables.items():
+            for column, offset in offsets.items():
+                if column in table.column_names and offset:
+                    index = table.column_names.index(column)
+                    shifted = pc.add(table[column], pa.scalar(offset, pa.int64()))
+                    table = table.set_column(index, column, shifted)
             parts[name].append(table)
-        bar.advance(task)
+        offsets["crime_id"] += tables[CRIMES.name].num_rows
+        offsets["victim_id"] += tables[VICTIMS.name].num_rows
+        offsets["suspect_id"] += tables[SUSPECTS.name].num_rows
     return {name: pa.concat_tables(tables) for name, tables in parts.items()}
 
 
@@ -361,21 +382,18 @@ def _year_tables(
     rng: np.random.Generator,
     draws: list[_Draw],
     year: int,
-    next_ids: dict[str, int],
     outcomes: Vocabulary,
     source: str,
 ) -> dict[str, pa.Table]:
-    """One year's record tables from its draws; advances ``next_ids`` past the ids used."""
+    """One year's record tables from its draws, with ids counted from 1."""
 
     def cat(attr: str) -> np.ndarray:
         return np.concatenate([getattr(d, attr) for d in draws])
 
-    first_ids = dict(next_ids)
     recorded = cat("recorded")
     order = np.argsort(recorded, kind="stable")
     n = len(order)
-    first_crime = next_ids["crime"]
-    crime_id = np.arange(first_crime, first_crime + n, dtype=np.int64)
+    crime_id = np.arange(1, n + 1, dtype=np.int64)
     recorded = recorded[order]
 
     # Crime references number crimes within their recorded year: CRIS-2023-0001234.
@@ -412,11 +430,9 @@ def _year_tables(
         person_crime = np.repeat(crime_of_draw, counts)
         by_crime = np.argsort(person_crime, kind="stable")
         size = len(by_crime)
-        first_id = next_ids[role]
-        next_ids[role] = first_id + size
         people[role] = pa.table(
             {
-                f"{role}_id": np.arange(first_id, first_id + size, dtype=np.int64),
+                f"{role}_id": np.arange(1, size + 1, dtype=np.int64),
                 "crime_id": person_crime[by_crime],
                 "sex": SEXES.strings(cat(f"{role}_sex")[by_crime]),
                 "age": _age(rng, size, mean, sd),
@@ -428,8 +444,8 @@ def _year_tables(
     # suspect k (1x2) counted from the crime's first person.
     victims_of = n_victims[order]
     suspects_of = n_suspects[order]
-    first_victim = np.cumsum(victims_of) - victims_of + first_ids["victim"]
-    first_suspect = np.cumsum(suspects_of) - suspects_of + first_ids["suspect"]
+    first_victim = np.cumsum(victims_of) - victims_of + 1
+    first_suspect = np.cumsum(suspects_of) - suspects_of + 1
     pairs = victims_of * suspects_of
     pair_crime = np.repeat(np.arange(n), pairs)
     pair_start = np.cumsum(pairs) - pairs
@@ -459,7 +475,6 @@ def _year_tables(
             "outcome_date": pa.array(outcome_days, pa.int32(), mask=pending).cast(pa.date32()),
         }
     )
-    next_ids["crime"] = first_crime + n
     return {
         CRIMES.name: crimes,
         VICTIMS.name: people["victim"],
