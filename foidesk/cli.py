@@ -208,6 +208,8 @@ def redact_command(
     """Redact a PDF or DOCX and prove the result; exits non-zero if anything survives."""
     from pathlib import Path
 
+    from rich.progress import Progress
+
     from foidesk.documents.redaction import RedactionFailed, redact
     from foidesk.documents.rules import RuleError, pair_rules
     from foidesk.documents.suggestions import rules_from_review
@@ -218,13 +220,20 @@ def redact_command(
         if any(given) or not rules:
             rules += pair_rules(*given, label or [], reason or [])
         log_json = Path(log) if log else None
-        result = redact(
-            Path(source),
-            Path(out),
-            rules,
-            log_json=log_json,
-            log_csv=log_json.with_suffix(".csv") if log_json else None,
-        )
+        with Progress(transient=True) as bar:
+            task = bar.add_task("redacting", total=None)
+
+            def report(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            result = redact(
+                Path(source),
+                Path(out),
+                rules,
+                log_json=log_json,
+                log_csv=log_json.with_suffix(".csv") if log_json else None,
+                progress=report,
+            )
     except RedactionFailed as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

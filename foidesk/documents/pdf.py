@@ -11,6 +11,7 @@ as a full rewrite with garbage collection, so no earlier revision survives.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import pymupdf
 from foidesk.documents.log import RedactionEntry
 from foidesk.documents.rules import Rule, RuleError
 
+# Called as progress(stage, pages done, pages in all) on long work.
+Progress = Callable[[str, int, int], None]
 LABEL_FONT = "helv"
 LABEL_MAX_SIZE = 9.0
 BLACK = (0.0, 0.0, 0.0)
@@ -172,8 +175,13 @@ def _remove_actions(doc: pymupdf.Document) -> None:
         doc.xref_set_key(page.xref, "AA", "null")
 
 
-def redact_pdf(source: Path, target: Path, rules: list[Rule]) -> PdfRedaction:
-    """Redact ``source`` into ``target`` (a full rewrite); the caller verifies ``target``."""
+def redact_pdf(
+    source: Path, target: Path, rules: list[Rule], progress: Progress | None = None
+) -> PdfRedaction:
+    """Redact ``source`` into ``target`` (a full rewrite); the caller verifies ``target``.
+
+    ``progress("redacting", done, total)`` is called after each page.
+    """
     result = PdfRedaction()
     with pymupdf.open(source) as doc:
         if doc.needs_pass:
@@ -211,6 +219,8 @@ def redact_pdf(source: Path, target: Path, rules: list[Rule]) -> PdfRedaction:
             if text:
                 result.removed_texts.append(text)
         for page in doc:
+            if progress:
+                progress("redacting", page.number, doc.page_count)
             # Other annotations and form fields can carry text of their own.
             others = [a.xref for a in page.annots() if a.type[0] != pymupdf.PDF_ANNOT_REDACT]
             for xref in others:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foidesk.documents.log import RedactionEntry, log_paths, write_log
+from foidesk.documents.pdf import Progress
 from foidesk.documents.rules import Rule, RuleError
 from foidesk.documents.verification import Finding
 
@@ -52,9 +53,13 @@ def redact(
     *,
     log_json: Path | None = None,
     log_csv: Path | None = None,
+    progress: Progress | None = None,
 ) -> RedactionResult:
     """Redact ``source`` into ``output`` by ``rules``; raise :class:`RedactionFailed` if any
-    redacted string or hidden content is still found by the independent reader."""
+    redacted string or hidden content is still found by the independent reader.
+
+    ``progress(stage, done, total)``, if given, hears of each PDF page redacted and verified.
+    """
     source, output = Path(source), Path(output)
     suffix = source.suffix.lower()
     if suffix not in SUPPORTED:
@@ -81,8 +86,8 @@ def redact(
             from foidesk.documents.pdf import redact_pdf
             from foidesk.documents.verification import verify_pdf
 
-            done = redact_pdf(source, temporary, rules)
-            findings = verify_pdf(temporary, rules, done.removed_texts, done.boxes)
+            done = redact_pdf(source, temporary, rules, progress)
+            findings = verify_pdf(temporary, rules, done.removed_texts, done.boxes, progress)
             entries = done.entries
             checked_by = ("pdfminer.six", "pdftotext") if _has_pdftotext() else ("pdfminer.six",)
         else:

@@ -25,12 +25,13 @@ from pathlib import Path
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTChar, LTPage, LTTextContainer
 from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 
-from foidesk.documents.pdf import PdfBox
+from foidesk.documents.pdf import PdfBox, Progress
 from foidesk.documents.rules import Rule, phrase_pattern
 
 
@@ -106,9 +107,12 @@ def _chars(item: object) -> list[LTChar]:
     return found
 
 
-def _pdfminer_pages(path: Path) -> list[tuple[str, list[LTChar]]]:
+def _pdfminer_pages(path: Path, progress: Progress | None) -> list[tuple[str, list[LTChar]]]:
     pages = []
+    total = _page_count(path) if progress else 0
     for layout in extract_pages(path):
+        if progress:
+            progress("verifying", len(pages), total)
         assert isinstance(layout, LTPage)
         text = "\n".join(el.get_text() for el in layout if isinstance(el, LTTextContainer))
         pages.append((text, _chars(layout)))
@@ -217,8 +221,17 @@ def _scan_objects(path: Path, patterns: list[tuple[str, re.Pattern[str]]]) -> li
     return findings
 
 
+def _page_count(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in PDFPage.create_pages(PDFDocument(PDFParser(handle))))
+
+
 def verify_pdf(
-    path: Path, rules: list[Rule], removed_texts: list[str], boxes: list[PdfBox]
+    path: Path,
+    rules: list[Rule],
+    removed_texts: list[str],
+    boxes: list[PdfBox],
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """Everything an independent reader still finds of the redacted content (empty = proven)."""
     findings: list[Finding] = []
@@ -230,7 +243,7 @@ def verify_pdf(
         )
     patterns = forbidden_patterns(rules, removed_texts)
     labels = {box.label for box in boxes} | {r.label for r in rules}
-    pages = _pdfminer_pages(path)
+    pages = _pdfminer_pages(path, progress)
     for number, (text, chars) in enumerate(pages, start=1):
         findings.extend(
             _search(
