@@ -308,6 +308,20 @@ def _redact_paragraphs(
     return entries
 
 
+def _redact_descriptions(root: etree._Element, rules: list[Rule]) -> None:
+    """Alternative text of pictures and shapes is read aloud: a matching one becomes the label."""
+    text_rules = [r for r in rules if r.kind in ("phrase", "regex")]
+    for element in root.iter():
+        for attribute in ("descr", "title"):
+            value = element.get(attribute)
+            if not value:
+                continue
+            for rule in text_rules:
+                if rule.pattern().search(value):
+                    element.set(attribute, rule.label)
+                    break
+
+
 def redact_docx(
     source: Path, target: Path, rules: list[Rule]
 ) -> tuple[list[RedactionEntry], list[str]]:
@@ -332,6 +346,7 @@ def redact_docx(
         if root.tag == w("settings") or TEXT_PARTS.match(name) or name.startswith("word/"):
             _clean_hidden(root)
         if TEXT_PARTS.match(name):
+            _redact_descriptions(root, rules)
             _split_runs(root)
             labels: set[etree._Element] = set()
             for rule in rules:

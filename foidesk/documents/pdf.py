@@ -143,6 +143,8 @@ def _locate(doc: pymupdf.Document, rules: list[Rule]) -> list[tuple[int, pymupdf
                 raise RuleError(f"area {rule.value!r}: the document has {doc.page_count} pages")
             page = doc[number - 1]
             rect = pymupdf.Rect(coords) & page.rect
+            if rect.is_empty:
+                raise RuleError(f"area {rule.value!r} lies outside page {number} ({page.rect})")
             found.append((number - 1, rect, rule, _text_in(page, rect)))
     return found
 

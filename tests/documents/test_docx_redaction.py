@@ -99,3 +99,22 @@ def test_pdf_only_rules_are_refused_for_docx(briefing_docx: Path, tmp_path: Path
     with pytest.raises(RuleError, match="apply to PDFs"):
         redact(briefing_docx, tmp_path / "out.docx", [Rule("pages", "1", LABEL)])
     assert not (tmp_path / "out.docx").exists()
+
+
+def test_alternative_text_of_a_picture_is_redacted(tmp_path: Path) -> None:
+    import io
+
+    import pymupdf
+
+    document = docx.Document()
+    document.add_paragraph("Site photograph:")
+    png = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 20, 20), False).tobytes("png")
+    document.add_picture(io.BytesIO(png))
+    document.inline_shapes[0]._inline.docPr.set("descr", f"Entrance used by {SECRET}")
+    document.save(tmp_path / "photo.docx")
+    assert inspect_docx(tmp_path / "photo.docx", [SECRET])  # the reader sees the alt text
+
+    result = redact(tmp_path / "photo.docx", tmp_path / "out.docx", [Rule("phrase", SECRET, LABEL)])
+
+    assert inspect_docx(result.output, [SECRET]) == []
+    assert docx.Document(result.output).inline_shapes[0]._inline.docPr.get("descr") == LABEL
