@@ -21,6 +21,9 @@ from foidesk.documents.rules import Rule
 from foidesk.documents.versioncontrol import _environment, write_version_control
 
 POLICY_FILE = Path(__file__).parent / "illustrative" / "domestic_abuse_policy.yaml"
+# The names the seed request file lists under ``documents``, so the response letter finds them.
+REDACTED_POLICY_FILE = "domestic_abuse_policy_redacted.pdf"
+VERSION_CONTROL_STEM = "domestic_abuse_policy_versions"
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +97,8 @@ def write_policy_documents(out_dir: Path, register_db: str | Path) -> dict[str, 
 
     Registers the illustrative policy's versions (if not already), writes the version
     control document (PDF and HTML) and "Version 12.1 Domestic Abuse Policy Redacted",
-    redacted on its tactical sections under s31(1)(a). The unredacted source and the
+    redacted on its tactical sections under s31(1)(a), under the file names the seed
+    request file lists. The unredacted source and the
     redaction log go to ``out_dir/internal/``, which is not part of the published set.
     """
     out_dir = Path(out_dir)
@@ -109,12 +113,12 @@ def write_policy_documents(out_dir: Path, register_db: str | Path) -> dict[str, 
     ]
     redacted = redact(
         source,
-        out_dir / f"domestic-abuse-policy-v{current}-redacted.pdf",
+        out_dir / REDACTED_POLICY_FILE,
         rules,
         log_json=internal / "redaction-log.json",
         log_csv=internal / "redaction-log.csv",
     )
-    control = write_version_control(register_db, policy["name"], out_dir)
+    control = write_version_control(register_db, policy["name"], out_dir, stem=VERSION_CONTROL_STEM)
     return {
         "policy_redacted": redacted.output,
         "version_control_pdf": control["pdf"],

@@ -48,9 +48,13 @@ def render_version_control(db: str | Path, policy: str) -> str:
 
 
 def write_version_control(
-    db: str | Path, policy: str, out_dir: Path, formats: tuple[str, ...] = ("pdf", "html")
+    db: str | Path,
+    policy: str,
+    out_dir: Path,
+    formats: tuple[str, ...] = ("pdf", "html"),
+    stem: str | None = None,
 ) -> dict[str, Path]:
-    """Write ``<policy>-version-control.pdf`` and ``.html`` into ``out_dir``."""
+    """Write ``<stem>.pdf`` and ``<stem>.html`` (``<policy>-policy-version-control``)."""
     unknown = set(formats) - {"pdf", "html"}
     if unknown:
         raise PolicyError(f"unknown format(s) {', '.join(sorted(unknown))}: use pdf and/or html")
@@ -58,7 +62,7 @@ def write_version_control(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    stem = f"{policy}-policy-version-control"
+    stem = stem or f"{policy}-policy-version-control"
     if "html" in formats:
         written["html"] = out_dir / f"{stem}.html"
         written["html"].write_text(html, encoding="utf-8")

@@ -27,9 +27,9 @@ def test_demo_publishes_redacted_policy_and_version_control(tmp_path: Path) -> N
     published = write_policy_documents(tmp_path / "out", register)
 
     assert {p.name for p in published.values()} == {
-        "domestic-abuse-policy-v12.1-redacted.pdf",
-        "domestic-abuse-policy-version-control.pdf",
-        "domestic-abuse-policy-version-control.html",
+        "domestic_abuse_policy_redacted.pdf",
+        "domestic_abuse_policy_versions.pdf",
+        "domestic_abuse_policy_versions.html",
     }
     assert all(p.parent == tmp_path / "out" for p in published.values())
     policy_text = squashed(extract_text(published["policy_redacted"]))
