@@ -103,12 +103,12 @@ def categories(dim: Dimension, source: Source) -> list[str]:
         rows = source.fetch("how_known_codes").to_pylist()
         if dim.level == "group":
             return _ordered_unique([r["how_known_group"] for r in rows])
-        return _ordered_unique([_how_known_label(r["code"], r["description"]) for r in rows])
+        return _ordered_unique([_how_known_label_text(r["code"], r["description"]) for r in rows])
     if dim.kind == "outcome":
         rows = source.fetch("outcome_types").to_pylist()
         if dim.level == "group":
             return _ordered_unique([r["outcome_group"] for r in rows])
-        return _ordered_unique([_outcome_label(r["code"], r["name"]) for r in rows])
+        return _ordered_unique([_outcome_label_name(r["code"], r["name"]) for r in rows])
     if dim.kind == "offence":
         rows = source.fetch("offence_classification").to_pylist()
         if dim.level == "group":
@@ -122,11 +122,11 @@ def categories(dim: Dimension, source: Source) -> list[str]:
     return _ordered_unique([*areas["area"].to_pylist(), NOT_RECORDED])
 
 
-def _how_known_label(code: str, description: str) -> str:
+def _how_known_label_text(code: str, description: str) -> str:
     return f"{description} ({code})"
 
 
-def _outcome_label(code: str | None, name: str) -> str:
+def _outcome_label_name(code: str | None, name: str) -> str:
     return name if code is None else f"{code}: {name}"
 
 
@@ -146,26 +146,53 @@ def _date_filter(column: ir.DateValue, start: date | None, end: date | None) -> 
     return preds
 
 
-def _offences(source: Source) -> ir.Table:
-    return source["offence_classification"].select(
-        o_scheme="scheme", o_code="code", o_name="name", o_group="offence_group"
-    )
+def _by_scheme(rows: list[dict], keep) -> dict[str, list[str]]:
+    """Codes of the reference ``rows`` that ``keep`` selects, grouped by scheme."""
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        if keep(row):
+            out.setdefault(row["scheme"], []).append(row["code"])
+    return out
+
+
+def _in_codes(
+    scheme: ir.StringValue, code: ir.StringValue, by_scheme: dict[str, list[str]]
+) -> ir.BooleanValue:
+    terms = [(scheme == s) & code.isin(codes) for s, codes in sorted(by_scheme.items())]
+    return ibis.or_(*terms) if terms else ibis.literal(False)
+
+
+def _labelled(
+    scheme: ir.StringValue, code: ir.StringValue, rows: list[dict], label, otherwise: str
+) -> ir.StringValue:
+    """A label for each (scheme, code) from reference ``rows``; ``otherwise`` if unlisted.
+
+    Reference lists are small and read once, so labels and group filters compile to
+    CASE and IN over codes: the big tables are never joined to the reference tables.
+    """
+    labels: dict[str, dict[str, list[str]]] = {}
+    for row in rows:
+        labels.setdefault(label(row), {}).setdefault(row["scheme"], []).append(row["code"])
+    branches = [(_in_codes(scheme, code, schemes), text) for text, schemes in labels.items()]
+    if not branches:
+        return ibis.literal(otherwise)
+    return ibis.cases(*branches, else_=ibis.literal(otherwise))
 
 
 def _population_crimes(pop: Population, source: Source) -> ir.Table:
-    """Crimes meeting every crime-level condition, with their offence code and group."""
+    """Crimes meeting every crime-level condition."""
     crimes = source["crimes"]
-    offences = _offences(source)
-    crimes = crimes.left_join(
-        offences,
-        [crimes.offence_scheme == offences.o_scheme, crimes.offence_code == offences.o_code],
-    ).drop("o_scheme", "o_code")
     preds = _date_filter(crimes.recorded_date, pop.recorded.start, pop.recorded.end)
     preds += _date_filter(crimes.committed_from, pop.committed.start, pop.committed.end)
     if pop.offence_groups or pop.offence_codes:
         either = []
         if pop.offence_groups:
-            either.append(crimes.o_group.isin(list(pop.offence_groups)))
+            groups = set(pop.offence_groups)
+            codes = _by_scheme(
+                source.fetch("offence_classification").to_pylist(),
+                lambda r: r["offence_group"] in groups,
+            )
+            either.append(_in_codes(crimes.offence_scheme, crimes.offence_code, codes))
         if pop.offence_codes:
             either.append(crimes.offence_code.isin(list(pop.offence_codes)))
         preds.append(ibis.or_(*either))
@@ -176,23 +203,18 @@ def _population_crimes(pop: Population, source: Source) -> ir.Table:
     return crimes.filter(*preds) if preds else crimes
 
 
-def _pairs(source: Source) -> ir.Table:
-    """Victim-suspect pairs with their how-known code's description and group."""
-    rel = source["relationships"]
-    codes = source["how_known_codes"].select(
-        h_scheme="scheme", h_code="code", h_description="description", h_group="how_known_group"
-    )
-    return rel.left_join(
-        codes, [rel.how_known_scheme == codes.h_scheme, rel.how_known == codes.h_code]
-    ).drop("h_scheme", "h_code")
-
-
-def _how_known_filter(pop: Population, pairs: ir.Table) -> ir.Table | None:
+def _related_pairs(pop: Population, source: Source) -> ir.Table | None:
+    """The pairs with a how-known code the population names, or None if it names none."""
     if not (pop.how_known_groups or pop.how_known_codes):
         return None
+    pairs = source["relationships"]
     either = []
     if pop.how_known_groups:
-        either.append(pairs.h_group.isin(list(pop.how_known_groups)))
+        groups = set(pop.how_known_groups)
+        codes = _by_scheme(
+            source.fetch("how_known_codes").to_pylist(), lambda r: r["how_known_group"] in groups
+        )
+        either.append(_in_codes(pairs.how_known_scheme, pairs.how_known, codes))
     if pop.how_known_codes:
         either.append(pairs.how_known.isin(list(pop.how_known_codes)))
     return pairs.filter(ibis.or_(*either))
@@ -226,57 +248,67 @@ def _period_label(dim: Dimension, crimes: ir.Table) -> ir.StringValue:
     return label
 
 
+def _outcome_label(dim: Dimension, code: ir.StringValue, source: Source) -> ir.StringValue:
+    rows = source.fetch("outcome_types").to_pylist()
+    none_yet = [r for r in rows if r["code"] is None]
+    text = "outcome_group" if dim.level == "group" else "name"
+    # A null code, or no outcome row at all, is the reference's "not yet assigned" row.
+    none_label = none_yet[0][text] if none_yet else NOT_RECORDED
+    labels: dict[str, list[str]] = {}
+    for row in rows:
+        if row["code"] is not None:
+            label = (
+                row[text] if dim.level == "group" else _outcome_label_name(row["code"], row["name"])
+            )
+            labels.setdefault(label, []).append(row["code"])
+    # An outcome code missing from the reference keeps its code as its label, so the
+    # table refuses it by name instead of counting it somewhere wrong.
+    return ibis.cases(
+        (code.isnull(), none_label),
+        *((code.isin(codes), label) for label, codes in labels.items()),
+        else_=code,
+    )
+
+
 def _crime_dimensions(spec: TableSpec, crimes: ir.Table, source: Source) -> ir.Table:
     """``crime_id`` plus a label column for each crime-level dimension of ``spec``."""
-    wanted = {d.kind: d for d in spec.dimensions if d.kind in ("period", "outcome", "area")}
-    wanted.update({d.kind: d for d in spec.dimensions if d.kind == "offence"})
+    wanted = {d.kind: d for d in spec.dimensions if d.kind in CRIME_DIMENSIONS}
     columns: dict[str, ir.Value] = {}
     if "outcome" in wanted:
-        types = source["outcome_types"]
-        outcomes = source["outcomes"]
-        named = types.select(t_code="code", t_name="name", t_group="outcome_group")
-        # Null-safe match: the reference row with no code is "not yet assigned an outcome".
-        labelled = outcomes.left_join(
-            named, outcomes.outcome_code.fill_null("") == named.t_code.fill_null("")
-        ).select("outcome_code", "t_name", "t_group", o_crime_id="crime_id")
-        crimes = crimes.left_join(labelled, crimes.crime_id == labelled.o_crime_id)
-        dim = wanted["outcome"]
-        # A crime with no outcome row has no outcome yet, the same as a null outcome code.
-        none_row = [r for r in source.fetch("outcome_types").to_pylist() if r["code"] is None]
-        none_label = (
-            (none_row[0]["outcome_group"] if dim.level == "group" else none_row[0]["name"])
-            if none_row
-            else NOT_RECORDED
-        )
-        if dim.level == "group":
-            columns["outcome"] = crimes.t_group.fill_null(none_label)
-        else:
-            columns["outcome"] = ibis.cases(
-                (crimes.t_name.isnull(), none_label),
-                (crimes.outcome_code.isnull(), crimes.t_name),
-                else_=crimes.outcome_code + ": " + crimes.t_name,
-            )
+        outcomes = source["outcomes"].select(o_crime_id="crime_id", o_code="outcome_code")
+        crimes = crimes.left_join(outcomes, crimes.crime_id == outcomes.o_crime_id)
+        columns["outcome"] = _outcome_label(wanted["outcome"], crimes.o_code, source)
     if "period" in wanted:
         columns["period"] = _period_label(wanted["period"], crimes)
     if "area" in wanted:
         columns["area"] = crimes.area.fill_null(NOT_RECORDED)
     if "offence" in wanted:
-        dim = wanted["offence"]
-        if dim.level == "group":
-            columns["offence"] = crimes.o_group.fill_null(NOT_CLASSIFIED)
+        rows = source.fetch("offence_classification").to_pylist()
+        if wanted["offence"].level == "group":
+            label = lambda r: r["offence_group"]  # noqa: E731
         else:
-            columns["offence"] = ibis.cases(
-                (crimes.o_name.isnull(), NOT_CLASSIFIED),
-                else_=crimes.offence_code + ": " + crimes.o_name,
-            )
+            label = lambda r: _offence_label(r["code"], r["name"])  # noqa: E731
+        columns["offence"] = _labelled(
+            crimes.offence_scheme, crimes.offence_code, rows, label, NOT_CLASSIFIED
+        )
     return crimes.select(crime_id=crimes.crime_id, **columns)
 
 
-def _sex_label(people: ir.Table, source: Source) -> ir.Table:
-    sexes = source["sexes"].select(s_code="code", s_label="label")
-    joined = people.left_join(sexes, people.sex == sexes.s_code)
+def _sex_label(sex: ir.StringValue, source: Source) -> ir.StringValue:
+    labels: dict[str, list[str]] = {}
+    for row in source.fetch("sexes").to_pylist():
+        labels.setdefault(row["label"], []).append(row["code"])
     # A code missing from the reference list is shown as not recorded rather than lost.
-    return joined.mutate(sex_label=joined.s_label.fill_null(NOT_RECORDED)).drop("s_code", "s_label")
+    return ibis.cases(*((sex.isin(c), label) for label, c in labels.items()), else_=NOT_RECORDED)
+
+
+def _how_known_label(dim: Dimension, pairs: ir.Table, source: Source) -> ir.StringValue:
+    rows = source.fetch("how_known_codes").to_pylist()
+    if dim.level == "group":
+        label = lambda r: r["how_known_group"]  # noqa: E731
+    else:
+        label = lambda r: _how_known_label_text(r["code"], r["description"])  # noqa: E731
+    return _labelled(pairs.how_known_scheme, pairs.how_known, rows, label, NOT_RECORDED)
 
 
 def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
@@ -284,8 +316,7 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
     per dimension (named by the dimension's kind) holding the category it falls in."""
     spec.validate()
     pop = spec.population
-    pairs = _pairs(source)
-    related = _how_known_filter(pop, pairs)
+    related = _related_pairs(pop, source)
     unit = spec.counting_unit
     kinds = [d.kind for d in spec.dimensions]
 
@@ -293,6 +324,8 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
     # also bound the population, so crimes outside every period are dropped here, before
     # any join multiplies them into victims, suspects or pairs.
     crimes = _population_crimes(pop, source)
+    if unit == "crime" and related is not None:
+        crimes = crimes.semi_join(related, "crime_id")
     if any(k in CRIME_DIMENSIONS for k in kinds):
         crimes = _crime_dimensions(spec, crimes, source)
         if "period" in kinds:
@@ -302,37 +335,27 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
 
     if unit == "crime":
         base = crimes
-        if related is not None:
-            base = base.semi_join(related, "crime_id")
     elif unit in ("victim", "suspect"):
         key = f"{unit}_id"
         people = source[f"{unit}s"]
         if related is not None:
             people = people.semi_join(related, key)
-        people = _sex_label(people, source)
-        people = people.select(key, "crime_id", **{f"{unit}_sex": people.sex_label})
+        people = people.select(key, "crime_id", **{f"{unit}_sex": _sex_label(people.sex, source)})
         base = people.inner_join(crimes, "crime_id")
     else:
-        base = related if related is not None else pairs
+        base = related if related is not None else source["relationships"]
+        extra = {}
         if "how_known" in kinds:
             dim = next(d for d in spec.dimensions if d.kind == "how_known")
-            base = base.mutate(
-                how_known=(
-                    base.h_group.fill_null(NOT_RECORDED)
-                    if dim.level == "group"
-                    else ibis.cases(
-                        (base.h_description.isnull(), NOT_RECORDED),
-                        else_=base.h_description + " (" + base.how_known + ")",
-                    )
-                )
-            )
-        keep = ["victim_id", "suspect_id", "crime_id"]
-        base = base.select(*keep, *[k for k in kinds if k == "how_known"])
+            extra["how_known"] = _how_known_label(dim, base, source)
+        base = base.select("victim_id", "suspect_id", "crime_id", **extra)
         base = base.inner_join(crimes, "crime_id")
         for role in ("victim", "suspect"):
             if f"{role}_sex" in kinds:
-                people = _sex_label(source[f"{role}s"], source)
-                people = people.select(**{f"{role}_id": f"{role}_id", f"{role}_sex": "sex_label"})
+                people = source[f"{role}s"]
+                people = people.select(
+                    **{f"{role}_id": f"{role}_id", f"{role}_sex": _sex_label(people.sex, source)}
+                )
                 base = base.inner_join(people, f"{role}_id")
     return base.select(*UNIT_KEYS[unit], *kinds)
 

@@ -257,3 +257,22 @@ def test_period_units_and_committed_basis(store: Store) -> None:
     assert committed == {"2023-03": 1, "Not recorded": 1}
     custom = rows({"custom": [{"label": "Before", "from": "2023-01-01", "to": "2023-03-31"}]})
     assert custom == {"Before": 1}  # the crime recorded in April is outside every range
+
+
+def test_an_outcome_code_missing_from_reference_data_is_refused_by_name(store: Store) -> None:
+    write_cases(store, [Case(date(2023, 6, 1), victims=("F",), outcome="99")])
+    with pytest.raises(
+        ValueError, match=r"t: categories missing from reference data: \['outcome: 99'\]"
+    ):
+        compute_table(spec("crime", ["outcome"]), Source.from_store(store))
+
+
+def test_outcome_types_by_code_include_not_yet_assigned(store: Store) -> None:
+    write_cases(
+        store, [Case(date(2023, 6, 1), victims=("F",), outcome="1A"), Case(date(2023, 7, 1))]
+    )
+    table = compute_table(spec("crime", [{"outcome": {"level": "code"}}]), Source.from_store(store))
+    row = table.display_frame().set_index("Calendar year").loc["2023"]
+    assert row["1A: Charged/summonsed - alternative offence"] == 1
+    assert row["Not yet assigned an outcome"] == 1
+    assert row["Total"] == 2
