@@ -276,3 +276,22 @@ def test_outcome_types_by_code_include_not_yet_assigned(store: Store) -> None:
     assert row["1A: Charged/summonsed - alternative offence"] == 1
     assert row["Not yet assigned an outcome"] == 1
     assert row["Total"] == 2
+
+
+def test_a_table_with_only_column_dimensions(store: Store) -> None:
+    write_cases(store, [Case(date(2023, 6, 1), victims=("F", "F", "U"))])
+    table = compute_table(
+        parse_table(
+            {"id": "c", "title": "C", "counting_unit": "victim", "columns": ["victim_sex"]}, "t", 0
+        ),
+        Source.from_store(store),
+    )
+    assert table.display_frame().to_dict("records") == [
+        {"Female": 2, "Male": 0, "Not recorded": 1, "Total": 3}
+    ]
+    with pytest.raises(KeyError, match="no such cell"):
+        table.with_markers({(("2023",), ("Female",)): "[c]"})
+    marked = table.with_markers({((), ("Not recorded",)): "[c]"})
+    assert marked.display_frame().to_dict("records") == [
+        {"Female": 2, "Male": 0, "Not recorded": "[c]", "Total": 3}
+    ]
