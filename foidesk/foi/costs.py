@@ -101,8 +101,8 @@ class CostEstimate:
         for item in self.items:
             lines.append(
                 f"{ACTIVITIES[item.activity]} ({item.description}): {item.records:,} records "
-                f"at {_number(item.minutes_per_record)} minutes each, "
-                f"{_number(item.minutes / 60)} hours"
+                f"at {as_figure(item.minutes_per_record)} minutes each, "
+                f"{as_figure(item.minutes / 60)} hours"
             )
         work = "; ".join(lines)
         verdict = (
@@ -113,10 +113,10 @@ class CostEstimate:
         )
         return (
             f"The appropriate limit for this authority is £{self.limit:,.0f}, which at "
-            f"£{self.hourly_rate:,.0f} an hour is {_number(self.limit_hours)} hours of work "
+            f"£{self.hourly_rate:,.0f} an hour is {as_figure(self.limit_hours)} hours of work "
             f"({REGULATIONS}, regulations 3 and 4). Only the time spent determining whether "
             f"the information is held, locating, retrieving and extracting it may be counted. "
-            f"The estimate is: {work}. In total {_number(self.hours)} hours, or "
+            f"The estimate is: {work}. In total {as_figure(self.hours)} hours, or "
             f"£{self.cost:,.2f}, which {verdict}."
         )
 
@@ -132,7 +132,7 @@ class CostEstimate:
         return f"{text} {narrowing.strip()}" if narrowing.strip() else text
 
 
-def _number(value: Decimal | float) -> str:
+def as_figure(value: Decimal | float) -> str:
     """1.5 -> '1.5', 18.00 -> '18': figures as a letter writes them."""
     text = f"{Decimal(value).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -144,9 +144,13 @@ def count_records(
     offence_groups: Iterable[str],
     recorded_from: date,
     recorded_to: date,
+    domestic_abuse: bool | None = None,
     snapshot_id: str | None = None,
 ) -> int:
-    """How many crimes of ``offence_groups`` were recorded in the period (inclusive)."""
+    """How many crimes of ``offence_groups`` were recorded in the period (inclusive).
+
+    ``domestic_abuse=True`` counts only crimes the force flagged as domestic abuse.
+    """
     groups = list(offence_groups)
     if not groups:
         raise ValueError("records_from needs at least one offence group")
@@ -171,7 +175,8 @@ def count_records(
             f"SELECT count(*) FROM {crimes} c JOIN {offences} o "
             "ON o.scheme = c.offence_scheme AND o.code = c.offence_code "
             f"WHERE o.offence_group IN ({placeholders}) "
-            "AND c.recorded_date BETWEEN ? AND ?",
-            [*groups, recorded_from, recorded_to],
+            "AND c.recorded_date BETWEEN ? AND ? "
+            "AND (? IS NULL OR c.domestic_abuse = ?)",
+            [*groups, recorded_from, recorded_to, domestic_abuse, domestic_abuse],
         ).fetchone()
     return int(row[0]) if row else 0

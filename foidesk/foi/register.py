@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from foidesk.db import make_engine, upgrade
 from foidesk.foi import clock
-from foidesk.foi.costs import CostEstimate, CostItem
+from foidesk.foi.costs import CostEstimate, CostItem, as_figure
 from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
 from foidesk.foi.models import (
     AppliedExemption,
@@ -679,25 +679,27 @@ class Register:
 
     def cost_estimate(self, reference: str) -> CostEstimate:
         """The request's worksheet against this authority's appropriate limit."""
-        request = self._get(reference)
-        items = tuple(
-            CostItem(
-                c.activity,
-                c.description,
-                c.records,
-                Decimal(str(c.minutes_per_record)),
-                c.part_number,
-            )
-            for c in request.cost_lines
-        )
-        return CostEstimate(items, authority=self.authority)
+        return _estimate(self._get(reference), self.authority)
 
     # -- approval and response -----------------------------------------------------------
 
     def s17_problems(self, reference: str) -> list[str]:
         """What still stops the response being issued (empty when it may issue)."""
-        request = self._get(reference)
-        return s17_problems(_parts_for_check(request))
+        return self._problems(self._get(reference))
+
+    def _problems(self, request: Request) -> list[str]:
+        problems = s17_problems(_parts_for_check(request))
+        # A s12 refusal stands only on an estimate over the appropriate limit.
+        if any(e.section == "s12" for p in request.parts for e in p.exemptions):
+            estimate = _estimate(request, self.authority)
+            if not estimate.items:
+                problems.append("s12 is relied on but the request has no cost estimate")
+            elif not estimate.exceeds_limit:
+                problems.append(
+                    f"s12 is relied on but the estimate ({as_figure(estimate.hours)} hours, "
+                    f"£{estimate.cost:,.2f}) is within the £{estimate.limit:,.0f} limit"
+                )
+        return problems
 
     def submit_for_approval(self, reference: str, actor: ActorLike) -> Request:
         """Send the decided request to a reviewer; every part must be decided, s17 met."""
@@ -707,7 +709,7 @@ class Register:
             self._not_responded(request, "submit for approval")
             if any(c.answered_on is None for c in request.clarifications):
                 raise TransitionError(f"{reference} is awaiting clarification")
-            problems = s17_problems(_parts_for_check(request))
+            problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot go for approval: " + "; ".join(problems))
             request.submitted_by = who.name
@@ -757,7 +759,7 @@ class Register:
         with self._session() as session:
             request = self._load(session, reference)
             self._not_responded(request, "respond again")
-            problems = s17_problems(_parts_for_check(request))
+            problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot be responded to: " + "; ".join(problems))
             if not request.approved_by:
@@ -977,6 +979,20 @@ class Register:
             "advice": request.advice,
             "attachments": [dict(a) for a in request.attachments],
         }
+
+
+def _estimate(request: Request, authority: str) -> CostEstimate:
+    items = tuple(
+        CostItem(
+            c.activity,
+            c.description,
+            c.records,
+            Decimal(str(c.minutes_per_record)),
+            c.part_number,
+        )
+        for c in request.cost_lines
+    )
+    return CostEstimate(items, authority=authority)
 
 
 def _exemption_label(e: AppliedExemption) -> str:

@@ -83,6 +83,7 @@ def _records(line: Mapping[str, Any], where: str, path: Path, store: Path | None
             offence_groups=_field(source, "offence_groups", f"{where}records_from.", path, list),
             recorded_from=_date(recorded, "from", f"{where}records_from.recorded.", path),
             recorded_to=_date(recorded, "to", f"{where}records_from.recorded.", path),
+            domestic_abuse=source.get("domestic_abuse"),
         )
     if line.get("records") is None:
         raise RequestFileError(

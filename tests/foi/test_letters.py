@@ -33,7 +33,7 @@ S17_ELEMENTS = [
     "Factors favouring non-disclosure",
     "Balance test",
     "Section 12 – Cost of compliance exceeds the appropriate limit",
-    "2,800 records at 3 minutes each, 140 hours",
+    "90,000 records at 3 minutes each, 4,500 hours",
     "about 360 records could be examined",
     "Information not held.",
     "Your right to an internal review",

@@ -32,8 +32,9 @@ def test_the_seed_imports_as_answered(register_db: str) -> None:
             "partly disclosed",
         ]
         s12 = request.parts[0].exemptions[0]
-        # The s12 reason is the worksheet's paragraph: 2,800 records x 3 min = 140 hours.
-        assert "2,800 records at 3 minutes each, 140 hours" in s12.reason
+        # The s12 reason is the worksheet's paragraph: 90,000 records x 3 min = 4,500 hours.
+        assert "90,000 records at 3 minutes each, 4,500 hours" in s12.reason
+        assert "£112,500.00, which exceeds the appropriate limit" in s12.reason
         s31 = request.parts[4].exemptions[0]
         assert (s31.section, s31.subsection, s31.absolute) == ("s31", "(1)(a) and (b)", False)
         assert len(s31.factors_for) == 2 and len(s31.factors_against) == 3
@@ -50,12 +51,21 @@ def test_the_seed_imports_as_answered(register_db: str) -> None:
 
 
 def test_records_from_the_store(tmp_path: Path, crime_store: Path) -> None:
+    # The store holds four domestic abuse crimes recorded in 2023: 12 minutes of reading,
+    # far inside the limit, so the seed's s12 refusal cannot stand on this store.
     with Register(tmp_path / "r.sqlite") as register:
-        import_request_file(SEED, register, store=crime_store)
-        # The store holds two CCB crimes recorded 5 Apr to 31 Dec 2023: 6 minutes.
+        with pytest.raises(
+            RequestFileError,
+            match=r"s12 is relied on but the estimate \(0.2 hours, £5.00\) is within the £450",
+        ):
+            import_request_file(SEED, register, store=crime_store)
+        assert not register.exists(REF)
+        unanswered = _broken(tmp_path, lambda d: d.pop("response"))
+        import_request_file(unanswered, register, store=crime_store)
         estimate = register.cost_estimate(REF)
-        assert [i.records for i in estimate.items] == [2]
-        assert estimate.minutes == 6
+        assert [i.records for i in estimate.items] == [4]
+        assert estimate.minutes == 12
+        assert register.status(REF) == "in progress"
 
 
 def test_export_and_import_round_trip(tmp_path: Path) -> None:
