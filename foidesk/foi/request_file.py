@@ -191,13 +191,15 @@ def import_request_file(
             register.respond(
                 reference, _date(response, "responded", "response.", path), files, officer
             )
-    except (TransitionError, ValueError, KeyError) as error:
+    except Exception as error:
         # All or nothing: a half-imported request would block a corrected file.
         if register.exists(reference):
             register.delete_request(reference, officer, f"import of {path.name} failed: {error}")
         if isinstance(error, RequestFileError):
             raise
-        raise RequestFileError(f"{path}: {error}") from error
+        if isinstance(error, TransitionError | ValueError | KeyError | LookupError | OSError):
+            raise RequestFileError(f"{path}: {error}") from error
+        raise
     return reference
 
 
