@@ -185,7 +185,11 @@ def redact_pdf(
     ``progress("redacting", done, total)`` is called after each page.
     """
     result = PdfRedaction()
-    with pymupdf.open(source) as doc:
+    try:
+        opened = pymupdf.open(source, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError) as error:
+        raise RuleError(f"{source}: not a readable PDF ({error})") from error
+    with opened as doc:
         if doc.needs_pass:
             raise RuleError(f"{source}: the PDF is encrypted; decrypt it before redacting")
         if not doc.is_pdf:

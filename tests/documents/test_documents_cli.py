@@ -138,3 +138,15 @@ def test_policy_commands(tmp_path: Path) -> None:
     assert (tmp_path / "domestic-abuse-policy-version-control.pdf").stat().st_size > 1000
     missing = runner.invoke(app, ["policy", "history", "nope", "--db", db])
     assert missing.exit_code == 2 and "not registered" in missing.output
+
+
+def test_a_file_that_is_not_a_pdf_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    source = tmp_path / "letter.pdf"
+    source.write_text("not a PDF at all")
+    out = tmp_path / "published" / "letter.pdf"
+    result = runner.invoke(
+        app, ["redact", str(source), "--out", str(out), "--phrase", "x", "--label", "s40(2)"]
+    )
+    assert result.exit_code == 2
+    assert f"{source}: not a readable PDF" in result.output
+    assert list(out.parent.iterdir()) == []
