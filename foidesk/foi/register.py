@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from foidesk.db import make_engine, upgrade
 from foidesk.foi import clock
-from foidesk.foi.costs import CostEstimate, CostItem, as_figure
+from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
 from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
 from foidesk.foi.models import (
     AppliedExemption,
@@ -189,6 +189,8 @@ class Register:
         today: Callable[[], date] = date.today,
         migrate: bool = True,
     ) -> None:
+        if authority not in LIMITS:
+            raise ValueError(f"authority type must be one of {', '.join(LIMITS)}")
         if migrate:
             upgrade(db)
         self.engine = make_engine(db)

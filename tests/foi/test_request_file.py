@@ -60,6 +60,8 @@ def test_records_from_the_store(tmp_path: Path, crime_store: Path) -> None:
         ):
             import_request_file(SEED, register, store=crime_store)
         assert not register.exists(REF)
+        with pytest.raises(RequestFileError, match="none.duckdb: no store here"):
+            import_request_file(SEED, register, store=tmp_path / "none.duckdb")
         unanswered = _broken(tmp_path, lambda d: d.pop("response"))
         import_request_file(unanswered, register, store=crime_store)
         estimate = register.cost_estimate(REF)
