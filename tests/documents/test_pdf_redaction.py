@@ -231,3 +231,14 @@ def test_failed_verification_writes_nothing(tmp_path: Path) -> None:
     assert any(f.forbidden == "Kestrel" for f in failure.value.findings)
     assert not out.exists()
     assert list(out.parent.iterdir()) == []  # no temporary file and no log left behind
+
+
+def test_a_phrase_broken_across_a_page_break_fails_rather_than_leaks(tmp_path: Path) -> None:
+    body = "<p>The plan is called Operation</p><p style='break-before: page'>Nightjar today.</p>"
+    source = html_pdf(tmp_path / "in.pdf", body)
+
+    with pytest.raises(RedactionFailed) as failure:
+        redact(source, tmp_path / "out.pdf", [Rule("phrase", SECRET, LABEL)])
+
+    assert [f.where for f in failure.value.findings] == ["across pages"]
+    assert not (tmp_path / "out.pdf").exists()
