@@ -1,0 +1,40 @@
+"""The seed's letter opened in Debian's Chromium: no axe accessibility violations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from foidesk.foi.letters import write_response
+
+SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.mark.browser
+def test_letter_has_no_axe_violations(tmp_path: Path) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    html = write_response(SEED, tmp_path / "r.sqlite", tmp_path / "out")["html"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.goto(html.as_uri())
+            assert page.locator("h1").inner_text() == "Response to your request for information"
+            results = Axe().run(page)
+        finally:
+            browser.close()
+    assert results.violations_count == 0, results.generate_report()
