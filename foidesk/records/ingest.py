@@ -57,7 +57,7 @@ _SPEC_KEYS = {
     "groups",
 }
 _SKIP_KEYS = {"column", "empty", "in", "not_in", "reason"}
-_GENERATED = {"crime_id", "victim_id", "suspect_id"}  # surrogate keys the loader assigns
+_GENERATED = {"crime_id", "victim_id", "suspect_id"}  # ids the loader assigns or resolves
 _LINKS = {  # canonical table -> the links its rows name, in the order they resolve
     CRIMES.name: (),
     VICTIMS.name: ("crime",),
@@ -377,24 +377,34 @@ class _TableBuilder:
                 arms.append(f"WHEN {' OR '.join(tests)} THEN {_lit(rule['reason'])}")
         return f"CASE {' '.join(arms)} END" if arms else "NULL::VARCHAR"
 
-    def column(self, spec: Any, target: pa.DataType) -> tuple[str, str, str, str]:
-        """(value, error, field, raw) SQL for one column rule."""
+    def column(self, spec: Any, target: pa.DataType) -> _ColumnSQL:
+        """The SQL that makes one canonical column from its rule."""
         if not isinstance(spec, dict):
             spec = {"constant": spec}
         sql_type = _SQL_TYPES[str(target)]
         if "constant" in spec:
-            return f"CAST({_lit(spec['constant'])} AS {sql_type})", "NULL", "(constant)", "NULL"
+            return _ColumnSQL(f"CAST({_lit(spec['constant'])} AS {sql_type})")
         if "derive" in spec:
-            return f"CAST(NULL AS {sql_type})", "NULL", "(derived)", "NULL"
+            return _ColumnSQL(f"CAST(NULL AS {sql_type})")
         if "first" in spec:
+            # The first alternative with a value wins; a bad value in any alternative
+            # rejects the row, naming that alternative's field.
             parts = [self.column(alt, target) for alt in spec["first"]]
-            value = f"coalesce({', '.join(p[0] for p in parts)})"
-            errors = [f"CASE WHEN ({p[1]}) IS NOT NULL THEN {_lit(p[2])} END" for p in parts]
-            error = f"coalesce({', '.join(p[1] for p in parts)})"
-            field_sql = f"coalesce({', '.join(errors)}, {_lit(parts[0][2])})"
-            raws = [f"CASE WHEN ({p[1]}) IS NOT NULL THEN {p[3]} END" for p in parts]
-            raw = f"coalesce({', '.join(raws)}, {parts[0][3]})"
-            return value, error, f"__sql__{field_sql}", raw
+            failing = [f"({p.error}) IS NOT NULL" for p in parts]
+            return _ColumnSQL(
+                value=f"coalesce({', '.join(p.value for p in parts)})",
+                error=f"coalesce({', '.join(p.error for p in parts)})",
+                field=" ".join(
+                    ["CASE"]
+                    + [f"WHEN {f} THEN {p.field}" for f, p in zip(failing, parts, strict=True)]
+                    + [f"ELSE {parts[0].field} END"]
+                ),
+                raw=" ".join(
+                    ["CASE"]
+                    + [f"WHEN {f} THEN {p.raw}" for f, p in zip(failing, parts, strict=True)]
+                    + [f"ELSE {parts[0].raw} END"]
+                ),
+            )
         raw = self.ref(spec["column"])
         value, errors = raw, []
         if "map" in spec:
@@ -425,7 +435,7 @@ class _TableBuilder:
             default = f"CAST({_lit(spec['default'])} AS {sql_type})"
             value = f"(CASE WHEN {raw} IS NULL THEN {default} ELSE {value} END)"
         error = f"CASE {' '.join(errors)} END" if errors else "NULL"
-        return value, error, str(spec["column"]).split(".")[-1], raw
+        return _ColumnSQL(value, error, _lit(str(spec["column"]).split(".")[-1]), raw)
 
     def select_sql(self) -> str:
         """One row per source row (after joins): link keys, values, skip and reject reasons."""
@@ -434,34 +444,43 @@ class _TableBuilder:
         for link in ("key",) + _LINKS[self.name]:
             for i, column in enumerate(self.spec.get(link) or []):
                 selects.append(f"{self.ref(column)} AS {_q(f'_{link}{i}')}")
-        arms = []
+        checks = []
         for column in self.canonical.columns:
-            if column.name in _GENERATED or (column.name == "crime_id"):
-                continue
-            if column.name in mapped:
-                value, error, field_name, raw = self.column(mapped[column.name], column.type)
+            if column.name in _GENERATED:
+                continue  # ids and crime links are resolved after mapping
+            rule = mapped.get(column.name)
+            if rule is not None:
+                sql = self.column(rule, column.type)
             elif column.name == "source":
-                value, error, field_name, raw = f"{_q(self.base)}._file", "NULL", "", "NULL"
+                sql = _ColumnSQL(f"{_q(self.base)}._file")
             else:
-                sql_type = _SQL_TYPES[str(column.type)]
-                value, error, field_name, raw = f"CAST(NULL AS {sql_type})", "NULL", "", "NULL"
-            selects.append(f"{value} AS {_q(column.name)}")
-            field_sql = field_name[7:] if field_name.startswith("__sql__") else _lit(field_name)
-            derived = isinstance(mapped.get(column.name), dict) and "derive" in mapped[column.name]
+                sql = _ColumnSQL(f"CAST(NULL AS {_SQL_TYPES[str(column.type)]})")
+            selects.append(f"{sql.value} AS {_q(column.name)}")
+            derived = isinstance(rule, dict) and "derive" in rule
             if not column.nullable and not derived:
-                missing = f"CASE WHEN ({value}) IS NULL THEN 'missing value' END"
-                error = f"coalesce({error}, {missing})"
-                if field_name == "":
-                    field_sql = _lit(column.name)
-            arms.append((error, field_sql, raw))
+                missing = f"CASE WHEN ({sql.value}) IS NULL THEN 'missing value' END"
+                field = sql.field if sql.field != "NULL" else _lit(column.name)
+                sql = _ColumnSQL(sql.value, f"coalesce({sql.error}, {missing})", field, sql.raw)
+            checks.append(sql)
         reject = " ".join(
-            f"WHEN ({e}) IS NOT NULL THEN {{'field': {f}, 'value': CAST({r} AS VARCHAR), "
-            f"'reason': ({e})}}"
-            for e, f, r in arms
+            f"WHEN ({c.error}) IS NOT NULL THEN {{'field': {c.field}, "
+            f"'value': CAST({c.raw} AS VARCHAR), 'reason': ({c.error})}}"
+            for c in checks
         )
         selects.append(f"{self.skip_sql()} AS _skip")
         selects.append(f"CAST(CASE {reject} END AS {_REJECT_TYPE}) AS _reject")
         return f"SELECT {', '.join(selects)} FROM {self.from_clause()}"
+
+
+@dataclass(frozen=True)
+class _ColumnSQL:
+    """SQL for one canonical column: its value, why it fails (NULL if fine), the source
+    field to blame and the raw source value, as expressions over one joined source row."""
+
+    value: str
+    error: str = "NULL"
+    field: str = "NULL"
+    raw: str = "NULL"
 
 
 _REJECT_TYPE = "STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)"
@@ -616,9 +635,14 @@ def _map_table(
 
     key_columns = _link_columns(spec, "key")
     if key_columns:
-        # A key seen before: the later row is a duplicate of the first.
         keys = ", ".join(_q(k) for k in key_columns)
         key_field = _lit(", ".join(str(c) for c in spec["key"]))
+        con.execute(
+            f"""UPDATE staged SET _reject = {{'field': {key_field}, 'value': NULL,
+                'reason': 'missing key'}}
+            WHERE _reject IS NULL AND ({" OR ".join(f"{_q(k)} IS NULL" for k in key_columns)})"""
+        )
+        # A key seen before: the later row is a duplicate of the first.
         con.execute(
             f"""
             UPDATE staged s SET _reject = {{'field': {key_field},
@@ -631,11 +655,6 @@ def _map_table(
               AND {" AND ".join(f"s.{_q(k)} = d.{_q(k)}" for k in key_columns)}
               AND (s._file, s._line) <> (d._file, d._line)
             """
-        )
-        con.execute(
-            f"""UPDATE staged SET _reject = {{'field': {key_field}, 'value': NULL,
-                'reason': 'missing key'}}
-            WHERE _reject IS NULL AND ({" OR ".join(f"{_q(k)} IS NULL" for k in key_columns)})"""
         )
 
     for link in _LINKS[name]:

@@ -217,3 +217,38 @@ def test_a_load_failing_midway_adds_nothing(
     ):
         load(mapping, store_with_snapshot, source_dir=nibrs_copy, progress=False)
     assert snapshot_ids(store_with_snapshot) == before
+
+
+def test_without_the_skip_rule_antisocial_rows_are_rejected_and_otherwise_catches_the_rest(
+    tmp_path: Path, police_uk_copy: Path
+) -> None:
+    spec = yaml.safe_load((MAPPINGS / "police_uk_city_of_london.yaml").read_text())
+    del spec["tables"]["crimes"]["skip"]
+    spec["tables"]["crimes"]["columns"]["offence_code"] = {
+        "column": "Crime type",
+        "map": {"Burglary": "burglary"},
+        "otherwise": "other-crime",
+    }
+    mapping = tmp_path / "no_skip.yaml"
+    mapping.write_text(yaml.safe_dump(spec))
+    antisocial = sum(
+        1
+        for path in police_uk_copy.glob("*-street.csv")
+        for row in csv.DictReader(path.open(newline=""))
+        if not row["Crime ID"]
+    )
+
+    result = load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy, progress=False)
+
+    assert result.counts["crimes"].rejected == antisocial
+    assert result.counts["crimes"].skipped == 0
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        reasons = store.con.sql(
+            f"""SELECT DISTINCT field, reason FROM {store.relation("rejects")}
+                WHERE table_name = 'crimes'"""
+        ).fetchall()
+        codes = store.con.sql(
+            f"SELECT DISTINCT offence_code FROM {store.relation('crimes')} ORDER BY 1"
+        ).fetchall()
+    assert reasons == [("Crime ID", "missing value")]
+    assert codes == [("burglary",), ("other-crime",)]
