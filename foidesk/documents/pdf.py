@@ -46,11 +46,16 @@ class PdfRedaction:
     removed_texts: list[str] = field(default_factory=list)
 
 
-def _page_characters(page: pymupdf.Page) -> tuple[str, list[tuple[pymupdf.Rect, int] | None]]:
-    """The page's text with, per character, its rectangle and line number (None at breaks)."""
+# Where a character sits: its rectangle, its line (numbered through the whole document)
+# and its page (0-based); None for the line and page breaks put between them.
+Place = tuple[pymupdf.Rect, int, int] | None
+
+
+def _page_characters(page: pymupdf.Page, first_line: int = 0) -> tuple[str, list[Place]]:
+    """The page's text with the place of every character, lines numbered from ``first_line``."""
     text: list[str] = []
-    places: list[tuple[pymupdf.Rect, int] | None] = []
-    line_number = 0
+    places: list[Place] = []
+    line_number = first_line
     # Ligatures come back as their letters (one box for "f" and "i"), so "find" matches.
     flags = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_LIGATURES
     raw = page.get_text("rawdict", flags=flags)
@@ -61,23 +66,35 @@ def _page_characters(page: pymupdf.Page) -> tuple[str, list[tuple[pymupdf.Rect, 
             for span in line["spans"]:
                 for char in span["chars"]:
                     text.append(char["c"])
-                    places.append((pymupdf.Rect(char["bbox"]), line_number))
+                    places.append((pymupdf.Rect(char["bbox"]), line_number, page.number))
             text.append("\n")
             places.append(None)
             line_number += 1
     return "".join(text), places
 
 
-def _match_rects(
-    places: list[tuple[pymupdf.Rect, int] | None], start: int, end: int
-) -> list[pymupdf.Rect]:
-    """One rectangle per line covered by characters ``start`` to ``end``."""
-    by_line: dict[int, pymupdf.Rect] = {}
+def _document_characters(doc: pymupdf.Document) -> tuple[str, list[Place]]:
+    """All pages' text in order, so a phrase running over a page break is one match."""
+    texts: list[str] = []
+    places: list[Place] = []
+    for page in doc:
+        text, page_places = _page_characters(page, first_line=len(places))
+        texts.append(text + "\n")
+        places.extend([*page_places, None])
+    return "".join(texts), places
+
+
+def _match_rects(places: list[Place], start: int, end: int) -> list[tuple[int, pymupdf.Rect]]:
+    """(page, rectangle) for each line covered by characters ``start`` to ``end``."""
+    by_line: dict[int, tuple[int, pymupdf.Rect]] = {}
     for place in places[start:end]:
         if place is None or place[0].is_empty:
             continue
-        rect, line = place
-        by_line[line] = by_line[line] | rect if line in by_line else pymupdf.Rect(rect)
+        rect, line, page = place
+        if line in by_line:
+            by_line[line] = (page, by_line[line][1] | rect)
+        else:
+            by_line[line] = (page, pymupdf.Rect(rect))
     return list(by_line.values())
 
 
@@ -111,24 +128,21 @@ def _text_in(page: pymupdf.Page, rect: pymupdf.Rect) -> str:
 def _locate(doc: pymupdf.Document, rules: list[Rule]) -> list[tuple[int, pymupdf.Rect, Rule, str]]:
     """Every box the rules call for: (page index, rect, rule, text under it)."""
     found: list[tuple[int, pymupdf.Rect, Rule, str]] = []
-    characters: dict[int, tuple[str, list[tuple[pymupdf.Rect, int] | None]]] = {}
+    document: tuple[str, list[Place]] | None = None
     for rule in rules:
         if rule.kind == "paragraphs":
             raise RuleError("paragraph ranges apply to DOCX files; use --pages or --area for a PDF")
         if rule.kind in ("phrase", "regex"):
-            pattern = rule.pattern()
-            for index, page in enumerate(doc):
-                if index not in characters:
-                    characters[index] = _page_characters(page)
-                text, places = characters[index]
-                for match in pattern.finditer(text):
-                    if not match.group().strip():
-                        continue
-                    rects = _match_rects(places, match.start(), match.end())
-                    if not rects:
-                        continue
-                    matched = re.sub(r"\s+", " ", match.group()).strip()
-                    found.extend((index, rect, rule, matched) for rect in rects)
+            document = document or _document_characters(doc)
+            text, places = document
+            for match in rule.pattern().finditer(text):
+                if not match.group().strip():
+                    continue
+                matched = re.sub(r"\s+", " ", match.group()).strip()
+                found.extend(
+                    (page, rect, rule, matched)
+                    for page, rect in _match_rects(places, match.start(), match.end())
+                )
         elif rule.kind == "pages":
             for number in rule.numbers():
                 if number > doc.page_count:
