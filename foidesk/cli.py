@@ -269,6 +269,36 @@ def suggest_command(
         typer.echo(f"review sheet: {write_review(found, Path(review))}")
 
 
+@app.command("inspect")
+def inspect_command(
+    source: str = typer.Argument(..., help="The XLSX or DOCX file to read part by part."),
+    forbidden: Annotated[
+        list[str] | None, typer.Option("--forbidden", help="A string that must not be there.")
+    ] = None,
+) -> None:
+    """Report hidden content in a workbook or Word file; exits 1 if anything is found."""
+    from pathlib import Path
+
+    from foidesk.documents.hidden_content import inspect_docx, inspect_workbook
+
+    path = Path(source)
+    readers = {".xlsx": inspect_workbook, ".docx": inspect_docx}
+    if path.suffix.lower() not in readers:
+        typer.echo(f"error: {path}: can inspect .xlsx and .docx files only", err=True)
+        raise typer.Exit(2)
+    try:
+        findings = readers[path.suffix.lower()](path, forbidden or [])
+    except (ValueError, FileNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for finding in findings:
+        found = f" [{finding.forbidden}]" if finding.forbidden else ""
+        typer.echo(f"{finding.part}\t{finding.where}\t{finding.kind}\t{finding.detail}{found}")
+    typer.echo(f"{len(findings)} findings in {path}")
+    if findings:
+        raise typer.Exit(1)
+
+
 # --- web: serve, user ... -----------------------------------------------------------------
 
 

@@ -150,3 +150,18 @@ def test_a_file_that_is_not_a_pdf_is_named_and_nothing_is_written(tmp_path: Path
     assert result.exit_code == 2
     assert f"{source}: not a readable PDF" in result.output
     assert list(out.parent.iterdir()) == []
+
+
+def test_inspect_reports_hidden_content_and_exits_one(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(tmp_path / "tables.xlsx"))
+    book.add_worksheet("Table 1").write(0, 0, "Year")
+    book.add_worksheet("Working").hide()
+    book.close()
+
+    result = runner.invoke(app, ["inspect", str(tmp_path / "tables.xlsx")])
+
+    assert result.exit_code == 1
+    assert "xl/worksheets/sheet2.xml\tWorking\thidden sheet\t0 cells with content" in result.output
+    assert "1 findings" in result.output
