@@ -129,6 +129,9 @@ def render_letter(
         authority_name=authority_name,
         clarifications=list(request.clarifications),
         refusals=refusals,
+        notices=[(p.number, e) for p in request.parts for e in p.exemptions],
+        # One line per section relied on, though several parts may rely on it.
+        refused_sections=list(dict.fromkeys(f"{_section_name(e)} – {e.title}" for e in refusals)),
         any_disclosed=any(p.decision in ("disclosed", "partly disclosed") for p in request.parts),
         not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
         s16_advice=s16,

@@ -174,3 +174,23 @@ def test_an_unissued_response_is_marked_as_a_draft(tmp_path: Path) -> None:
     assert "Draft: this response has not been issued." in text
     assert "the force does not hold it" in text
     assert "refusal notice" not in text
+
+
+def test_a_refusal_in_full_and_neither_confirm_nor_deny(tmp_path: Path) -> None:
+    s30 = {
+        "section": "s30",
+        "subsection": "(3)",
+        "applies_to": "whether an investigation exists",
+        "reason": "Confirming either way would reveal whether a person is being investigated.",
+        "public_interest": {"for": ["Openness."], "against": ["Fair trials."], "balance": "No."},
+    }
+    with Register(tmp_path / "r.sqlite") as register:
+        register.new_request(REF, SEED_RECEIVED, "Two things.", ["a", "b"], "post", "", "olly")
+        register.decide(REF, 1, "neither confirm nor deny", [s30], "olly")
+        register.decide(REF, 2, "withheld", [s30], "olly")
+        text = _text(render_letter(register, REF))
+    assert "I have today decided not to disclose the requested information." in text
+    assert "The force neither confirms nor denies whether it holds this information." in text
+    # Listed once in the decision, though both parts rely on it; reasoned for each part.
+    assert text.count("Section 30(3) – Investigations and proceedings") == 3
+    assert "Section 30(3) – Investigations and proceedings (part 2)" in text
