@@ -12,7 +12,7 @@ The requester's contact is private: ``public_view`` is what the disclosure log m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -211,7 +211,7 @@ class Register:
     # -- plumbing ------------------------------------------------------------------------
 
     @contextmanager
-    def _session(self) -> Any:
+    def _session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
             yield session
 
