@@ -71,7 +71,8 @@ def _exact_patterns(
     return forbidden_patterns([], phrases + removed_texts)
 
 
-def _without_labels(text: str, labels: set[str]) -> str:
+def without_labels(text: str, labels: set[str]) -> str:
+    """``text`` with the labels printed in redaction boxes blotted out: they are ours."""
     for label in sorted(labels, key=len, reverse=True):
         text = re.sub(r"\s*".join(map(re.escape, label.replace(" ", ""))), " \u2588 ", text)
     return text
@@ -247,7 +248,7 @@ def verify_pdf(
     for number, (text, chars) in enumerate(pages, start=1):
         findings.extend(
             _search(
-                _without_labels(text, labels),
+                without_labels(text, labels),
                 patterns,
                 path.name,
                 f"page {number}",
@@ -264,7 +265,7 @@ def verify_pdf(
                 )
     # A phrase broken across a page break is only visible in the text of both pages.
     already = {f.forbidden for f in findings}
-    joined = _without_labels("\n".join(text for text, _ in pages), labels)
+    joined = without_labels("\n".join(text for text, _ in pages), labels)
     findings.extend(
         f
         for f in _search(joined, patterns, path.name, "across pages", "pdfminer text")
@@ -274,7 +275,7 @@ def verify_pdf(
     for number, text in enumerate(poppler or [], start=1):
         findings.extend(
             _search(
-                _without_labels(text, labels),
+                without_labels(text, labels),
                 patterns,
                 path.name,
                 f"page {number}",

@@ -118,3 +118,16 @@ def test_alternative_text_of_a_picture_is_redacted(tmp_path: Path) -> None:
 
     assert inspect_docx(result.output, [SECRET]) == []
     assert docx.Document(result.output).inline_shapes[0]._inline.docPr.get("descr") == LABEL
+
+
+def test_a_pattern_that_also_fits_the_label_is_not_a_leak(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("Refused under s12 of the Act.")
+    document.save(tmp_path / "letter.docx")
+
+    # The rule removes "s12"; the label it prints, "s40(2)", fits the same pattern.
+    result = redact(
+        tmp_path / "letter.docx", tmp_path / "out.docx", [Rule("regex", r"\bs\d{2}\b", "s40(2)")]
+    )
+
+    assert docx.Document(result.output).paragraphs[0].text == "Refused under  s40(2)  of the Act."
