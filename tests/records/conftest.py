@@ -17,7 +17,7 @@ MAPPINGS = ROOT / "examples" / "mappings"
 
 @pytest.fixture(scope="session")
 def london(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot]:
-    """Synthetic London at scale 1 (about 1.2 million crimes), generated once per session."""
+    """Synthetic London at scale 1 (about 1.2 million crimes), generated once per test run."""
     db = tmp_path_factory.mktemp("london") / "london.duckdb"
     return db, generate(db, scale=1.0, progress=False)
 
