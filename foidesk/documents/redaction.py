@@ -75,6 +75,7 @@ def redact(
     default_json, default_csv = log_paths(output)
     log_json = log_json or default_json
     log_csv = log_csv or default_csv
+    missing_folder = not output.parent.exists()
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary_name = tempfile.mkstemp(
         prefix=f".{output.stem}.", suffix=suffix, dir=output.parent
@@ -84,12 +85,12 @@ def redact(
     try:
         if suffix == ".pdf":
             from foidesk.documents.pdf import redact_pdf
-            from foidesk.documents.verification import verify_pdf
+            from foidesk.documents.verification import pdf_readers, verify_pdf
 
             done = redact_pdf(source, temporary, rules, progress)
             findings = verify_pdf(temporary, rules, done.removed_texts, done.boxes, progress)
             entries = done.entries
-            checked_by = ("pdfminer.six", "pdftotext") if _has_pdftotext() else ("pdfminer.six",)
+            checked_by = pdf_readers()
         else:
             from foidesk.documents.docx import redact_docx
             from foidesk.documents.hidden_content import verify_docx
@@ -100,13 +101,10 @@ def redact(
         if findings:
             raise RedactionFailed(output, findings)
         os.replace(temporary, output)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        if missing_folder and not any(output.parent.iterdir()):
+            output.parent.rmdir()
+        raise
     write_log(entries, log_json, log_csv)
     return RedactionResult(output, log_json, log_csv, entries, checked_by)
-
-
-def _has_pdftotext() -> bool:
-    import shutil
-
-    return shutil.which("pdftotext") is not None

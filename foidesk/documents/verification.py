@@ -120,6 +120,11 @@ def _pdfminer_pages(path: Path, progress: Progress | None) -> list[tuple[str, li
     return pages
 
 
+def pdf_readers() -> tuple[str, ...]:
+    """The independent readers that check a redacted PDF on this machine."""
+    return ("pdfminer.six", "pdftotext") if shutil.which("pdftotext") else ("pdfminer.six",)
+
+
 def _pdftotext_pages(path: Path) -> list[str] | None:
     """poppler's reading of the text, page by page, or None when it is not installed."""
     binary = shutil.which("pdftotext")
