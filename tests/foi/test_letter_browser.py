@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from foidesk.foi.letters import write_response
+from foidesk.foi.letters import render_letter
+from foidesk.foi.register import Register
+from foidesk.foi.request_file import import_request_file
 
 SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
 CHROMIUM_ARGS = [
@@ -25,7 +27,10 @@ def test_letter_has_no_axe_violations(tmp_path: Path) -> None:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
-    html = write_response(SEED, tmp_path / "r.sqlite", tmp_path / "out")["html"]
+    with Register(tmp_path / "r.sqlite") as register:
+        import_request_file(SEED, register)
+        html = tmp_path / "response.html"
+        html.write_text(render_letter(register, "01.FOI.24.035331"), encoding="utf-8")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS

@@ -46,10 +46,10 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def answer_dir(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def answer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An answer directory as the statistics engine leaves it, plus the policy documents."""
-    out = tmp_path / "out" / REF
+    out = tmp_path_factory.mktemp("answer") / REF
     out.mkdir(parents=True)
     (out / "tables.xlsx").write_bytes(b"workbook bytes")
     (out / "domestic_abuse_policy_redacted.pdf").write_bytes(b"%PDF redacted policy")
@@ -68,14 +68,21 @@ def answer_dir(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.fixture
-def seed_with_contact(tmp_path: Path) -> Path:
-    """The seed with a requester contact, to show it never reaches the letter."""
+@pytest.fixture(scope="module")
+def seed_response(
+    tmp_path_factory: pytest.TempPathFactory, answer_dir: Path
+) -> tuple[dict[str, Path], Path]:
+    """The seed's letter, written once for this module (a PDF takes seconds to lay out).
+
+    The request file gets a requester contact, to show it never reaches the letter.
+    """
+    work = tmp_path_factory.mktemp("seed")
     data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
     data["requester_contact"] = CONTACT
-    path = tmp_path / "seed.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    seed = work / "seed.yaml"
+    seed.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    db = work / "register.sqlite"
+    return write_response(seed, db, answer_dir), db
 
 
 def _text(html: str) -> str:
@@ -101,9 +108,9 @@ def _text(html: str) -> str:
 
 
 def test_seed_letter_has_every_s17_element(
-    tmp_path: Path, answer_dir: Path, seed_with_contact: Path
+    seed_response: tuple[dict[str, Path], Path], answer_dir: Path
 ) -> None:
-    paths = write_response(seed_with_contact, tmp_path / "register.sqlite", answer_dir)
+    paths, db = seed_response
     assert paths == {"html": answer_dir / "response.html", "pdf": answer_dir / "response.pdf"}
     html = paths["html"].read_text(encoding="utf-8")
     pdf = " ".join(extract_text(paths["pdf"]).split())
@@ -112,7 +119,7 @@ def test_seed_letter_has_every_s17_element(
         assert element in text, element
         assert element in pdf, element
     # Applicant-blind: the contact is in the register but nowhere in the letter.
-    with Register(tmp_path / "register.sqlite") as register:
+    with Register(db) as register:
         assert register.get(REF).requester_contact == CONTACT
     assert CONTACT not in html and CONTACT not in pdf
     # Attachments: the documents named in the request file and the answer's workbook.
@@ -125,9 +132,9 @@ def test_seed_letter_has_every_s17_element(
 
 
 def test_letter_is_accessible_printable_and_in_the_manifest(
-    tmp_path: Path, answer_dir: Path
+    seed_response: tuple[dict[str, Path], Path], answer_dir: Path
 ) -> None:
-    paths = write_response(SEED, tmp_path / "r.sqlite", answer_dir)
+    paths, _ = seed_response
     html = paths["html"].read_text(encoding="utf-8")
     assert '<html lang="en-GB">' in html
     assert html.count("<h1>") == 1
