@@ -633,6 +633,19 @@ def _map_table(
             f"AND NOT {exists}"
         )
 
+    if name == CRIMES.name:
+        # An offence recorded outside the dates its code was in force is a data error.
+        field_sql = _lit(_source_field(spec, "recorded_date"))
+        con.execute(
+            f"""UPDATE staged s SET _reject = {{'field': {field_sql},
+                    'value': CAST(s.recorded_date AS VARCHAR),
+                    'reason': 'offence ' || s.offence_code || ' not in force on this date'}}
+                FROM ref_offence_classification r
+                WHERE s._reject IS NULL AND r.scheme = s.offence_scheme
+                  AND r.code = s.offence_code
+                  AND (s.recorded_date < r.in_force_from OR s.recorded_date > r.in_force_to)"""
+        )
+
     key_columns = _link_columns(spec, "key")
     if key_columns:
         keys = ", ".join(_q(k) for k in key_columns)

@@ -252,3 +252,43 @@ def test_without_the_skip_rule_antisocial_rows_are_rejected_and_otherwise_catche
         ).fetchall()
     assert reasons == [("Crime ID", "missing value")]
     assert codes == [("burglary",), ("other-crime",)]
+
+
+def test_an_offence_recorded_before_it_was_in_force_is_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "crimes.csv").write_text(
+        "Ref,Recorded,Code\nA1,2015-12-28,8/67\nA2,2015-12-29,8/67\nA3,2015-12-28,8/33\n"
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        yaml.safe_dump(
+            {
+                "mapping": 1,
+                "source_dir": "extract",
+                "sources": {"crimes": {"files": "crimes.csv"}},
+                "tables": {
+                    "crimes": {
+                        "from": "crimes",
+                        "key": ["Ref"],
+                        "columns": {
+                            "crime_ref": {"column": "Ref"},
+                            "recorded_date": {"column": "Recorded", "date_format": "%Y-%m-%d"},
+                            "offence_scheme": "HO",
+                            "offence_code": {"column": "Code"},
+                            "domestic_abuse": True,
+                        },
+                    }
+                },
+            }
+        )
+    )
+    result = load(mapping, tmp_path / "s.duckdb", progress=False)
+    assert (result.counts["crimes"].loaded, result.counts["crimes"].rejected) == (2, 1)
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        rejects = store.con.sql(
+            f"SELECT file, line, field, value, reason FROM {store.relation('rejects')}"
+        ).fetchall()
+    assert rejects == [
+        ("crimes.csv", 2, "Recorded", "2015-12-28", "offence 8/67 not in force on this date")
+    ]
