@@ -187,6 +187,99 @@ def request_clarify(
         )
 
 
+@request_app.command("fee")
+def request_fee(
+    reference: str,
+    notice: str = typer.Option(None, "--notice", help="Date the fees notice was issued."),
+    amount: float = typer.Option(0, "--amount", help="The fee asked for, in pounds."),
+    paid: str = typer.Option(None, "--paid", help="Date the fee was received."),
+    actor: str = ACTOR_OPTION,
+    role: str = ROLE_OPTION,
+    db: str = DB_OPTION,
+) -> None:
+    """Issue a fees notice (--notice, --amount) or record its payment (--paid)."""
+    with _register(db) as register:
+        who = _actor(actor, role)
+        if notice:
+            register.fee_notice(reference, _date(notice), amount, who)
+        if paid:
+            register.fee_paid(reference, _date(paid), who)
+        if not (notice or paid):
+            raise typer.BadParameter("give --notice and --amount, or --paid")
+        due = register.deadline(reference).due
+        typer.echo(
+            f"{reference}: {register.status(reference)}, due {due or 'when the fee is paid'}"
+        )
+
+
+@request_app.command("extend")
+def request_extend(
+    reference: str,
+    exemption: str = typer.Option(..., "--exemption", help="Qualified exemption, e.g. s31."),
+    to: str = typer.Option(..., "--to", help="The new date for the response."),
+    notified: str = typer.Option(None, "--notified", help="Date the requester was told."),
+    actor: str = ACTOR_OPTION,
+    role: str = ROLE_OPTION,
+    db: str = DB_OPTION,
+) -> None:
+    """A public interest extension (s10(3)) to weigh a qualified exemption."""
+    with _register(db) as register:
+        register.extend(
+            reference, exemption, _date(to), _actor(actor, role), notified_on=_date(notified)
+        )
+        deadline_ = register.deadline(reference)
+        typer.echo(f"{reference}: due {deadline_.due}")
+        for warning in deadline_.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+
+
+@request_app.command("review")
+def request_review(
+    reference: str,
+    requested: str = typer.Option(None, "--requested", help="Date the review was asked for."),
+    exceptional: bool = typer.Option(False, "--exceptional", help="40 working days."),
+    decided: str = typer.Option(None, "--decided", help="Date of the review's decision."),
+    outcome: str = typer.Option("", "--outcome", help="What the review decided."),
+    actor: str = ACTOR_OPTION,
+    role: str = ROLE_OPTION,
+    db: str = DB_OPTION,
+) -> None:
+    """Log an internal review (--requested) or its decision (--decided, --outcome)."""
+    with _register(db) as register:
+        who = _actor(actor, role)
+        if requested:
+            register.internal_review(reference, _date(requested), who, exceptional=exceptional)
+            typer.echo(f"{reference}: review due {register.review_deadline(reference).due}")
+        if decided:
+            register.decide_review(reference, _date(decided), outcome, who)
+            typer.echo(f"{reference}: {register.status(reference)}")
+        if not (requested or decided):
+            raise typer.BadParameter("give --requested, or --decided and --outcome")
+
+
+@request_app.command("ico")
+def request_ico(
+    reference: str,
+    lodged: str = typer.Option(None, "--lodged", help="Date the complaint was lodged."),
+    ico_reference: str = typer.Option("", "--ico-reference", help="The ICO's case reference."),
+    decided: str = typer.Option(None, "--decided", help="Date of the decision notice."),
+    outcome: str = typer.Option("", "--outcome", help="What the decision notice found."),
+    actor: str = ACTOR_OPTION,
+    role: str = ROLE_OPTION,
+    db: str = DB_OPTION,
+) -> None:
+    """Log a complaint to the ICO (s50) (--lodged) or its decision notice (--decided)."""
+    with _register(db) as register:
+        who = _actor(actor, role)
+        if lodged:
+            register.ico_appeal(reference, _date(lodged), who, ico_reference=ico_reference)
+        if decided:
+            register.ico_decision(reference, _date(decided), outcome, who)
+        if not (lodged or decided):
+            raise typer.BadParameter("give --lodged, or --decided and --outcome")
+        typer.echo(f"{reference}: {register.status(reference)}")
+
+
 @request_app.command("decide")
 def request_decide(
     reference: str,

@@ -91,8 +91,42 @@ def test_a_request_through_the_cli(tmp_path: Path) -> None:
         (tmp_path / "s45.csv").read_text(encoding="utf-8").splitlines()[1].startswith("2024-06,1,0")
     )
     assert stats.strip().endswith("s45.csv")
+    # Review asked for Mon 8 Jul 2024: 12 Jul (NI) and 5 Aug (Scotland) are skipped, so day
+    # 20 is Wed 7 Aug.
+    out = run("request", "review", REF, "--requested", "2024-07-08", "--actor", "olly")
+    assert out.strip() == f"{REF}: review due 2024-08-07"
+    run(
+        "request", "review", REF, "--decided", "2024-07-30", "--outcome", "Upheld.",
+        "--actor", "ravi", "--role", "reviewer",
+    )  # fmt: skip
+    out = run("request", "ico", REF, "--lodged", "2024-08-12", "--actor", "olly")
+    assert out.strip() == f"{REF}: at ICO"
     exported = tmp_path / "export.yaml"
     run("request", "export", REF, str(exported))
     data = yaml.safe_load(exported.read_text(encoding="utf-8"))
     assert data["clarification"]["answer"] == "2020 on."
     assert data["decisions"][1]["exemptions"][0]["public_interest"]["for"] == ["Transparency."]
+
+
+def test_fees_and_extensions_through_the_cli(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "register.sqlite")
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("request", "new", REF, "--received", "2024-06-03", "--text", "Figures.", "--actor", "o")
+    out = run("request", "fee", REF, "--notice", "2024-06-13", "--amount", "40", "--actor", "o")
+    assert out.strip() == f"{REF}: awaiting fee, due when the fee is paid"
+    # Paid Tue 18 Jun: 13, 14, 17 and 18 June do not count, so Mon 1 Jul becomes Fri 5 Jul.
+    out = run("request", "fee", REF, "--paid", "2024-06-18", "--actor", "o")
+    assert out.strip() == f"{REF}: in progress, due 2024-07-05"
+    out = run(
+        "request", "extend", REF, "--exemption", "s31", "--to", "2024-08-16",
+        "--notified", "2024-07-01", "--actor", "o",
+    )  # fmt: skip
+    # Mon 8 Jul to Fri 16 Aug counts 28 working days (12 Jul and 5 Aug are skipped).
+    assert out.splitlines()[0] == f"{REF}: due 2024-08-16"
+    assert "adds 28 working days" in out
