@@ -66,12 +66,13 @@ def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
     if data.num_rows < 2 or not all(pa.types.is_integer(data.schema.field(k).type) for k in key):
         return data.num_rows < 2
     columns = [data[k].to_numpy() for k in key]
+    if len(columns) == 1:
+        return bool(np.all(columns[0][1:] > columns[0][:-1]))
     ascending = np.zeros(data.num_rows - 1, dtype=bool)
     tied = np.ones(data.num_rows - 1, dtype=bool)
     for values in columns:
-        step = np.diff(values)
-        ascending |= tied & (step > 0)
-        tied &= step == 0
+        ascending |= tied & (values[1:] > values[:-1])
+        tied &= values[1:] == values[:-1]
     return bool(ascending.all())
 
 
@@ -224,9 +225,6 @@ class Store:
         row_counts = {name: data.num_rows for name, data in conformed.items()}
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
-        # Row order inside a stored table carries no meaning (readers order by key), so
-        # let DuckDB write in parallel without keeping the incoming order.
-        self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
@@ -242,6 +240,4 @@ class Store:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        finally:
-            self.con.execute("RESET preserve_insertion_order")
         return Snapshot(snapshot_id, created_at, kind, provenance, row_counts)
