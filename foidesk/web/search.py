@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +20,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 PER_PAGE = 20
+# Above this many matches, results come newest first: ranking every match by relevance
+# costs time in proportion to the matches, and words that common rank nothing usefully.
+RANK_LIMIT = 2000
+# Above this many matches, counts and facets scan the browse index (see _Sql).
+WIDE_MATCH = 500
+# Totals and facet counts kept per log version (the log changes only when publishing).
+_CACHE_SIZE = 512
 _MAX_WORDS = 16
 # Control characters mark matches in snippets: escaping leaves them alone, then they
 # become <mark>, so nothing from the text can become markup.
@@ -65,6 +74,7 @@ class LogPage:
     query: LogQuery
     hits: list[Hit]
     total: int
+    ranked: bool = False
     years: list[Facet] = field(default_factory=list)
     months: list[Facet] = field(default_factory=list)
     subjects: list[Facet] = field(default_factory=list)
@@ -99,40 +109,40 @@ def _as_date(value: Any) -> date:
 
 
 class _Sql:
-    """The FROM, WHERE and parameters of one log query in one SQL dialect."""
+    """The clauses and parameters of one log query in one SQL dialect.
+
+    On SQLite the text match is a ``rowid IN (... MATCH ...)`` filter, so counts and
+    facets never join the FTS table, and bm25 ranking reads the FTS table alone.
+    """
 
     def __init__(self, dialect: str, query: LogQuery) -> None:
         self.dialect = dialect
+        self.query = query
         self.params: dict[str, Any] = {}
-        self.match: str = ""
-        self.source = "web_responses r"
-        self.rank = ""
         if dialect == "sqlite":
             self.match = fts5_query(query.q)
-            if self.match:
-                self.source = (
-                    "web_responses_fts JOIN web_responses r ON r.id = web_responses_fts.rowid"
-                )
-                self.rank = "bm25(web_responses_fts, 10.0, 8.0, 4.0, 2.0, 1.0)"
-                self.params["match"] = self.match
         else:
             self.match = " ".join(query.q.split()[:_MAX_WORDS])
-            if self.match:
-                self.source = "web_responses r, websearch_to_tsquery('english', :match) AS tsq"
-                self.rank = "-ts_rank(r.search_vector, tsq)"
-                self.params["match"] = self.match
-        self.query = query
+        if self.match:
+            self.params["match"] = self.match
+        self.table = "web_responses r"
+
+    def read_index_only(self) -> None:
+        """For matches of many rows, scan the narrow browse index rather than fetch each
+        wide row by id; for few, fetching by id is quicker (SQLite only)."""
+        if self.dialect == "sqlite":
+            self.table = "web_responses r INDEXED BY ix_web_responses_browse"
 
     def _day(self, day: date) -> Any:
         return day.isoformat() if self.dialect == "sqlite" else day
 
-    def where(self, *, without: str = "") -> str:
+    def clauses(self, *, without: str = "", text_match: bool = True) -> list[str]:
         clauses = []
-        if self.match:
+        if self.match and text_match:
             clauses.append(
-                "web_responses_fts MATCH :match"
+                "r.id IN (SELECT rowid FROM web_responses_fts WHERE web_responses_fts MATCH :match)"
                 if self.dialect == "sqlite"
-                else "r.search_vector @@ tsq"
+                else "r.search_vector @@ websearch_to_tsquery('english', :match)"
             )
         q = self.query
         if q.year and without != "year":
@@ -146,86 +156,156 @@ class _Sql:
         if q.subject and without != "subject":
             clauses.append("r.subject = :subject")
             self.params["subject"] = q.subject
+        return clauses
+
+    def where(self, **options: Any) -> str:
+        clauses = self.clauses(**options)
         return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+    def page_ids(self, *, ranked: bool = True) -> str:
+        """SQL for the ids on the requested page: best match first, or newest first."""
+        newest = "r.published_on DESC, r.reference DESC"
+        if not self.match or not ranked:
+            return f"SELECT r.id FROM {self.table} {self.where()} ORDER BY {newest} {_PAGE}"
+        if self.dialect != "sqlite":
+            rank = "ts_rank(r.search_vector, websearch_to_tsquery('english', :match)) DESC"
+            return (
+                f"SELECT r.id FROM web_responses r {self.where()} ORDER BY {rank}, {newest} {_PAGE}"
+            )
+        filters = self.clauses(text_match=False)
+        narrowed = (
+            f"AND rowid IN (SELECT r.id FROM web_responses r WHERE {' AND '.join(filters)})"
+            if filters
+            else ""
+        )
+        return (
+            "SELECT rowid AS id FROM web_responses_fts WHERE web_responses_fts MATCH :match "
+            f"{narrowed} ORDER BY {_BM25}, rowid DESC {_PAGE}"
+        )
+
+    def snippets(self, ids: list[int]) -> str:
+        """SQL for the marked snippets of the given rows."""
+        listed = ", ".join(str(int(i)) for i in ids)
+        if self.dialect == "sqlite":
+            return (
+                "SELECT rowid, snippet(web_responses_fts, -1, char(2), char(3), ' … ', 32) "
+                "FROM web_responses_fts WHERE web_responses_fts MATCH :match "
+                f"AND rowid IN ({listed})"
+            )
+        return (
+            "SELECT r.id, ts_headline('english', r.request_text, "
+            "websearch_to_tsquery('english', :match), :options) "
+            f"FROM web_responses r WHERE r.id IN ({listed})"
+        )
 
     def part(self, unit: str) -> str:
         if self.dialect == "sqlite":
-            start = 1 if unit == "year" else 6
-            return f"CAST(substr(r.published_on, {start}, {4 if unit == 'year' else 2}) AS INTEGER)"
+            start, length = (1, 4) if unit == "year" else (6, 2)
+            return f"CAST(substr(r.published_on, {start}, {length}) AS INTEGER)"
         return f"CAST(extract({unit} FROM r.published_on) AS INTEGER)"
 
 
+# Title and reference matches count most, then subject, request text and the letter.
+_BM25 = "bm25(web_responses_fts, 10.0, 8.0, 4.0, 2.0, 1.0)"
+_PAGE = "LIMIT :limit OFFSET :offset"
+
+
+def _log_version(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a response is published, republished or withdrawn."""
+    count, last = session.execute(text("SELECT count(*), max(id) FROM web_responses")).one()
+    return (str(session.get_bind().url), count, last)
+
+
+_counts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    if key in _counts:
+        _counts.move_to_end(key)
+        return _counts[key]
+    value = _counts[key] = compute()
+    if len(_counts) > _CACHE_SIZE:
+        _counts.popitem(last=False)
+    return value
+
+
 def search_log(session: Session, query: LogQuery) -> LogPage:
-    """One page of the log: best match first when there are words, else newest first."""
+    """One page of the log: best match first when there are words, else newest first.
+
+    When more than ``RANK_LIMIT`` responses match, they come newest first instead.
+    """
     sql = _Sql(session.get_bind().dialect.name, query)
     where = sql.where()
-    order = ", ".join(
-        [*([sql.rank] if sql.rank else []), "r.published_on DESC", "r.reference DESC"]
-    )
+    key = (_log_version(session), sql.match, query.year, query.month, query.subject)
+
+    def count(where: str) -> int:
+        statement = text(f"SELECT count(*) FROM {sql.table} {where}")
+        return int(session.execute(statement, sql.params).scalar_one())
+
     if sql.match and sql.dialect == "sqlite":
-        snippet = "snippet(web_responses_fts, -1, char(2), char(3), ' … ', 32)"
-    else:
-        snippet = "NULL"
-    params = dict(
-        sql.params, limit=query.per_page, offset=(max(1, query.page) - 1) * query.per_page
-    )
-    rows = session.execute(
-        text(
-            f"SELECT r.id, r.reference, r.title, r.subject, r.published_on, r.decision, "
-            f"r.request_text, {snippet} AS snippet FROM {sql.source} {where} "
-            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-        ),
-        params,
-    ).all()
-    headlines: dict[int, str] = {}
-    if sql.match and sql.dialect != "sqlite" and rows:
-        # Headlines only for the rows on this page: ts_headline is costly per row.
-        headlines = dict(
-            session.execute(
+        fts_count = "SELECT count(*) FROM web_responses_fts WHERE web_responses_fts MATCH :match"
+        matching = _cached(
+            ("matching", *key[:2]),
+            lambda: int(session.execute(text(fts_count), sql.params).scalar_one()),
+        )
+        if matching > WIDE_MATCH:
+            sql.read_index_only()
+    total = _cached(("total", *key), lambda: count(where))
+    page = {"limit": query.per_page, "offset": (max(1, query.page) - 1) * query.per_page}
+    ranked = total <= RANK_LIMIT
+    statement = text(sql.page_ids(ranked=ranked))
+    ids = [row[0] for row in session.execute(statement, {**sql.params, **page})]
+    rows: dict[int, Any] = {}
+    marked: dict[int, str] = {}
+    if ids:
+        listed = ", ".join(str(int(i)) for i in ids)
+        rows = {
+            row.id: row
+            for row in session.execute(
                 text(
-                    "SELECT r.id, ts_headline('english', r.request_text, "
-                    "websearch_to_tsquery('english', :match), :options) "
-                    "FROM web_responses r WHERE r.id = ANY(:ids)"
-                ),
-                {"match": sql.match, "options": _HEADLINE, "ids": [row.id for row in rows]},
-            ).all()
-        )
-    hits = []
-    for row in rows:
-        marked = row.snippet or headlines.get(row.id)
-        hits.append(
-            Hit(
-                reference=row.reference,
-                title=row.title,
-                subject=row.subject,
-                published_on=_as_date(row.published_on),
-                decision=row.decision,
-                snippet=_snippet(marked) if marked else _lead(row.request_text),
+                    "SELECT r.id, r.reference, r.title, r.subject, r.published_on, r.decision, "
+                    f"r.request_text FROM web_responses r WHERE r.id IN ({listed})"
+                )
             )
+        }
+        if sql.match:
+            # Snippets only for the rows on this page: they are costly per row.
+            marked = dict(
+                session.execute(
+                    text(sql.snippets(ids)), {"match": sql.match, "options": _HEADLINE}
+                ).all()
+            )
+    hits = [
+        Hit(
+            reference=rows[i].reference,
+            title=rows[i].title,
+            subject=rows[i].subject,
+            published_on=_as_date(rows[i].published_on),
+            decision=rows[i].decision,
+            snippet=_snippet(marked[i]) if marked.get(i) else _lead(rows[i].request_text),
         )
-    total = session.execute(
-        text(f"SELECT count(*) FROM {sql.source} {where}"), sql.params
-    ).scalar_one()
+        for i in ids
+    ]
     return LogPage(
         query=query,
         hits=hits,
-        total=int(total),
-        years=_facet(session, sql, "year"),
-        months=_facet(session, sql, "month") if query.year else [],
-        subjects=_facet(session, sql, "subject"),
+        total=total,
+        ranked=bool(sql.match) and ranked,
+        years=_cached(("year", *key), lambda: _facet(session, sql, "year")),
+        months=_cached(("month", *key), lambda: _facet(session, sql, "month"))
+        if query.year
+        else [],
+        subjects=_cached(("subject", *key), lambda: _facet(session, sql, "subject")),
     )
 
 
 def _facet(session: Session, sql: _Sql, unit: str) -> list[Facet]:
-    if unit == "subject":
-        key, order = "r.subject", "r.subject"
-    else:
-        key, order = sql.part(unit), f"{sql.part(unit)} DESC" if unit == "year" else sql.part(unit)
-    where = sql.where(without=unit)
+    key = "r.subject" if unit == "subject" else sql.part(unit)
+    order = f"{key} DESC" if unit == "year" else key
     rows = session.execute(
         text(
-            f"SELECT {key} AS value, count(*) AS n FROM {sql.source} {where} "
-            f"GROUP BY {key} ORDER BY {order}"
+            f"SELECT {key} AS value, count(*) AS n FROM {sql.table} "
+            f"{sql.where(without=unit)} GROUP BY {key} ORDER BY {order}"
         ),
         sql.params,
     ).all()

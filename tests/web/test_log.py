@@ -242,3 +242,19 @@ def test_stemming_finds_other_forms(tmp_path: Path) -> None:
     with open_session(str(tmp_path / "log.sqlite")) as session:
         publish(session, _entry("01.FOI.24.000020", date(2024, 1, 2), "Vehicles", "Cars stolen"))
         assert search_log(session, LogQuery(q="car")).total == 1
+
+
+def test_very_common_words_fall_back_to_newest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foidesk.web import search
+
+    with open_session(str(tmp_path / "log.sqlite")) as session:
+        for entry in LOG:
+            publish(session, entry)
+        ranked = search_log(session, LogQuery(q="request"))
+        assert ranked.ranked and ranked.total == 4
+        monkeypatch.setattr(search, "RANK_LIMIT", 3)
+        newest = search_log(session, LogQuery(q="request"))
+        assert not newest.ranked
+        assert [h.reference for h in newest.hits] == [e.reference for e in reversed(LOG)]
