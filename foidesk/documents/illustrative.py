@@ -16,7 +16,12 @@ from typing import Any
 import yaml
 
 from foidesk.documents.redaction import redact
-from foidesk.documents.registry import add_policy_version, policy_history
+from foidesk.documents.registry import (
+    NewVersion,
+    PolicyError,
+    add_policy_versions,
+    policy_history,
+)
 from foidesk.documents.rules import Rule
 from foidesk.documents.versioncontrol import _environment, write_version_control
 
@@ -71,25 +76,23 @@ def register_illustrative_policy(register_db: str | Path, current_file: Path | N
     policy = illustrative_policy()
     try:
         known = {v.number for v in policy_history(register_db, policy["name"])}
-    except ValueError:
+    except PolicyError:  # not registered yet
         known = set()
-    added = 0
     current = policy["versions"][-1]["number"]
-    for version in policy["versions"]:
-        if version["number"] in known:
-            continue
-        add_policy_version(
-            register_db,
-            policy["name"],
+    missing = [
+        NewVersion(
             version["number"],
             _as_date(version["effective"]),
             version["owner_role"],
             version.get("amendments"),
-            file=current_file if version["number"] == current else None,
-            title=policy["title"],
+            current_file if version["number"] == current else None,
         )
-        added += 1
-    return added
+        for version in policy["versions"]
+        if version["number"] not in known
+    ]
+    if missing:
+        add_policy_versions(register_db, policy["name"], missing, title=policy["title"])
+    return len(missing)
 
 
 def write_policy_documents(out_dir: Path, register_db: str | Path) -> dict[str, Path]:

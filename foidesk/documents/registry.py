@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -76,25 +77,42 @@ def _find_policy(session: Session, name: str) -> Policy | None:
     ).one_or_none()
 
 
-def add_policy_version(
-    db: str | Path,
-    policy: str,
-    number: str,
-    effective: date,
-    owner_role: str,
-    amendments: str | None = None,
-    file: Path | None = None,
-    title: str | None = None,
-) -> VersionRecord:
-    """Register version ``number`` of ``policy`` (creating the policy, which then needs a title).
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to register; ``amendments`` is None when its history was not recorded."""
 
-    ``amendments`` is None when the history of that version was not recorded.
-    """
+    number: str
+    effective: date
+    owner_role: str
+    amendments: str | None = None
+    file: Path | None = None
+
+
+def _check_order(policy: Policy, number: str, effective: date) -> None:
     key = version_key(number)
-    number = f"{key[0]}.{key[1]}"
-    if not owner_role.strip():
-        raise PolicyError(f"policy {policy!r} version {number}: owner role is empty")
-    content = Path(file).read_bytes() if file is not None else None
+    for existing in policy.versions:
+        if existing.number == number:
+            raise PolicyError(f"policy {policy.name!r} already has version {number}")
+        earlier = version_key(existing.number) < key
+        if earlier and existing.effective > effective:
+            raise PolicyError(
+                f"policy {policy.name!r} version {number} takes effect {effective}, before "
+                f"earlier version {existing.number} ({existing.effective})"
+            )
+        if not earlier and existing.effective < effective:
+            raise PolicyError(
+                f"policy {policy.name!r} version {number} takes effect {effective}, after "
+                f"later version {existing.number} ({existing.effective})"
+            )
+
+
+def add_policy_versions(
+    db: str | Path, policy: str, versions: Iterable[NewVersion], title: str | None = None
+) -> list[VersionRecord]:
+    """Register ``versions`` of ``policy`` in one transaction: all of them or none.
+
+    A policy not yet registered is created, and then needs its ``title``.
+    """
     now = datetime.now(UTC).replace(tzinfo=None)
     with open_session(db) as session:
         found = _find_policy(session, policy)
@@ -105,33 +123,44 @@ def add_policy_version(
             session.add(found)
         elif title and title != found.title:
             found.title = title
-        for existing in found.versions:
-            if existing.number == number:
-                raise PolicyError(f"policy {policy!r} already has version {number}")
-            earlier = version_key(existing.number) < key
-            if earlier and existing.effective > effective:
-                raise PolicyError(
-                    f"policy {policy!r} version {number} takes effect {effective}, before "
-                    f"earlier version {existing.number} ({existing.effective})"
-                )
-            if not earlier and existing.effective < effective:
-                raise PolicyError(
-                    f"policy {policy!r} version {number} takes effect {effective}, after "
-                    f"later version {existing.number} ({existing.effective})"
-                )
-        version = PolicyVersion(
-            number=number,
-            effective=effective,
-            owner_role=owner_role.strip(),
-            amendments=amendments.strip() if amendments and amendments.strip() else None,
-            file_name=Path(file).name if file is not None else None,
-            file_sha256=hashlib.sha256(content).hexdigest() if content is not None else None,
-            file_content=content,
-            created_at=now,
-        )
-        found.versions.append(version)
+        added = []
+        for new in versions:
+            key = version_key(new.number)
+            number = f"{key[0]}.{key[1]}"
+            if not new.owner_role.strip():
+                raise PolicyError(f"policy {policy!r} version {number}: owner role is empty")
+            _check_order(found, number, new.effective)
+            content = Path(new.file).read_bytes() if new.file is not None else None
+            amendments = (new.amendments or "").strip() or None
+            version = PolicyVersion(
+                number=number,
+                effective=new.effective,
+                owner_role=new.owner_role.strip(),
+                amendments=amendments,
+                file_name=Path(new.file).name if new.file is not None else None,
+                file_sha256=hashlib.sha256(content).hexdigest() if content is not None else None,
+                file_content=content,
+                created_at=now,
+            )
+            found.versions.append(version)
+            added.append(version)
         session.commit()
-        return _record(found, version)
+        return [_record(found, version) for version in added]
+
+
+def add_policy_version(
+    db: str | Path,
+    policy: str,
+    number: str,
+    effective: date,
+    owner_role: str,
+    amendments: str | None = None,
+    file: Path | None = None,
+    title: str | None = None,
+) -> VersionRecord:
+    """Register one version of ``policy`` (see :func:`add_policy_versions`)."""
+    new = NewVersion(number, effective, owner_role, amendments, file)
+    return add_policy_versions(db, policy, [new], title)[0]
 
 
 def list_policies(db: str | Path) -> list[PolicySummary]:

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from foidesk.documents.registry import (
+    NewVersion,
     PolicyError,
     add_policy_version,
+    add_policy_versions,
     list_policies,
     policy_history,
     version_file,
@@ -58,6 +60,20 @@ def test_a_version_out_of_date_order_is_refused(register_db: str) -> None:
     with pytest.raises(PolicyError, match="already has version 2.0"):
         add_policy_version(register_db, "stalking", "2.0", date(2022, 1, 1), "DCS")
     assert [v.number for v in policy_history(register_db, "stalking")] == ["2.0"]
+
+
+def test_several_versions_are_registered_all_or_none(register_db: str) -> None:
+    versions = [
+        NewVersion("1.0", date(2020, 1, 1), "DCS"),
+        NewVersion("1.1", date(2021, 1, 1), "DCS", "Reviewed."),
+        NewVersion("1.2", date(2019, 1, 1), "DCS", "Out of order."),
+    ]
+    with pytest.raises(PolicyError, match="version 1.2 takes effect 2019-01-01, before"):
+        add_policy_versions(register_db, "missing-persons", versions, title="Missing Persons")
+    assert list_policies(register_db) == []
+
+    added = add_policy_versions(register_db, "missing-persons", versions[:2], title="Missing")
+    assert [(v.number, v.amendments) for v in added] == [("1.0", None), ("1.1", "Reviewed.")]
 
 
 def test_a_new_policy_needs_a_title(register_db: str) -> None:
