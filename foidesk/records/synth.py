@@ -237,12 +237,12 @@ class _Draw:
         n: int,
         last_year: int,
     ) -> None:
-        self.n = n
         first = date(year, 1, 1)
         if group == "ccb":
             first = max(first, cal.ccb_in_force_from)
         days = np.arange(_day(first), _day(date(year, 12, 31)) + 1)
-        step = (days >= _day(RULE_CHANGE_DATE)) & (days < _day(date(2024, 1, 1)))
+        # The lower rate shapes 2023 only; later years' calibrated counts already include it.
+        step = (days >= _day(RULE_CHANGE_DATE)) & (days <= _day(date(2023, 12, 31)))
         rate = np.where(step, RATE_AFTER_RULE_CHANGE[group], 1.0)
         self.recorded = np.sort(rng.choice(days, size=n, p=rate / rate.sum()))
 
@@ -283,7 +283,11 @@ class _Draw:
 
         mix = dict(cal.outcome_mix[group])
         if group == "stalking":
-            mix["1"] = cal.stalking_charge_share(year)
+            # The published charge share replaces type 1's; the other types share the rest.
+            charged = cal.stalking_charge_share(year)
+            others = sum(v for k, v in mix.items() if k != "1")
+            mix = {k: v * (1 - charged) / others for k, v in mix.items() if k != "1"}
+            mix["1"] = charged
         outcome = outcomes.choose(rng, mix, n)
         needs_suspect = np.isin(outcome, outcomes.positions(_OUTCOMES_NEEDING_SUSPECT))
         no_suspect_outcome = outcomes.position["18"]

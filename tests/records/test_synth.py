@@ -234,3 +234,19 @@ def test_years_outside_the_calibration_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not all calibrated"):
         generate(tmp_path / "x.duckdb", years=(2014, 2016), progress=False)
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_stalking_charge_share_follows_the_published_trend(london_store: Store) -> None:
+    rows = dict(
+        london_store.con.sql(
+            f"""SELECT year(c.recorded_date), avg((o.outcome_code = '1')::INT)
+                FROM {london_store.relation("outcomes")} o
+                JOIN {london_store.relation("crimes")} c USING (crime_id)
+                JOIN {london_store.relation("suspects")} s USING (crime_id)
+                WHERE c.offence_code IN ('8/65', '8/66', '195/12') AND o.outcome_code IS NOT NULL
+                GROUP BY ALL"""
+        ).fetchall()
+    )
+    trend = CALIBRATION["stalking_charge_share_trend"]
+    assert rows[2015] == pytest.approx(trend[2015], abs=0.02)
+    assert rows[2022] == pytest.approx(trend[2022], abs=0.02)
