@@ -29,9 +29,13 @@ def _print_frame(console: Console, frame: pd.DataFrame, title: str) -> None:
     console.print(table)
 
 
-def _print_summary(console: Console, db: str, snapshot_id: str | None = None) -> None:
+def print_summary(
+    db: str | Path, snapshot_id: str | None = None, console: Console | None = None
+) -> None:
+    """Print a snapshot's crimes by year and offence group as a Rich table."""
     from foidesk.records.summary import summary
 
+    console = console or Console()
     with Store(db, read_only=True) as store:
         snap = store.snapshot(snapshot_id)
         frame = summary(store, snap)
@@ -62,7 +66,7 @@ def synth(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     console.print(f"snapshot {snap.snapshot_id} ({snap.row_counts['crimes']:,} crimes)")
-    _print_summary(console, db, snap.snapshot_id)
+    print_summary(db, snap.snapshot_id, console)
 
 
 def load(
@@ -151,7 +155,7 @@ def summary(
 ) -> None:
     """Print crimes by year and offence group for a snapshot."""
     try:
-        _print_summary(Console(), db, snapshot)
+        print_summary(db, snapshot)
     except (FileNotFoundError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
