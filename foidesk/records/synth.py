@@ -342,7 +342,7 @@ def build_tables(
     outcomes = Vocabulary(
         sorted({code for mix in cal.outcome_mix.values() for code in mix} | {"18"})
     )
-    source = f"synthetic London (seed {seed}, scale {scale:g})"
+    source = "synthetic London"  # seed and scale are in the snapshot's provenance
 
     def one_year(year: int) -> dict[str, pa.Table]:
         # Each year draws from its own stream, keyed by seed and year, so years can be
