@@ -145,7 +145,11 @@ def request_list(
 
 
 @request_app.command("show")
-def request_show(reference: str, db: str = DB_OPTION) -> None:
+def request_show(
+    reference: str,
+    explain: bool = typer.Option(False, "--explain", help="Say how the due date was reached."),
+    db: str = DB_OPTION,
+) -> None:
     """Show a request: status, deadline, parts and decisions (not the requester)."""
     with _register(db) as register:
         request = register.get(reference)
@@ -154,6 +158,9 @@ def request_show(reference: str, db: str = DB_OPTION) -> None:
         typer.echo(f"status: {request.status}")
         typer.echo(f"received: {request.received} ({request.channel})")
         typer.echo(f"due: {deadline_.due}")
+        if explain:
+            for line in [*deadline_.explanation, *deadline_.warnings]:
+                typer.echo(f"  {line}")
         for part in request.parts:
             sections = ", ".join(f"{e.section}{e.subsection}" for e in part.exemptions)
             typer.echo(f"part {part.number}: {part.decision or 'undecided'} {sections}".rstrip())

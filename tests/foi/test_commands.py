@@ -81,7 +81,8 @@ def test_a_request_through_the_cli(tmp_path: Path) -> None:
     assert out.strip() == f"{REF}: responded"
     listing = run("request", "list", "--status", "responded")
     assert listing.startswith(f"{REF}\t2024-06-03\tresponded\tdue 2024-07-08")
-    shown = run("request", "show", REF)
+    shown = run("request", "show", REF, "--explain")
+    assert "  Day 1 is Tue 2024-06-11; day 20 is Mon 2024-07-08." in shown
     assert "part 2: partly disclosed s31(1)(a)" in shown
     assert "someone@example.org" not in shown
     trail = run("request", "audit", REF)
