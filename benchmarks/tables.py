@@ -107,10 +107,23 @@ def run_foidesk(db: str) -> dict[str, int]:
 def load_pandas(db: str) -> dict:
     from foidesk.records.store import Store
 
+    # Only the columns the six tables use, as an analyst reading an extract would.
+    columns = {
+        "crimes": "crime_id, recorded_date, offence_code",
+        "victims": "victim_id, sex",
+        "suspects": "suspect_id, sex",
+        "relationships": "crime_id, victim_id, suspect_id, how_known",
+        "outcomes": "crime_id, outcome_code",
+        "offence_classification": "*",
+        "how_known_codes": "*",
+        "outcome_types": "*",
+        "sexes": "*",
+    }
     with Store(db, read_only=True) as store:
-        names = ["crimes", "victims", "suspects", "relationships", "outcomes"]
-        names += ["offence_classification", "how_known_codes", "outcome_types", "sexes"]
-        return {n: store.con.sql(f"SELECT * FROM {store.relation(n)}").df() for n in names}
+        return {
+            n: store.con.sql(f"SELECT {c} FROM {store.relation(n)}").df()
+            for n, c in columns.items()
+        }
 
 
 def run_pandas(frames: dict) -> dict[str, int]:
@@ -223,7 +236,9 @@ def main() -> None:
         print(f"{approach:8s} {r['best']:8.3f}s  peak {r['peak_mb']:7.0f} MB{load}")
     floor, ours, pandas = (results[a]["best"] for a in ("sql", "foidesk", "pandas"))
     print(f"foidesk / SQL floor: {ours / floor:.2f}x   (target <= 1.3x)")
-    print(f"pandas / foidesk:    {pandas / ours:.1f}x   (target >= 8x)")
+    print(f"pandas / foidesk:    {pandas / ours:.1f}x   (target >= 8x; tables only)")
+    with_load = (pandas + results["pandas"]["load"]) / ours
+    print(f"pandas incl. loading its frames / foidesk: {with_load:.1f}x")
     print(f"foidesk peak memory: {results['foidesk']['peak_mb']:.0f} MB (target < 2048 MB)")
     agree = results["sql"]["totals"] == results["foidesk"]["totals"] == results["pandas"]["totals"]
     print(f"table totals agree across all three: {agree}  {results['foidesk']['totals']}")
