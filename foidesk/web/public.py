@@ -6,6 +6,7 @@ which needs one for its CSRF token. Nothing about a requester is stored in the l
 
 from __future__ import annotations
 
+from base64 import b64encode
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -84,7 +85,7 @@ def response_file(reference: str, filename: str, session: DbSession) -> Response
         media_type=attachment.media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{attachment.filename}"',
-            "Digest": f"sha-256={attachment.sha256}",
+            "Repr-Digest": f"sha-256=:{b64encode(bytes.fromhex(attachment.sha256)).decode()}:",
             "Cache-Control": "public, max-age=3600",
         },
     )

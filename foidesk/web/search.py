@@ -184,17 +184,22 @@ class _Sql:
         )
 
     def snippets(self, ids: list[int]) -> str:
-        """SQL for the marked snippets of the given rows."""
+        """SQL for marked snippets of the given rows' request text and letter."""
         listed = ", ".join(str(int(i)) for i in ids)
         if self.dialect == "sqlite":
             return (
-                "SELECT rowid, snippet(web_responses_fts, -1, char(2), char(3), ' … ', 32) "
+                "SELECT rowid, "
+                "snippet(web_responses_fts, 3, char(2), char(3), ' … ', 32), "
+                "snippet(web_responses_fts, 4, char(2), char(3), ' … ', 32) "
                 "FROM web_responses_fts WHERE web_responses_fts MATCH :match "
                 f"AND rowid IN ({listed})"
             )
         return (
-            "SELECT r.id, ts_headline('english', r.request_text, "
-            "websearch_to_tsquery('english', :match), :options) "
+            "SELECT r.id, "
+            "ts_headline('english', r.request_text, websearch_to_tsquery('english', :match), "
+            ":options), "
+            "ts_headline('english', r.search_text, websearch_to_tsquery('english', :match), "
+            ":options) "
             f"FROM web_responses r WHERE r.id IN ({listed})"
         )
 
@@ -270,11 +275,13 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
         }
         if sql.match:
             # Snippets only for the rows on this page: they are costly per row.
-            marked = dict(
-                session.execute(
+            # The request text's snippet if the words are in it, else the letter's.
+            marked = {
+                row[0]: next((s for s in row[1:] if s and _START in s), "")
+                for row in session.execute(
                     text(sql.snippets(ids)), {"match": sql.match, "options": _HEADLINE}
-                ).all()
-            )
+                )
+            }
     hits = [
         Hit(
             reference=rows[i].reference,
