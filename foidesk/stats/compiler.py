@@ -4,8 +4,9 @@ The query has one row per counting unit in the table's population, with one colu
 dimension holding the category label that unit falls in (``unit_frame``); the table is
 that query grouped by the labels (``compile_counts``). Both are Ibis expressions, so the
 same specification runs on DuckDB (the store), PostgreSQL or any other Ibis backend that
-holds the canonical tables. Category lists come from the snapshot's reference tables, so
-a specification written for Home Office codes runs unchanged on any scheme that maps its
+holds the canonical tables. Category lists and code-to-label mappings come from the
+snapshot's own reference tables (read once, then compiled to IN and CASE over codes), so a
+specification written for Home Office codes runs unchanged on any scheme that maps its
 codes to the same groups. Zero-filling and totals happen on the aggregated counts.
 """
 
@@ -26,6 +27,17 @@ from foidesk.stats.table import ComputedTable
 NOT_CLASSIFIED = "Not classified"
 CRIME_DIMENSIONS: tuple[str, ...] = ("period", "outcome", "area", "offence")
 COUNT = "n"
+SOURCE_TABLES: tuple[str, ...] = (
+    "crimes",
+    "victims",
+    "suspects",
+    "relationships",
+    "outcomes",
+    "offence_classification",
+    "how_known_codes",
+    "outcome_types",
+    "sexes",
+)
 
 
 @dataclass(frozen=True)
@@ -49,16 +61,12 @@ class Source:
         """The snapshot's tables in the store's own DuckDB connection (no copy)."""
         snap = snapshot or store.snapshot()
         con = ibis.duckdb.from_connection(store.con)
-        names = ("crimes", "victims", "suspects", "relationships", "outcomes")
-        names += ("offence_classification", "how_known_codes", "outcome_types", "sexes")
-        return cls({n: con.table(n, database=snap.schema) for n in names})
+        return cls({n: con.table(n, database=snap.schema) for n in SOURCE_TABLES})
 
     @classmethod
     def from_backend(cls, con: ibis.BaseBackend, database: str | None = None) -> Source:
         """Canonical tables that another Ibis backend holds (e.g. PostgreSQL), by name."""
-        names = ("crimes", "victims", "suspects", "relationships", "outcomes")
-        names += ("offence_classification", "how_known_codes", "outcome_types", "sexes")
-        return cls({n: con.table(n, database=database) for n in names})
+        return cls({n: con.table(n, database=database) for n in SOURCE_TABLES})
 
 
 # -- categories ---------------------------------------------------------------------------
@@ -163,7 +171,11 @@ def _in_codes(
 
 
 def _labelled(
-    scheme: ir.StringValue, code: ir.StringValue, rows: list[dict], label, otherwise: str
+    scheme: ir.StringValue,
+    code: ir.StringValue,
+    rows: list[dict],
+    label,
+    otherwise: str | ir.StringValue,
 ) -> ir.StringValue:
     """A label for each (scheme, code) from reference ``rows``; ``otherwise`` if unlisted.
 
@@ -175,8 +187,8 @@ def _labelled(
         labels.setdefault(label(row), {}).setdefault(row["scheme"], []).append(row["code"])
     branches = [(_in_codes(scheme, code, schemes), text) for text, schemes in labels.items()]
     if not branches:
-        return ibis.literal(otherwise)
-    return ibis.cases(*branches, else_=ibis.literal(otherwise))
+        return ibis.literal(otherwise) if isinstance(otherwise, str) else otherwise
+    return ibis.cases(*branches, else_=otherwise)
 
 
 def _population_crimes(pop: Population, source: Source) -> ir.Table:
@@ -308,7 +320,8 @@ def _how_known_label(dim: Dimension, pairs: ir.Table, source: Source) -> ir.Stri
         label = lambda r: r["how_known_group"]  # noqa: E731
     else:
         label = lambda r: _how_known_label_text(r["code"], r["description"])  # noqa: E731
-    return _labelled(pairs.how_known_scheme, pairs.how_known, rows, label, NOT_RECORDED)
+    # An unlisted code keeps the code as its label, so the table refuses it by name.
+    return _labelled(pairs.how_known_scheme, pairs.how_known, rows, label, pairs.how_known)
 
 
 def unit_frame(spec: TableSpec, source: Source) -> ir.Table:

@@ -295,3 +295,40 @@ def test_a_table_with_only_column_dimensions(store: Store) -> None:
     assert marked.display_frame().to_dict("records") == [
         {"Female": 2, "Male": 0, "Not recorded": "[c]", "Total": 3}
     ]
+
+
+def test_how_known_dimension_by_group_and_by_code(store: Store) -> None:
+    write_cases(
+        store,
+        [
+            Case(
+                date(2023, 3, 1),
+                victims=("F",),
+                suspects=("M", "M"),
+                pairs=((0, 0, "XS"), (0, 1, "ST")),
+            ),
+            Case(date(2023, 4, 1), victims=("F",), suspects=("M",), pairs=((0, 0, "XB"),)),
+        ],
+    )
+    source = Source.from_store(store)
+    groups = (
+        compute_table(spec("pair", ["how_known"]), source)
+        .display_frame()
+        .set_index("Calendar year")
+    )
+    assert groups.loc["2023", "Former intimate partner"] == 2
+    assert groups.loc["2023", "Stranger"] == 1
+    assert groups.loc["2023", "Family member"] == 0
+    codes = compute_table(spec("pair", [{"how_known": {"level": "code"}}]), source).display_frame()
+    row = codes.set_index("Calendar year").loc["2023"]
+    assert row["Ex-spouse or ex-civil partner (XS)"] == 1
+    assert row["Ex-boyfriend or ex-girlfriend (XB)"] == 1
+    assert row["Total"] == 3
+
+
+def test_a_how_known_code_missing_from_reference_data_is_refused_by_name(store: Store) -> None:
+    write_cases(
+        store, [Case(date(2023, 3, 1), victims=("F",), suspects=("M",), pairs=((0, 0, "ZZ"),))]
+    )
+    with pytest.raises(ValueError, match=r"how_known: ZZ"):
+        compute_table(spec("pair", ["how_known"]), Source.from_store(store))
