@@ -1,0 +1,64 @@
+"""The web commands: user add/list and log publish, through Typer's runner."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from site_setup import sign_in
+from typer.testing import CliRunner
+
+from foidesk.cli import app
+from foidesk.foi.register import Actor, Register
+from foidesk.web.app import create_app
+
+runner = CliRunner()
+
+
+def test_user_add_prints_a_generated_password_that_signs_in(web_db: str) -> None:
+    result = runner.invoke(app, ["user", "add", "olly", "--role", "officer", "--db", web_db])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)", result.output).group(1)
+    again = runner.invoke(app, ["user", "add", "rita", "--role", "reviewer", "--db", web_db])
+    assert re.search(r"password: (\S+)", again.output).group(1) != password
+    listed = runner.invoke(app, ["user", "list", "--db", web_db])
+    assert listed.output.splitlines() == ["olly\tofficer", "rita\treviewer"]
+    client = TestClient(create_app(web_db, migrate=False))
+    sign_in(client, "olly", password)
+    assert client.get("/workspace").status_code == 200
+
+
+def test_user_add_takes_a_password_from_the_environment(web_db: str) -> None:
+    result = runner.invoke(
+        app,
+        ["user", "add", "ada", "--role", "admin", "--db", web_db, "--password-env", "ADA_PW"],
+        env={"ADA_PW": "correct horse battery staple"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "password:" not in result.output
+    client = TestClient(create_app(web_db, migrate=False))
+    sign_in(client, "ada", "correct horse battery staple")
+    bad = runner.invoke(app, ["user", "add", "x", "--role", "chief", "--db", web_db])
+    assert bad.exit_code != 0 and "unknown role chief" in bad.output
+
+
+def test_log_publish_refuses_then_publishes(web_db: str, tmp_path: Path) -> None:
+    reference = "01.FOI.24.000301"
+    with Register(web_db, migrate=False) as register:
+        register.new_request(
+            reference, date(2024, 5, 1), "Number of police dogs.", ["Dogs"], "email",
+            "someone@example.org", "olly", title="Police dogs", subject="Workforce",
+        )  # fmt: skip
+        refused = runner.invoke(app, ["log", "publish", reference, "--db", web_db])
+        assert refused.exit_code == 1
+        assert "only a request a reviewer has approved" in refused.output
+        register.decide(reference, 1, "disclosed", [], "olly", summary="There are 40 dogs.")
+        register.submit_for_approval(reference, "olly")
+        register.approve(reference, Actor("rita", "reviewer"))
+    published = runner.invoke(app, ["log", "publish", reference, "--db", web_db])
+    assert published.exit_code == 0, published.output
+    assert published.output.strip() == f"/log/{reference}"
+    page = TestClient(create_app(web_db, migrate=False)).get(f"/log/{reference}")
+    assert "There are 40 dogs." in page.text
