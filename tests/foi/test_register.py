@@ -201,3 +201,18 @@ def test_migrations_are_idempotent(register_db: str) -> None:
     with engine.connect() as con:
         assert con.execute(sa.text("SELECT count(*) FROM foi_requests")).scalar() == 0
     engine.dispose()
+
+
+def test_the_foi_branch_downgrades_and_upgrades_again(register_db: str) -> None:
+    from alembic import command
+
+    from foidesk.db import alembic_config, upgrade
+
+    upgrade(register_db)
+    command.downgrade(alembic_config(register_db), "foi@base")
+    engine = make_engine(register_db)
+    assert not any(t.startswith("foi_") for t in sa.inspect(engine).get_table_names())
+    upgrade(register_db)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("foi_parts")}
+    assert {"not_held", "decision", "summary"} <= columns
+    engine.dispose()
