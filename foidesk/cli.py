@@ -49,7 +49,7 @@ def answer(
     from foidesk.stats.specs import SpecError
 
     try:
-        manifest = write_answer(request_file, db, out)
+        manifest = write_answer(request_file, db, out, progress=True)
     except (SpecError, FileNotFoundError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.progress import Progress
 
 from foidesk import __version__
 from foidesk.publish.csv_files import write_csv
@@ -110,18 +111,25 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def answer(request_file: str | Path, db: str | Path, out_dir: str | Path) -> dict[str, Any]:
+def answer(
+    request_file: str | Path, db: str | Path, out_dir: str | Path, *, progress: bool = False
+) -> dict[str, Any]:
     """Compute, protect and write a request's tables; return the manifest.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
-    ``out_dir/manifest.json``.
+    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
     """
     request = read_request(request_file)
     out = Path(out_dir)
     with Store(db, read_only=True) as store:
         snapshot = store.snapshot(request.snapshot)
         source = Source.from_store(store, snapshot)
-        computed = [compute_table(spec, source) for spec in request.tables]
+        computed = []
+        with Progress(disable=not progress, transient=True) as bar:
+            task = bar.add_task("Computing tables", total=len(request.tables))
+            for spec in request.tables:
+                computed.append(compute_table(spec, source))
+                bar.advance(task)
         page = notes_page(computed, request.notes, snapshot, source, request_file=str(request.path))
         protected, report = apply_disclosure_control(
             computed, request.disclosure_control, store=store, snapshot=snapshot
