@@ -217,3 +217,14 @@ def test_public_pages_have_no_axe_violations(page, path: str) -> None:
     page.goto(path)
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_pages_reflow_at_320_css_pixels(browser, site: LiveServer) -> None:
+    """WCAG 1.4.10: no horizontal scrolling at 320 pixels wide, letter tables included."""
+    context = browser.new_context(base_url=site.url, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    for path in ("/log", f"/log/{SEED_REFERENCE}", "/login"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, (path, width)
+    context.close()
