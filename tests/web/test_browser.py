@@ -228,3 +228,15 @@ def test_pages_reflow_at_320_css_pixels(browser, site: LiveServer) -> None:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, (path, width)
     context.close()
+
+
+def test_workspace_pages_have_no_axe_violations(page, site: LiveServer) -> None:
+    db = site.db  # type: ignore[attr-defined]
+    _sign_in(page, "axe.admin", make_user(db, "axe.admin", "officer", "analyst", "admin"))
+    for path in ("/workspace", f"/workspace/requests/{SEED_REFERENCE}", "/workspace/users",
+                 "/workspace/statistics", f"/workspace/requests/{SEED_REFERENCE}/audit",
+                 f"/workspace/requests/{SEED_REFERENCE}/letter",
+                 f"/workspace/requests/{SEED_REFERENCE}/tables"):  # fmt: skip
+        page.goto(path)
+        results = Axe().run(page)
+        assert results.violations_count == 0, (path, results.generate_report())
