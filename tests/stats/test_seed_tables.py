@@ -18,8 +18,8 @@ import pytest
 from foidesk.records.reference import load_reference
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, case_tables, write_cases
-from foidesk.stats.compiler import Source, compute_table
-from foidesk.stats.specs import load_tables
+from foidesk.stats.compiler import Source, compute_table, unit_cells
+from foidesk.stats.specs import UNIT_KEYS, load_tables
 from foidesk.stats.table import TOTAL, ComputedTable
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
@@ -133,12 +133,35 @@ def check_every_cell(table: ComputedTable, units: pd.DataFrame) -> int:
 
 
 @pytest.fixture(scope="module")
-def seed_tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[ComputedTable], list[Case]]:
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Case]]:
     cases = random_cases()
-    with Store(tmp_path_factory.mktemp("seed") / "store.duckdb") as store:
+    path = tmp_path_factory.mktemp("seed") / "store.duckdb"
+    with Store(path) as store:
         write_cases(store, cases)
+    return path, cases
+
+
+@pytest.fixture(scope="module")
+def seed_tables(seed_store) -> tuple[list[ComputedTable], list[Case]]:
+    path, cases = seed_store
+    with Store(path, read_only=True) as store:
         source = Source.from_store(store)
         return [compute_table(spec, source) for spec in load_tables(SEED)], cases
+
+
+def test_unit_cells_group_to_the_interior_counts(seed_store, seed_tables) -> None:
+    tables, _ = seed_tables
+    with Store(seed_store[0], read_only=True) as store:
+        for table in tables:
+            units = unit_cells(table.spec, store).to_pandas()
+            kinds = [d.kind for d in table.spec.dimensions]
+            assert not units.duplicated(subset=list(UNIT_KEYS[table.spec.counting_unit])).any()
+            grouped = units.groupby(kinds).size().to_dict()
+            for cell in table.cells():
+                if not cell.is_total:
+                    key = cell.row + cell.column
+                    assert grouped.get(key if len(key) > 1 else key[0], 0) == cell.value
+            assert len(units) == table.grand_total
 
 
 def test_every_cell_of_the_six_tables(seed_tables) -> None:
