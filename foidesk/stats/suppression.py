@@ -2,13 +2,15 @@
 
 Primary suppression picks the cells whose counts fall in the sensitive range. Secondary
 suppression picks the fewest further cells (or the least total count) so that no primary
-cell can be narrowed by an attacker, solved exactly as a mixed-integer programme with
-HiGHS in the style of Fischetti and Salazar: a binary per cell (suppressed or not) and,
-for each primary cell and direction, a vector of atom deviations that moves the primary
-cell by its protection width while every published cell stays fixed and every atom stays
-non-negative. Primaries enter the programme lazily: solve with some, audit the pattern,
-add the ones still exposed, and solve again. The final pattern passes the audit for every
-primary and is optimal, because each solve is a relaxation of the full programme.
+cell can be narrowed by an attacker. It is solved exactly, in the style of Fischetti and
+Salazar, as a mixed-integer programme with HiGHS: a binary per cell (suppressed or not)
+and, for each primary cell and direction, the condition that some change to the atoms,
+invisible in every published cell and keeping every atom non-negative, moves the primary
+cell by its protection width. That condition is imposed through its linear-programming
+dual as capacity cuts (Benders decomposition): choose a pattern, find for every primary
+the cut it violates, add the cuts, choose again. Every cut holds for every protecting
+pattern, so each choice is a relaxation of the full programme, and the first choice that
+violates no cut is optimal.
 """
 
 from __future__ import annotations
@@ -27,12 +29,10 @@ from foidesk.stats.audit import LinkedCells, Requirement, audit, highs_model
 
 Objective = Literal["count", "value"]
 
-# Blocks (primary cell x direction) put into the first solve; later solves add exposed ones.
-_FIRST_BLOCKS = 24
-# How far a suppressed cell may move, as a multiple of the protection a block needs. In a
+# How far a suppressed cell may move, as a multiple of the widest protection needed. In a
 # two-way table a move of exactly the protection around a cycle of cells always exists
 # when any move does; twice that leaves room for linked tables, and the limit keeps the
-# programme's relaxation tight. A solve the limit makes infeasible is repeated without it.
+# cuts strong. If the limit leaves no feasible pattern, the search is repeated without it.
 MOVE_FACTOR = 2.0
 
 
@@ -57,7 +57,7 @@ class SuppressionResult:
     objective: float
     objective_kind: str
     solves: int = 0
-    blocks: int = 0
+    cuts: int = 0
     mip_gap: float | None = None
     seconds: float = 0.0
     unprotectable: list[str] = field(default_factory=list)
@@ -73,7 +73,7 @@ class SuppressionResult:
             "objective": self.objective_kind,
             "objective_value": self.objective,
             "solves": self.solves,
-            "blocks": self.blocks,
+            "cuts": self.cuts,
             "mip_gap": self.mip_gap,
             "seconds": round(self.seconds, 4),
             "unprotectable": self.unprotectable,
@@ -114,7 +114,7 @@ def secondary_suppression(
         objective=float(sum(p.objective for p in parts)),
         objective_kind=objective,
         solves=sum(p.solves for p in parts),
-        blocks=sum(p.blocks for p in parts),
+        cuts=sum(p.cuts for p in parts),
         mip_gap=max(gaps) if gaps else None,
         seconds=time.perf_counter() - started,
         unprotectable=[u for p in parts for u in p.unprotectable],
@@ -141,27 +141,14 @@ def _protect_component(
     def pattern_of(x: np.ndarray) -> list[str]:
         return [cells.cells[j].id for j in np.flatnonzero(x) if not fixed_hidden[j]]
 
-    def exposed_blocks(hidden: np.ndarray) -> list[tuple[int, int]]:
-        ids = [c.id for c, h in zip(cells.cells, hidden, strict=True) if h]
-        result = audit(cells.audit_problem(ids, requirements))
-        blocks = []
-        for interval in result.intervals:
-            req = requirements.get(interval.cell)
-            if req is None:
-                continue
-            j = index[interval.cell]
-            if req.upper_at_least is not None and (
-                interval.high is not None and interval.high < req.upper_at_least
-            ):
-                blocks.append((j, +1))
-            if req.lower_at_most is not None and interval.low > req.lower_at_most:
-                blocks.append((j, -1))
-        return blocks
-
     # Suppressing every cell that may be suppressed is the most protection possible: a
     # primary still exposed then can only be protected by withholding earlier tables.
-    everything = ~fixed_shown
-    unprotectable = sorted({cells.cells[j].id for j, _ in exposed_blocks(everything)})
+    everything = [c.id for c, shown in zip(cells.cells, fixed_shown, strict=True) if not shown]
+    unprotectable = sorted(
+        i.cell
+        for i in audit(cells.audit_problem(everything, requirements)).intervals
+        if i.exposed and i.cell in requirements
+    )
     if unprotectable:
         return SuppressionResult(
             primary,
@@ -169,53 +156,34 @@ def _protect_component(
             "infeasible",
             float("nan"),
             objective,
-            0,
-            0,
-            None,
-            time.perf_counter() - started,
-            unprotectable,
+            seconds=time.perf_counter() - started,
+            unprotectable=unprotectable,
         )
 
+    blocks = [
+        (index[p], d)
+        for p in primary
+        for d in (+1, -1)
+        if _need(cells.cells[index[p]].value, requirements[p], d) > 0
+    ]
+    status, gap, solves, cuts_made = "optimal", None, 0, 0
     hidden = fixed_hidden.copy()
-    pending = exposed_blocks(hidden)
-    blocks: list[tuple[int, int]] = []
-    solves = 0
-    status, gap = "optimal", None
-    while pending:
-        # Smallest primaries first: they need the widest moves, and protecting them often
-        # protects their neighbours too, so later solves rarely need every block.
-        pending.sort(key=lambda block: (values[block[0]], block[0], block[1]))
-        blocks.extend(pending if blocks else pending[:_FIRST_BLOCKS])
-        remaining = time_limit - (time.perf_counter() - started)
-        x, status, gap = _solve(
-            cells,
-            blocks,
-            requirements,
-            weights,
-            fixed_shown,
-            fixed_hidden,
-            max(remaining, 1.0),
-            MOVE_FACTOR,
-        )
-        if x is None and status == "infeasible":
-            # The move limit can only be too tight in linked tables where one move shifts
-            # a cell by more than the protection itself: solve again without it.
-            x, status, gap = _solve(
-                cells,
-                blocks,
-                requirements,
-                weights,
-                fixed_shown,
-                fixed_hidden,
-                max(time_limit - (time.perf_counter() - started), 1.0),
-                None,
-            )
-        solves += 1
-        if x is None:
-            break
-        hidden = x
-        pending = [b for b in exposed_blocks(hidden) if b not in blocks]
-        if status != "optimal":
+    # The move limit can only be too tight in linked tables where one move shifts a cell
+    # by more than the protection itself: if it leaves nothing feasible, drop it.
+    for factor in (MOVE_FACTOR, None):
+        separation = _Separation(cells, blocks, requirements, fixed_shown, factor)
+        master = _Master(weights, fixed_shown, fixed_hidden)
+        hidden = fixed_hidden.copy()
+        while cuts := separation.cuts(hidden):
+            master.add(cuts)
+            cuts_made += len(cuts)
+            remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+            x, status, gap = master.solve(remaining)
+            solves += 1
+            if x is None or status != "optimal":
+                break
+            hidden = x
+        if status != "infeasible":
             break
     secondary = pattern_of(hidden)
     chosen = [index[s] for s in secondary]
@@ -227,10 +195,150 @@ def _protect_component(
         objective=float(objective_value),
         objective_kind=objective,
         solves=solves,
-        blocks=len(blocks),
+        cuts=cuts_made,
         mip_gap=gap,
         seconds=time.perf_counter() - started,
     )
+
+
+def _need(value: int, requirement: Requirement, direction: int) -> float:
+    """How far a primary cell must be able to move in ``direction`` (0: no need)."""
+    if direction > 0:
+        if requirement.upper_at_least is None:
+            return 0.0
+        return float(max(requirement.upper_at_least - value, 0))
+    if requirement.lower_at_most is None:
+        return 0.0
+    return float(max(value - requirement.lower_at_most, 0))
+
+
+_NO_DUAL = (
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+
+
+class _Separation:
+    """Finds, for a suppression pattern, the capacity cuts of every unprotected block.
+
+    For one primary cell and direction, the most an attacker-indistinguishable change can
+    move the cell is a linear programme over atom deviations; its dual, solved here,
+    bounds that move by sum_j cap * x_j * (alpha_j + beta_j) + sum_k t_k * gamma_k. If the
+    bound falls short of the protection needed, the same dual gives the cut
+    sum_j cap * (alpha_j + beta_j) * x_j >= need - sum_k t_k * gamma_k, which every
+    protecting pattern satisfies and the current one does not.
+    """
+
+    def __init__(
+        self,
+        cells: LinkedCells,
+        blocks: list[tuple[int, int]],
+        requirements: dict[str, Requirement],
+        fixed_shown: np.ndarray,
+        factor: float | None,
+    ) -> None:
+        a = cells.incidence()
+        self.cells, self.blocks, self.requirements = cells, blocks, requirements
+        self.n_cells, self.n_atoms = a.shape
+        self.truth = cells.atom_values.astype(np.float64)
+        self.movable = np.flatnonzero(~fixed_shown)
+        self.fixed = np.flatnonzero(fixed_shown)
+        # One capacity for every block, so that between blocks only the right-hand side
+        # changes and dual simplex can restart from the last basis.
+        needs = [_need(cells.cells[j].value, requirements[cells.cells[j].id], d) for j, d in blocks]
+        most = max(needs, default=1.0)
+        self.cap = most * factor if factor is not None else float(self.truth.sum()) + most
+        self.rows = [a[j].toarray().ravel() for j, _ in blocks]
+        mov = a[self.movable].T
+        matrix = sp.hstack([mov, -mov, a[self.fixed].T, -sp.identity(self.n_atoms)], format="csc")
+        n_mov, n_fix = len(self.movable), len(self.fixed)
+        self.n_cols = 2 * n_mov + n_fix + self.n_atoms
+        lower = np.concatenate(
+            [np.zeros(2 * n_mov), np.full(n_fix, -np.inf), np.zeros(self.n_atoms)]
+        )
+        upper = np.full(self.n_cols, np.inf)
+        zeros = np.zeros(self.n_atoms)
+        self.highs = highs_model(np.zeros(self.n_cols), matrix, zeros, zeros, lower, upper)
+        self.highs.setOptionValue("presolve", "off")
+        self.highs.setOptionValue("simplex_strategy", 1)
+        self.protected_at: dict[int, np.ndarray] = {}
+
+    def cuts(self, hidden: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        found = []
+        n_mov = len(self.movable)
+        columns = np.arange(self.n_cols, dtype=np.int32)
+        rows = np.arange(self.n_atoms, dtype=np.int32)
+        open_cost = self.cap * hidden[self.movable].astype(np.float64)
+        cost = np.concatenate([open_cost, open_cost, np.zeros(len(self.fixed)), self.truth])
+        self.highs.changeColsCost(self.n_cols, columns, cost)
+        for b, (j, direction) in enumerate(self.blocks):
+            earlier = self.protected_at.get(b)
+            if earlier is not None and not (earlier & ~hidden).any():
+                continue  # protected by a pattern this one contains
+            cell = self.cells.cells[j]
+            need = _need(cell.value, self.requirements[cell.id], direction)
+            target = direction * self.rows[b]
+            self.highs.changeRowsBounds(self.n_atoms, rows, target, target)
+            self.highs.run()
+            model_status = self.highs.getModelStatus()
+            if model_status in _NO_DUAL:
+                # No dual solution: the attacker's move is unbounded, so this is protected.
+                self.protected_at[b] = hidden.copy()
+                continue
+            if model_status != highspy.HighsModelStatus.kOptimal:
+                continue  # no cut to be had; the audit of the final pattern still checks it
+            bound = self.highs.getInfo().objective_function_value
+            if bound >= need - 1e-7:
+                self.protected_at[b] = hidden.copy()
+                continue
+            dual = np.asarray(self.highs.getSolution().col_value)
+            coefficient = np.zeros(self.n_cells)
+            coefficient[self.movable] = self.cap * (dual[:n_mov] + dual[n_mov : 2 * n_mov])
+            rhs = need - float(self.truth @ dual[-self.n_atoms :])
+            # A binary needs no coefficient above the right-hand side (still valid, tighter).
+            coefficient = np.minimum(np.where(coefficient > 1e-9, coefficient, 0.0), rhs)
+            found.append((coefficient, rhs))
+        return found
+
+
+class _Master:
+    """The suppression choice: fewest (or least valued) cells meeting every cut so far."""
+
+    def __init__(self, weights: np.ndarray, fixed_shown: np.ndarray, fixed_hidden: np.ndarray):
+        self.weights = weights * (~fixed_hidden)
+        self.lower = fixed_hidden.astype(np.float64)
+        self.upper = (~fixed_shown).astype(np.float64)
+        self.cuts: list[tuple[np.ndarray, float]] = []
+
+    def add(self, cuts: list[tuple[np.ndarray, float]]) -> None:
+        self.cuts.extend(cuts)
+
+    def solve(self, time_limit: float) -> tuple[np.ndarray | None, str, float | None]:
+        matrix = sp.csr_matrix(np.vstack([c for c, _ in self.cuts]))
+        rhs = np.array([r for _, r in self.cuts])
+        n = len(self.weights)
+        highs = highs_model(
+            self.weights,
+            matrix,
+            rhs,
+            np.full(len(rhs), np.inf),
+            self.lower,
+            self.upper,
+            np.ones(n, dtype=bool),
+        )
+        highs.setOptionValue("time_limit", float(time_limit))
+        highs.setOptionValue("mip_rel_gap", 0.0)
+        highs.run()
+        model_status = highs.getModelStatus()
+        info = highs.getInfo()
+        status = (
+            "optimal"
+            if model_status == highspy.HighsModelStatus.kOptimal
+            else highs.modelStatusToString(model_status).lower()
+        )
+        if info.primal_solution_status != 2:  # no feasible solution
+            return None, status, None
+        return np.asarray(highs.getSolution().col_value) > 0.5, status, float(info.mip_gap)
 
 
 def _weights(values: np.ndarray, objective: Objective) -> np.ndarray:
@@ -240,93 +348,3 @@ def _weights(values: np.ndarray, objective: Objective) -> np.ndarray:
     if objective == "value":
         return values + 1.0 / (len(values) + 1.0)
     raise ValueError(f"objective must be 'count' or 'value', not {objective!r}")
-
-
-def _solve(
-    cells: LinkedCells,
-    blocks: list[tuple[int, int]],
-    requirements: dict[str, Requirement],
-    weights: np.ndarray,
-    fixed_shown: np.ndarray,
-    fixed_hidden: np.ndarray,
-    time_limit: float,
-    move_factor: float | None,
-) -> tuple[np.ndarray | None, str, float | None]:
-    """One mixed-integer solve over the given (primary, direction) blocks.
-
-    With ``move_factor`` set, a suppressed cell may move by at most that many times the
-    protection its block needs; with None, by as much as every atom together (no limit
-    in effect).
-    """
-    a = cells.incidence()
-    n_cells, n_atoms = a.shape
-    truth = cells.atom_values.astype(np.float64)
-    total_moves = float(truth.sum()) + max(
-        max((r.upper_at_least or 0) for r in requirements.values()), 1
-    )
-    free = ~(fixed_shown | fixed_hidden)
-    free_idx = np.flatnonzero(free)
-    shown_idx = np.flatnonzero(fixed_shown)
-    a_free = a[free_idx]
-    a_shown = a[shown_idx]
-    n_free = len(free_idx)
-    select = sp.csr_matrix(
-        (np.ones(n_free), (np.arange(n_free), free_idx)), shape=(n_free, n_cells)
-    )
-
-    n_blocks = len(blocks)
-    inf = np.full(n_free, np.inf)
-    zeros_shown = np.zeros(len(shown_idx))
-    parts: list[sp.spmatrix] = []
-    row_lo: list[np.ndarray] = []
-    row_hi: list[np.ndarray] = []
-    for b, (j, direction) in enumerate(blocks):
-        req = requirements[cells.cells[j].id]
-        value = cells.cells[j].value
-        need = float(req.upper_at_least - value if direction > 0 else value - req.lower_at_most)
-        target_lo, target_hi = (need, np.inf) if direction > 0 else (-np.inf, -need)
-        # A published cell may not move; a suppressed one may move, by at most move_limit.
-        limit = need * move_factor if move_factor is not None else total_moves
-        x_part = sp.vstack(
-            [-limit * select, limit * select, sp.csr_matrix((len(shown_idx) + 1, n_cells))],
-            format="csr",
-        )
-        y_part = sp.vstack([a_free, a_free, a_shown, a[j]], format="csr")
-        height = y_part.shape[0]
-        parts.append(
-            sp.hstack(
-                [
-                    x_part,
-                    sp.csr_matrix((height, b * n_atoms)),
-                    y_part,
-                    sp.csr_matrix((height, (n_blocks - b - 1) * n_atoms)),
-                ],
-                format="csr",
-            )
-        )
-        row_lo.append(np.concatenate([-inf, np.zeros(n_free), zeros_shown, [target_lo]]))
-        row_hi.append(np.concatenate([np.zeros(n_free), inf, zeros_shown, [target_hi]]))
-
-    matrix = sp.vstack(parts, format="csc")
-    n_cols = n_cells + n_blocks * n_atoms
-    cost = np.concatenate([weights * (~fixed_hidden), np.zeros(n_blocks * n_atoms)])
-    col_lo = np.concatenate([fixed_hidden.astype(float), np.tile(-truth, n_blocks)])
-    col_hi = np.concatenate([(~fixed_shown).astype(float), np.full(n_blocks * n_atoms, np.inf)])
-    integer = np.zeros(n_cols, dtype=bool)
-    integer[:n_cells] = True
-    highs = highs_model(
-        cost, matrix, np.concatenate(row_lo), np.concatenate(row_hi), col_lo, col_hi, integer
-    )
-    highs.setOptionValue("time_limit", float(time_limit))
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.run()
-    model_status = highs.getModelStatus()
-    status = highs.modelStatusToString(model_status).lower()
-    info = highs.getInfo()
-    if model_status == highspy.HighsModelStatus.kOptimal:
-        status = "optimal"
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    if not has_solution:
-        return None, status, None
-    x = np.asarray(highs.getSolution().col_value[:n_cells]) > 0.5
-    return x, status, float(info.mip_gap)
