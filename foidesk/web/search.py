@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +25,8 @@ PER_PAGE = 20
 RANK_LIMIT = 2000
 # Above this many matches, counts and facets scan the browse index (see _Sql).
 WIDE_MATCH = 500
-# Totals and facet counts kept per log version (the log changes only when publishing).
+# Counts by year, month and subject kept per log version and words (the log changes
+# only when publishing); totals and facets for any filters are summed from them.
 _CACHE_SIZE = 512
 _MAX_WORDS = 16
 # Control characters mark matches in snippets: escaping leaves them alone, then they
@@ -145,6 +146,8 @@ class _Sql:
                 else "r.search_vector @@ websearch_to_tsquery('english', :match)"
             )
         q = self.query
+        if without == "filters":
+            return clauses
         if q.year and without != "year":
             if q.month and without != "month":
                 start = date(q.year, q.month, 1)
@@ -234,28 +237,73 @@ def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     return value
 
 
+def _summary(session: Session, sql: _Sql) -> list[tuple[int, int, str, int]]:
+    """Matching responses counted by year, month and subject: one pass gives the total and
+    every facet for any combination of filters."""
+    year, month = sql.part("year"), sql.part("month")
+    where = sql.where(without="filters")
+    rows = session.execute(
+        text(
+            f"SELECT {year}, {month}, r.subject, count(*) FROM {sql.table} {where} "
+            f"GROUP BY {year}, {month}, r.subject"
+        ),
+        sql.params,
+    ).all()
+    return [(int(y), int(m), str(s), int(n)) for y, m, s, n in rows]
+
+
+def _facets(
+    summary: list[tuple[int, int, str, int]], query: LogQuery
+) -> tuple[int, list[Facet], list[Facet], list[Facet]]:
+    """The total and the year, month and subject facets; each facet ignores its own filter."""
+
+    def in_year(y: int) -> bool:
+        return query.year is None or y == query.year
+
+    def in_month(y: int, m: int) -> bool:
+        return in_year(y) and (query.year is None or query.month is None or m == query.month)
+
+    def in_subject(s: str) -> bool:
+        return query.subject is None or s == query.subject
+
+    total = sum(n for y, m, s, n in summary if in_month(y, m) and in_subject(s))
+    years: Counter[int] = Counter()
+    months: Counter[int] = Counter()
+    subjects: Counter[str] = Counter()
+    for y, m, s, n in summary:
+        if in_subject(s):
+            years[y] += n
+            if query.year is not None and y == query.year:
+                months[m] += n
+        if in_month(y, m):
+            subjects[s] += n
+    return (
+        total,
+        [Facet(str(y), str(y), years[y]) for y in sorted(years, reverse=True)],
+        [Facet(str(m), calendar.month_name[m], months[m]) for m in sorted(months)]
+        if query.year
+        else [],
+        [Facet(s, s, subjects[s]) for s in sorted(subjects)],
+    )
+
+
 def search_log(session: Session, query: LogQuery) -> LogPage:
     """One page of the log: best match first when there are words, else newest first.
 
     When more than ``RANK_LIMIT`` responses match, they come newest first instead.
     """
     sql = _Sql(session.get_bind().dialect.name, query)
-    where = sql.where()
-    key = (_log_version(session), sql.match, query.year, query.month, query.subject)
-
-    def count(where: str) -> int:
-        statement = text(f"SELECT count(*) FROM {sql.table} {where}")
-        return int(session.execute(statement, sql.params).scalar_one())
-
+    version = _log_version(session)
     if sql.match and sql.dialect == "sqlite":
         fts_count = "SELECT count(*) FROM web_responses_fts WHERE web_responses_fts MATCH :match"
         matching = _cached(
-            ("matching", *key[:2]),
+            ("matching", version, sql.match),
             lambda: int(session.execute(text(fts_count), sql.params).scalar_one()),
         )
         if matching > WIDE_MATCH:
             sql.read_index_only()
-    total = _cached(("total", *key), lambda: count(where))
+    summary = _cached(("summary", version, sql.match), lambda: _summary(session, sql))
+    total, years, months, subjects = _facets(summary, query)
     page = {"limit": query.per_page, "offset": (max(1, query.page) - 1) * query.per_page}
     ranked = total <= RANK_LIMIT
     statement = text(sql.page_ids(ranked=ranked))
@@ -298,24 +346,7 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
         hits=hits,
         total=total,
         ranked=bool(sql.match) and ranked,
-        years=_cached(("year", *key), lambda: _facet(session, sql, "year")),
-        months=_cached(("month", *key), lambda: _facet(session, sql, "month"))
-        if query.year
-        else [],
-        subjects=_cached(("subject", *key), lambda: _facet(session, sql, "subject")),
+        years=years,
+        months=months,
+        subjects=subjects,
     )
-
-
-def _facet(session: Session, sql: _Sql, unit: str) -> list[Facet]:
-    key = "r.subject" if unit == "subject" else sql.part(unit)
-    order = f"{key} DESC" if unit == "year" else key
-    rows = session.execute(
-        text(
-            f"SELECT {key} AS value, count(*) AS n FROM {sql.table} "
-            f"{sql.where(without=unit)} GROUP BY {key} ORDER BY {order}"
-        ),
-        sql.params,
-    ).all()
-    if unit == "month":
-        return [Facet(str(v), calendar.month_name[int(v)], int(n)) for v, n in rows]
-    return [Facet(str(v), str(v), int(n)) for v, n in rows]
