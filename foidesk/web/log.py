@@ -251,6 +251,9 @@ def _cites(part: Mapping[str, Any], label: str) -> bool:
 
 def publish(session: Session, publication: Publication, *, published_by: str = "") -> str:
     """Write (or replace) a response on the log and return its public URL path."""
+    for f in publication.files:
+        if not _SAFE_FILENAME.fullmatch(f.filename):
+            raise PublishError(f"{publication.reference}: {f.filename!r} is not a publishable name")
     letter = clean_letter(publication.letter_html) if publication.letter_html else ""
     search_text = " ".join(
         [

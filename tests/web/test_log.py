@@ -258,3 +258,14 @@ def test_very_common_words_fall_back_to_newest_first(
         newest = search_log(session, LogQuery(q="request"))
         assert not newest.ranked
         assert [h.reference for h in newest.hits] == [e.reference for e in reversed(LOG)]
+
+
+def test_file_names_that_could_escape_a_url_are_refused(tmp_path: Path) -> None:
+    from foidesk.web.log import PublishedFile
+
+    bad = PublishedFile("../secret.xlsx", "Secret", b"x", "0" * 64, "application/octet-stream")
+    entry = _entry("01.FOI.24.000030", date(2024, 1, 2), "Vehicles", "Cars")
+    with open_session(str(tmp_path / "log.sqlite")) as session:
+        with pytest.raises(PublishError, match="'../secret.xlsx' is not a publishable name"):
+            publish(session, Publication(**{**entry.__dict__, "files": [bad]}))
+        assert published(session, "01.FOI.24.000030") is None
