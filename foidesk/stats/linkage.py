@@ -274,8 +274,13 @@ def apply_disclosure_control(
 
 
 def disclosure_report(outcome: DisclosureOutcome, linked: LinkedTables) -> dict[str, Any]:
-    """The manifest's disclosure section, with the audit problem for ``write_audit_file``."""
-    report = outcome.report(internal=True)
+    """The manifest's disclosure section, with the audit problem for ``write_audit_file``.
+
+    It does not say which [c] cells are small counts and which were hidden to protect
+    them (that would give the small ones away); the audit file, which is never published,
+    does.
+    """
+    report = outcome.report(internal=False)
     report["note"] = outcome.policy.note()
     report["pattern"] = [
         {
