@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def london(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot]:
 
 
 @pytest.fixture
-def london_store(london: tuple[Path, Snapshot]) -> Store:
+def london_store(london: tuple[Path, Snapshot]) -> Iterator[Store]:
     db, _ = london
     with Store(db, read_only=True) as store:
         yield store
