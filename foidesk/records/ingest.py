@@ -188,9 +188,8 @@ class Mapping:
         return files
 
     def _sources(self, section: Any) -> dict[str, _Source]:
-        if not section:
-            raise self.fail("sources", "at least one source is needed")
-        self._check_keys(section, set(section), "sources")
+        if not section or not isinstance(section, dict):
+            raise self.fail("sources", "give at least one source: {name: {files: ...}}")
         sources = {}
         for name, spec in section.items():
             self._check_keys(spec, _SOURCE_KEYS, f"sources.{name}")
@@ -207,10 +206,8 @@ class Mapping:
         return sources
 
     def _tables(self, section: Any) -> dict[str, dict[str, Any]]:
-        if not section:
-            raise self.fail("tables", "at least the crimes table is needed")
-        self._check_keys(section, set(_LINKS), "tables")
-        if CRIMES.name not in section:
+        self._check_keys(section or {}, set(_LINKS), "tables")
+        if CRIMES.name not in (section or {}):
             raise self.fail("tables", "the crimes table is needed")
         tables = {}
         for name, spec in section.items():
