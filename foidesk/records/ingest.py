@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -500,7 +499,6 @@ def load(
     *,
     source_dir: str | Path | None = None,
     progress: bool = True,
-    on_table: Callable[[str, TableCount], None] | None = None,
 ) -> LoadResult:
     """Load the extract a mapping file describes as a new snapshot of the store at ``db``.
 
@@ -560,8 +558,6 @@ def load(
                 tables[canonical.name] = table
                 counts[canonical.name] = count
                 rejects.append(table_rejects)
-            if on_table is not None:
-                on_table(canonical.name, counts[canonical.name])
             bar.advance(task)
 
         crimes_spec = mapping.tables[CRIMES.name]
