@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,8 @@ class Mapping:
             raise self.fail("sources", "give at least one source: {name: {files: ...}}")
         sources = {}
         for name, spec in section.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)):
+                raise self.fail(f"sources.{name}", "a source name is letters, digits and _")
             self._check_keys(spec, _SOURCE_KEYS, f"sources.{name}")
             if "files" not in spec:
                 raise self.fail(f"sources.{name}", "'files' (a file name or glob) is needed")
@@ -520,74 +523,77 @@ def load(
     except (OSError, ValueError) as exc:
         raise MappingError(f"{mapping.path}: reference: {exc}") from None
 
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    files: list[dict] = []
-    counts: dict[str, TableCount] = {}
-    tables: dict[str, pa.Table] = {}
-    rejects: list[pa.Table] = []
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task(f"Loading {mapping.name}", total=len(mapping.sources) + 5)
-        for source in mapping.sources.values():
-            data, provenance = _read_source(source, base, mapping)
-            files.extend(provenance)
-            con.register(f"_raw_{source.name}", data)
-            if source.one_per:
-                keys = ", ".join(_q(k) for k in source.one_per)
-                con.execute(
-                    f"CREATE TABLE src_{source.name} AS SELECT * FROM _raw_{source.name} "
-                    f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file, _line) = 1"
-                )
-            else:
-                con.execute(f"CREATE TABLE src_{source.name} AS SELECT * FROM _raw_{source.name}")
-            con.unregister(f"_raw_{source.name}")
-            bar.advance(task)
-        for name, ref_table in reference.items():
-            con.register(f"ref_{name}", ref_table)
+    with duckdb.connect() as con:  # in memory: the staging area of this load only
+        con.execute("SET enable_progress_bar = false")
+        files: list[dict] = []
+        counts: dict[str, TableCount] = {}
+        tables: dict[str, pa.Table] = {}
+        rejects: list[pa.Table] = []
+        with Progress(disable=not progress, transient=True) as bar:
+            task = bar.add_task(f"Loading {mapping.name}", total=len(mapping.sources) + 5)
+            for source in mapping.sources.values():
+                data, provenance = _read_source(source, base, mapping)
+                files.extend(provenance)
+                con.register(f"_raw_{source.name}", data)
+                if source.one_per:
+                    keys = ", ".join(_q(k) for k in source.one_per)
+                    con.execute(
+                        f"CREATE TABLE src_{source.name} AS SELECT * FROM _raw_{source.name} "
+                        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _file, _line) = 1"
+                    )
+                else:
+                    con.execute(
+                        f"CREATE TABLE src_{source.name} AS SELECT * FROM _raw_{source.name}"
+                    )
+                con.unregister(f"_raw_{source.name}")
+                bar.advance(task)
+            for name, ref_table in reference.items():
+                con.register(f"ref_{name}", ref_table)
 
-        for canonical in RECORD_TABLES:
-            spec = mapping.tables.get(canonical.name)
-            if spec is None:
-                tables[canonical.name] = canonical.arrow_schema.empty_table()
-                counts[canonical.name] = TableCount()
-            else:
-                try:
-                    table, count, table_rejects = _map_table(con, mapping, canonical, spec)
-                except duckdb.Error as exc:
-                    raise MappingError(f"{mapping.path}: tables.{canonical.name}: {exc}") from None
-                tables[canonical.name] = table
-                counts[canonical.name] = count
-                rejects.append(table_rejects)
-            bar.advance(task)
+            for canonical in RECORD_TABLES:
+                spec = mapping.tables.get(canonical.name)
+                if spec is None:
+                    tables[canonical.name] = canonical.arrow_schema.empty_table()
+                    counts[canonical.name] = TableCount()
+                else:
+                    try:
+                        table, count, table_rejects = _map_table(con, mapping, canonical, spec)
+                    except duckdb.Error as exc:
+                        raise MappingError(
+                            f"{mapping.path}: tables.{canonical.name}: {exc}"
+                        ) from None
+                    tables[canonical.name] = table
+                    counts[canonical.name] = count
+                    rejects.append(table_rejects)
+                bar.advance(task)
 
-        crimes_spec = mapping.tables[CRIMES.name]
-        derive = (crimes_spec.get("columns") or {}).get("domestic_abuse")
-        if isinstance(derive, dict) and "derive" in derive:
-            tables[CRIMES.name] = _derive_domestic_abuse(con, derive)
-        tables[OUTCOMES.name], counts[OUTCOMES.name].added = _fill_outcomes(con)
+            crimes_spec = mapping.tables[CRIMES.name]
+            derive = (crimes_spec.get("columns") or {}).get("domestic_abuse")
+            if isinstance(derive, dict) and "derive" in derive:
+                tables[CRIMES.name] = _derive_domestic_abuse(con, derive)
+            tables[OUTCOMES.name], counts[OUTCOMES.name].added = _fill_outcomes(con)
 
-        all_tables = dict(tables)
-        all_tables.update(reference)
-        all_tables[REJECTS.name] = (
-            pa.concat_tables(rejects) if rejects else REJECTS.arrow_schema.empty_table()
-        )
-        with Store(db) as store:
-            snapshot = store.write_snapshot(
-                all_tables,
-                kind="load",
-                provenance={
-                    "mapping": {
-                        "file": mapping.path.name,
-                        "name": mapping.name,
-                        "sha256": mapping.sha256,
-                    },
-                    "source_files": files,
-                    "reference": {k: [p.name for p in v] for k, v in mapping.reference.items()},
-                    "counts": {k: vars(v) for k, v in counts.items()},
-                },
+            all_tables = dict(tables)
+            all_tables.update(reference)
+            all_tables[REJECTS.name] = (
+                pa.concat_tables(rejects) if rejects else REJECTS.arrow_schema.empty_table()
             )
-        bar.advance(task)
-    con.close()
+            with Store(db) as store:
+                snapshot = store.write_snapshot(
+                    all_tables,
+                    kind="load",
+                    provenance={
+                        "mapping": {
+                            "file": mapping.path.name,
+                            "name": mapping.name,
+                            "sha256": mapping.sha256,
+                        },
+                        "source_files": files,
+                        "reference": {k: [p.name for p in v] for k, v in mapping.reference.items()},
+                        "counts": {k: vars(v) for k, v in counts.items()},
+                    },
+                )
+            bar.advance(task)
     return LoadResult(snapshot, counts)
 
 
