@@ -306,23 +306,30 @@ def _read_source(source: _Source, base: Path, mapping: Mapping) -> tuple[pa.Tabl
     parts, provenance = [], []
     for path in files:
         relative = path.relative_to(base).as_posix()
-        with path.open(encoding=source.encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=source.delimiter), [])
+        try:
+            with path.open(encoding=source.encoding, newline="") as handle:
+                header = next(csv.reader(handle, delimiter=source.delimiter), [])
+        except (UnicodeDecodeError, csv.Error) as exc:
+            message = f"{path}: cannot read the header as {source.encoding}: {exc}"
+            raise MappingError(message) from None
         missing = sorted(source.needed - set(header))
         if missing:
             raise MappingError(f"{path}: no column {missing[0]!r} (needed by {mapping.path})")
         names = [h for h in header if h in source.needed]
-        data = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=source.encoding),
-            parse_options=pacsv.ParseOptions(delimiter=source.delimiter),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=names,
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
+        try:
+            data = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding=source.encoding),
+                parse_options=pacsv.ParseOptions(delimiter=source.delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=names,
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise MappingError(f"{path}: cannot be read as CSV: {exc}") from None
         n = data.num_rows
         data = data.append_column("_file", pa.repeat(pa.scalar(relative), n))
         # Line numbers count the header as line 1 (records holding newlines shift them).

@@ -292,3 +292,19 @@ def test_an_offence_recorded_before_it_was_in_force_is_rejected(tmp_path: Path) 
     assert rejects == [
         ("crimes.csv", 2, "Recorded", "2015-12-28", "offence 8/67 not in force on this date")
     ]
+
+
+def test_a_ragged_csv_fails_naming_the_file(
+    store_with_snapshot: Path, police_uk_copy: Path
+) -> None:
+    before = snapshot_ids(store_with_snapshot)
+    february = police_uk_copy / "2016-02-city-of-london-street.csv"
+    february.write_text(february.read_text() + "x,2016-02,too,few\n")
+    with pytest.raises(MappingError, match=r"2016-02-city-of-london-street\.csv: cannot be read"):
+        load(
+            MAPPINGS / "police_uk_city_of_london.yaml",
+            store_with_snapshot,
+            source_dir=police_uk_copy,
+            progress=False,
+        )
+    assert snapshot_ids(store_with_snapshot) == before
