@@ -27,7 +27,12 @@ from foidesk.records.synth import generate
 from foidesk.stats.audit import AUDIT_FILE, AuditProblem, audit
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.disclosure import SUPPRESSED
-from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
+from foidesk.stats.linkage import (
+    EarlierPackage,
+    apply_disclosure_control,
+    demo,
+    write_audit_file,
+)
 from foidesk.stats.table import ComputedTable
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
@@ -52,7 +57,13 @@ def answered(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = root / "answer"
     write_audit_file(out, report)
     manifest = write_answer(request, snapshot, protected, page, report, out)
-    return {"out": out, "computed": computed, "protected": protected, "manifest": manifest}
+    return {
+        "db": db,
+        "out": out,
+        "computed": computed,
+        "protected": protected,
+        "manifest": manifest,
+    }
 
 
 def test_the_seed_answer_passes_foidesk_audit(answered: dict) -> None:
@@ -122,6 +133,14 @@ def test_a_tampered_pattern_fails_the_audit(answered: dict, tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "EXPOSED" in result.output and result.output.strip().endswith(")")
     assert not audit(problem).passed
+
+
+def test_demo_protects_the_seed_and_shows_a_per_table_leak(answered: dict, tmp_path: Path) -> None:
+    summary = demo(answered["db"], SEED, tmp_path)
+    assert summary["tables"] == 6 and summary["passed"] and summary["status"] == "optimal"
+    assert summary["hidden"] == len(answered["manifest"]["disclosure_control"]["pattern"])
+    assert summary["example_per_table_exposed"] == 4 and summary["example_joint_passed"]
+    assert audit(AuditProblem.read(tmp_path)).passed
 
 
 def test_audit_of_a_directory_without_the_file_is_a_clear_error(tmp_path: Path) -> None:
