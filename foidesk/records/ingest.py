@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import yaml
@@ -296,14 +297,27 @@ class Mapping:
         return f"{_q(source)}.{_q(name)}"
 
 
-def _read_source(source: _Source, base: Path, mapping: Mapping) -> tuple[pa.Table, list[dict]]:
-    """Every file of a source as one all-text Arrow table with _file and _line columns."""
+@dataclass(frozen=True)
+class _BadRecord:
+    """A source record with the wrong number of fields: it cannot be read, only rejected."""
+
+    file: str
+    line: int
+    text: str
+    reason: str
+
+
+def _read_source(
+    source: _Source, base: Path, mapping: Mapping
+) -> tuple[pa.Table, list[dict], list[_BadRecord]]:
+    """Every file of a source as one all-text Arrow table with _file and _line columns,
+    the files' provenance, and the records too malformed to read."""
     files = sorted(p for p in base.glob(source.pattern) if p.is_file())
     if not files:
         raise MappingError(
             f"{mapping.path}: sources.{source.name}: no file matches {source.pattern!r} in {base}"
         )
-    parts, provenance = [], []
+    parts, provenance, bad = [], [], []
     for path in files:
         relative = path.relative_to(base).as_posix()
         try:
@@ -316,11 +330,23 @@ def _read_source(source: _Source, base: Path, mapping: Mapping) -> tuple[pa.Tabl
         if missing:
             raise MappingError(f"{path}: no column {missing[0]!r} (needed by {mapping.path})")
         names = [h for h in header if h in source.needed]
+        bad_here: list[_BadRecord] = []
+
+        def keep_aside(
+            row: pacsv.InvalidRow, relative: str = relative, bad_here: list = bad_here
+        ) -> str:
+            reason = f"{row.actual_columns} fields where the header has {row.expected_columns}"
+            bad_here.append(_BadRecord(relative, row.number, row.text, reason))
+            return "skip"
+
         try:
+            # One thread: the reader then knows each bad record's line number.
             data = pacsv.read_csv(
                 path,
-                read_options=pacsv.ReadOptions(encoding=source.encoding),
-                parse_options=pacsv.ParseOptions(delimiter=source.delimiter),
+                read_options=pacsv.ReadOptions(encoding=source.encoding, use_threads=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=source.delimiter, invalid_row_handler=keep_aside
+                ),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=names,
                     column_types={n: pa.string() for n in names},
@@ -332,12 +358,17 @@ def _read_source(source: _Source, base: Path, mapping: Mapping) -> tuple[pa.Tabl
             raise MappingError(f"{path}: cannot be read as CSV: {exc}") from None
         n = data.num_rows
         data = data.append_column("_file", pa.repeat(pa.scalar(relative), n))
-        # Line numbers count the header as line 1 (records holding newlines shift them).
-        data = data.append_column("_line", pa.array(range(2, n + 2), pa.int64()))
+        # Line numbers count the header as line 1 (records holding newlines shift them);
+        # records set aside keep their numbers, so the good ones skip over them.
+        lines = np.arange(2, n + len(bad_here) + 2, dtype=np.int64)
+        lines = np.delete(lines, [b.line - 2 for b in bad_here])
+        data = data.append_column("_line", pa.array(lines, pa.int64()))
         parts.append(data)
+        bad.extend(bad_here)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        provenance.append({"source": source.name, "file": relative, "sha256": digest, "rows": n})
-    return pa.concat_tables(parts, promote_options="default"), provenance
+        rows = n + len(bad_here)
+        provenance.append({"source": source.name, "file": relative, "sha256": digest, "rows": rows})
+    return pa.concat_tables(parts, promote_options="default"), provenance, bad
 
 
 class _TableBuilder:
@@ -538,9 +569,15 @@ def load(
         rejects: list[pa.Table] = []
         with Progress(disable=not progress, transient=True) as bar:
             task = bar.add_task(f"Loading {mapping.name}", total=len(mapping.sources) + 5)
+            bad_records: dict[str, list[_BadRecord]] = {}
             for source in mapping.sources.values():
-                data, provenance = _read_source(source, base, mapping)
+                data, provenance, bad_records[source.name] = _read_source(source, base, mapping)
                 files.extend(provenance)
+                feeds = [t for t in mapping.tables.values() if t["from"] == source.name]
+                if bad_records[source.name] and not feeds:
+                    # A lookup's bad record cannot be a rejected row of any table: stop.
+                    first = bad_records[source.name][0]
+                    raise MappingError(f"{base / first.file}: line {first.line}: {first.reason}")
                 con.register(f"_raw_{source.name}", data)
                 if source.one_per:
                     keys = ", ".join(_q(k) for k in source.one_per)
@@ -572,6 +609,7 @@ def load(
                     tables[canonical.name] = table
                     counts[canonical.name] = count
                     rejects.append(table_rejects)
+                    rejects.append(_reject_bad_records(canonical, count, bad_records[spec["from"]]))
                 bar.advance(task)
 
             crimes_spec = mapping.tables[CRIMES.name]
@@ -780,6 +818,25 @@ def _map_table(
     # Derived columns are still null here; the snapshot's writer enforces nullability.
     loose = pa.schema([f.with_nullable(True) for f in canonical.arrow_schema])
     return table.cast(loose), count, rejects.cast(REJECTS.arrow_schema)
+
+
+def _reject_bad_records(
+    canonical: CanonicalTable, count: TableCount, bad: list[_BadRecord]
+) -> pa.Table:
+    """Count a table's unreadable source records as read and rejected; their rejects rows."""
+    count.read += len(bad)
+    count.rejected += len(bad)
+    return pa.table(
+        {
+            "table_name": [canonical.name] * len(bad),
+            "file": [b.file for b in bad],
+            "line": [b.line for b in bad],
+            "field": ["(whole record)"] * len(bad),
+            "value": [b.text for b in bad],
+            "reason": [b.reason for b in bad],
+        },
+        schema=REJECTS.arrow_schema,
+    )
 
 
 def _source_field(spec: dict[str, Any], column: str) -> str:

@@ -294,17 +294,38 @@ def test_an_offence_recorded_before_it_was_in_force_is_rejected(tmp_path: Path) 
     ]
 
 
-def test_a_ragged_csv_fails_naming_the_file(
-    store_with_snapshot: Path, police_uk_copy: Path
+def test_a_record_with_the_wrong_number_of_fields_is_rejected_whole(
+    tmp_path: Path, police_uk_copy: Path
 ) -> None:
-    before = snapshot_ids(store_with_snapshot)
     february = police_uk_copy / "2016-02-city-of-london-street.csv"
-    february.write_text(february.read_text() + "x,2016-02,too,few\n")
-    with pytest.raises(MappingError, match=r"2016-02-city-of-london-street\.csv: cannot be read"):
-        load(
-            MAPPINGS / "police_uk_city_of_london.yaml",
-            store_with_snapshot,
-            source_dir=police_uk_copy,
-            progress=False,
-        )
-    assert snapshot_ids(store_with_snapshot) == before
+    later = crime_lines(february)[3]
+    rewrite(february, {later: {"Month": "2016-13"}})
+    lines = february.read_text().splitlines(keepends=True)
+    lines.insert(3, "x,2016-02,too,few\n")  # line 4; every later record moves down one
+    february.write_text("".join(lines))
+
+    result = load(
+        MAPPINGS / "police_uk_city_of_london.yaml",
+        tmp_path / "s.duckdb",
+        source_dir=police_uk_copy,
+        progress=False,
+    )
+
+    crimes = result.counts["crimes"]
+    assert crimes.rejected == 2
+    assert crimes.read == crimes.loaded + crimes.skipped + crimes.rejected
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        rejects = store.con.sql(
+            f"""SELECT file, line, field, value, reason FROM {store.relation("rejects")}
+                WHERE table_name = 'crimes' ORDER BY line"""
+        ).fetchall()
+    assert rejects == [
+        (
+            february.name,
+            4,
+            "(whole record)",
+            "x,2016-02,too,few",
+            "4 fields where the header has 12",
+        ),
+        (february.name, later + 1, "Month", "2016-13", "not a date in the format %Y-%m"),
+    ]
