@@ -182,6 +182,11 @@ class DisclosureOutcome:
         return out
 
 
+def round_to(value: int, base: int) -> int:
+    """``value`` to the nearest multiple of ``base``, halves up."""
+    return (value + base // 2) // base * base
+
+
 def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> DisclosureOutcome:
     """Apply ``policy`` to every cell of a disclosure and audit the result.
 
@@ -194,9 +199,7 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
     started = time.perf_counter()
     if policy.method == "round":
         base = policy.rounding_base
-        rounded = {
-            c.id: int((c.value + base // 2) // base * base) for c in cells.cells if not c.earlier
-        }
+        rounded = {c.id: round_to(c.value, base) for c in cells.cells if not c.earlier}
         return DisclosureOutcome(
             policy,
             rounded=rounded,

@@ -15,7 +15,7 @@ import json
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,13 +33,12 @@ from foidesk.stats.disclosure import (
     DisclosureOutcome,
     DisclosurePolicy,
     protect,
+    round_to,
 )
 from foidesk.stats.specs import UNIT_KEYS, TableSpec, load_tables, parse_table
 from foidesk.stats.suppression import primary_cells
+from foidesk.stats.table import TOTAL, CellKey, ComputedTable
 from foidesk.stats.table import Cell as TableCell
-from foidesk.stats.table import CellKey, ComputedTable
-
-MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,8 @@ class EarlierPackage:
     @classmethod
     def from_answer(cls, request_file: str | Path, answer_dir: str | Path) -> EarlierPackage:
         """Read an earlier package from its request file and its answer's manifest."""
+        from foidesk.publish.answer import MANIFEST_FILE  # the answer module imports this one
+
         manifest_path = Path(answer_dir) / MANIFEST_FILE
         if not manifest_path.exists():
             raise FileNotFoundError(f"{manifest_path}: no manifest for the earlier package")
@@ -108,6 +109,7 @@ def link_tables(
         group = [e for e in entries if e[1].spec.counting_unit == unit]
         atoms_of, counts = _atoms(unit, group)
         for position, (package, table, _) in enumerate(group):
+            name = table.id if package is None else f"{package}: {table.id}"
             interior = atoms_of[position]
             ncols = len(table.column_keys)
             index = {
@@ -122,11 +124,11 @@ def link_tables(
                     else sorted(interior.get(index[tc.key], ()))
                 )
                 cid = cell_id(table.id, tc.key, package)
-                places[cid] = (table.id if package is None else f"{package}: {table.id}", tc.key)
+                places[cid] = (name, tc.key)
                 cells.append(
                     Cell(
                         id=cid,
-                        table=table.id if package is None else f"{package}: {table.id}",
+                        table=name,
                         labels=tc.row + tc.column,
                         value=tc.value,
                         atoms=tuple(offset + k for k in members),
@@ -200,21 +202,33 @@ def _atoms(
 
 @dataclass(frozen=True)
 class RoundedTable(ComputedTable):
-    """A computed table whose every cell, each total included, is rounded on its own."""
+    """A computed table whose every figure, each total included, is rounded on its own.
+
+    It holds no unrounded figure: interior counts are stored rounded, and each total is
+    the true total rounded (so it may differ from the sum of the rounded figures).
+    """
 
     base: int = 5
+    rounded_totals: Mapping[CellKey, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, table: ComputedTable, base: int) -> RoundedTable:
+        totals = {c.key: round_to(c.value, base) for c in table.cells() if c.is_total}
+        grand = ((TOTAL,) * len(table.spec.rows), (TOTAL,) * len(table.spec.columns))
+        totals.setdefault(grand, round_to(table.grand_total, base))
+        values = {f.name: getattr(table, f.name) for f in fields(table)}
+        values["counts"] = (table.counts + base // 2) // base * base
+        return cls(**values, base=base, rounded_totals=totals)
 
     def cells(self) -> list[TableCell]:
-        return [replace(c, value=round_to(c.value, self.base)) for c in super().cells()]
+        return [
+            replace(c, value=self.rounded_totals[c.key]) if c.is_total else c
+            for c in super().cells()
+        ]
 
     @property
     def grand_total(self) -> int:
-        return round_to(int(self.counts.sum()), self.base)
-
-
-def round_to(value: int, base: int) -> int:
-    """``value`` to the nearest multiple of ``base``, halves up."""
-    return (value + base // 2) // base * base
+        return self.rounded_totals[(self.total_row_key, self.total_column_key)]
 
 
 def apply_disclosure_control(
@@ -240,12 +254,7 @@ def apply_disclosure_control(
     )
     snap = snapshot or store.snapshot()
     if rules.method == "round":
-        rounded: list[ComputedTable] = [
-            RoundedTable(
-                **{f: getattr(t, f) for f in t.__dataclass_fields__}, base=rules.rounding_base
-            )  # noqa: E501
-            for t in tables
-        ]
+        rounded: list[ComputedTable] = [RoundedTable.of(t, rules.rounding_base) for t in tables]
         report = {"method": "round", "policy": asdict(rules), "note": rules.note(), "pattern": []}
         return rounded, report
     frames = {t.id: unit_cells(t.spec, store, snap) for t in tables}
@@ -255,9 +264,14 @@ def apply_disclosure_control(
         for spec in package.specs:
             table = compute_table(spec, source)
             marks = {key: SUPPRESSED for tid, key in package.suppressed if tid == spec.id}
-            earlier_entries.append(
-                (package.reference, table.with_markers(marks), unit_cells(spec, store, snap))
-            )
+            try:
+                table = table.with_markers(marks)
+            except KeyError as exc:
+                raise DisclosureError(
+                    f"earlier package {package.reference}: its [c] cells are not in its "
+                    f"tables as computed now: {exc}"
+                ) from None
+            earlier_entries.append((package.reference, table, unit_cells(spec, store, snap)))
     linked = link_tables(tables, frames, earlier_entries)
     outcome = protect(linked.cells, rules)
     if not outcome.passed:
