@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from foidesk.db import open_session
-from foidesk.web.models import Attachment, PublishedResponse
+from foidesk.web.models import Attachment, PublishedResponse, Setting
 
 # Register statuses from which a request has been approved and may appear on the log.
 PUBLISHABLE_STATUSES = frozenset({"approved", "responded", "under internal review", "at ICO"})
@@ -369,5 +369,11 @@ def withdraw(session: Session, reference: str) -> bool:
     if found is None:
         return False
     session.delete(found)
+    # Searches cache counts per log version; a withdrawal must change it.
+    counter = session.get(Setting, "log_withdrawals")
+    if counter is None:
+        session.add(Setting(name="log_withdrawals", value="1"))
+    else:
+        counter.value = str(int(counter.value) + 1)
     session.commit()
     return True

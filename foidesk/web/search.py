@@ -219,9 +219,18 @@ _PAGE = "LIMIT :limit OFFSET :offset"
 
 
 def _log_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a response is published, republished or withdrawn."""
-    count, last = session.execute(text("SELECT count(*), max(id) FROM web_responses")).one()
-    return (str(session.get_bind().url), count, last)
+    """Changes whenever a response is published, republished or withdrawn.
+
+    Publishing always inserts a new row (a higher id); ``withdraw`` counts itself in
+    ``web_settings``. Both are single index lookups, unlike counting the rows.
+    """
+    last, withdrawals = session.execute(
+        text(
+            "SELECT (SELECT max(id) FROM web_responses), "
+            "(SELECT value FROM web_settings WHERE name = 'log_withdrawals')"
+        )
+    ).one()
+    return (str(session.get_bind().url), last, withdrawals)
 
 
 _counts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()

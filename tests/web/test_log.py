@@ -269,3 +269,18 @@ def test_file_names_that_could_escape_a_url_are_refused(tmp_path: Path) -> None:
         with pytest.raises(PublishError, match="'../secret.xlsx' is not a publishable name"):
             publish(session, Publication(**{**entry.__dict__, "files": [bad]}))
         assert published(session, "01.FOI.24.000030") is None
+
+
+def test_withdrawn_responses_leave_the_counts_and_pages(tmp_path: Path) -> None:
+    from foidesk.web.log import withdraw
+
+    with open_session(str(tmp_path / "log.sqlite")) as session:
+        for entry in LOG:
+            publish(session, entry)
+        assert search_log(session, LogQuery(subject="Domestic abuse")).total == 2
+        assert withdraw(session, "01.FOI.23.000011")
+        assert not withdraw(session, "01.FOI.23.000011")
+        after = search_log(session, LogQuery(subject="Domestic abuse"))
+        assert after.total == 1
+        assert [(f.value, f.count) for f in after.subjects][0] == ("Domestic abuse", 1)
+        assert published(session, "01.FOI.23.000011") is None
