@@ -55,14 +55,20 @@ class Requirement:
 
     The attacker's lower bound must be at most ``lower_at_most`` and the upper bound at
     least ``upper_at_least``. A cell with neither (a complementary cell) only has to be
-    not exactly derivable.
+    not exactly derivable, unless ``may_be_exact``: an earlier disclosure's complementary
+    cell, which protects nothing of this one.
     """
 
     lower_at_most: int | None = None
     upper_at_least: int | None = None
+    may_be_exact: bool = False
 
-    def to_json(self) -> dict[str, int | None]:
-        return {"lower_at_most": self.lower_at_most, "upper_at_least": self.upper_at_least}
+    def to_json(self) -> dict[str, int | bool | None]:
+        return {
+            "lower_at_most": self.lower_at_most,
+            "upper_at_least": self.upper_at_least,
+            "may_be_exact": self.may_be_exact,
+        }
 
 
 @dataclass
@@ -421,7 +427,7 @@ def audit(problem: AuditProblem) -> AuditResult:
 
 
 def _judge(low: int, high: int | None, requirement: Requirement) -> tuple[bool, str]:
-    if high is not None and high <= low:
+    if high is not None and high <= low and not requirement.may_be_exact:
         return True, f"exactly derivable: {low}"
     if requirement.lower_at_most is not None and low > requirement.lower_at_most:
         return True, f"attacker knows it is at least {low}"

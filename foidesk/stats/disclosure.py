@@ -218,6 +218,8 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
             f"reveal them: {', '.join(result.unprotectable)}"
         )
     hidden = [c.id for c in cells.cells if c.earlier and not c.published]
+    for cell_id in hidden:
+        requirements.setdefault(cell_id, Requirement(may_be_exact=True))
     suppressed = result.suppressed
     problem = cells.audit_problem(list(dict.fromkeys(suppressed + hidden)), requirements)
     checked = audit(problem)

@@ -103,3 +103,16 @@ def test_an_earlier_package_that_already_revealed_a_count_is_refused(store: Stor
     table = compute_table(BY_YEAR, Source.from_store(store))
     with pytest.raises(DisclosureError, match="earlier published tables already reveal"):
         apply_disclosure_control([table], {}, store=store, earlier=[earlier])
+
+
+def test_an_earlier_complementary_cell_may_now_be_published(store: Store) -> None:
+    """The earlier package hid 2016 and 2017 (to protect a figure since revised); that
+    today's table publishes both is no leak, and the earlier total still rules."""
+    earlier_years = {"unit": "year", "from": "2016-01-01", "to": "2023-12-31"}
+    earlier_spec = ccb_spec("to_2023_by_year", {"period": earlier_years})
+    hidden = frozenset(("to_2023_by_year", ((year,), ())) for year in ("2016", "2017"))
+    earlier = EarlierPackage("01.FOI.24.000003", (earlier_spec,), hidden)
+    table = compute_table(BY_YEAR, Source.from_store(store))
+    marked, report = apply_disclosure_control([table], {}, store=store, earlier=[earlier])
+    assert suppressed_rows(marked) == {"2024", "Total"}
+    assert report["passed"]
