@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -234,15 +235,20 @@ def _log_version(session: Session) -> tuple[Any, ...]:
 
 
 _counts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+# Requests run in a thread pool; the cache is shared by them.
+_counts_lock = threading.Lock()
 
 
 def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    if key in _counts:
-        _counts.move_to_end(key)
-        return _counts[key]
-    value = _counts[key] = compute()
-    if len(_counts) > _CACHE_SIZE:
-        _counts.popitem(last=False)
+    with _counts_lock:
+        if key in _counts:
+            _counts.move_to_end(key)
+            return _counts[key]
+    value = compute()
+    with _counts_lock:
+        _counts[key] = value
+        if len(_counts) > _CACHE_SIZE:
+            _counts.popitem(last=False)
     return value
 
 
