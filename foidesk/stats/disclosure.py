@@ -178,7 +178,9 @@ class DisclosureOutcome:
                 ],
             }
         if "solver" in out:
-            out["solver"].pop("unprotectable", None)
+            # How many cells are complementary would say how many are small counts.
+            for key in ("unprotectable", "objective_value"):
+                out["solver"].pop(key, None)
         return out
 
 
@@ -233,12 +235,3 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
         n_atoms=cells.n_atoms,
         seconds=time.perf_counter() - started,
     )
-
-
-__all__ = [
-    "SUPPRESSED",
-    "DisclosureError",
-    "DisclosureOutcome",
-    "DisclosurePolicy",
-    "protect",
-]
