@@ -66,7 +66,7 @@ _LINKS = {  # canonical table -> the links its rows name, in the order they reso
     RELATIONSHIPS.name: ("victim", "suspect"),
     OUTCOMES.name: ("crime",),
 }
-_CODE_CHECKS = {  # canonical column -> (reference table, its code column, scheme column)
+_CODE_CHECKS = {  # (table, code column) -> (reference table it must be in, scheme column)
     ("crimes", "offence_code"): ("offence_classification", "offence_scheme"),
     ("relationships", "how_known"): ("how_known_codes", "how_known_scheme"),
     ("victims", "sex"): ("sexes", None),
