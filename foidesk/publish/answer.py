@@ -25,7 +25,7 @@ from foidesk.publish.notes import Note, NotesPage, notes_page, parse_notes
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
 from foidesk.stats.compiler import Source, compute_table
-from foidesk.stats.specs import SpecError, TableSpec, parse_tables
+from foidesk.stats.specs import SpecError, TableSpec, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
 
 WORKBOOK_FILE = "tables.xlsx"
@@ -62,7 +62,7 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: request file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
