@@ -279,8 +279,12 @@ class Mapping:
         if "first" in spec:
             for i, alternative in enumerate(spec["first"]):
                 self._check_spec(aliases, base, alternative, f"{where}.first[{i}]")
-        if "derive" in spec and spec["derive"] != "how_known_groups":
-            raise self.fail(where, "derive supports 'how_known_groups' (with 'map' of groups)")
+        if "derive" in spec and (
+            spec["derive"] != "how_known_groups" or not where.endswith(".domestic_abuse")
+        ):
+            raise self.fail(
+                where, "derive: how_known_groups (with groups: [...]) is for domestic_abuse only"
+            )
         if "map" in spec and not isinstance(spec["map"], dict):
             raise self.fail(f"{where}.map", "give {source value: canonical value}")
 
