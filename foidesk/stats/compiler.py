@@ -212,6 +212,8 @@ def _population_crimes(pop: Population, source: Source) -> ir.Table:
         preds.append(crimes.domestic_abuse == pop.domestic_abuse)
     if pop.areas:
         preds.append(crimes.area.isin(list(pop.areas)))
+    for name, values in pop.crime_fields:
+        preds.append(crimes[name].isin(list(values)))
     return crimes.filter(*preds) if preds else crimes
 
 

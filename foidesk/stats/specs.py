@@ -15,7 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 import yaml
+
+from foidesk.records.schema import CRIMES
 
 CountingUnit = Literal["crime", "victim", "suspect", "pair"]
 COUNTING_UNITS: tuple[str, ...] = ("crime", "victim", "suspect", "pair")
@@ -64,6 +67,9 @@ DIMENSION_UNITS: dict[str, tuple[str, ...]] = {
 PERIOD_UNITS: tuple[str, ...] = ("year", "financial_year", "quarter", "month", "custom")
 DATE_BASES: tuple[str, ...] = ("recorded", "committed")
 NOT_RECORDED = "Not recorded"
+# Text columns of crimes a population can restrict by value (dates and the DA flag have
+# their own keys).
+TEXT_CRIME_FIELDS: tuple[str, ...] = tuple(c.name for c in CRIMES.columns if c.type == pa.string())
 
 
 class SpecError(ValueError):
@@ -96,7 +102,8 @@ class Population:
 
     ``how_known_groups``/``how_known_codes`` restrict through victim-suspect pairs: a pair
     counts if it has the relationship; a crime, victim or suspect counts if at least one
-    pair it is part of has it.
+    pair it is part of has it. ``crime_fields`` restricts any other text column of the
+    crimes table to a list of values, as (column, values) pairs.
     """
 
     offence_groups: tuple[str, ...] = ()
@@ -107,6 +114,7 @@ class Population:
     how_known_groups: tuple[str, ...] = ()
     how_known_codes: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
+    crime_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -266,8 +274,10 @@ def parse_population(value: Any, where: str) -> Population:
         "how_known_groups",
         "how_known_codes",
         "areas",
+        "crime_fields",
     }
     data = _mapping(value, where, allowed)
+    fields = _mapping(data.get("crime_fields"), f"{where}.crime_fields", set(TEXT_CRIME_FIELDS))
     flag = data.get("domestic_abuse")
     if flag is not None and not isinstance(flag, bool):
         raise SpecError(f"{where}.domestic_abuse: expected true or false, got {flag!r}")
@@ -280,6 +290,10 @@ def parse_population(value: Any, where: str) -> Population:
         how_known_groups=_strings(data.get("how_known_groups"), f"{where}.how_known_groups"),
         how_known_codes=_strings(data.get("how_known_codes"), f"{where}.how_known_codes"),
         areas=_strings(data.get("areas"), f"{where}.areas"),
+        crime_fields=tuple(
+            (name, _strings(values, f"{where}.crime_fields.{name}"))
+            for name, values in sorted(fields.items())
+        ),
     )
 
 

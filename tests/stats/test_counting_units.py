@@ -17,7 +17,7 @@ import pytest
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 from foidesk.stats.compiler import Source, compute_table, unit_cells
-from foidesk.stats.specs import TableSpec, parse_table
+from foidesk.stats.specs import SpecError, TableSpec, parse_table
 
 
 def spec(unit: str, columns: list, **extra) -> TableSpec:
@@ -332,3 +332,21 @@ def test_a_how_known_code_missing_from_reference_data_is_refused_by_name(store: 
     )
     with pytest.raises(ValueError, match=r"how_known: ZZ"):
         compute_table(spec("pair", ["how_known"]), Source.from_store(store))
+
+
+def test_population_by_any_text_field_of_crimes(store: Store) -> None:
+    write_cases(
+        store,
+        [
+            Case(date(2023, 6, 1), victims=("F",), ref="MET-1"),
+            Case(date(2023, 6, 2), victims=("F",), ref="MET-2", area="Hackney"),
+            Case(date(2023, 6, 3), victims=("M",), ref="MET-3", domestic_abuse=False),
+        ],
+    )
+    source = Source.from_store(store)
+    by_ref = spec("crime", [], population={"crime_fields": {"crime_ref": ["MET-1", "MET-3"]}})
+    assert compute_table(by_ref, source).grand_total == 2
+    by_area_and_flag = spec("crime", [], population={"areas": ["Camden"], "domestic_abuse": True})
+    assert compute_table(by_area_and_flag, source).grand_total == 1
+    with pytest.raises(SpecError, match=r"population.crime_fields: unknown key\(s\) recorded_date"):
+        spec("crime", [], population={"crime_fields": {"recorded_date": ["2023-06-01"]}})
