@@ -81,6 +81,16 @@ def test_the_seed_answer_passes_foidesk_audit(answered: dict) -> None:
     assert small, "a small synthetic London has small counts"
 
 
+def test_whole_number_audit_agrees_on_the_seed(answered: dict) -> None:
+    """The seed's tables are two-way, so the real-valued intervals are already whole."""
+    problem = AuditProblem.read(answered["out"])
+    real = {i.cell: (i.low, i.high) for i in audit(problem).intervals}
+    whole = {i.cell: (i.low, i.high) for i in audit(problem, whole_numbers=True).intervals}
+    assert whole == real
+    result = CliRunner().invoke(app, ["audit", "--whole-numbers", str(answered["out"])])
+    assert result.exit_code == 0, result.output
+
+
 def test_markers_are_exactly_the_pattern(answered: dict) -> None:
     pattern = {
         (p["table"], tuple(p["row"]), tuple(p["column"]))
