@@ -194,8 +194,8 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
 
     Cells marked ``earlier`` belong to disclosures already published: they stay as they
     were (published, or [c]) and constrain what may be published now. Raises
-    ``DisclosureError`` when a sensitive cell cannot be protected at all, which happens
-    only when earlier disclosures already reveal it.
+    ``DisclosureError`` when a sensitive cell cannot be protected at all: when earlier
+    disclosures already reveal it, or it is a zero the attacker model knows is empty.
     """
     policy = policy or DisclosurePolicy()
     started = time.perf_counter()
@@ -216,8 +216,9 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
     )
     if result.unprotectable:
         raise DisclosureError(
-            "these counts cannot be protected because earlier published tables already "
-            f"reveal them: {', '.join(result.unprotectable)}"
+            "these counts would be revealed even with every other cell withheld (by tables "
+            "published earlier, or, for a zero in linked tables, because empty cells count "
+            f"as known): {', '.join(result.unprotectable)}"
         )
     hidden = [c.id for c in cells.cells if c.earlier and not c.published]
     for cell_id in hidden:

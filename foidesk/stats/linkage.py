@@ -92,11 +92,16 @@ def link_tables(
     tables: Sequence[ComputedTable],
     frames: Mapping[str, pa.Table],
     earlier: Sequence[tuple[str, ComputedTable, pa.Table]] = (),
+    *,
+    zero_atoms: bool = False,
 ) -> LinkedTables:
     """Build the linked-cell model of ``tables`` (and earlier tables) from unit frames.
 
     ``frames[table.id]`` is the table's ``unit_cells``; ``earlier`` holds (package
-    reference, recomputed table with its [c] markers, its unit cells).
+    reference, recomputed table with its [c] markers, its unit cells). With
+    ``zero_atoms``, a table that is alone in its counting unit gets an empty atom for each
+    empty cell, so that a zero can be protected; in linked tables which combination an
+    empty cell would belong to is unknown, so zeros there stay exact (and exposed).
     """
     entries: list[tuple[str | None, ComputedTable, pa.Table]] = [
         (None, t, frames[t.id]) for t in tables
@@ -108,6 +113,11 @@ def link_tables(
     for unit in sorted({t.spec.counting_unit for _, t, _ in entries}):
         group = [e for e in entries if e[1].spec.counting_unit == unit]
         atoms_of, counts = _atoms(unit, group)
+        if zero_atoms and len(group) == 1:
+            table = group[0][1]
+            empty = [i for i in range(table.counts.size) if i not in atoms_of[0]]
+            atoms_of[0].update({i: [len(counts) + n] for n, i in enumerate(empty)})
+            counts = np.concatenate([counts, np.zeros(len(empty), dtype=np.int64)])
         for position, (package, table, _) in enumerate(group):
             name = table.id if package is None else f"{package}: {table.id}"
             interior = atoms_of[position]
@@ -272,7 +282,7 @@ def apply_disclosure_control(
                     f"tables as computed now: {exc}"
                 ) from None
             earlier_entries.append((package.reference, table, unit_cells(spec, store, snap)))
-    linked = link_tables(tables, frames, earlier_entries)
+    linked = link_tables(tables, frames, earlier_entries, zero_atoms=rules.suppress_zero)
     outcome = protect(linked.cells, rules)
     if not outcome.passed:
         exposed = ", ".join(i.cell for i in outcome.audit.exposed) if outcome.audit else ""

@@ -101,7 +101,7 @@ def test_the_pattern_chosen_alone_leaks_once_the_earlier_total_is_known(store: S
 def test_an_earlier_package_that_already_revealed_a_count_is_refused(store: Store) -> None:
     earlier = EarlierPackage("01.FOI.25.000002", (BY_YEAR,))
     table = compute_table(BY_YEAR, Source.from_store(store))
-    with pytest.raises(DisclosureError, match="earlier published tables already reveal"):
+    with pytest.raises(DisclosureError, match="revealed even with every other cell withheld"):
         apply_disclosure_control([table], {}, store=store, earlier=[earlier])
 
 
