@@ -265,7 +265,13 @@ def apply_disclosure_control(
     snap = snapshot or store.snapshot()
     if rules.method == "round":
         rounded: list[ComputedTable] = [RoundedTable.of(t, rules.rounding_base) for t in tables]
-        report = {"method": "round", "policy": asdict(rules), "note": rules.note(), "pattern": []}
+        report = {
+            "method": "round",
+            "policy": asdict(rules),
+            "summary": f"every figure rounded to the nearest {rules.rounding_base}",
+            "note": rules.note(),
+            "pattern": [],
+        }
         return rounded, report
     frames = {t.id: unit_cells(t.spec, store, snap) for t in tables}
     source = Source.from_store(store, snap) if earlier else None
@@ -309,6 +315,11 @@ def disclosure_report(outcome: DisclosureOutcome, linked: LinkedTables) -> dict[
     does.
     """
     report = outcome.report(internal=False)
+    status = outcome.suppression.status if outcome.suppression else "not run"
+    report["summary"] = (
+        f"{len(outcome.suppressed)} cells shown as [c]; audit "
+        f"{'passed' if outcome.passed else 'FAILED'} (HiGHS {status})"
+    )
     report["note"] = outcome.policy.note()
     report["pattern"] = [
         {
