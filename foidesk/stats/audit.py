@@ -231,7 +231,11 @@ class AuditProblem:
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{source}: cell {i}: bad or missing field: {exc}") from exc
-        return cls(n_atoms=int(data["n_atoms"]), cells=cells)
+        n_atoms = int(data.get("n_atoms", -1))
+        for i, cell in enumerate(cells):
+            if any(not 0 <= k < n_atoms for k in cell.atoms):
+                raise ValueError(f"{source}: cell {i} ({cell.id}): atoms: outside 0..n_atoms-1")
+        return cls(n_atoms=n_atoms, cells=cells)
 
     def write(self, directory: str | Path) -> Path:
         path = Path(directory) / AUDIT_FILE

@@ -163,6 +163,15 @@ def test_audit_of_a_directory_without_the_file_is_a_clear_error(tmp_path: Path) 
     assert AUDIT_FILE in result.output
 
 
+def test_a_broken_audit_file_names_the_cell_and_field(answered: dict, tmp_path: Path) -> None:
+    data = json.loads((answered["out"] / AUDIT_FILE).read_text())
+    del data["cells"][3]["atoms"]
+    (tmp_path / AUDIT_FILE).write_text(json.dumps(data))
+    result = CliRunner().invoke(app, ["audit", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "cell 3: bad or missing field" in result.output and "atoms" in result.output
+
+
 def test_earlier_package_reads_back_its_pattern(answered: dict) -> None:
     earlier = EarlierPackage.from_answer(SEED, answered["out"])
     assert earlier.reference == "01.FOI.24.035331"
