@@ -95,6 +95,15 @@ def test_whole_number_audit_agrees_on_the_seed(answered: dict) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_the_same_snapshot_gives_the_same_pattern(answered: dict) -> None:
+    with Store(answered["db"], read_only=True) as store:
+        request = read_request(SEED)
+        _, again = apply_disclosure_control(
+            answered["computed"], request.disclosure_control, store=store
+        )
+    assert again["pattern"] == answered["manifest"]["disclosure_control"]["pattern"]
+
+
 def test_markers_are_exactly_the_pattern(answered: dict) -> None:
     pattern = {
         (p["table"], tuple(p["row"]), tuple(p["column"]))
