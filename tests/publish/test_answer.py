@@ -174,3 +174,14 @@ def test_cli_answer(db: Path, tmp_path: Path) -> None:
         app, ["answer", str(tmp_path / "nope.yaml"), "--db", str(db), "--out", str(tmp_path)]
     )
     assert missing.exit_code == 2
+
+
+def test_a_pinned_snapshot_is_used_even_when_a_later_one_exists(db: Path, tmp_path: Path) -> None:
+    with Store(db) as store:
+        first = store.snapshot()
+        write_cases(store, CASES[:1])  # a later, smaller snapshot
+    data = yaml.safe_load(SEED.read_text())
+    pinned = tmp_path / "pinned.yaml"
+    pinned.write_text(yaml.safe_dump({**data, "snapshot": first.snapshot_id[:10]}))
+    assert answer(pinned, db, tmp_path / "a")["snapshot"]["id"] == first.snapshot_id
+    assert answer(SEED, db, tmp_path / "b")["snapshot"]["id"] != first.snapshot_id
