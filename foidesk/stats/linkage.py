@@ -269,6 +269,8 @@ def apply_disclosure_control(
             "method": "round",
             "policy": asdict(rules),
             "summary": f"every figure rounded to the nearest {rules.rounding_base}",
+            "applied": True,
+            "cells_marked": 0,
             "note": rules.note(),
             "pattern": [],
         }
@@ -321,6 +323,8 @@ def disclosure_report(outcome: DisclosureOutcome, linked: LinkedTables) -> dict[
         f"{'passed' if outcome.passed else 'FAILED'} (HiGHS {status})"
     )
     report["note"] = outcome.policy.note()
+    report["applied"] = True
+    report["cells_marked"] = len(outcome.suppressed)
     report["pattern"] = [
         {
             "table": linked.places[c][0],

@@ -76,6 +76,7 @@ def test_the_seed_answer_passes_foidesk_audit(answered: dict) -> None:
     assert report["passed"] and report["solver"]["status"] == "optimal"
     assert "audit_problem" not in report  # moved to its own internal file
     assert "primary" not in report and "secondary" not in report
+    assert report["applied"] and report["cells_marked"] == len(report["pattern"])
     assert (
         report["summary"]
         == f"{len(report['suppressed'])} cells shown as [c]; audit passed (HiGHS optimal)"
