@@ -172,7 +172,8 @@ class _Sql:
         if not self.match or not ranked:
             return f"SELECT r.id FROM {self.table} {self.where()} ORDER BY {newest} {_PAGE}"
         if self.dialect != "sqlite":
-            rank = "ts_rank(r.search_vector, websearch_to_tsquery('english', :match)) DESC"
+            # Ranked on the headline fields' small vector (web_0003), matched on the full one.
+            rank = "ts_rank(r.rank_vector, websearch_to_tsquery('english', :match)) DESC"
             return (
                 f"SELECT r.id FROM web_responses r {self.where()} ORDER BY {rank}, {newest} {_PAGE}"
             )
