@@ -147,7 +147,8 @@ class DisclosureOutcome:
         """The manifest's disclosure section.
 
         The internal report says which cells were primary (so, which counts are small)
-        and each cell's requirement; the public one gives only the pattern and outcome.
+        and each cell's requirement, and how long each step took; the public one gives
+        only the pattern and outcome, the same for the same data.
         """
         out: dict[str, Any] = {
             "method": self.policy.method,
@@ -167,7 +168,9 @@ class DisclosureOutcome:
                 out["primary"] = self.suppression.primary
                 out["secondary"] = self.suppression.secondary
             return out
+        # Timings differ from run to run; the public report is the same for the same data.
         out.pop("atoms")
+        out.pop("seconds")
         if "audit" in out:
             out["audit"] = {
                 "passed": out["audit"]["passed"],
@@ -179,7 +182,7 @@ class DisclosureOutcome:
             }
         if "solver" in out:
             # How many cells are complementary would say how many are small counts.
-            for key in ("unprotectable", "objective_value"):
+            for key in ("unprotectable", "objective_value", "seconds"):
                 out["solver"].pop(key, None)
         return out
 

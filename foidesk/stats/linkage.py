@@ -335,7 +335,15 @@ def disclosure_report(outcome: DisclosureOutcome, linked: LinkedTables) -> dict[
     ]
     report["audit_file"] = AUDIT_FILE
     if outcome.audit_problem is not None:
-        report["audit_problem"] = outcome.audit_problem.to_json()
+        # Timings vary between runs, so they stay out of the manifest, in the internal file.
+        report["audit_problem"] = {
+            **outcome.audit_problem.to_json(),
+            "seconds": {
+                "total": round(outcome.seconds, 4),
+                "search": round(outcome.suppression.seconds, 4) if outcome.suppression else 0,
+                "audit": round(outcome.audit.seconds, 4) if outcome.audit else 0,
+            },
+        }
     return report
 
 
