@@ -199,13 +199,14 @@ class _Sql:
                 "FROM web_responses_fts WHERE web_responses_fts MATCH :match "
                 f"AND rowid IN ({listed})"
             )
+        # The letter's headline only where the request text lacks the words: headlines
+        # of long letters are the costly part.
         return (
-            "SELECT r.id, "
-            "ts_headline('english', r.request_text, websearch_to_tsquery('english', :match), "
-            ":options), "
-            "ts_headline('english', r.search_text, websearch_to_tsquery('english', :match), "
-            ":options) "
-            f"FROM web_responses r WHERE r.id IN ({listed})"
+            "SELECT r.id, CASE WHEN to_tsvector('english', r.request_text) @@ tsq "
+            "THEN ts_headline('english', r.request_text, tsq, :options) "
+            "ELSE ts_headline('english', r.search_text, tsq, :options) END "
+            "FROM web_responses r, websearch_to_tsquery('english', :match) AS tsq "
+            f"WHERE r.id IN ({listed})"
         )
 
     def part(self, unit: str) -> str:
