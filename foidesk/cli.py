@@ -377,6 +377,23 @@ def user_add(
         typer.echo(f"password: {made}")
 
 
+@user_app.command("deactivate")
+def user_deactivate(
+    username: str = typer.Argument(..., help="The user who may no longer sign in."),
+    db: str = typer.Option(..., "--db", help="Register database."),
+) -> None:
+    """Stop a user signing in, at once; their name stays on the audit trail."""
+    from foidesk.db import open_session
+    from foidesk.web.accounts import AccountError, deactivate_user
+
+    with open_session(db) as session:
+        try:
+            deactivate_user(session, username)
+        except AccountError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"user {username} deactivated")
+
+
 @user_app.command("list")
 def user_list(db: str = typer.Option(..., "--db", help="Register database.")) -> None:
     """List workspace users and their roles."""

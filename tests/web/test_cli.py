@@ -25,6 +25,9 @@ def test_user_add_prints_a_generated_password_that_signs_in(web_db: str) -> None
     assert re.search(r"password: (\S+)", again.output).group(1) != password
     listed = runner.invoke(app, ["user", "list", "--db", web_db])
     assert listed.output.splitlines() == ["olly\tofficer", "rita\treviewer"]
+    runner.invoke(app, ["user", "deactivate", "rita", "--db", web_db])
+    listed = runner.invoke(app, ["user", "list", "--db", web_db])
+    assert listed.output.splitlines() == ["olly\tofficer", "rita\treviewer (inactive)"]
     client = TestClient(create_app(web_db, migrate=False))
     sign_in(client, "olly", password)
     assert client.get("/workspace").status_code == 200
