@@ -224,3 +224,13 @@ def test_missing_govuk_assets_fall_back_to_minimal_css(
     monkeypatch.setattr(app_module, "GOVUK_CSS", tmp_path / "absent.css")
     page = TestClient(create_app(web_db, migrate=False)).get("/log").text
     assert "/static/minimal.css" in page and "govuk-frontend.min.css" not in page
+
+
+def test_the_govuk_frontend_assets_are_built_and_served(app: FastAPI) -> None:
+    from foidesk.web.app import GOVUK_CSS
+
+    assert GOVUK_CSS.is_file(), "GOV.UK Frontend is missing: run `make web-assets`"
+    client = TestClient(app)
+    assert "/static/govuk/govuk-frontend.min.css" in client.get("/log").text
+    css = client.get("/static/govuk/govuk-frontend.min.css")
+    assert css.status_code == 200 and ".govuk-button" in css.text
