@@ -21,10 +21,11 @@ from rich.progress import Progress
 
 from foidesk import __version__
 from foidesk.publish.csv_files import write_csv
-from foidesk.publish.notes import Note, NotesPage, notes_page, parse_notes
+from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
 from foidesk.stats.compiler import Source, compute_table
+from foidesk.stats.linkage import apply_disclosure_control, write_audit_file
 from foidesk.stats.specs import SpecError, TableSpec, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
 
@@ -86,23 +87,6 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     )
 
 
-def apply_disclosure_control(
-    tables: list[ComputedTable],
-    policy: dict[str, Any],
-    *,
-    store: Store | None = None,
-    snapshot: Snapshot | None = None,
-) -> tuple[list[ComputedTable], dict[str, Any]]:
-    """Mark the cells that must not be published; return the tables and a report.
-
-    This is the seam where disclosure control plugs in: it returns ``tables`` with
-    ``[c]``/``[x]``/``[z]`` markers set (``ComputedTable.with_markers``) and a report for
-    the manifest. No rule is applied yet, so tables come back unchanged.
-    """
-    report = {"policy": policy, "applied": False, "cells_marked": 0, "tables": {}}
-    return tables, report
-
-
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -130,10 +114,19 @@ def answer(
             for spec in request.tables:
                 computed.append(compute_table(spec, source))
                 bar.advance(task)
-        page = notes_page(computed, request.notes, snapshot, source, request_file=str(request.path))
         protected, report = apply_disclosure_control(
             computed, request.disclosure_control, store=store, snapshot=snapshot
         )
+        page = notes_page(
+            protected,
+            request.notes,
+            snapshot,
+            source,
+            request_file=str(request.path),
+            disclosure_note=Note(DISCLOSURE_NOTE, report["note"]),
+        )
+    # The audit problem goes to its own internal file, never into the published manifest.
+    write_audit_file(out, report)
     return write_answer(request, snapshot, protected, page, report, out)
 
 

@@ -18,6 +18,7 @@ from foidesk.stats.specs import COUNTING_UNITS, SpecError, TableSpec
 from foidesk.stats.table import ComputedTable
 
 SOURCE_NOTE = "source"
+DISCLOSURE_NOTE = "disclosure_control"
 
 UNIT_NOTES: dict[str, str] = {
     "crime": (
@@ -130,8 +131,12 @@ def notes_page(
     source: Source,
     *,
     request_file: str = "<request>",
+    disclosure_note: Note | None = None,
 ) -> NotesPage:
-    """Number every note and work out which notes each table cites."""
+    """Number every note and work out which notes each table cites.
+
+    ``disclosure_note`` explains [c] (or rounding); every table cites it.
+    """
     specs = [t.spec for t in tables]
     units = [u for u in COUNTING_UNITS if any(s.counting_unit == u for s in specs)]
     how_known = _how_known_notes(specs, source)
@@ -140,6 +145,7 @@ def notes_page(
         *(Note(f"unit_{u}", UNIT_NOTES[u]) for u in units),
         *how_known.values(),
         *request_notes,
+        *([disclosure_note] if disclosure_note else []),
     ]
     numbers = {n.id: i for i, n in enumerate(notes, start=1)}
     citations: dict[str, tuple[int, ...]] = {}
@@ -153,5 +159,6 @@ def notes_page(
         ids = [SOURCE_NOTE, f"unit_{spec.counting_unit}"]
         ids += [f"hk_{g}" for g in pop.how_known_groups + pop.how_known_codes]
         ids += list(spec.notes)
+        ids += [disclosure_note.id] if disclosure_note else []
         citations[spec.id] = tuple(sorted({numbers[i] for i in ids}))
     return NotesPage(tuple(notes), citations)

@@ -62,13 +62,19 @@ def test_answer_writes_workbook_csvs_and_manifest(db: Path, tmp_path: Path) -> N
         rows = list(csv.reader(handle))
     assert rows[0] == ["Period recorded", "Suspect sex", "Female", "Male", "Not recorded", "Total"]
     # Case 1: two former-partner pairs before 5 April (male suspect; a female and a male
-    # victim); case 2: one pair after it (suspect sex not recorded, female victim).
-    assert rows[2] == ["1 January to 4 April 2023", "Male", "1", "1", "0", "2"]
-    assert rows[6] == ["5 April to 31 December 2023", "Not recorded", "1", "0", "0", "1"]
-    assert rows[-1] == ["Total", "Total", "2", "1", "0", "3"]
+    # victim); case 2: one pair after it (suspect sex not recorded, female victim). Every
+    # count here is 1 to 4, so disclosure control shows each as [c]; zeros stay published.
+    assert rows[2] == ["1 January to 4 April 2023", "Male", "[c]", "[c]", "0", "[c]"]
+    assert rows[6] == ["5 April to 31 December 2023", "Not recorded", "[c]", "0", "0", "[c]"]
+    assert rows[-1] == ["Total", "Total", "[c]", "[c]", "0", "[c]"]
     with (out / "table_3.csv").open(newline="") as handle:
         table_3 = {r[0]: r[1] for r in csv.reader(handle)}
-    assert table_3["2018"] == "1" and table_3["2023"] == "2" and table_3["Total"] == "3"
+    assert table_3["2017"] == "0" and table_3["2018"] == "[c]" and table_3["Total"] == "[c]"
+    control = manifest["disclosure_control"]
+    assert control["applied"] is True
+    assert control["summary"].endswith("audit passed (HiGHS optimal)")
+    assert (out / "disclosure_audit.json").is_file()
+    assert "audit_problem" not in control
 
 
 def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> None:
@@ -97,7 +103,11 @@ def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> 
             for j, h in enumerate(headers)
             if h in ("Female", "Number of crimes (offences recorded)", "Charged/summonsed")
         )
-        assert all(isinstance(c.value, int) for row in body for c in row[first_number:])
+        # Numbers are stored as numbers; a withheld figure holds only its shorthand.
+        assert all(
+            isinstance(c.value, int) or c.value == "[c]" for row in body for c in row[first_number:]
+        )
+        assert any(isinstance(c.value, int) for row in body for c in row[first_number:])
         assert rows[-1][0].value == "Total"
     contents = [r for r in book["Contents"].iter_rows(values_only=True)]
     assert ("Table 3", contents[5][1]) == ("Table 3", book["Table 3"]["A1"].value)
