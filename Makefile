@@ -10,7 +10,8 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(VENV_STAMP)
 
-# Debian packages the tests need: Chromium for the browser tests, Pango for PDF letters.
+# Debian packages: Chromium for the browser tests, Pango for PDF letters, Poppler's
+# pdftotext as the second reader that proves a redaction.
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libpango-1.0-0 >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; \
@@ -32,7 +33,7 @@ $(WEB_ASSETS):
 
 web-assets: $(WEB_ASSETS)
 
-demo: $(VENV_STAMP) web-assets
+demo: $(VENV_STAMP) system-deps web-assets
 	$(PY) -m foidesk.demo
 
 test: $(VENV_STAMP) system-deps web-assets

@@ -65,7 +65,7 @@ def audit_command(
         False, "--whole-numbers", help="Also use that counts are whole numbers (slower)."
     ),
 ) -> None:
-    """Re-audit an answer's [c] cells; exit 1 if an attacker could narrow any of them."""
+    """Re-audit an answer's \\[c] cells; exit 1 if an attacker could narrow any of them."""
     from foidesk.stats.audit import audit_answer
 
     try:

@@ -9,7 +9,6 @@ applicant-blind: nothing about the requester appears in it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import lookup
 from foidesk.foi.register import Register, TransitionError
 from foidesk.foi.request_file import REVIEW_WINDOW, import_request_file, load_request_file
+from foidesk.publish.answer import sha256_file
 
 TEMPLATES = Path(__file__).with_name("templates")
 MANIFEST_FILE = "manifest.json"
@@ -53,10 +53,6 @@ def _environment() -> Environment:
     env.filters["section_name"] = _section_name
     env.filters["description"] = lambda e: lookup(e.section).description
     return env
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_manifest(answer_dir: Path | None) -> dict[str, Any]:

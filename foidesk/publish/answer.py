@@ -88,6 +88,7 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks so large workbooks need little memory."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
