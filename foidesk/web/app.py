@@ -132,6 +132,7 @@ def create_app(
     ``<reference>.yaml``) and ``records`` (the crime-records store), analysts can compute
     a request's tables from the workspace.
     """
+    # The routers import ``render`` from this module, so they are imported here.
     from foidesk.web import public, workspace
 
     if migrate:

@@ -23,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from foidesk.db import open_session
+from foidesk.foi.letters import render_letter
+from foidesk.foi.register import Actor, Register
 from foidesk.web.models import Attachment, PublishedResponse, Setting
 
 # Register statuses from which a request has been approved and may appear on the log.
@@ -315,8 +317,6 @@ def publish_answer(
     ``published_on``), with the answer's files as the response's attachments. Returns the
     public URL path of the response.
     """
-    from foidesk.foi.register import Actor, Register
-
     with Register(db) as register:
         status = register.status(reference)
         if status not in PUBLISHABLE_STATUSES:
@@ -334,8 +334,6 @@ def publish_answer(
             )
         view = register.public_view(reference)
         if not letter:
-            from foidesk.foi.letters import render_letter
-
             letter = render_letter(register, reference, answer_dir)
     with open_session(db, migrate=False) as session:
         return publish(

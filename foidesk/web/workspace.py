@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from foidesk.foi import clock
 from foidesk.foi.exemptions import DECISIONS, catalogue
+from foidesk.foi.letters import render_letter
 from foidesk.foi.register import ROLES, Actor, Register, RequestNotFound, TransitionError
 from foidesk.web.accounts import AccountError, SignedIn, add_user, list_users, parse_roles
 from foidesk.web.app import render
@@ -379,8 +380,6 @@ def publish(request: Request, reference: str, user: Officer) -> Response:
 @router.get("/requests/{reference}/letter")
 def letter_preview(request: Request, reference: str, user: CurrentUser) -> Response:
     """The response letter as it stands, rendered from the register: what will be published."""
-    from foidesk.foi.letters import render_letter
-
     register = _register(request)
     answer_dir = _answer_dir(request, reference)
     try:
@@ -483,6 +482,7 @@ def _request_file(request: Request, reference: str) -> Path | None:
 @router.post("/requests/{reference}/tables")
 def run_tables(request: Request, reference: str, user: Analyst) -> Response:
     """Compute the request's tables from its request file, with disclosure control applied."""
+    # Imported on use: the statistics engine loads Ibis, which slows the app's start.
     from foidesk.publish.answer import answer
 
     request_file = _request_file(request, reference)
@@ -505,6 +505,7 @@ def run_tables(request: Request, reference: str, user: Analyst) -> Response:
 @router.get("/statistics")
 def statistics(request: Request, user: CurrentUser, period: str = "quarter") -> Response:
     """Timeliness and outcomes per month or quarter, as the s45 Code asks them published."""
+    # Imported on use: pandas is only needed on this page.
     from foidesk.foi.timeliness import PERIODS, s45_statistics
 
     period = period if period in PERIODS else "quarter"

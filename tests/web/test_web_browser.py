@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from site_setup import SEED_REFERENCE, LiveServer, Site, make_user, start_server
 
 from foidesk.db import open_session
@@ -85,7 +86,7 @@ def test_search_open_the_seed_and_download_its_workbook(page, site: LiveServer, 
     page.wait_for_url("**/log?q=coercive*")
     page.get_by_role("link", name="Post-separation domestic abuse").first.click()
     page.wait_for_url(f"**/log/{SEED_REFERENCE}")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Post-separation")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Post-separation")
     assert "01.FOI.24.035331" in page.locator(".govuk-caption-l").inner_text()
     with page.expect_download() as info:
         page.get_by_role("link", name="Tables (Excel workbook)").click()
@@ -123,7 +124,7 @@ def test_quick_exit_works_without_javascript(browser, site: LiveServer) -> None:
     assert link.get_attribute("href") == EXIT_URL
     page.get_by_label("Search the disclosure log").fill("stalking")
     page.get_by_role("button", name="Search").click()
-    assert "matching ‘stalking’" in page.locator("#results-heading").inner_text()
+    expect(page.locator("#results-heading")).to_contain_text("matching ‘stalking’")
     context.close()
 
 
@@ -160,34 +161,35 @@ def test_decision_approval_and_publication(page, site: LiveServer) -> None:
 
     _sign_in(page, "officer.browser", officer)
     page.get_by_role("link", name="01.FOI.24.000777").click()
-    assert HOSTILE in page.locator(".foidesk-request-text").inner_text()
+    expect(page.locator(".foidesk-request-text")).to_contain_text(HOSTILE)
     page.get_by_text("Record the decision on part 1").click()
     page.get_by_label("Decision", exact=True).select_option("disclosed")
     page.get_by_label("Summary for the letter").fill("The force has 32 mounted officers.")
     page.get_by_role("button", name="Record decision on part 1").click()
-    assert "Decision recorded for part 1." in page.locator("#flash").inner_text()
+    expect(page.locator("#flash")).to_have_text("Decision recorded for part 1.")
     page.get_by_role("button", name="Submit for approval").click()
-    assert page.locator("#stage").inner_text() == "Awaiting approval"
+    expect(page.locator("#stage")).to_have_text("Awaiting approval")
     _sign_out(page)
 
     _sign_in(page, "reviewer.browser", reviewer)
     page.goto("/workspace/requests/01.FOI.24.000777")
     page.get_by_role("button", name="Approve the response").click()
-    assert page.locator("#stage").inner_text() == "Approved"
+    expect(page.locator("#stage")).to_have_text("Approved")
     _sign_out(page)
 
     _sign_in(page, "officer.browser", officer)
     page.goto("/workspace/requests/01.FOI.24.000777")
     page.get_by_role("button", name="Publish to the disclosure log").click()
-    assert "Published to the disclosure log." in page.locator("#flash").inner_text()
+    expect(page.locator("#flash")).to_have_text("Published to the disclosure log.")
     _sign_out(page)
 
     page.goto("/log")
     page.get_by_label("Search the disclosure log").fill("mounted officers")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Mounted officers").click()
-    assert page.locator("dd", has_text="Information disclosed").count() == 1
-    assert "32 mounted officers" in page.locator(".foidesk-letter").inner_text()
+    page.wait_for_url("**/log/01.FOI.24.000777")
+    expect(page.locator("dd", has_text="Information disclosed")).to_have_count(1)
+    expect(page.locator(".foidesk-letter")).to_contain_text("32 mounted officers")
     assert dialogs == []
 
 
