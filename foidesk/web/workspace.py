@@ -24,7 +24,14 @@ from fastapi.responses import RedirectResponse, Response
 from foidesk.foi import clock
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
-from foidesk.foi.register import ROLES, Actor, Register, RequestNotFound, TransitionError
+from foidesk.foi.register import (
+    CHANNELS,
+    ROLES,
+    Actor,
+    Register,
+    RequestNotFound,
+    TransitionError,
+)
 from foidesk.web.accounts import AccountError, SignedIn, add_user, list_users, parse_roles
 from foidesk.web.app import render
 from foidesk.web.log import (
@@ -178,6 +185,12 @@ def _date(text: str, field: str) -> date:
 @router.get("")
 def register_list(request: Request, user: CurrentUser) -> Response:
     """Every request with its status and deadline, most urgent first."""
+    return _register_page(request, user)
+
+
+def _register_page(
+    request: Request, user: SignedIn, *, error: str = "", status: int = 200
+) -> Response:
     register = _register(request)
     today = register.today()
     rows = []
@@ -200,9 +213,46 @@ def register_list(request: Request, user: CurrentUser) -> Response:
             "user": user,
             "rows": open_first,
             "today": today,
+            "channels": CHANNELS,
+            "error": error,
             "flash": request.session.pop("flash", ""),
         },
+        status=status,
     )
+
+
+@router.post("/requests")
+def log_request(
+    request: Request,
+    user: Officer,
+    reference: Annotated[str, Form()] = "",
+    received: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "email",
+    title: Annotated[str, Form()] = "",
+    subject: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    parts: Annotated[str, Form()] = "",
+    requester_contact: Annotated[str, Form()] = "",
+) -> Response:
+    """Log a new request; its parts are one question a line. The contact stays private."""
+    register = _register(request)
+    reference = reference.strip()
+    try:
+        register.new_request(
+            reference,
+            _date(received, "date received") if received.strip() else register.today(),
+            text,
+            _lines(parts) or [text.strip()],
+            channel,
+            requester_contact.strip(),
+            Actor(user.username, "officer"),
+            title=title.strip(),
+            subject=subject.strip(),
+        )
+    except (TransitionError, ValueError) as exc:
+        return _register_page(request, user, error=str(exc), status=400)
+    _flash(request, f"Request {reference} logged.")
+    return _back(reference)
 
 
 @router.get("/requests/{reference}")

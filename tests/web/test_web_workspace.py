@@ -202,3 +202,32 @@ def test_letter_preview_and_tables_with_disclosure_control(seed_site: Site, tmp_
     assert (answers / SEED_REFERENCE / "tables.xlsx").is_file()
     assert ran.text.count('<table class="govuk-table">') == 6
     assert 'id="control-applied">' in ran.text
+
+
+def test_an_officer_logs_a_new_request(client_as: Callable[..., TestClient], web_db: str) -> None:
+    officer = client_as("officer.one", "officer")
+    form = {
+        "reference": "01.FOI.24.000555",
+        "received": "2024-06-03",
+        "channel": "web form",
+        "title": "Drones",
+        "subject": "Equipment",
+        "text": "How many drones does the force own? What did they cost?",
+        "parts": "Number of drones\nTheir cost",
+        "requester_contact": "drone.fan@example.org",
+    }
+    logged = post(officer, "/workspace/requests", form)
+    assert logged.status_code == 200
+    assert "Request 01.FOI.24.000555 logged." in logged.text
+    assert "Their cost" in logged.text
+    assert "drone.fan@example.org" not in logged.text
+    with Register(web_db, migrate=False) as register:
+        record = register.get("01.FOI.24.000555")
+        assert [p.text for p in record.parts] == ["Number of drones", "Their cost"]
+        assert record.requester_contact == "drone.fan@example.org"
+        assert record.received == date(2024, 6, 3)
+    refused = post(officer, "/workspace/requests", {**form, "reference": "FOI-1"})
+    assert refused.status_code == 400
+    assert "does not match the pattern" in refused.text
+    analyst = client_as("analyst.one", "analyst")
+    assert post(analyst, "/workspace/requests", form).status_code == 403
