@@ -143,6 +143,7 @@ def read_answer_dir(
 ) -> tuple[str, list[PublishedFile]]:
     """The letter HTML and the files to publish from an answer directory.
 
+    Tables whose disclosure audit failed (``disclosure_control.passed`` false) are refused.
     Files are those ``manifest.json`` lists (each must match its sha256; entries marked
     ``"public": false`` are skipped), then ``documents`` (``{title, file, sha256?}``, such
     as the response's attachments in the register: released policies), then
@@ -156,6 +157,12 @@ def read_answer_dir(
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise PublishError(f"{manifest_path}: not valid JSON ({exc})") from exc
+    control = manifest.get("disclosure_control") if isinstance(manifest, dict) else None
+    if isinstance(control, dict) and control.get("passed") is False:
+        raise PublishError(
+            f"{manifest_path}: field 'disclosure_control.passed' is false: the tables failed "
+            "their disclosure audit and must not be published"
+        )
     entries = manifest.get("files", []) if isinstance(manifest, dict) else manifest
     if not isinstance(entries, list):
         raise PublishError(f"{manifest_path}: field 'files': expected a list")

@@ -46,6 +46,9 @@ def test_seed_is_published_with_its_files_and_checksums(seed_site: Site) -> None
         assert {f"table_{i}.csv" for i in range(1, 7)} <= set(names)
         assert "domestic_abuse_policy_redacted.pdf" in names
         assert "response.pdf" in names
+        # The disclosure audit's working file is internal and never published.
+        assert (seed_site.answers / SEED_REFERENCE / "disclosure_audit.json").is_file()
+        assert "disclosure_audit.json" not in names
         answer_dir = seed_site.answers / SEED_REFERENCE
         for attachment in response.attachments:
             on_disk = (answer_dir / attachment.filename).read_bytes()
@@ -125,6 +128,10 @@ def test_answer_directory_errors_name_the_file_and_field(seed_site: Site, tmp_pa
     with pytest.raises(PublishError, match=r"manifest.json, files\[4\].*sha256 is [0-9a-f]{64}"):
         read_answer_dir(answer_dir)
     manifest = json.loads((answer_dir / "manifest.json").read_text())
+    failed = {**manifest, "disclosure_control": {**manifest["disclosure_control"], "passed": False}}
+    (answer_dir / "manifest.json").write_text(json.dumps(failed))
+    with pytest.raises(PublishError, match="failed their disclosure audit"):
+        read_answer_dir(answer_dir)
     manifest["files"] = [{"path": "tables.xlsx", "sha256": manifest["files"][0]["sha256"]}]
     (answer_dir / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(PublishError, match=r"files\[1\] \(tables.xlsx\): field 'title' is missing"):

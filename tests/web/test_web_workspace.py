@@ -201,7 +201,9 @@ def test_letter_preview_and_tables_with_disclosure_control(seed_site: Site, tmp_
     assert "Tables computed with disclosure control applied." in ran.text
     assert (answers / SEED_REFERENCE / "tables.xlsx").is_file()
     assert ran.text.count('<table class="govuk-table">') == 6
-    assert 'id="control-applied">' in ran.text
+    summary = re.search(r'id="control-summary">([^<]*)<', ran.text).group(1)
+    assert re.fullmatch(r"\d+ cells shown as \[c\]; audit passed.*", summary), summary
+    assert 'id="control-passed">yes<' in ran.text
 
 
 def test_an_officer_logs_a_new_request(client_as: Callable[..., TestClient], web_db: str) -> None:
