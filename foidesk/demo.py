@@ -42,9 +42,11 @@ def run_demo(
     console.rule(f"Answering {reference}")
     manifest = answer(SEED_REQUEST, store_path, response_dir)
     control = manifest.get("disclosure_control", {})
+    # Plain text: the summary says "[c]", which Rich would take for markup.
     console.print(
         f"{len(manifest.get('tables', []))} tables written to {response_dir}; "
-        f"disclosure control: {control.get('summary', control.get('status', 'see manifest'))}"
+        f"disclosure control: {control.get('summary', 'see manifest')}",
+        markup=False,
     )
     documents = write_policy_documents(response_dir, register_db)
     console.print("Policy documents: " + ", ".join(p.name for p in documents.values()))
