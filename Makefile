@@ -37,7 +37,7 @@ demo: $(VENV_STAMP) system-deps web-assets
 	$(PY) -m foidesk.demo
 
 test: $(VENV_STAMP) system-deps web-assets
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

@@ -56,11 +56,14 @@ def run_demo(
     console.rule("Disclosure log")
     url = publish_answer(register_db, reference, response_dir)
     console.print(f"Published at {url}")
+    # The workspace computes tables from request files and the store, so serve names both.
     console.print(
         "To browse the log and the workspace:\n"
-        f"  .venv/bin/foidesk user add NAME --role officer --db {register_db}\n"
-        f"  .venv/bin/foidesk serve --db {register_db} --host 127.0.0.1 --port 8000\n"
-        f"then open http://127.0.0.1:8000{url}"
+        f"  .venv/bin/foidesk user add NAME --role officer --role reviewer --db {register_db}\n"
+        f"  .venv/bin/foidesk serve --db {register_db} --answers {out} "
+        f"--requests {SEED_REQUEST.parent} --records {store_path}\n"
+        f"then open http://127.0.0.1:8000{url}",
+        markup=False,
     )
     return response_dir
 

@@ -20,7 +20,7 @@ request_app = typer.Typer(
 )
 
 DB_OPTION = typer.Option(
-    "register.sqlite", "--db", envvar="FOIDESK_REGISTER", help="Register: SQLite file or URL."
+    "register.sqlite", "--db", envvar="FOIDESK_DB", help="Register: SQLite file or URL."
 )
 ACTOR_OPTION = typer.Option(..., "--actor", help="Your user name, for the audit trail.")
 ROLE_OPTION = typer.Option("officer", "--role", help="Your role: officer, analyst, reviewer.")
