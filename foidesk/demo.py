@@ -13,10 +13,10 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from foidesk.cli import print_summary
 from foidesk.documents.illustrative import write_policy_documents
 from foidesk.foi.letters import write_response
 from foidesk.publish.answer import answer
-from foidesk.records.commands import print_summary
 from foidesk.records.synth import generate
 from foidesk.web.log import publish_answer
 
