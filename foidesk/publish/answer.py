@@ -25,7 +25,7 @@ from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, 
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
 from foidesk.stats.compiler import Source, compute_table
-from foidesk.stats.linkage import apply_disclosure_control, write_audit_file
+from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
 from foidesk.stats.specs import SpecError, TableSpec, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
 
@@ -55,6 +55,9 @@ class StatisticsRequest:
         default_factory=lambda: dict(DEFAULT_DISCLOSURE_CONTROL)
     )
     snapshot: str | None = None
+    # Disclosures already on the log that an attacker could difference against this one:
+    # (request file, answer directory) pairs.
+    earlier: tuple[tuple[Path, Path], ...] = ()
 
 
 def read_request(request_file: str | Path) -> StatisticsRequest:
@@ -84,7 +87,26 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         notes=parse_notes(data.get("notes"), str(path)),
         disclosure_control=dict(policy),
         snapshot=str(snapshot) if snapshot is not None else None,
+        earlier=_earlier_disclosures(data.get("earlier_disclosures"), path),
     )
+
+
+def _earlier_disclosures(entries: Any, path: Path) -> tuple[tuple[Path, Path], ...]:
+    """``earlier_disclosures``: ``{request: FILE, answer: DIR}`` items, relative to ``path``."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise SpecError(f"{path}: earlier_disclosures: expected a list")
+    pairs = []
+    for i, entry in enumerate(entries):
+        where = f"{path}: earlier_disclosures[{i}]"
+        if not isinstance(entry, dict) or not entry.get("request") or not entry.get("answer"):
+            raise SpecError(f"{where}: expected a mapping with request and answer")
+        request, answer_dir = (path.parent / str(entry[k]) for k in ("request", "answer"))
+        if not request.is_file():
+            raise SpecError(f"{where}.request: {request} not found")
+        pairs.append((request, answer_dir))
+    return tuple(pairs)
 
 
 def sha256_file(path: Path) -> str:
@@ -115,9 +137,11 @@ def answer(
             for spec in request.tables:
                 computed.append(compute_table(spec, source))
                 bar.advance(task)
+        earlier = [EarlierPackage.from_answer(r, a) for r, a in request.earlier]
         protected, report = apply_disclosure_control(
-            computed, request.disclosure_control, store=store, snapshot=snapshot
+            computed, request.disclosure_control, store=store, snapshot=snapshot, earlier=earlier
         )
+        report["earlier_disclosures"] = [package.reference for package in earlier]
         page = notes_page(
             protected,
             request.notes,
