@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from site_setup import CHROMIUM, CHROMIUM_ARGS, Site, build_seed_site, make_user, sign_in
+from site_setup import Site, build_seed_site, make_user, sign_in
 
 from foidesk.db import upgrade
 from foidesk.web.app import create_app
@@ -51,14 +51,3 @@ def client_as(app: FastAPI, web_db: str) -> Callable[..., TestClient]:
         return client
 
     return make
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """One headless Debian Chromium for the whole session."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
