@@ -237,6 +237,18 @@ def _related_pairs(pop: Population, source: Source) -> ir.Table | None:
 # -- dimension labels ---------------------------------------------------------------------
 
 
+def _period_bounds(dim: Dimension) -> tuple[date | None, date | None]:
+    """The first and last day any of the dimension's periods can hold (None: unbounded)."""
+    if dim.unit != "custom":
+        return dim.start, dim.end
+    starts = [c.start for c in dim.custom]
+    ends = [c.end for c in dim.custom]
+    return (
+        None if None in starts else min(starts),
+        None if None in ends else max(ends),
+    )
+
+
 def _period_label(dim: Dimension, crimes: ir.Table) -> ir.StringValue:
     day = crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
     if dim.unit == "custom":
@@ -288,6 +300,11 @@ def _crime_dimensions(spec: TableSpec, crimes: ir.Table, source: Source) -> ir.T
     """``crime_id`` plus a label column for each crime-level dimension of ``spec``."""
     wanted = {d.kind: d for d in spec.dimensions if d.kind in CRIME_DIMENSIONS}
     columns: dict[str, ir.Value] = {}
+    period = wanted.get("period")
+    if period is not None and period.basis == "recorded":
+        # The label alone leaves crimes outside every period unlabelled; stating the outer
+        # bounds as a plain range as well lets the engine skip whole blocks of crimes.
+        crimes = crimes.filter(*_date_filter(crimes.recorded_date, *_period_bounds(period)))
     if "outcome" in wanted:
         outcomes = source["outcomes"].select(o_crime_id="crime_id", o_code="outcome_code")
         crimes = crimes.left_join(outcomes, crimes.crime_id == outcomes.o_crime_id)
@@ -355,8 +372,9 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
         people = source[f"{unit}s"]
         if related is not None:
             people = people.semi_join(related, key)
-        people = people.select(key, "crime_id", **{f"{unit}_sex": _sex_label(people.sex, source)})
-        base = people.inner_join(crimes, "crime_id")
+        base = people.select(key, "crime_id", "sex").inner_join(crimes, "crime_id")
+        # Labelled after the join, so only the population's people are labelled.
+        base = base.mutate(**{f"{unit}_sex": _sex_label(base.sex, source)})
     else:
         base = related if related is not None else source["relationships"]
         extra = {}
@@ -367,11 +385,10 @@ def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
         base = base.inner_join(crimes, "crime_id")
         for role in ("victim", "suspect"):
             if f"{role}_sex" in kinds:
-                people = source[f"{role}s"]
-                people = people.select(
-                    **{f"{role}_id": f"{role}_id", f"{role}_sex": _sex_label(people.sex, source)}
-                )
+                code = f"{role}_sex_code"
+                people = source[f"{role}s"].select(**{f"{role}_id": f"{role}_id", code: "sex"})
                 base = base.inner_join(people, f"{role}_id")
+                base = base.mutate(**{f"{role}_sex": _sex_label(base[code], source)})
     return base.select(*UNIT_KEYS[unit], *kinds)
 
 
