@@ -172,7 +172,10 @@ def _act(request: Request, user: SignedIn, reference: str, action: Any, done: st
     return _back(reference)
 
 
-def _date(text: str, field: str) -> date:
+def _date(text: str, field: str, blank: date | None = None) -> date:
+    """A form's date; a blank field means ``blank`` (e.g. today) when one is given."""
+    if blank is not None and not text.strip():
+        return blank
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -240,7 +243,7 @@ def log_request(
     try:
         register.new_request(
             reference,
-            _date(received, "date received") if received.strip() else register.today(),
+            _date(received, "date received", register.today()),
             text,
             _lines(parts) or [text.strip()],
             channel,
@@ -275,7 +278,7 @@ def seek_clarification(
         reference,
         lambda: register.clarify(
             reference,
-            _date(sought_on, "date sought") if sought_on else register.today(),
+            _date(sought_on, "date sought", register.today()),
             question,
             Actor(user.username, "officer"),
         ),
@@ -298,7 +301,7 @@ def answer_clarification(
         reference,
         lambda: register.answer_clarification(
             reference,
-            _date(answered_on, "date answered") if answered_on else register.today(),
+            _date(answered_on, "date answered", register.today()),
             answer,
             Actor(user.username, "officer"),
         ),
