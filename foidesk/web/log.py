@@ -279,6 +279,7 @@ def publish(session: Session, publication: Publication, *, published_by: str = "
     if existing is not None:
         session.delete(existing)
         session.flush()
+        _count_removal(session)
     response = PublishedResponse(
         reference=publication.reference,
         title=publication.title,
@@ -374,11 +375,20 @@ def withdraw(session: Session, reference: str) -> bool:
     if found is None:
         return False
     session.delete(found)
-    # Searches cache counts per log version; a withdrawal must change it.
+    _count_removal(session)
+    session.commit()
+    return True
+
+
+def _count_removal(session: Session) -> None:
+    """Count a response taken off the log, so that the log's version changes.
+
+    Searches cache what matches per log version (see ``foidesk.web.search``), and the
+    highest id alone does not mark every change: on SQLite a row inserted after the newest
+    was deleted takes that row's id again.
+    """
     counter = session.get(Setting, "log_withdrawals")
     if counter is None:
         session.add(Setting(name="log_withdrawals", value="1"))
     else:
         counter.value = str(int(counter.value) + 1)
-    session.commit()
-    return True
