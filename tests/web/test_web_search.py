@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import psycopg
+import pytest
+
 from foidesk.db import open_session
 from foidesk.web.log import Publication, publish, withdraw
 from foidesk.web.search import LogQuery, search_log
@@ -37,3 +40,15 @@ def test_republishing_or_withdrawing_the_newest_response_is_seen_at_once(
         assert withdraw(session, "01.FOI.24.000002")
         assert search_log(session, LogQuery(q="overtime")).total == 0
         assert [h.reference for h in search_log(session, LogQuery()).hits] == ["01.FOI.24.000001"]
+
+
+@pytest.mark.postgres
+def test_postgresql_search_index_keeps_no_pending_list(postgres_url: str) -> None:
+    with open_session(postgres_url):
+        pass
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as connection:
+        options = connection.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'ix_web_responses_search'"
+        ).fetchone()
+        assert options == (["fastupdate=off"],)
