@@ -3,19 +3,27 @@
 SQLite uses the FTS5 index ``web_responses_fts`` (porter stemming, bm25 ranking);
 PostgreSQL uses the weighted ``search_vector`` column with ``websearch_to_tsquery``.
 Both take the visitor's words as plain words, so no query syntax reaches the database.
+
+Totals, facets and newest-first pages come from an outline of the log held in memory:
+every response's id, year, month and subject, newest first, read once per log version.
+The database is asked only which responses match the words (once per log version and
+words), how the matches rank when there are few enough to rank (once per log version,
+words and filters), and for the rows and snippets of the page shown.
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 from markupsafe import Markup, escape
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -24,10 +32,7 @@ PER_PAGE = 20
 # Above this many matches, results come newest first: ranking every match by relevance
 # costs time in proportion to the matches, and words that common rank nothing usefully.
 RANK_LIMIT = 2000
-# Above this many matches, counts and facets scan the browse index (see _Sql).
-WIDE_MATCH = 500
-# Counts by year, month and subject kept per log version and words (the log changes
-# only when publishing); totals and facets for any filters are summed from them.
+# Matches and rankings are kept for this many searches (each of a few kilobytes).
 _CACHE_SIZE = 512
 _MAX_WORDS = 16
 # Control characters mark matches in snippets: escaping leaves them alone, then they
@@ -111,15 +116,10 @@ def _as_date(value: Any) -> date:
 
 
 class _Sql:
-    """The clauses and parameters of one log query in one SQL dialect.
-
-    On SQLite the text match is a ``rowid IN (... MATCH ...)`` filter, so counts and
-    facets never join the FTS table, and bm25 ranking reads the FTS table alone.
-    """
+    """The statements of one log query that need the database, in one SQL dialect."""
 
     def __init__(self, dialect: str, query: LogQuery) -> None:
         self.dialect = dialect
-        self.query = query
         self.params: dict[str, Any] = {}
         if dialect == "sqlite":
             self.match = fts5_query(query.q)
@@ -127,65 +127,41 @@ class _Sql:
             self.match = " ".join(query.q.split()[:_MAX_WORDS])
         if self.match:
             self.params["match"] = self.match
-        self.table = "web_responses r"
 
-    def read_index_only(self) -> None:
-        """For matches of many rows, scan the narrow browse index rather than fetch each
-        wide row by id; for few, fetching by id is quicker (SQLite only)."""
+    def matching_ids(self) -> str:
+        """SQL for the ids of every response that matches the words, as one value.
+
+        One aggregated value rather than a row per id: for a word in every response,
+        fetching 10,000 rows one by one costs more than finding them.
+        """
         if self.dialect == "sqlite":
-            self.table = "web_responses r INDEXED BY ix_web_responses_browse"
-
-    def _day(self, day: date) -> Any:
-        return day.isoformat() if self.dialect == "sqlite" else day
-
-    def clauses(self, *, without: str = "", text_match: bool = True) -> list[str]:
-        clauses = []
-        if self.match and text_match:
-            clauses.append(
-                "r.id IN (SELECT rowid FROM web_responses_fts WHERE web_responses_fts MATCH :match)"
-                if self.dialect == "sqlite"
-                else "r.search_vector @@ websearch_to_tsquery('english', :match)"
-            )
-        q = self.query
-        if without == "filters":
-            return clauses
-        if q.year and without != "year":
-            if q.month and without != "month":
-                start = date(q.year, q.month, 1)
-                end = date(q.year + (q.month == 12), q.month % 12 + 1, 1)
-            else:
-                start, end = date(q.year, 1, 1), date(q.year + 1, 1, 1)
-            clauses.append("r.published_on >= :start AND r.published_on < :end")
-            self.params.update(start=self._day(start), end=self._day(end))
-        if q.subject and without != "subject":
-            clauses.append("r.subject = :subject")
-            self.params["subject"] = q.subject
-        return clauses
-
-    def where(self, **options: Any) -> str:
-        clauses = self.clauses(**options)
-        return ("WHERE " + " AND ".join(clauses)) if clauses else ""
-
-    def page_ids(self, *, ranked: bool = True) -> str:
-        """SQL for the ids on the requested page: best match first, or newest first."""
-        newest = "r.published_on DESC, r.reference DESC"
-        if not self.match or not ranked:
-            return f"SELECT r.id FROM {self.table} {self.where()} ORDER BY {newest} {_PAGE}"
-        if self.dialect != "sqlite":
-            # Ranked on the headline fields' small vector (web_0003), matched on the full one.
-            rank = "ts_rank(r.rank_vector, websearch_to_tsquery('english', :match)) DESC"
             return (
-                f"SELECT r.id FROM web_responses r {self.where()} ORDER BY {rank}, {newest} {_PAGE}"
+                "SELECT json_group_array(rowid) FROM web_responses_fts "
+                "WHERE web_responses_fts MATCH :match"
             )
-        filters = self.clauses(text_match=False)
-        narrowed = (
-            f"AND rowid IN (SELECT r.id FROM web_responses r WHERE {' AND '.join(filters)})"
-            if filters
-            else ""
-        )
         return (
-            "SELECT rowid AS id FROM web_responses_fts WHERE web_responses_fts MATCH :match "
-            f"{narrowed} ORDER BY {_BM25}, rowid DESC {_PAGE}"
+            "SELECT array_agg(r.id) FROM web_responses r "
+            "WHERE r.search_vector @@ websearch_to_tsquery('english', :match)"
+        )
+
+    def ranked(self, narrowed: bool) -> str:
+        """SQL for the matching ids best first, ``narrowed`` to those in ``:ids``.
+
+        Only the rows to be shown are ranked, all at once: every page of the same search
+        is then a slice of one ranking.
+        """
+        if self.dialect == "sqlite":
+            among = "AND rowid IN (SELECT value FROM json_each(:ids)) " if narrowed else ""
+            return (
+                "SELECT rowid FROM web_responses_fts WHERE web_responses_fts MATCH :match "
+                f"{among}ORDER BY {_BM25}, rowid DESC"
+            )
+        # Ranked on the headline fields' small vector (web_0003), matched on the full one.
+        among = "r.id = ANY(:ids)" if narrowed else "r.search_vector @@ tsq"
+        return (
+            "SELECT r.id FROM web_responses r, websearch_to_tsquery('english', :match) AS tsq "
+            f"WHERE {among} "
+            "ORDER BY ts_rank(r.rank_vector, tsq) DESC, r.published_on DESC, r.reference DESC"
         )
 
     def snippets(self, ids: list[int]) -> str:
@@ -199,108 +175,193 @@ class _Sql:
                 "FROM web_responses_fts WHERE web_responses_fts MATCH :match "
                 f"AND rowid IN ({listed})"
             )
-        # The letter's headline only where the request text lacks the words: headlines
-        # of long letters are the costly part.
+        # The letter's headline only where the request text's has no match in it:
+        # headlines of long letters are the costly part, and looking for the marker is
+        # cheaper than parsing the request text a second time to test for the words.
         return (
-            "SELECT r.id, CASE WHEN to_tsvector('english', r.request_text) @@ tsq "
-            "THEN ts_headline('english', r.request_text, tsq, :options) "
+            "SELECT r.id, CASE WHEN strpos(h.text, chr(2)) > 0 THEN h.text "
             "ELSE ts_headline('english', r.search_text, tsq, :options) END "
-            "FROM web_responses r, websearch_to_tsquery('english', :match) AS tsq "
+            "FROM web_responses r, websearch_to_tsquery('english', :match) AS tsq, "
+            "LATERAL ts_headline('english', r.request_text, tsq, :options) AS h(text) "
             f"WHERE r.id IN ({listed})"
         )
-
-    def part(self, unit: str) -> str:
-        if self.dialect == "sqlite":
-            start, length = (1, 4) if unit == "year" else (6, 2)
-            return f"CAST(substr(r.published_on, {start}, {length}) AS INTEGER)"
-        return f"CAST(extract({unit} FROM r.published_on) AS INTEGER)"
 
 
 # Title and reference matches count most, then subject, request text and the letter.
 _BM25 = "bm25(web_responses_fts, 10.0, 8.0, 4.0, 2.0, 1.0)"
-_PAGE = "LIMIT :limit OFFSET :offset"
+# The browse index (web_0002) holds every column the outline reads, newest first.
+_OUTLINE = {
+    "sqlite": (
+        "SELECT r.id, CAST(substr(r.published_on, 1, 4) AS INTEGER), "
+        "CAST(substr(r.published_on, 6, 2) AS INTEGER), r.subject "
+        "FROM web_responses r INDEXED BY ix_web_responses_browse "
+        "ORDER BY r.published_on DESC, r.reference DESC"
+    ),
+    "postgresql": (
+        "SELECT r.id, CAST(extract(year FROM r.published_on) AS INTEGER), "
+        "CAST(extract(month FROM r.published_on) AS INTEGER), r.subject "
+        "FROM web_responses r ORDER BY r.published_on DESC, r.reference DESC"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Outline:
+    """Every published response's id, year, month and subject, newest first.
+
+    Masks over these arrays give any total, facet or newest-first page without asking
+    the database: summing a mask of 10,000 rows takes microseconds, where counting the
+    same rows in SQL takes milliseconds per search.
+    """
+
+    ids: np.ndarray
+    years: np.ndarray
+    months: np.ndarray
+    subjects: np.ndarray
+    subject_names: tuple[str, ...]
+    # Positions sorted by id, and the ids in that order, to find rows by id.
+    by_id: np.ndarray
+    sorted_ids: np.ndarray
+
+    @classmethod
+    def read(cls, session: Session) -> _Outline:
+        rows = session.execute(text(_OUTLINE[session.get_bind().dialect.name])).all()
+        names = sorted({str(row[3]) for row in rows})
+        code = {name: n for n, name in enumerate(names)}
+        count = len(rows)
+        ids = np.fromiter((row[0] for row in rows), np.int64, count)
+        by_id = np.argsort(ids, kind="stable")
+        return cls(
+            ids=ids,
+            years=np.fromiter((row[1] for row in rows), np.int32, count),
+            months=np.fromiter((row[2] for row in rows), np.int32, count),
+            subjects=np.fromiter((code[str(row[3])] for row in rows), np.int32, count),
+            subject_names=tuple(names),
+            by_id=by_id,
+            sorted_ids=ids[by_id],
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def mask(self, ids: list[int]) -> np.ndarray:
+        """True at the positions of ``ids``; ids published since the outline was read
+        are left out, so counts and pages agree with each other."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        found = np.zeros(len(self), dtype=bool)
+        if len(self) and len(wanted):
+            at = np.minimum(np.searchsorted(self.sorted_ids, wanted), len(self) - 1)
+            found[self.by_id[at[self.sorted_ids[at] == wanted]]] = True
+        return found
+
+    def subject(self, name: str) -> np.ndarray:
+        if name not in self.subject_names:
+            return np.zeros(len(self), dtype=bool)
+        return self.subjects == self.subject_names.index(name)
 
 
 def _log_version(session: Session) -> tuple[Any, ...]:
     """Changes whenever a response is published, republished or withdrawn.
 
-    Publishing always inserts a new row (a higher id); ``withdraw`` counts itself in
-    ``web_settings``. Both are single index lookups, unlike counting the rows.
+    Publishing inserts a new row; ``publish`` and ``withdraw`` also count each response
+    they take off the log in ``web_settings``, because on SQLite a new row may reuse the
+    id of one just deleted. Both are single index lookups, unlike counting the rows.
     """
-    last, withdrawals = session.execute(
+    last, removals = session.execute(
         text(
             "SELECT (SELECT max(id) FROM web_responses), "
             "(SELECT value FROM web_settings WHERE name = 'log_withdrawals')"
         )
     ).one()
-    return (str(session.get_bind().url), last, withdrawals)
+    return (str(session.get_bind().url), last, removals)
 
 
-_counts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-# Requests run in a thread pool; the cache is shared by them.
-_counts_lock = threading.Lock()
+class _Lru:
+    """A small least-recently-used cache shared by the request threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        # Computed outside the lock: a slow query must not hold up other searches.
+        value = compute()
+        with self.lock:
+            self.entries[key] = value
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
 
 
-def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    with _counts_lock:
-        if key in _counts:
-            _counts.move_to_end(key)
-            return _counts[key]
-    value = compute()
-    with _counts_lock:
-        _counts[key] = value
-        if len(_counts) > _CACHE_SIZE:
-            _counts.popitem(last=False)
-    return value
+# One outline per log version (a few, for the databases a process serves), and which
+# rows match per log version and words, packed 8 rows a byte. Both change only when the
+# log does.
+_outlines = _Lru(4)
+_matches = _Lru(_CACHE_SIZE)
+# The ranking of the few enough to rank, per log version, words and filters.
+_rankings = _Lru(_CACHE_SIZE)
 
 
-def _summary(session: Session, sql: _Sql) -> list[tuple[int, int, str, int]]:
-    """Matching responses counted by year, month and subject: one pass gives the total and
-    every facet for any combination of filters."""
-    year, month = sql.part("year"), sql.part("month")
-    where = sql.where(without="filters")
-    rows = session.execute(
-        text(
-            f"SELECT {year}, {month}, r.subject, count(*) FROM {sql.table} {where} "
-            f"GROUP BY {year}, {month}, r.subject"
-        ),
-        sql.params,
-    ).all()
-    return [(int(y), int(m), str(s), int(n)) for y, m, s, n in rows]
+def _matching(session: Session, sql: _Sql, outline: _Outline) -> np.ndarray:
+    ids = session.execute(text(sql.matching_ids()), sql.params).scalar_one()
+    # SQLite's aggregate is JSON text; PostgreSQL's array arrives as a list (None if empty).
+    found = json.loads(ids) if isinstance(ids, str) else ids or []
+    return np.packbits(outline.mask(found))
+
+
+def _ranking(
+    session: Session, sql: _Sql, outline: _Outline, shown: np.ndarray | None
+) -> np.ndarray:
+    """The ids of the matching responses best first, only those ``shown`` if given."""
+    params = dict(sql.params)
+    if shown is not None:
+        ids = outline.ids[shown].tolist()
+        params["ids"] = json.dumps(ids) if sql.dialect == "sqlite" else ids
+    statement = text(sql.ranked(narrowed=shown is not None))
+    return np.fromiter(session.execute(statement, params).scalars(), np.int64)
 
 
 def _facets(
-    summary: list[tuple[int, int, str, int]], query: LogQuery
-) -> tuple[int, list[Facet], list[Facet], list[Facet]]:
-    """The total and the year, month and subject facets; each facet ignores its own filter."""
-
-    def in_year(y: int) -> bool:
-        return query.year is None or y == query.year
-
-    def in_month(y: int, m: int) -> bool:
-        return in_year(y) and (query.year is None or query.month is None or m == query.month)
-
-    def in_subject(s: str) -> bool:
-        return query.subject is None or s == query.subject
-
-    total = sum(n for y, m, s, n in summary if in_month(y, m) and in_subject(s))
-    years: Counter[int] = Counter()
-    months: Counter[int] = Counter()
-    subjects: Counter[str] = Counter()
-    for y, m, s, n in summary:
-        if in_subject(s):
-            years[y] += n
-            if query.year is not None and y == query.year:
-                months[m] += n
-        if in_month(y, m):
-            subjects[s] += n
+    outline: _Outline, matched: np.ndarray, query: LogQuery
+) -> tuple[np.ndarray, list[Facet], list[Facet], list[Facet]]:
+    """The rows to show, and the year, month and subject facets; each facet ignores its
+    own filter, so a visitor can see what choosing another value would give."""
+    anything = np.ones(len(outline), dtype=bool)
+    in_subject = outline.subject(query.subject) if query.subject else anything
+    in_year = outline.years == query.year if query.year else anything
+    # A month narrows only within a chosen year.
+    in_month = in_year & (outline.months == query.month) if query.year and query.month else in_year
+    shown = matched & in_month & in_subject
+    years, year_counts = np.unique(outline.years[matched & in_subject], return_counts=True)
+    months: list[Facet] = []
+    if query.year:
+        found, counts = np.unique(
+            outline.months[matched & in_subject & in_year], return_counts=True
+        )
+        months = [
+            Facet(str(m), calendar.month_name[m], int(n))
+            for m, n in zip(found.tolist(), counts.tolist(), strict=True)
+        ]
+    subject_counts = np.bincount(
+        outline.subjects[matched & in_month], minlength=len(outline.subject_names)
+    )
     return (
-        total,
-        [Facet(str(y), str(y), years[y]) for y in sorted(years, reverse=True)],
-        [Facet(str(m), calendar.month_name[m], months[m]) for m in sorted(months)]
-        if query.year
-        else [],
-        [Facet(s, s, subjects[s]) for s in sorted(subjects)],
+        shown,
+        [
+            Facet(str(y), str(y), int(n))
+            for y, n in zip(years.tolist()[::-1], year_counts.tolist()[::-1], strict=True)
+        ],
+        months,
+        [
+            Facet(name, name, int(n))
+            for name, n in zip(outline.subject_names, subject_counts.tolist(), strict=True)
+            if n
+        ],
     )
 
 
@@ -316,20 +377,29 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
         # transaction only.
         session.execute(text("SET LOCAL enable_seqscan = off"))
     version = _log_version(session)
-    if sql.match and sql.dialect == "sqlite":
-        fts_count = "SELECT count(*) FROM web_responses_fts WHERE web_responses_fts MATCH :match"
-        matching = _cached(
-            ("matching", version, sql.match),
-            lambda: int(session.execute(text(fts_count), sql.params).scalar_one()),
+    outline: _Outline = _outlines.get(version, lambda: _Outline.read(session))
+    if sql.match:
+        packed = _matches.get((version, sql.match), lambda: _matching(session, sql, outline))
+        matched = np.unpackbits(packed, count=len(outline)).astype(bool)
+    else:
+        matched = np.ones(len(outline), dtype=bool)
+    shown, years, months, subjects = _facets(outline, matched, query)
+    total = int(np.count_nonzero(shown))
+    offset = (max(1, query.page) - 1) * query.per_page
+    ranked = bool(sql.match) and total <= RANK_LIMIT
+    if not total:
+        ids: list[int] = []
+    elif ranked:
+        filters = (query.year, query.month if query.year else None, query.subject)
+        ranking = _rankings.get(
+            (version, sql.match, filters),
+            lambda: _ranking(session, sql, outline, shown if any(filters) else None),
         )
-        if matching > WIDE_MATCH:
-            sql.read_index_only()
-    summary = _cached(("summary", version, sql.match), lambda: _summary(session, sql))
-    total, years, months, subjects = _facets(summary, query)
-    page = {"limit": query.per_page, "offset": (max(1, query.page) - 1) * query.per_page}
-    ranked = total <= RANK_LIMIT
-    statement = text(sql.page_ids(ranked=ranked))
-    ids = [row[0] for row in session.execute(statement, {**sql.params, **page})]
+        ids = ranking[offset : offset + query.per_page].tolist()
+    else:
+        # Newest first straight from the outline: no query, however many match.
+        positions = np.flatnonzero(shown)[offset : offset + query.per_page]
+        ids = outline.ids[positions].tolist()
     rows: dict[int, Any] = {}
     marked: dict[int, str] = {}
     if ids:
@@ -361,13 +431,15 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
             decision=rows[i].decision,
             snippet=_snippet(marked[i]) if marked.get(i) else _lead(rows[i].request_text),
         )
+        # A response withdrawn since the outline was read is left out.
         for i in ids
+        if i in rows
     ]
     return LogPage(
         query=query,
         hits=hits,
         total=total,
-        ranked=bool(sql.match) and ranked,
+        ranked=ranked,
         years=years,
         months=months,
         subjects=subjects,
