@@ -1,20 +1,22 @@
 """The statistics engine: compile a table specification into one Ibis query on the store.
 
-The query has one row per counting unit in the table's population, with one column per
-dimension holding the category label that unit falls in (``unit_frame``); the table is
-that query grouped by the labels (``compile_counts``). Both are Ibis expressions, so the
-same specification runs on DuckDB (the store), PostgreSQL or any other Ibis backend that
-holds the canonical tables. Category lists and code-to-label mappings come from the
-snapshot's own reference tables (read once, then compiled to IN and CASE over codes), so a
-specification written for Home Office codes runs unchanged on any scheme that maps its
-codes to the same groups. Zero-filling and totals happen on the aggregated counts.
+Each counting unit in the table's population is one row, carrying the key columns of
+every dimension (a year, a sex code, an outcome code); each dimension also has a rule
+that turns its keys into the category label. ``unit_frame`` applies the rules to every
+unit; ``compile_counts`` groups by the keys first and labels only the aggregated rows.
+Both are Ibis expressions, so the same specification runs on DuckDB (the store),
+PostgreSQL or any other Ibis backend that holds the canonical tables. Category lists and
+code-to-label mappings come from the snapshot's own reference tables (read once, then
+compiled to IN and CASE over codes), so a specification written for Home Office codes
+runs unchanged on any scheme that maps its codes to the same groups. Zero-filling and
+totals happen on the aggregated counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -249,29 +251,67 @@ def _period_bounds(dim: Dimension) -> tuple[date | None, date | None]:
     )
 
 
-def _period_label(dim: Dimension, crimes: ir.Table) -> ir.StringValue:
+# A dimension is compiled in two parts: key columns, cheap values taken straight from the
+# records (a year as a number, a sex or outcome code), and a label rule that turns those
+# columns into the category label. Counting groups by the keys and labels the few
+# aggregated rows, so no per-unit string work is done on millions of rows; listing units
+# applies the same rule to every unit. Either way the labels come from one rule.
+Label = Callable[[ir.Table], ir.Value]
+
+
+def _period_key(dim: Dimension, crimes: ir.Table) -> tuple[ir.Value, Label]:
     day = crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
     if dim.unit == "custom":
         branches = [
             ((day >= ibis.date(c.start)) & (day <= ibis.date(c.end)), c.label) for c in dim.custom
         ]
-        label = ibis.cases(*branches, else_=ibis.null("string"))
+        key = ibis.cases(*branches, else_=ibis.null("string"))
+        if dim.basis == "committed":
+            key = ibis.cases((day.isnull(), NOT_RECORDED), else_=key)
+        return key, lambda t: t.period
+    year = day.year()
+    if dim.unit == "year":
+        key = year
+
+        def label(t: ir.Table) -> ir.StringValue:
+            return t.period.cast("string")
+    elif dim.unit == "financial_year":
+        key = year - (day.month() < 4).cast("int32")
+
+        def label(t: ir.Table) -> ir.StringValue:
+            return (
+                t.period.cast("string") + "-" + ((t.period + 1) % 100).cast("string").lpad(2, "0")
+            )
+    elif dim.unit == "quarter":
+        key = year * 10 + day.quarter()
+
+        def label(t: ir.Table) -> ir.StringValue:
+            return (t.period // 10).cast("string") + " Q" + (t.period % 10).cast("string")
     else:
-        year = day.year()
-        if dim.unit == "year":
-            label = year.cast("string")
-        elif dim.unit == "financial_year":
-            fy = year - (day.month() < 4).cast("int32")
-            label = fy.cast("string") + "-" + ((fy + 1) % 100).cast("string").lpad(2, "0")
-        elif dim.unit == "quarter":
-            label = year.cast("string") + " Q" + day.quarter().cast("string")
-        else:
-            label = year.cast("string") + "-" + day.month().cast("string").lpad(2, "0")
-        inside = ibis.and_(*_date_filter(day, dim.start, dim.end))
-        label = ibis.cases((inside, label), else_=ibis.null("string"))
+        key = year * 100 + day.month()
+
+        def label(t: ir.Table) -> ir.StringValue:
+            return (
+                (t.period // 100).cast("string")
+                + "-"
+                + (t.period % 100).cast("string").lpad(2, "0")
+            )
+
     if dim.basis == "committed":
-        label = ibis.cases((day.isnull(), NOT_RECORDED), else_=label)
-    return label
+        return key, lambda t: ibis.cases((t.period.isnull(), NOT_RECORDED), else_=label(t))
+    return key, label
+
+
+def _period_filter(dim: Dimension, crimes: ir.Table) -> ir.BooleanValue | None:
+    """The crimes some period of ``dim`` can hold (None: every crime)."""
+    day = crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
+    inside = _date_filter(day, *_period_bounds(dim))
+    if not inside:
+        return None
+    if dim.basis == "committed":
+        # A crime with no committed date is counted as "Not recorded", not dropped.
+        return day.isnull() | ibis.and_(*inside)
+    return ibis.and_(*inside)
 
 
 def _outcome_label(dim: Dimension, code: ir.StringValue, source: Source) -> ir.StringValue:
@@ -296,33 +336,59 @@ def _outcome_label(dim: Dimension, code: ir.StringValue, source: Source) -> ir.S
     )
 
 
-def _crime_dimensions(spec: TableSpec, crimes: ir.Table, source: Source) -> ir.Table:
-    """``crime_id`` plus a label column for each crime-level dimension of ``spec``."""
+def _crime_keys(spec: TableSpec, crimes: ir.Table, source: Source) -> tuple[ir.Table, dict]:
+    """``crime_id`` plus the key columns of each crime-level dimension, and their labels."""
     wanted = {d.kind: d for d in spec.dimensions if d.kind in CRIME_DIMENSIONS}
-    columns: dict[str, ir.Value] = {}
+    keys: dict[str, ir.Value] = {}
+    labels: dict[str, Label] = {}
     period = wanted.get("period")
-    if period is not None and period.basis == "recorded":
-        # The label alone leaves crimes outside every period unlabelled; stating the outer
-        # bounds as a plain range as well lets the engine skip whole blocks of crimes.
-        crimes = crimes.filter(*_date_filter(crimes.recorded_date, *_period_bounds(period)))
+    if period is not None:
+        # Stating the periods' outer bounds as a plain range lets the engine skip whole
+        # blocks of crimes, before any join multiplies them into people or pairs.
+        inside = _period_filter(period, crimes)
+        if inside is not None:
+            crimes = crimes.filter(inside)
     if "outcome" in wanted:
-        outcomes = source["outcomes"].select(o_crime_id="crime_id", o_code="outcome_code")
+        outcomes = source["outcomes"].select(o_crime_id="crime_id", outcome_code="outcome_code")
         crimes = crimes.left_join(outcomes, crimes.crime_id == outcomes.o_crime_id)
-        columns["outcome"] = _outcome_label(wanted["outcome"], crimes.o_code, source)
-    if "period" in wanted:
-        columns["period"] = _period_label(wanted["period"], crimes)
+        keys["outcome_code"] = crimes.outcome_code
+        dim = wanted["outcome"]
+        labels["outcome"] = lambda t: _outcome_label(dim, t.outcome_code, source)
+    if period is not None:
+        keys["period"], labels["period"] = _period_key(period, crimes)
     if "area" in wanted:
-        columns["area"] = crimes.area.fill_null(NOT_RECORDED)
+        keys["area"] = crimes.area
+        labels["area"] = lambda t: t.area.fill_null(NOT_RECORDED)
     if "offence" in wanted:
         rows = source.fetch("offence_classification").to_pylist()
         if wanted["offence"].level == "group":
-            label = lambda r: r["offence_group"]  # noqa: E731
+            text = lambda r: r["offence_group"]  # noqa: E731
         else:
-            label = lambda r: _offence_label(r["code"], r["name"])  # noqa: E731
-        columns["offence"] = _labelled(
-            crimes.offence_scheme, crimes.offence_code, rows, label, NOT_CLASSIFIED
+            text = lambda r: _offence_label(r["code"], r["name"])  # noqa: E731
+        keys["offence_scheme"] = crimes.offence_scheme
+        keys["offence_code"] = crimes.offence_code
+        labels["offence"] = lambda t: _labelled(
+            t.offence_scheme, t.offence_code, rows, text, NOT_CLASSIFIED
         )
-    return crimes.select(crime_id=crimes.crime_id, **columns)
+    keyed = crimes.select(crime_id=crimes.crime_id, **keys)
+    if period is not None and period.unit == "custom" and _has_gaps(period):
+        keyed = keyed.filter(keyed.period.notnull())
+    return keyed, labels
+
+
+def _has_gaps(dim: Dimension) -> bool:
+    """Whether a day inside custom periods' outer bounds can fall in none of them.
+
+    Only then must each crime's period be tested; otherwise the plain range filter is
+    exact, and the engine can prune on it.
+    """
+    spans = sorted((c.start, c.end) for c in dim.custom)
+    reach = spans[0][1]
+    for start, end in spans[1:]:
+        if start > reach + timedelta(days=1):
+            return True
+        reach = max(reach, end)
+    return False
 
 
 def _sex_label(sex: ir.StringValue, source: Source) -> ir.StringValue:
@@ -333,70 +399,79 @@ def _sex_label(sex: ir.StringValue, source: Source) -> ir.StringValue:
     return ibis.cases(*((sex.isin(c), label) for label, c in labels.items()), else_=NOT_RECORDED)
 
 
-def _how_known_label(dim: Dimension, pairs: ir.Table, source: Source) -> ir.StringValue:
+def _how_known_label(dim: Dimension, t: ir.Table, source: Source) -> ir.StringValue:
     rows = source.fetch("how_known_codes").to_pylist()
     if dim.level == "group":
         label = lambda r: r["how_known_group"]  # noqa: E731
     else:
         label = lambda r: _how_known_label_text(r["code"], r["description"])  # noqa: E731
     # An unlisted code keeps the code as its label, so the table refuses it by name.
-    return _labelled(pairs.how_known_scheme, pairs.how_known, rows, label, pairs.how_known)
+    return _labelled(t.how_known_scheme, t.how_known, rows, label, t.how_known)
 
 
-def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
-    """One row per counting unit in ``spec``'s population: its key columns, then one column
-    per dimension (named by the dimension's kind) holding the category it falls in."""
+def _unit_keys(spec: TableSpec, source: Source) -> tuple[ir.Table, dict[str, Label]]:
+    """One row per counting unit in ``spec``'s population: its key columns, then the key
+    columns of every dimension; and, per dimension kind, the rule that labels them."""
     spec.validate()
     pop = spec.population
     related = _related_pairs(pop, source)
     unit = spec.counting_unit
     kinds = [d.kind for d in spec.dimensions]
 
-    # The crime side: crimes in the population with their crime-level labels. Periods
-    # also bound the population, so crimes outside every period are dropped here, before
-    # any join multiplies them into victims, suspects or pairs.
     crimes = _population_crimes(pop, source)
     if unit == "crime" and related is not None:
         crimes = crimes.semi_join(related, "crime_id")
-    if any(k in CRIME_DIMENSIONS for k in kinds):
-        crimes = _crime_dimensions(spec, crimes, source)
-        if "period" in kinds:
-            crimes = crimes.filter(crimes.period.notnull())
-    else:
-        crimes = crimes.select("crime_id")
-
+    crimes, labels = _crime_keys(spec, crimes, source)
     if unit == "crime":
-        base = crimes
-    elif unit in ("victim", "suspect"):
-        key = f"{unit}_id"
-        people = source[f"{unit}s"]
-        if related is not None:
-            people = people.semi_join(related, key)
-        base = people.select(key, "crime_id", "sex").inner_join(crimes, "crime_id")
-        # Labelled after the join, so only the population's people are labelled.
-        base = base.mutate(**{f"{unit}_sex": _sex_label(base.sex, source)})
-    else:
+        return crimes, labels
+
+    # The people side is one chain of joins and then one select: a column computed
+    # between two joins would nest a subquery for every join.
+    if unit == "pair":
         base = related if related is not None else source["relationships"]
-        extra = {}
+        columns = ["victim_id", "suspect_id", "crime_id"]
         if "how_known" in kinds:
+            columns += ["how_known_scheme", "how_known"]
             dim = next(d for d in spec.dimensions if d.kind == "how_known")
-            extra["how_known"] = _how_known_label(dim, base, source)
-        base = base.select("victim_id", "suspect_id", "crime_id", **extra)
-        base = base.inner_join(crimes, "crime_id")
+            labels["how_known"] = lambda t: _how_known_label(dim, t, source)
+        chain = base.select(*columns).inner_join(crimes, "crime_id")
         for role in ("victim", "suspect"):
             if f"{role}_sex" in kinds:
                 code = f"{role}_sex_code"
                 people = source[f"{role}s"].select(**{f"{role}_id": f"{role}_id", code: "sex"})
-                base = base.inner_join(people, f"{role}_id")
-                base = base.mutate(**{f"{role}_sex": _sex_label(base[code], source)})
-    return base.select(*UNIT_KEYS[unit], *kinds)
+                chain = chain.inner_join(people, f"{role}_id")
+    else:
+        key = f"{unit}_id"
+        people = source[f"{unit}s"]
+        if related is not None:
+            people = people.semi_join(related, key)
+        people = people.select(key, "crime_id", **{f"{unit}_sex_code": "sex"})
+        chain = people.inner_join(crimes, "crime_id")
+    for role in ("victim", "suspect"):
+        if f"{role}_sex" in kinds:
+            code = f"{role}_sex_code"
+            labels[f"{role}_sex"] = lambda t, code=code: _sex_label(t[code], source)
+    drop = {"crime_id"} - set(UNIT_KEYS[unit])
+    return chain.select(*(c for c in chain.columns if c not in drop)), labels
+
+
+def unit_frame(spec: TableSpec, source: Source) -> ir.Table:
+    """One row per counting unit in ``spec``'s population: its key columns, then one column
+    per dimension (named by the dimension's kind) holding the category it falls in."""
+    keyed, labels = _unit_keys(spec, source)
+    kinds = [d.kind for d in spec.dimensions]
+    return keyed.select(*UNIT_KEYS[spec.counting_unit], **{k: labels[k](keyed) for k in kinds})
 
 
 def compile_counts(spec: TableSpec, source: Source) -> ir.Table:
     """The specification as an aggregate query: one row per non-empty interior cell."""
-    frame = unit_frame(spec, source)
+    keyed, labels = _unit_keys(spec, source)
     kinds = [d.kind for d in spec.dimensions]
-    return frame.group_by(kinds).aggregate(**{COUNT: frame.count()})
+    keys = [c for c in keyed.columns if c not in UNIT_KEYS[spec.counting_unit]]
+    by_key = keyed.group_by(keys).aggregate(**{COUNT: keyed.count()})
+    # Several keys can share a label (an unlisted sex code and "U" are both not recorded).
+    labelled = by_key.select(**{k: labels[k](by_key) for k in kinds}, **{COUNT: by_key[COUNT]})
+    return labelled.group_by(kinds).aggregate(**{COUNT: labelled[COUNT].sum()})
 
 
 def compute_table(spec: TableSpec, source: Source) -> ComputedTable:

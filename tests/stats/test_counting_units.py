@@ -230,6 +230,7 @@ def test_period_units_and_committed_basis(store: Store) -> None:
         [
             Case(date(2023, 3, 31), victims=("F",), committed=date(2023, 3, 1)),
             Case(date(2023, 4, 1), victims=("F",), committed=None),
+            Case(date(2023, 5, 2), victims=("M",), committed=date(2023, 2, 10)),
         ],
     )
     source = Source.from_store(store)
@@ -246,17 +247,37 @@ def test_period_units_and_committed_basis(store: Store) -> None:
         return {r[0]: int(table.counts[i].sum()) for i, r in enumerate(table.row_keys)}
 
     fy = rows({"unit": "financial_year", "from": "2022-04-01", "to": "2024-03-31"})
-    assert fy == {"2022-23": 1, "2023-24": 1}
+    assert fy == {"2022-23": 1, "2023-24": 2}
     quarters = rows({"unit": "quarter", "from": "2023-01-01", "to": "2023-06-30"})
-    assert quarters == {"2023 Q1": 1, "2023 Q2": 1}
+    assert quarters == {"2023 Q1": 1, "2023 Q2": 2}
     months = rows({"unit": "month", "from": "2023-03-01", "to": "2023-04-30"})
-    assert months == {"2023-03": 1, "2023-04": 1}
+    assert months == {"2023-03": 1, "2023-04": 1}  # the crime recorded in May is outside
     committed = rows(
         {"unit": "month", "basis": "committed", "from": "2023-03-01", "to": "2023-03-31"}
     )
+    # Committed in February: outside the range. No committed date: "Not recorded".
     assert committed == {"2023-03": 1, "Not recorded": 1}
     custom = rows({"custom": [{"label": "Before", "from": "2023-01-01", "to": "2023-03-31"}]})
-    assert custom == {"Before": 1}  # the crime recorded in April is outside every range
+    assert custom == {"Before": 1}  # the crimes recorded in April and May are outside
+    # Two ranges with a gap (April) between them: the crime recorded in the gap is outside
+    # both; two ranges that meet count every crime between their outer bounds.
+    gap = [
+        {"label": "Q1", "from": "2023-01-01", "to": "2023-03-31"},
+        {"label": "May", "from": "2023-05-01", "to": "2023-05-31"},
+    ]
+    assert rows({"custom": gap}) == {"Q1": 1, "May": 1}
+    meet = [
+        {"label": "To April", "from": "2023-01-01", "to": "2023-04-30"},
+        {"label": "From May", "from": "2023-05-01", "to": "2023-05-31"},
+    ]
+    assert rows({"custom": meet}) == {"To April": 2, "From May": 1}
+    by_committed = rows(
+        {
+            "basis": "committed",
+            "custom": [{"label": "Feb", "from": "2023-02-01", "to": "2023-02-28"}],
+        }
+    )
+    assert by_committed == {"Feb": 1, "Not recorded": 1}
 
 
 def test_an_outcome_code_missing_from_reference_data_is_refused_by_name(store: Store) -> None:
