@@ -2,8 +2,8 @@
 
 (a) hand-written DuckDB SQL for the same six tables, the floor; (b) plain pandas, what an
 analyst would otherwise write. Each approach runs once in its own process for its peak
-memory; timings are the best of ``--repeat`` warm runs, with SQL and foidesk alternating
-in one process so that other load on the machine falls on both alike. Prints the three
+memory; timings are the best of ``--repeat`` warm runs, with the three taking turns in
+one process so that other load on the machine falls on all alike. Prints the three
 timings, the ratios and peak memory, and checks the three agree on every table's total.
 
     .venv/bin/python benchmarks/tables.py --scale 10
@@ -178,14 +178,21 @@ def run_pandas(frames: dict) -> dict[str, int]:
 
 
 def interleaved(db: str, repeat: int) -> None:
-    """Time SQL and foidesk alternately in one process, so load from anything else on the
-    machine falls on both alike; print the best of each as JSON."""
-    run_sql(db), run_foidesk(db)  # warm-up
-    times: dict[str, list[float]] = {"sql": [], "foidesk": []}
+    """Time the three approaches in turn in one process, so load from anything else on
+    the machine falls on all alike; print the best of each as JSON."""
+    frames = load_pandas(db)
+    runs = {
+        "sql": lambda: run_sql(db),
+        "foidesk": lambda: run_foidesk(db),
+        "pandas": lambda: run_pandas(frames),
+    }
+    for run in runs.values():  # warm-up
+        run()
+    times: dict[str, list[float]] = {approach: [] for approach in runs}
     for _ in range(repeat):
-        for approach, run in (("sql", run_sql), ("foidesk", run_foidesk)):
+        for approach, run in runs.items():
             started = time.perf_counter()
-            run(db)
+            run()
             times[approach].append(time.perf_counter() - started)
     print(json.dumps({a: min(t) for a, t in times.items()}))
 
@@ -248,13 +255,12 @@ def main() -> None:
     with Store(db, read_only=True) as store:
         snap = store.snapshot()
     print(f"store: {db}  snapshot {snap.short_id}  crimes {snap.row_counts['crimes']:,}")
-    # Peak memory and results from one process per approach; the SQL and foidesk timings
-    # from one process alternating the two.
-    results = {a: measure(a, db, 1) for a in ("sql", "foidesk")}
-    results["pandas"] = measure("pandas", db, args.repeat)
-    for approach, best in measure("interleaved", db, args.repeat).items():
-        if approach in results:
-            results[approach]["best"] = best
+    # Peak memory, results and pandas' loading time from one process per approach; the
+    # timings from one process taking the three in turn.
+    results = {a: measure(a, db, 1) for a in ("sql", "foidesk", "pandas")}
+    best = measure("interleaved", db, args.repeat)
+    for approach, r in results.items():
+        r["best"] = best[approach]
     for approach, r in results.items():
         load = f"  (+{r['load']:.2f}s loading into pandas)" if r["load"] else ""
         print(f"{approach:8s} {r['best']:8.3f}s  peak {r['peak_mb']:7.0f} MB{load}")
