@@ -84,19 +84,19 @@ class ComputedTable:
         col_kinds = [d.kind for d in spec.columns]
         row_keys = tuple(itertools.product(*(categories[k] for k in row_kinds)))
         column_keys = tuple(itertools.product(*(categories[k] for k in col_kinds)))
-        frame = counts.to_pandas()
-        row_pos = _positions(frame, row_kinds, row_keys)
-        col_pos = _positions(frame, col_kinds, column_keys)
+        labels = {kind: counts[kind].to_pylist() for kind in row_kinds + col_kinds}
         unknown = [
-            f"{kind}: {', '.join(sorted(map(str, set(frame[kind]) - set(categories[kind]))))}"
-            for kind in row_kinds + col_kinds
-            if set(frame[kind]) - set(categories[kind])
+            f"{kind}: {', '.join(sorted(map(str, set(found) - set(categories[kind]))))}"
+            for kind, found in labels.items()
+            if set(found) - set(categories[kind])
         ]
         if unknown:
             # Every unit must land in a listed category; anything else is a reference gap.
             raise ValueError(f"{spec.id}: categories missing from reference data: {unknown}")
+        row_pos = _positions(labels, row_kinds, row_keys, counts.num_rows)
+        col_pos = _positions(labels, col_kinds, column_keys, counts.num_rows)
         values = np.zeros((len(row_keys), len(column_keys)), dtype="int64")
-        np.add.at(values, (row_pos, col_pos), frame[count_column].to_numpy(dtype="int64"))
+        np.add.at(values, (row_pos, col_pos), counts[count_column].to_numpy().astype("int64"))
         return cls(spec, row_keys, column_keys, values)
 
     def with_markers(self, markers: Mapping[CellKey, str]) -> ComputedTable:
@@ -231,9 +231,16 @@ class ComputedTable:
         return UNIT_LABELS[self.spec.counting_unit]
 
 
-def _positions(frame: pd.DataFrame, kinds: list[str], keys: tuple[Labels, ...]) -> np.ndarray:
-    """Position of each count row's labels among ``keys`` (-1 where a label is unknown)."""
+def _positions(
+    labels: Mapping[str, list], kinds: list[str], keys: tuple[Labels, ...], n: int
+) -> np.ndarray:
+    """Position among ``keys`` of each aggregated row's labels for ``kinds``.
+
+    The rows are the table's non-empty cells, a few hundred at most, so a lookup per row
+    is cheaper than building an index over them.
+    """
     if not kinds:
-        return np.zeros(len(frame), dtype="int64")
-    index = pd.MultiIndex.from_tuples(keys, names=kinds)
-    return index.get_indexer(pd.MultiIndex.from_frame(frame[kinds]))
+        return np.zeros(n, dtype="int64")
+    where = {key: i for i, key in enumerate(keys)}
+    rows = zip(*(labels[k] for k in kinds), strict=True)
+    return np.array([where[key] for key in rows], dtype="int64")
