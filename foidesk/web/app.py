@@ -7,7 +7,10 @@ GOV.UK Frontend macros, and every asset is served by the app itself.
 
 from __future__ import annotations
 
+import gc
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -114,6 +117,22 @@ def render(
     return response
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Freeze what start-up built out of the garbage collector's reach while serving.
+
+    The app, its templates and libraries are a quarter of a million objects that live as
+    long as the process; every full collection walked them all again, pausing whichever
+    request was running for about 140 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def create_app(
     db: str | Path,
     *,
@@ -142,7 +161,9 @@ def create_app(
     with sessions() as session:
         secret = session_secret(session)
 
-    app = FastAPI(title=site_name, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=site_name, docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
+    )
     app.state.db = str(db)
     app.state.engine = engine
     app.state.sessions = sessions
