@@ -189,20 +189,21 @@ class _Sql:
 
 # Title and reference matches count most, then subject, request text and the letter.
 _BM25 = "bm25(web_responses_fts, 10.0, 8.0, 4.0, 2.0, 1.0)"
-# The browse index (web_0002) holds every column the outline reads, newest first.
-_OUTLINE = {
-    "sqlite": (
-        "SELECT r.id, CAST(substr(r.published_on, 1, 4) AS INTEGER), "
-        "CAST(substr(r.published_on, 6, 2) AS INTEGER), r.subject "
-        "FROM web_responses r INDEXED BY ix_web_responses_browse "
-        "ORDER BY r.published_on DESC, r.reference DESC"
-    ),
-    "postgresql": (
-        "SELECT r.id, CAST(extract(year FROM r.published_on) AS INTEGER), "
-        "CAST(extract(month FROM r.published_on) AS INTEGER), r.subject "
-        "FROM web_responses r ORDER BY r.published_on DESC, r.reference DESC"
-    ),
+# Each response's id, day (as the number yyyymmdd) and subject, newest first; all but
+# the id come from the browse index (web_0002). The same for the days of given rows.
+_DAY = {
+    "sqlite": "CAST(replace(r.published_on, '-', '') AS INTEGER)",
+    "postgresql": "CAST(to_char(r.published_on, 'YYYYMMDD') AS INTEGER)",
 }
+_NEWEST = "ORDER BY r.published_on DESC, r.reference DESC"
+_WHOLE_LOG = {
+    "sqlite": f"FROM web_responses r INDEXED BY ix_web_responses_browse {_NEWEST}",
+    "postgresql": f"FROM web_responses r {_NEWEST}",
+}
+_DAYS_OF_NEW = (
+    "FROM web_responses r WHERE r.published_on IN "
+    f"(SELECT n.published_on FROM web_responses n WHERE n.id > :last) {_NEWEST}"
+)
 
 
 @dataclass(frozen=True)
@@ -214,31 +215,65 @@ class _Outline:
     same rows in SQL takes milliseconds per search.
     """
 
+    version: tuple[Any, ...]
     ids: np.ndarray
-    years: np.ndarray
-    months: np.ndarray
+    days: np.ndarray
     subjects: np.ndarray
     subject_names: tuple[str, ...]
+    years: np.ndarray
+    months: np.ndarray
     # Positions sorted by id, and the ids in that order, to find rows by id.
     by_id: np.ndarray
     sorted_ids: np.ndarray
 
     @classmethod
-    def read(cls, session: Session) -> _Outline:
-        rows = session.execute(text(_OUTLINE[session.get_bind().dialect.name])).all()
-        names = sorted({str(row[3]) for row in rows})
+    def build(
+        cls, version: tuple[Any, ...], ids: np.ndarray, days: np.ndarray, subjects: list[str]
+    ) -> _Outline:
+        names = sorted(set(subjects))
         code = {name: n for n, name in enumerate(names)}
-        count = len(rows)
-        ids = np.fromiter((row[0] for row in rows), np.int64, count)
         by_id = np.argsort(ids, kind="stable")
         return cls(
+            version=version,
             ids=ids,
-            years=np.fromiter((row[1] for row in rows), np.int32, count),
-            months=np.fromiter((row[2] for row in rows), np.int32, count),
-            subjects=np.fromiter((code[str(row[3])] for row in rows), np.int32, count),
+            days=days,
+            subjects=np.fromiter((code[s] for s in subjects), np.int32, len(subjects)),
             subject_names=tuple(names),
+            years=days // 10000,
+            months=days // 100 % 100,
             by_id=by_id,
             sorted_ids=ids[by_id],
+        )
+
+    @classmethod
+    def read(cls, session: Session, version: tuple[Any, ...]) -> _Outline:
+        dialect = session.get_bind().dialect.name
+        statement = f"SELECT r.id, {_DAY[dialect]}, r.subject {_WHOLE_LOG[dialect]}"
+        ids, days, subjects = _columns(session.execute(text(statement)).all())
+        return cls.build(version, ids, days, subjects)
+
+    def extended(self, session: Session, version: tuple[Any, ...]) -> _Outline:
+        """This outline with the responses published since, read by the whole day.
+
+        Only a new row's day is read again, so a publication costs a query of a few
+        rows rather than reading the whole log; the day's rows come in the log's order.
+        """
+        dialect = session.get_bind().dialect.name
+        statement = f"SELECT r.id, {_DAY[dialect]}, r.subject {_DAYS_OF_NEW}"
+        rows = session.execute(text(statement), {"last": self.version[1]}).all()
+        ids, days, subjects = _columns(rows)
+        kept = ~np.isin(self.days, days)
+        names = np.asarray(self.subject_names, dtype=object)
+        merged_days = np.concatenate([self.days[kept], days])
+        # Each day's rows come from one side only, so a stable sort by day keeps their order.
+        order = np.argsort(-merged_days, kind="stable")
+        return _Outline.build(
+            version,
+            np.concatenate([self.ids[kept], ids])[order],
+            merged_days[order],
+            np.concatenate([names[self.subjects[kept]], np.asarray(subjects, dtype=object)])[
+                order
+            ].tolist(),
         )
 
     def __len__(self) -> int:
@@ -258,6 +293,48 @@ class _Outline:
         if name not in self.subject_names:
             return np.zeros(len(self), dtype=bool)
         return self.subjects == self.subject_names.index(name)
+
+
+def _columns(rows: list[Any]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    count = len(rows)
+    return (
+        np.fromiter((row[0] for row in rows), np.int64, count),
+        np.fromiter((row[1] for row in rows), np.int64, count),
+        [str(row[2]) for row in rows],
+    )
+
+
+class _Outlines:
+    """The latest outline of each database a process serves, kept up to date."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.latest: OrderedDict[str, _Outline] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, session: Session, version: tuple[Any, ...]) -> _Outline:
+        url, last, removals = version
+        with self.lock:
+            known = self.latest.get(url)
+        if known is not None and known.version == version:
+            return known
+        if (
+            known is not None
+            and known.version[2] == removals
+            and known.version[1] is not None
+            and last is not None
+            and last > known.version[1]
+        ):
+            # Only publications since: nothing left the log, so the new rows are enough.
+            outline = known.extended(session, version)
+        else:
+            outline = _Outline.read(session, version)
+        with self.lock:
+            self.latest[url] = outline
+            self.latest.move_to_end(url)
+            if len(self.latest) > self.size:
+                self.latest.popitem(last=False)
+        return outline
 
 
 def _log_version(session: Session) -> tuple[Any, ...]:
@@ -298,10 +375,9 @@ class _Lru:
         return value
 
 
-# One outline per log version (a few, for the databases a process serves), and which
-# rows match per log version and words, packed 8 rows a byte. Both change only when the
-# log does.
-_outlines = _Lru(4)
+# The outline of each database (a few, for the databases a process serves), and which
+# rows match per log version and words, packed 8 rows a byte.
+_outlines = _Outlines(4)
 _matches = _Lru(_CACHE_SIZE)
 # The ranking of the few enough to rank, per log version, words and filters.
 _rankings = _Lru(_CACHE_SIZE)
@@ -371,13 +447,14 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
     When more than ``RANK_LIMIT`` responses match, they come newest first instead.
     """
     sql = _Sql(session.get_bind().dialect.name, query)
-    if sql.match and sql.dialect == "postgresql":
+    if sql.dialect == "postgresql":
         # The planner prices a sequential scan of the log as cheap, not counting the cost
-        # of unpacking every row's tsvector; the GIN index is far quicker. For this
-        # transaction only.
+        # of unpacking every row's tsvector, and without fresh statistics it scans the
+        # whole log for the few rows published since the outline was read; the indexes
+        # are far quicker for both. For this transaction only.
         session.execute(text("SET LOCAL enable_seqscan = off"))
     version = _log_version(session)
-    outline: _Outline = _outlines.get(version, lambda: _Outline.read(session))
+    outline = _outlines.get(session, version)
     if sql.match:
         packed = _matches.get((version, sql.match), lambda: _matching(session, sql, outline))
         matched = np.unpackbits(packed, count=len(outline)).astype(bool)

@@ -200,3 +200,47 @@ def test_snippets_come_from_the_request_text_else_the_letter(register_db: str) -
         both = search_log(session, LogQuery(q="stalking overtime"))
         assert [h.reference for h in both.hits] == ["01.FOI.24.000003"]
         assert both.hits[0].snippet == "How many <mark>stalking</mark> reports?"
+
+
+def test_responses_published_after_a_search_take_their_place_in_the_log(
+    register_db: str,
+) -> None:
+    def dated(reference: str, day: date, subject: str, text: str) -> Publication:
+        return replace(_entry(reference, subject, text), published_on=day)
+
+    with open_session(register_db) as session:
+        publish(session, dated("01.FOI.24.000010", date(2024, 5, 1), "Vehicles", "Cars"))
+        publish(session, dated("01.FOI.24.000011", date(2024, 3, 1), "Custody", "Cells"))
+        before = search_log(session, LogQuery())
+        assert [h.reference for h in before.hits] == ["01.FOI.24.000010", "01.FOI.24.000011"]
+        # The same day as the newest, before and after it by reference; one in between;
+        # one in a new year and subject.
+        publish(session, dated("01.FOI.24.000009", date(2024, 5, 1), "Finance", "Cars bought"))
+        publish(session, dated("01.FOI.24.000012", date(2024, 4, 1), "Vehicles", "Vans"))
+        publish(session, dated("01.FOI.24.000020", date(2024, 5, 1), "Vehicles", "Cars sold"))
+        publish(session, dated("01.FOI.23.000001", date(2023, 12, 1), "Drones", "Drones"))
+        after = search_log(session, LogQuery())
+        assert [h.reference for h in after.hits] == [
+            "01.FOI.24.000020",
+            "01.FOI.24.000010",
+            "01.FOI.24.000009",
+            "01.FOI.24.000012",
+            "01.FOI.24.000011",
+            "01.FOI.23.000001",
+        ]
+        assert [(f.value, f.count) for f in after.years] == [("2024", 5), ("2023", 1)]
+        assert [(f.value, f.count) for f in after.subjects] == [
+            ("Custody", 1),
+            ("Drones", 1),
+            ("Finance", 1),
+            ("Vehicles", 3),
+        ]
+        may = search_log(session, LogQuery(year=2024, month=5, subject="Vehicles"))
+        assert [h.reference for h in may.hits] == ["01.FOI.24.000020", "01.FOI.24.000010"]
+        cars = search_log(session, LogQuery(q="cars"))
+        assert cars.total == 3
+        assert {h.reference for h in cars.hits} == {
+            "01.FOI.24.000020",
+            "01.FOI.24.000010",
+            "01.FOI.24.000009",
+        }
