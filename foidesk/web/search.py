@@ -14,6 +14,7 @@ words and filters), and for the rows and snippets of the page shown.
 from __future__ import annotations
 
 import calendar
+import itertools
 import json
 import re
 import threading
@@ -206,9 +207,12 @@ _DAYS_OF_NEW = (
 )
 
 
+_serials = itertools.count()
+
+
 @dataclass(frozen=True)
 class _Outline:
-    """Every published response's id, year, month and subject, newest first.
+    """Every published response's id, day, year, month and subject, newest first.
 
     Masks over these arrays give any total, facet or newest-first page without asking
     the database: summing a mask of 10,000 rows takes microseconds, where counting the
@@ -216,6 +220,9 @@ class _Outline:
     """
 
     version: tuple[Any, ...]
+    # Which outline this is: masks and rankings are kept per outline, so a mask never
+    # meets an outline of another length, even one read for the same version of the log.
+    serial: int
     ids: np.ndarray
     days: np.ndarray
     subjects: np.ndarray
@@ -235,6 +242,7 @@ class _Outline:
         by_id = np.argsort(ids, kind="stable")
         return cls(
             version=version,
+            serial=next(_serials),
             ids=ids,
             days=days,
             subjects=np.fromiter((code[s] for s in subjects), np.int32, len(subjects)),
@@ -376,10 +384,10 @@ class _Lru:
 
 
 # The outline of each database (a few, for the databases a process serves), and which
-# rows match per log version and words, packed 8 rows a byte.
+# of its rows match per words, packed 8 rows a byte.
 _outlines = _Outlines(4)
 _matches = _Lru(_CACHE_SIZE)
-# The ranking of the few enough to rank, per log version, words and filters.
+# The ranking of the few enough to rank, per outline, words and filters.
 _rankings = _Lru(_CACHE_SIZE)
 
 
@@ -456,7 +464,7 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
     version = _log_version(session)
     outline = _outlines.get(session, version)
     if sql.match:
-        packed = _matches.get((version, sql.match), lambda: _matching(session, sql, outline))
+        packed = _matches.get((outline.serial, sql.match), lambda: _matching(session, sql, outline))
         matched = np.unpackbits(packed, count=len(outline)).astype(bool)
     else:
         matched = np.ones(len(outline), dtype=bool)
@@ -469,7 +477,7 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
     elif ranked:
         filters = (query.year, query.month if query.year else None, query.subject)
         ranking = _rankings.get(
-            (version, sql.match, filters),
+            (outline.serial, sql.match, filters),
             lambda: _ranking(session, sql, outline, shown if any(filters) else None),
         )
         ids = ranking[offset : offset + query.per_page].tolist()
