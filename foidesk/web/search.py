@@ -235,18 +235,21 @@ class _Outline:
 
     @classmethod
     def build(
-        cls, version: tuple[Any, ...], ids: np.ndarray, days: np.ndarray, subjects: list[str]
+        cls,
+        version: tuple[Any, ...],
+        ids: np.ndarray,
+        days: np.ndarray,
+        subjects: np.ndarray,
+        subject_names: tuple[str, ...],
     ) -> _Outline:
-        names = sorted(set(subjects))
-        code = {name: n for n, name in enumerate(names)}
         by_id = np.argsort(ids, kind="stable")
         return cls(
             version=version,
             serial=next(_serials),
             ids=ids,
             days=days,
-            subjects=np.fromiter((code[s] for s in subjects), np.int32, len(subjects)),
-            subject_names=tuple(names),
+            subjects=subjects,
+            subject_names=subject_names,
             years=days // 10000,
             months=days // 100 % 100,
             by_id=by_id,
@@ -258,7 +261,8 @@ class _Outline:
         dialect = session.get_bind().dialect.name
         statement = f"SELECT r.id, {_DAY[dialect]}, r.subject {_WHOLE_LOG[dialect]}"
         ids, days, subjects = _columns(session.execute(text(statement)).all())
-        return cls.build(version, ids, days, subjects)
+        names = tuple(sorted(set(subjects)))
+        return cls.build(version, ids, days, _codes(subjects, names), names)
 
     def extended(self, session: Session, version: tuple[Any, ...]) -> _Outline:
         """This outline with the responses published since, read by the whole day.
@@ -270,8 +274,10 @@ class _Outline:
         statement = f"SELECT r.id, {_DAY[dialect]}, r.subject {_DAYS_OF_NEW}"
         rows = session.execute(text(statement), {"last": self.version[1]}).all()
         ids, days, subjects = _columns(rows)
+        names = tuple(sorted(set(self.subject_names) | set(subjects)))
+        # The kept rows' subjects renumbered for the new list of names, without strings.
+        renumbered = _codes(list(self.subject_names), names)
         kept = ~np.isin(self.days, days)
-        names = np.asarray(self.subject_names, dtype=object)
         merged_days = np.concatenate([self.days[kept], days])
         # Each day's rows come from one side only, so a stable sort by day keeps their order.
         order = np.argsort(-merged_days, kind="stable")
@@ -279,9 +285,8 @@ class _Outline:
             version,
             np.concatenate([self.ids[kept], ids])[order],
             merged_days[order],
-            np.concatenate([names[self.subjects[kept]], np.asarray(subjects, dtype=object)])[
-                order
-            ].tolist(),
+            np.concatenate([renumbered[self.subjects[kept]], _codes(subjects, names)])[order],
+            names,
         )
 
     def __len__(self) -> int:
@@ -301,6 +306,12 @@ class _Outline:
         if name not in self.subject_names:
             return np.zeros(len(self), dtype=bool)
         return self.subjects == self.subject_names.index(name)
+
+
+def _codes(subjects: list[str], names: tuple[str, ...]) -> np.ndarray:
+    """Each subject's position in the sorted ``names``."""
+    number = {name: n for n, name in enumerate(names)}
+    return np.fromiter((number[s] for s in subjects), np.int32, len(subjects))
 
 
 def _columns(rows: list[Any]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -452,7 +463,8 @@ def _facets(
 def search_log(session: Session, query: LogQuery) -> LogPage:
     """One page of the log: best match first when there are words, else newest first.
 
-    When more than ``RANK_LIMIT`` responses match, they come newest first instead.
+    When more than ``RANK_LIMIT`` responses match the words and the filters, they come
+    newest first instead.
     """
     sql = _Sql(session.get_bind().dialect.name, query)
     if sql.dialect == "postgresql":
