@@ -323,39 +323,6 @@ def _columns(rows: list[Any]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     )
 
 
-class _Outlines:
-    """The latest outline of each database a process serves, kept up to date."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.latest: OrderedDict[str, _Outline] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, session: Session, version: tuple[Any, ...]) -> _Outline:
-        url, last, removals = version
-        with self.lock:
-            known = self.latest.get(url)
-        if known is not None and known.version == version:
-            return known
-        if (
-            known is not None
-            and known.version[2] == removals
-            and known.version[1] is not None
-            and last is not None
-            and last > known.version[1]
-        ):
-            # Only publications since: nothing left the log, so the new rows are enough.
-            outline = known.extended(session, version)
-        else:
-            outline = _Outline.read(session, version)
-        with self.lock:
-            self.latest[url] = outline
-            self.latest.move_to_end(url)
-            if len(self.latest) > self.size:
-                self.latest.popitem(last=False)
-        return outline
-
-
 def _log_version(session: Session) -> tuple[Any, ...]:
     """Changes whenever a response is published, republished or withdrawn.
 
@@ -377,29 +344,60 @@ class _Lru:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.entries: OrderedDict[Any, Any] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def peek(self, key: Any) -> Any | None:
         with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        # Computed outside the lock: a slow query must not hold up other searches.
-        value = compute()
+            if key not in self.entries:
+                return None
+            self.entries.move_to_end(key)
+            return self.entries[key]
+
+    def put(self, key: Any, value: Any) -> None:
         with self.lock:
             self.entries[key] = value
+            self.entries.move_to_end(key)
             if len(self.entries) > self.size:
                 self.entries.popitem(last=False)
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        found = self.peek(key)
+        if found is not None:
+            return found
+        # Computed outside the lock: a slow query must not hold up other searches.
+        value = compute()
+        self.put(key, value)
         return value
 
 
 # The outline of each database (a few, for the databases a process serves), and which
 # of its rows match per words, packed 8 rows a byte.
-_outlines = _Outlines(4)
+_outlines = _Lru(4)
 _matches = _Lru(_CACHE_SIZE)
 # The ranking of the few enough to rank, per outline, words and filters.
 _rankings = _Lru(_CACHE_SIZE)
+
+
+def _outline(session: Session, version: tuple[Any, ...]) -> _Outline:
+    """The latest outline of this database, brought up to ``version``."""
+    url, last, removals = version
+    known = _outlines.peek(url)
+    if known is not None and known.version == version:
+        return known
+    if (
+        known is not None
+        and known.version[2] == removals
+        and known.version[1] is not None
+        and last is not None
+        and last > known.version[1]
+    ):
+        # Only publications since: nothing left the log, so the new rows are enough.
+        outline = known.extended(session, version)
+    else:
+        outline = _Outline.read(session, version)
+    _outlines.put(url, outline)
+    return outline
 
 
 def _matching(session: Session, sql: _Sql, outline: _Outline) -> np.ndarray:
@@ -474,7 +472,7 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
         # are far quicker for both. For this transaction only.
         session.execute(text("SET LOCAL enable_seqscan = off"))
     version = _log_version(session)
-    outline = _outlines.get(session, version)
+    outline = _outline(session, version)
     if sql.match:
         packed = _matches.get((outline.serial, sql.match), lambda: _matching(session, sql, outline))
         matched = np.unpackbits(packed, count=len(outline)).astype(bool)
