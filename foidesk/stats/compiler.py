@@ -259,8 +259,13 @@ def _period_bounds(dim: Dimension) -> tuple[date | None, date | None]:
 Label = Callable[[ir.Table], ir.Value]
 
 
+def _period_day(dim: Dimension, crimes: ir.Table) -> ir.DateValue:
+    """The date a period dimension sorts crimes by: recorded, or committed (from)."""
+    return crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
+
+
 def _period_key(dim: Dimension, crimes: ir.Table) -> tuple[ir.Value, Label]:
-    day = crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
+    day = _period_day(dim, crimes)
     if dim.unit == "custom":
         branches = [
             ((day >= ibis.date(c.start)) & (day <= ibis.date(c.end)), c.label) for c in dim.custom
@@ -304,7 +309,7 @@ def _period_key(dim: Dimension, crimes: ir.Table) -> tuple[ir.Value, Label]:
 
 def _period_filter(dim: Dimension, crimes: ir.Table) -> ir.BooleanValue | None:
     """The crimes some period of ``dim`` can hold (None: every crime)."""
-    day = crimes.recorded_date if dim.basis == "recorded" else crimes.committed_from
+    day = _period_day(dim, crimes)
     inside = _date_filter(day, *_period_bounds(dim))
     if not inside:
         return None
