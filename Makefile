@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: demo test system-deps web-assets lint format bench clean
+.PHONY: demo test system-deps web-assets lint format bench vocabulary clean
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -46,6 +46,11 @@ lint: $(VENV_STAMP)
 format: $(VENV_STAMP)
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
+
+# The personal-data suggester's word lists, rebuilt from Faker and wordfreq (committed).
+vocabulary: $(VENV_STAMP)
+	$(PY) -m pip install --quiet -e '.[vocabulary]'
+	$(PY) -m foidesk.documents.vocabulary
 
 bench: $(VENV_STAMP)
 	$(PY) benchmarks/run_all.py

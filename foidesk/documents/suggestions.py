@@ -1,8 +1,10 @@
 """Suggested redactions for a reviewer to accept or reject; never applied on their own.
 
 Finds the personal and operational details an FOI reviewer usually looks for: UK phone
-numbers, email addresses, National Insurance numbers, postcodes, vehicle registrations,
-crime reference numbers, officer collar numbers, and names from a list. The reviewer
+numbers, email addresses, National Insurance numbers, postcodes, street addresses,
+vehicle registrations, crime and incident reference numbers, officer collar numbers,
+people's names, ages beside them and allegations about named people (:mod:`people`), and
+names from a list the reviewer gives. The reviewer
 gets a CSV with an empty ``decision`` column; only rows marked ``accept`` become
 redaction rules (:func:`rules_from_review`).
 
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from foidesk.documents.people import find_people
 from foidesk.documents.rules import Rule, RuleError, phrase_pattern
 
 DEFAULT_LABEL = "s40(2)"
@@ -41,14 +44,23 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "vehicle registration": re.compile(
         r"\b(?:[A-HJ-PR-Y][A-HJ-PR-Y]\d{2} ?[A-HJ-PR-Z]{3}|[A-HJ-NP-Y]\d{1,3} ?[A-HJ-PR-Z]{3})\b"
     ),
+    "street address": re.compile(
+        r"(?:\b(?:Flat|Apartment|Unit)\s+\d+[A-Z]?,\s*|\b\d+/\d+,\s*)?"
+        r"\b\d{1,4}[A-Z]?,?\s+(?:The\s+)?(?:[A-Z][a-z]+(?:['’]s)?\s+){0,3}"
+        r"(?:Street|Road|Lane|Lanes|Avenue|Drive|Close|Crescent|Way|Place|Gardens|Grove|"
+        r"Terrace|Court|Square|Hill|Row|Walk|Mews|Park|Parade|Green|Rise|View)\b"
+    ),
     "crime reference number": re.compile(
-        r"\b(?:\d{7}/\d{2}|\d{2}/\d{5,6}/\d{2}|CRI?S?\s?\d{6,8}/\d{2})\b"
+        r"\b(?:\d{7}/\d{2}|\d{2}/\d{5,6}/\d{2}|CRI?S?\s?\d{6,8}/\d{2}"
+        r"|CAD\s?\d{3,5}(?:/\d{1,2}[A-Z]{3}\d{2})?)\b"
         r"|(?i:crime\s+(?:reference|ref\.?|number|no\.?)(?:\s+(?:number|no\.?))?\s*[:#]?\s*)"
         r"(?P<crime>[A-Z0-9][A-Z0-9/-]{4,})"
     ),
     "collar number": re.compile(
-        r"\b(?:W?PC|DC|T/?DC|PS|DS|Sgt|PCSO|Insp|DI)\.?\s?\d{2,6}[A-Z]{0,2}\b"
-        r"|(?i:collar\s+(?:number|no\.?)\s*[:#]?\s*)(?P<collar>\d{2,6}[A-Z]{0,2})\b"
+        r"\b(?:W?PC|DC|T/?DC|PS|DS|Sgt|Sergeant|Constable|PCSO|Insp|Inspector|DI)\.?"
+        r"\s?\d{2,6}[A-Z]{0,2}\b"
+        r"|(?i:collar\s+(?:number|no\.?)(?:\s+(?:was|is))?\s*[:#]?\s*)"
+        r"(?P<collar>\d{2,6}[A-Z]{0,2})\b"
     ),
 }
 PHONE_DIGITS = (10, 11, 12)
@@ -73,26 +85,43 @@ def _matched_text(kind: str, match: re.Match[str]) -> str | None:
     return text.strip()
 
 
+def _context(text: str, start: int, end: int) -> str:
+    return re.sub(r"\s+", " ", text[max(0, start - 30) : end + 30])
+
+
 def suggest_text(
     text: str,
     where: str = "",
     names: Iterable[str] = (),
     patterns: dict[str, re.Pattern[str]] | None = None,
+    people: bool = True,
 ) -> list[Suggestion]:
-    """Suggestions found in ``text``, in order of position."""
-    found: list[tuple[int, Suggestion]] = []
+    """Suggestions found in ``text``, in order of position (each text and place once).
+
+    ``people`` adds the names, ages and allegations :func:`find_people` reads from the
+    text itself, beside the ``names`` given.
+    """
+    found: dict[tuple[int, str], Suggestion] = {}
     checks = list((patterns or PATTERNS).items())
     checks += [("name", phrase_pattern(name)) for name in names if name.strip()]
+    identifiers: list[tuple[int, int]] = []
     for kind, pattern in checks:
         for match in pattern.finditer(text):
             matched = _matched_text(kind, match)
             if not matched:
                 continue
-            context = text[max(0, match.start() - 30) : match.end() + 30]
-            found.append(
-                (match.start(), Suggestion(kind, matched, where, re.sub(r"\s+", " ", context)))
+            identifiers.append((match.start(), match.end()))
+            context = _context(text, match.start(), match.end())
+            found.setdefault((match.start(), matched), Suggestion(kind, matched, where, context))
+    if people:
+        for mention in find_people(text, identifiers):
+            found.setdefault(
+                (mention.start, mention.text),
+                Suggestion(
+                    mention.kind, mention.text, where, _context(text, mention.start, mention.end)
+                ),
             )
-    return [s for _, s in sorted(found, key=lambda item: item[0])]
+    return [found[key] for key in sorted(found, key=lambda key: key[0])]
 
 
 def document_texts(path: Path) -> list[tuple[str, str]]:
