@@ -47,6 +47,12 @@ CRIMES = CanonicalTable(
     (
         Column("crime_id", pa.int64(), False, "Surrogate key, unique within a snapshot."),
         Column("crime_ref", pa.string(), False, "The force's crime reference, as recorded."),
+        Column(
+            "incident_ref",
+            pa.string(),
+            True,
+            "The incident the offence was recorded in, when one incident holds several.",
+        ),
         Column("recorded_date", pa.date32(), False, "Date the crime was recorded."),
         Column("committed_from", pa.date32(), True, "Earliest date the offence was committed."),
         Column("committed_to", pa.date32(), True, "Latest date the offence was committed."),

@@ -410,6 +410,7 @@ def _year_tables(
         {
             "crime_id": crime_id,
             "crime_ref": crime_ref,
+            "incident_ref": pa.nulls(n, pa.string()),
             "recorded_date": _dates(recorded),
             "committed_from": _dates(cat("committed_from")[order]),
             "committed_to": _dates(cat("committed_to")[order]),

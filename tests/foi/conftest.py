@@ -29,6 +29,7 @@ def crime_store(tmp_path: Path) -> Path:
                 date(2024, 1, 1),  # CCB, after the period
                 date(2023, 7, 1),  # stalking, not flagged as domestic abuse
             ],
+            "incident_ref": pa.nulls(6, pa.string()),
             "committed_from": pa.nulls(6, pa.date32()),
             "committed_to": pa.nulls(6, pa.date32()),
             "offence_scheme": ["HO"] * 6,
