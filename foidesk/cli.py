@@ -207,13 +207,15 @@ def answer(
     from foidesk.stats.specs import SpecError
 
     try:
-        manifest = write_answer(request_file, db, out, progress=True)
+        package = write_answer(request_file, db, out, progress=True)
     except (SpecError, FileNotFoundError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{manifest['request']}: snapshot {manifest['snapshot']['id'][:12]}")
-    for entry in manifest["files"]:
-        typer.echo(f"  {out}/{entry['path']}  {entry['title']}  sha256 {entry['sha256'][:12]}")
+    manifest = package.manifest
+    snapshot = manifest.snapshot.id[:12] if manifest.snapshot else "none"
+    typer.echo(f"{manifest.request}: snapshot {snapshot}")
+    for entry in manifest.files:
+        typer.echo(f"  {out}/{entry.path}  {entry.title}  sha256 {entry.sha256[:12]}")
 
 
 @app.command("audit")

@@ -40,12 +40,12 @@ def run_demo(
     print_summary(store_path, snapshot.snapshot_id, console)
 
     console.rule(f"Answering {reference}")
-    manifest = answer(SEED_REQUEST, store_path, response_dir)
-    control = manifest.get("disclosure_control", {})
+    manifest = answer(SEED_REQUEST, store_path, response_dir).manifest
+    control = manifest.disclosure_control
     # Plain text: the summary says "[c]", which Rich would take for markup.
     console.print(
-        f"{len(manifest.get('tables', []))} tables written to {response_dir}; "
-        f"disclosure control: {control.get('summary', 'see manifest')}",
+        f"{len(manifest.tables)} tables written to {response_dir}; "
+        f"disclosure control: {control.summary if control else 'none'}",
         markup=False,
     )
     documents = write_policy_documents(response_dir, register_db)

@@ -9,7 +9,6 @@ applicant-blind: nothing about the requester appears in it.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,9 @@ from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import lookup
 from foidesk.foi.register import Register, TransitionError
 from foidesk.foi.request_file import REVIEW_WINDOW, import_request_file, load_request_file
-from foidesk.publish.answer import sha256_file
+from foidesk.publish.package import AnswerPackage, FileEntry, sha256_file
 
 TEMPLATES = Path(__file__).with_name("templates")
-MANIFEST_FILE = "manifest.json"
 LETTER_FILES = {"html": "response.html", "pdf": "response.pdf"}
 LETTER_TITLES = {"html": "Response letter (HTML)", "pdf": "Response letter (PDF)"}
 SEED_REQUEST_FILE = Path("examples/requests/01.FOI.24.035331.yaml")
@@ -55,37 +53,20 @@ def _environment() -> Environment:
     return env
 
 
-def read_manifest(answer_dir: Path | None) -> dict[str, Any]:
-    """The answer directory's manifest, or an empty one when there is none yet."""
-    if answer_dir is None or not (Path(answer_dir) / MANIFEST_FILE).is_file():
-        return {"files": [], "tables": []}
-    path = Path(answer_dir) / MANIFEST_FILE
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON ({error})") from error
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", []), list):
-        raise ValueError(f"{path}: expected an object with a 'files' list")
-    return manifest
-
-
-def _manifest_attachments(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    files = []
-    for number, entry in enumerate(manifest.get("files", []), start=1):
-        name = entry.get("path") or entry.get("file")
-        if not name or not entry.get("title"):
-            raise ValueError(f"manifest file entry {number}: needs 'path' and 'title'")
-        if name in LETTER_FILES.values() or entry.get("public") is False:
-            continue
-        files.append({"title": entry["title"], "file": name, "sha256": entry.get("sha256")})
-    return files
+def _manifest_attachments(package: AnswerPackage) -> list[dict[str, Any]]:
+    """The package's public files other than the letter, as attachments."""
+    return [
+        {"title": f.title, "file": f.path, "sha256": f.sha256}
+        for f in package.public_files()
+        if f.path not in LETTER_FILES.values()
+    ]
 
 
 def letter_attachments(register: Register, reference: str, answer_dir: Path | None) -> list[dict]:
     """The response's attachments: the register's, then the answer manifest's not yet listed."""
     listed = [dict(a) for a in register.get(reference).attachments]
     names = {a["file"] for a in listed}
-    for entry in _manifest_attachments(read_manifest(answer_dir)):
+    for entry in _manifest_attachments(AnswerPackage.read_or_new(answer_dir)):
         if entry["file"] not in names:
             listed.append(entry)
             names.add(entry["file"])
@@ -108,7 +89,7 @@ def render_letter(
 ) -> str:
     """The response letter for ``reference`` as a self-contained HTML document."""
     request = register.get(reference)
-    manifest = read_manifest(answer_dir)
+    package = AnswerPackage.read_or_new(answer_dir)
     refusals = [e for p in request.parts for e in p.exemptions]
     estimate = register.cost_estimate(reference)
     s16 = ""
@@ -132,7 +113,7 @@ def render_letter(
         not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
         s16_advice=s16,
         attachments=letter_attachments(register, reference, answer_dir),
-        tables=[t["title"] for t in manifest.get("tables", []) if t.get("title")],
+        tables=package.table_titles,
         review_window=review_window,
         review_by=review_by,
         css=(TEMPLATES / "response.css").read_text(encoding="utf-8"),
@@ -164,24 +145,14 @@ def _update_manifest(out_dir: Path, letters: dict[str, Path], documents: list[di
     The disclosure log publishes what the manifest lists, so the letter and the documents
     it names as attachments go there too.
     """
-    path = out_dir / MANIFEST_FILE
-    manifest = read_manifest(out_dir) if path.is_file() else {"files": []}
-    kept = [f for f in manifest.get("files", []) if f.get("path") not in LETTER_FILES.values()]
-    listed = {f.get("path") for f in kept}
+    package = AnswerPackage.read_or_new(out_dir)
+    kept = [f for f in package.manifest.files if f.path not in LETTER_FILES.values()]
+    listed = {f.path for f in kept}
     found = [(out_dir / d["file"], d["title"]) for d in documents if d["file"] not in listed]
     found += [(letter, LETTER_TITLES[kind]) for kind, letter in letters.items()]
-    for file, title in found:
-        if file.is_file():
-            kept.append(
-                {
-                    "path": file.name,
-                    "title": title,
-                    "sha256": sha256_file(file),
-                    "bytes": file.stat().st_size,
-                }
-            )
-    manifest["files"] = kept
-    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    kept += [FileEntry.of(file, title) for file, title in found if file.is_file()]
+    package.manifest.files = kept
+    package.write()
 
 
 def write_response(
@@ -210,7 +181,7 @@ def write_response(
         documents = _document_attachments(data, out_dir, request_file)
         attachments = documents + [
             a
-            for a in _manifest_attachments(read_manifest(answer_dir))
+            for a in _manifest_attachments(AnswerPackage.read_or_new(answer_dir))
             if a["file"] not in {d["file"] for d in documents}
         ]
         reference = import_request_file(

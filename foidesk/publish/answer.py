@@ -10,8 +10,6 @@ The same request on the same snapshot gives the same files.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,15 +20,23 @@ from rich.progress import Progress
 from foidesk import __version__
 from foidesk.publish.csv_files import write_csv
 from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
+from foidesk.publish.package import (
+    AnswerPackage,
+    DisclosureControl,
+    FileEntry,
+    Manifest,
+    SnapshotEntry,
+    Software,
+    TableEntry,
+)
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
-from foidesk.stats.specs import SpecError, TableSpec, parse_tables, read_yaml
+from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
 
 WORKBOOK_FILE = "tables.xlsx"
-MANIFEST_FILE = "manifest.json"
 
 # Used when a request file has no disclosure_control key: counts 1 to 4 are suppressed,
 # with enough further cells hidden that totals cannot reveal them.
@@ -109,19 +115,19 @@ def _earlier_disclosures(entries: Any, path: Path) -> tuple[tuple[Path, Path], .
     return tuple(pairs)
 
 
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks so large workbooks need little memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def earlier_package(request_file: str | Path, answer_dir: str | Path) -> EarlierPackage:
+    """An earlier disclosure for differencing: its request's tables and its answer's [c] cells."""
+    package = AnswerPackage.read(answer_dir)
+    reference = package.manifest.request
+    if not reference:
+        raise ValueError(f"{package.manifest_path}: field 'request' is missing")
+    return EarlierPackage(reference, tuple(load_tables(request_file)), package.withheld)
 
 
 def answer(
     request_file: str | Path, db: str | Path, out_dir: str | Path, *, progress: bool = False
-) -> dict[str, Any]:
-    """Compute, protect and write a request's tables; return the manifest.
+) -> AnswerPackage:
+    """Compute, protect and write a request's tables; return the answer package.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
     ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
@@ -137,7 +143,7 @@ def answer(
             for spec in request.tables:
                 computed.append(compute_table(spec, source))
                 bar.advance(task)
-        earlier = [EarlierPackage.from_answer(r, a) for r, a in request.earlier]
+        earlier = [earlier_package(r, a) for r, a in request.earlier]
         protected, report = apply_disclosure_control(
             computed, request.disclosure_control, store=store, snapshot=snapshot, earlier=earlier
         )
@@ -162,7 +168,7 @@ def write_answer(
     notes: NotesPage,
     disclosure_report: dict[str, Any],
     out: Path,
-) -> dict[str, Any]:
+) -> AnswerPackage:
     """Write the workbook, CSVs and manifest for already computed, protected tables."""
     out.mkdir(parents=True, exist_ok=True)
     info = WorkbookInfo(
@@ -177,40 +183,33 @@ def write_answer(
     ]
     for table in tables:
         files.append((write_csv(out / f"{table.id}.csv", table), f"{sheet_name(table.id)} (CSV)"))
-    manifest = {
-        "request": request.reference,
-        "title": request.title,
-        "software": {"name": "foidesk", "version": __version__},
-        "snapshot": {
-            "id": snapshot.snapshot_id,
-            "kind": snapshot.kind,
-            "created_at": snapshot.created_at.isoformat(),
-            "provenance": snapshot.provenance,
-        },
-        "tables": [
-            {
-                "id": t.id,
-                "title": t.spec.title,
-                "counting_unit": t.spec.counting_unit,
-                "specification_sha256": t.spec.fingerprint(),
-                "notes": list(notes.citations[t.id]),
-                "file": f"{t.id}.csv",
-                "sheet": sheet_name(t.id),
-            }
+    manifest = Manifest(
+        request=request.reference,
+        title=request.title,
+        software=Software(name="foidesk", version=__version__),
+        snapshot=SnapshotEntry(
+            id=snapshot.snapshot_id,
+            kind=snapshot.kind,
+            created_at=snapshot.created_at.isoformat(),
+            provenance=snapshot.provenance,
+        ),
+        tables=[
+            TableEntry(
+                id=t.id,
+                title=t.spec.title,
+                counting_unit=t.spec.counting_unit,
+                specification_sha256=t.spec.fingerprint(),
+                notes=list(notes.citations[t.id]),
+                file=f"{t.id}.csv",
+                sheet=sheet_name(t.id),
+            )
             for t in tables
         ],
-        "disclosure_control": disclosure_report,
-        "files": [
-            {
-                "path": path.name,
-                "title": title,
-                "sha256": sha256_file(path),
-                "bytes": path.stat().st_size,
-            }
-            for path, title in files
-        ],
-    }
-    (out / MANIFEST_FILE).write_text(
-        json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        disclosure_control=(
+            DisclosureControl.model_validate(disclosure_report) if disclosure_report else None
+        ),
+        files=[FileEntry.of(path, title) for path, title in files],
     )
-    return manifest
+    package = AnswerPackage(out, manifest)
+    package.write()
+    return package

@@ -45,6 +45,9 @@ from foidesk.stats.table import Cell as TableCell
 class EarlierPackage:
     """A disclosure already on the log: its table specifications and its [c] cells.
 
+    The answer package layer builds these from published answers; statistics code only
+    receives them.
+
     Its tables are recomputed on the current snapshot and treated as known to an attacker
     (except their [c] cells), which is conservative for live data: the attacker gets the
     earlier figures as they would be now, consistent with today's tables.
@@ -53,24 +56,6 @@ class EarlierPackage:
     reference: str
     specs: tuple[TableSpec, ...]
     suppressed: frozenset[tuple[str, CellKey]] = frozenset()
-
-    @classmethod
-    def from_answer(cls, request_file: str | Path, answer_dir: str | Path) -> EarlierPackage:
-        """Read an earlier package from its request file and its answer's manifest."""
-        from foidesk.publish.answer import MANIFEST_FILE  # the answer module imports this one
-
-        manifest_path = Path(answer_dir) / MANIFEST_FILE
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{manifest_path}: no manifest for the earlier package")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        pattern = (manifest.get("disclosure_control") or {}).get("pattern", [])
-        try:
-            suppressed = frozenset(
-                (str(p["table"]), (tuple(p["row"]), tuple(p["column"]))) for p in pattern
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"{manifest_path}: disclosure_control.pattern: {exc}") from exc
-        return cls(str(manifest["request"]), tuple(load_tables(request_file)), suppressed)
 
 
 @dataclass

@@ -8,23 +8,21 @@ GOV.UK Frontend macros, and every asset is served by the app itself.
 from __future__ import annotations
 
 import gc
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from foidesk.db import make_engine, upgrade
+from foidesk.web import public, workspace
+from foidesk.web.pages import DEFAULT_SITE_NAME, GOVUK_CSS, STATIC_DIR, environment, render
 from foidesk.web.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
@@ -32,89 +30,9 @@ from foidesk.web.security import (
     NotAllowed,
     SecurityHeaders,
     SignInRequired,
-    content_security_policy,
-    csrf_token,
     session_secret,
     sign_in_url,
 )
-
-WEB_DIR = Path(__file__).resolve().parent
-STATIC_DIR = WEB_DIR / "static"
-GOVUK_CSS = STATIC_DIR / "govuk" / "govuk-frontend.min.css"
-DEFAULT_SITE_NAME = "Freedom of information disclosure log"
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=ChoiceLoader(
-            [
-                FileSystemLoader(WEB_DIR / "templates"),
-                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-            ]
-        ),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["csrf_token"] = csrf_token
-    env.filters["long_date"] = long_date
-    env.filters["file_size"] = file_size
-    env.filters["file_kind"] = file_kind
-    env.filters["section_number"] = section_number
-    return env
-
-
-def long_date(day: date | datetime | None) -> str:
-    """A date as GOV.UK style writes it: 3 June 2024."""
-    return "" if day is None else f"{day.day} {day:%B %Y}"
-
-
-def file_size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
-
-
-_KINDS = {
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook",
-    "application/pdf": "PDF",
-    "text/csv": "CSV",
-    "text/html": "HTML",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-}
-
-
-def section_number(section: str) -> str:
-    """``s31(1)(a)`` as the Act's readers write it after "Section": ``31(1)(a)``."""
-    return section[1:] if section[:1] in ("s", "S") and section[1:2].isdigit() else section
-
-
-def file_kind(media_type: str) -> str:
-    return _KINDS.get(media_type, media_type)
-
-
-def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
-) -> HTMLResponse:
-    """A page from ``template``, with a fresh CSP nonce for its one inline script."""
-    nonce = secrets.token_urlsafe(16)
-    state = request.app.state
-    response = state.templates.TemplateResponse(
-        request,
-        template,
-        {
-            "cspNonce": nonce,
-            "assetPath": "/static/govuk/assets",
-            "govuk_assets": state.govuk_assets,
-            "site_name": state.site_name,
-            **(context or {}),
-        },
-        status_code=status,
-    )
-    response.headers["Content-Security-Policy"] = content_security_policy(nonce)
-    return response
 
 
 @asynccontextmanager
@@ -151,9 +69,6 @@ def create_app(
     ``<reference>.yaml``) and ``records`` (the crime-records store), analysts can compute
     a request's tables from the workspace.
     """
-    # The routers import ``render`` from this module, so they are imported here.
-    from foidesk.web import public, workspace
-
     if migrate:
         upgrade(db)
     engine = make_engine(db)
@@ -173,7 +88,7 @@ def create_app(
     app.state.records = Path(records) if records else None
     app.state.register = None
     app.state.govuk_assets = GOVUK_CSS.is_file()
-    app.state.templates = Jinja2Templates(env=_environment())
+    app.state.templates = Jinja2Templates(env=environment())
 
     app.add_middleware(
         SessionMiddleware,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import mimetypes
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from foidesk.db import open_session
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import Actor, Register
+from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.web.models import Attachment, PublishedResponse, Setting
 
 # Register statuses from which a request has been approved and may appear on the log.
@@ -150,41 +150,21 @@ def read_answer_dir(
     ``response.pdf`` if present. ``response.html`` is the letter, shown as the page.
     """
     answer_dir = Path(answer_dir)
-    manifest_path = answer_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise PublishError(f"{manifest_path}: no manifest.json in the answer directory")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise PublishError(f"{manifest_path}: not valid JSON ({exc})") from exc
-    control = manifest.get("disclosure_control") if isinstance(manifest, dict) else None
-    if isinstance(control, dict) and control.get("passed") is False:
-        raise PublishError(
-            f"{manifest_path}: field 'disclosure_control.passed' is false: the tables failed "
-            "their disclosure audit and must not be published"
-        )
-    entries = manifest.get("files", []) if isinstance(manifest, dict) else manifest
-    if not isinstance(entries, list):
-        raise PublishError(f"{manifest_path}: field 'files': expected a list")
+        package = AnswerPackage.read(answer_dir)
+        package.check_publishable()
+    except PackageError as exc:
+        raise PublishError(str(exc)) from None
     letter = ""
     files: dict[str, PublishedFile] = {}
-    for number, entry in enumerate(entries, start=1):
-        where = f"{manifest_path}, files[{number}]"
-        if not isinstance(entry, dict):
-            raise PublishError(f"{where}: expected an object with path, title and sha256")
-        name = entry.get("path") or entry.get("file")
-        if not name:
-            raise PublishError(f"{where}: field 'path' is missing")
-        if not entry.get("sha256"):
-            raise PublishError(f"{where} ({name}): field 'sha256' is missing")
-        path = answer_dir / str(name)
-        content, digest = _checked_file(path, entry["sha256"], f"{where}, field 'path'")
+    for number, entry in enumerate(package.manifest.files, start=1):
+        where = f"{package.manifest_path}, files[{number}]"
+        path = answer_dir / entry.path
+        content, digest = _checked_file(path, entry.sha256, f"{where}, field 'path'")
         if path.name in LETTER_FILES:
             letter = content.decode("utf-8")
-        elif entry.get("public") is not False:
-            files[path.name] = _published_file(
-                path, str(entry.get("title") or ""), content, digest, where
-            )
+        elif entry.public:
+            files[path.name] = _published_file(path, entry.title, content, digest, where)
     for number, document in enumerate(documents, start=1):
         name = str(document.get("file") or "")
         if not name or Path(name).name in files or Path(name).name in LETTER_FILES:

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.web.accounts import TooManyAttempts, authenticate
-from foidesk.web.app import render
 from foidesk.web.log import published, published_file
+from foidesk.web.pages import render
 from foidesk.web.search import PER_PAGE, LogQuery, search_log
 from foidesk.web.security import DbSession, check_csrf, safe_next
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -32,8 +31,8 @@ from foidesk.foi.register import (
     RequestNotFound,
     TransitionError,
 )
+from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.web.accounts import AccountError, SignedIn, add_user, list_users, parse_roles
-from foidesk.web.app import render
 from foidesk.web.log import (
     PUBLISHABLE_STATUSES,
     PublishError,
@@ -41,6 +40,7 @@ from foidesk.web.log import (
     publish_answer,
     published,
 )
+from foidesk.web.pages import render
 from foidesk.web.security import (
     CurrentUser,
     DbSession,
@@ -151,7 +151,7 @@ def _request_page(
             "exemptions": sorted(catalogue().values(), key=lambda e: e.section),
             "publishable": record.status in PUBLISHABLE_STATUSES,
             "on_log": on_log,
-            "has_answer": bool(answer_dir and (answer_dir / "manifest.json").is_file()),
+            "has_answer": AnswerPackage.exists(answer_dir),
             "today": today,
             "error": error,
             "flash": request.session.pop("flash", ""),
@@ -414,7 +414,7 @@ def approve(request: Request, reference: str, user: Reviewer) -> Response:
 def publish(request: Request, reference: str, user: Officer) -> Response:
     """Issue the approved response (if not yet issued) and publish it to the log."""
     answer_dir = _answer_dir(request, reference)
-    if answer_dir is not None and not (answer_dir / "manifest.json").is_file():
+    if not AnswerPackage.exists(answer_dir):
         answer_dir = None
     return _act(
         request,
@@ -482,29 +482,31 @@ class TablePreview:
     rows: list[list[str]]
 
 
-def _tables(answer_dir: Path) -> tuple[dict[str, Any], list[TablePreview]]:
-    manifest = json.loads((answer_dir / "manifest.json").read_text(encoding="utf-8"))
+def _tables(package: AnswerPackage) -> list[TablePreview]:
     previews = []
-    for table in manifest.get("tables", []):
-        path = answer_dir / str(table.get("file", ""))
+    for table in package.manifest.tables:
+        path = package.directory / str(table.file or "")
         if not path.is_file() or path.suffix != ".csv":
             continue
         reader = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
         if reader:
-            previews.append(
-                TablePreview(str(table.get("title", path.stem)), path.name, reader[0], reader[1:51])
-            )
-    return manifest, previews
+            previews.append(TablePreview(table.title, path.name, reader[0], reader[1:51]))
+    return previews
 
 
 @router.get("/requests/{reference}/tables")
 def tables(request: Request, reference: str, user: CurrentUser) -> Response:
     """The request's tables with their disclosure-control result, as last computed."""
     answer_dir = _answer_dir(request, reference)
-    manifest: dict[str, Any] = {}
+    package: AnswerPackage | None = None
     previews: list[TablePreview] = []
-    if answer_dir is not None and (answer_dir / "manifest.json").is_file():
-        manifest, previews = _tables(answer_dir)
+    error = request.session.pop("tables_error", "")
+    if AnswerPackage.exists(answer_dir):
+        try:
+            package = AnswerPackage.read(answer_dir)
+            previews = _tables(package)
+        except PackageError as exc:
+            error = error or str(exc)
     return render(
         request,
         "workspace/tables.html",
@@ -513,12 +515,12 @@ def tables(request: Request, reference: str, user: CurrentUser) -> Response:
             "nav": "workspace",
             "user": user,
             "reference": reference,
-            "manifest": manifest,
-            "control": manifest.get("disclosure_control"),
+            "package": package,
+            "control": package.manifest.disclosure_control if package else None,
             "previews": previews,
             "can_run": _request_file(request, reference) is not None
             and request.app.state.records is not None,
-            "error": request.session.pop("tables_error", ""),
+            "error": error,
             "flash": request.session.pop("flash", ""),
         },
     )

@@ -45,7 +45,7 @@ def db(tmp_path: Path) -> Path:
 
 def test_answer_writes_workbook_csvs_and_manifest(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    manifest = answer(SEED, db, out)
+    manifest = answer(SEED, db, out).to_json()
     names = [f["path"] for f in manifest["files"]]
     assert names == ["tables.xlsx"] + [f"table_{i}.csv" for i in range(1, 7)]
     assert manifest["files"][0]["title"] == "Tables (Excel workbook)"
@@ -118,8 +118,8 @@ def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> 
 
 
 def test_second_run_gives_identical_files(db: Path, tmp_path: Path) -> None:
-    first = answer(SEED, db, tmp_path / "a")
-    second = answer(SEED, db, tmp_path / "b")
+    first = answer(SEED, db, tmp_path / "a").to_json()
+    second = answer(SEED, db, tmp_path / "b").to_json()
     assert first == second
     assert (tmp_path / "a" / "tables.xlsx").read_bytes() == (
         tmp_path / "b" / "tables.xlsx"
@@ -193,5 +193,5 @@ def test_a_pinned_snapshot_is_used_even_when_a_later_one_exists(db: Path, tmp_pa
     data = yaml.safe_load(SEED.read_text())
     pinned = tmp_path / "pinned.yaml"
     pinned.write_text(yaml.safe_dump({**data, "snapshot": first.snapshot_id[:10]}))
-    assert answer(pinned, db, tmp_path / "a")["snapshot"]["id"] == first.snapshot_id
-    assert answer(SEED, db, tmp_path / "b")["snapshot"]["id"] != first.snapshot_id
+    assert answer(pinned, db, tmp_path / "a").manifest.snapshot.id == first.snapshot_id
+    assert answer(SEED, db, tmp_path / "b").manifest.snapshot.id != first.snapshot_id

@@ -72,7 +72,7 @@ def test_the_earlier_total_changes_which_cells_are_hidden(db: Path, tmp_path: Pa
         by_year,
         earlier_disclosures=[{"request": "earlier.yaml", "answer": "earlier"}],
     )
-    manifest = answer(linked, db, tmp_path / "linked")
+    manifest = answer(linked, db, tmp_path / "linked").to_json()
     figures = published(tmp_path / "linked")
     assert (figures["2024"], figures["2016"], figures["Total"]) == ("[c]", "5", "[c]")
     assert manifest["disclosure_control"]["earlier_disclosures"] == ["01.FOI.23.000001"]
