@@ -11,10 +11,11 @@ $(VENV_STAMP): pyproject.toml
 	touch $(VENV_STAMP)
 
 # Debian packages: Chromium for the browser tests, Pango for PDF letters, Poppler's
-# pdftotext as the second reader that proves a redaction.
+# pdftotext as the second reader that proves a redaction, Liberation Sans Narrow for the
+# redaction tests in a narrow font.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libpango-1.0-0 >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libpango-1.0-0 >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! dpkg -s fonts-liberation >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation poppler-utils >/dev/null; \
 	fi
 
 # GOV.UK Frontend from npm, pinned to the release govuk-frontend-jinja 4.x targets; the web

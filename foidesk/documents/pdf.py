@@ -10,11 +10,13 @@ as a full rewrite with garbage collection, so no earlier revision survives.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
 import pymupdf
 
 from foidesk.documents.log import RedactionEntry
@@ -23,6 +25,7 @@ from foidesk.documents.rules import Rule, RuleError
 # Called as progress(stage, pages done, pages in all) on long work.
 Progress = Callable[[str, int, int], None]
 LABEL_FONT = "helv"
+LABEL_RESOURCE = "FoideskLabel"
 LABEL_MAX_SIZE = 9.0
 BLACK = (0.0, 0.0, 0.0)
 WHITE = (1.0, 1.0, 1.0)
@@ -85,7 +88,11 @@ def _document_characters(doc: pymupdf.Document) -> tuple[str, list[Place]]:
 
 
 def _match_rects(places: list[Place], start: int, end: int) -> list[tuple[int, pymupdf.Rect]]:
-    """(page, rectangle) for each line covered by characters ``start`` to ``end``."""
+    """(page, rectangle) for each line covered by characters ``start`` to ``end``.
+
+    A rectangle stops where the character just before or after the match begins, so a
+    neighbour drawn close (tight spacing, a bracket, a full stop) is not taken with it.
+    """
     by_line: dict[int, tuple[int, pymupdf.Rect]] = {}
     for place in places[start:end]:
         if place is None or place[0].is_empty:
@@ -95,14 +102,59 @@ def _match_rects(places: list[Place], start: int, end: int) -> list[tuple[int, p
             by_line[line] = (page, by_line[line][1] | rect)
         else:
             by_line[line] = (page, pymupdf.Rect(rect))
+    before = places[start - 1] if start > 0 else None
+    after = places[end] if end < len(places) else None
+    if before is not None and before[1] in by_line:
+        box = by_line[before[1]][1]
+        if before[0].x1 < box.x1:
+            box.x0 = max(box.x0, before[0].x1)
+    if after is not None and after[1] in by_line:
+        box = by_line[after[1]][1]
+        if after[0].x0 > box.x0:
+            box.x1 = min(box.x1, after[0].x0)
     return list(by_line.values())
 
 
 def _label_size(label: str, rect: pymupdf.Rect) -> float:
-    """The largest font size (up to 9pt) at which ``label`` fits inside ``rect``."""
-    width_at_one = pymupdf.get_text_length(label, fontname=LABEL_FONT, fontsize=1)
-    size = min(LABEL_MAX_SIZE, rect.height * 0.75, 0.92 * rect.width / max(width_at_one, 1e-6))
+    """The largest font size (up to 9pt) at which ``label`` fits inside ``rect``.
+
+    PyMuPDF leaves the label out of a box it does not fit, line height included.
+    """
+    font = pymupdf.Font(LABEL_FONT)
+    width_at_one = font.text_length(label, fontsize=1)
+    line_at_one = font.ascender - font.descender
+    size = min(LABEL_MAX_SIZE, 0.95 * rect.height / line_at_one, 0.92 * rect.width / width_at_one)
     return max(size, 1.0)
+
+
+def _draw_boxes(page: pymupdf.Page, boxes: list[tuple[pymupdf.Rect, str]]) -> None:
+    """Black boxes with their labels in white, in one content stream marked as an artifact.
+
+    The label's font is embedded (PDF/UA allows no other) and centred in the box; the
+    words it stands for were removed, so to assistive technology it is layout, not text.
+    """
+    if not boxes:
+        return
+    font = pymupdf.Font(LABEL_FONT)
+    page.insert_font(fontname=LABEL_RESOURCE, fontbuffer=font.buffer)
+    shape = page.new_shape()
+    for rect, label in boxes:
+        shape.draw_rect(rect)
+        shape.finish(fill=BLACK, color=BLACK, width=0)
+        size = _label_size(label, rect)
+        width = font.text_length(label, fontsize=size)
+        baseline = (rect.y0 + rect.y1) / 2 + (font.ascender + font.descender) / 2 * size
+        shape.insert_text(
+            ((rect.x0 + rect.x1 - width) / 2, baseline),
+            label,
+            fontname=LABEL_RESOURCE,
+            fontsize=size,
+            color=WHITE,
+        )
+    shape.commit()
+    xref = page.get_contents()[-1]
+    content = page.parent.xref_stream(xref)
+    page.parent.update_stream(xref, b"/Artifact BMC\n" + content + b"\nEMC\n")
 
 
 def _pdf_space(page: pymupdf.Page, rect: pymupdf.Rect) -> tuple[float, float, float, float]:
@@ -177,6 +229,80 @@ def _scrub_outline(doc: pymupdf.Document, rules: list[Rule]) -> None:
         doc.set_toc(toc)
 
 
+def _code_width(font: pikepdf.Object | None) -> int | None:
+    """Bytes per character code of ``font``: 1 for simple fonts, 2 for Identity-H/V CID
+    fonts, None when the encoding is a CMap of variable width (left as it is)."""
+    if not isinstance(font, pikepdf.Dictionary):
+        return None
+    if font.get("/Subtype") != pikepdf.Name.Type0:
+        return 1
+    encoding = font.get("/Encoding")
+    if encoding in (pikepdf.Name("/Identity-H"), pikepdf.Name("/Identity-V")):
+        return 2
+    return None
+
+
+def _separate_codes(stream: pikepdf.Object, resources: pikepdf.Object, seen: set) -> bytes:
+    """The content of ``stream`` with every string of a TJ array cut into one string per
+    character code, so a glyph removed from the middle of a string becomes the start of
+    its own string; forms it draws are cut the same way (each once)."""
+    fonts = resources.get("/Font", {}) if isinstance(resources, pikepdf.Dictionary) else {}
+    forms = resources.get("/XObject", {}) if isinstance(resources, pikepdf.Dictionary) else {}
+    width: int | None = None
+    stack: list[int | None] = []
+    instructions = []
+    for instruction in pikepdf.parse_content_stream(stream):
+        operator = str(instruction.operator) if hasattr(instruction, "operator") else ""
+        if operator == "q":
+            stack.append(width)
+        elif operator == "Q" and stack:
+            width = stack.pop()
+        elif operator == "Tf":
+            width = _code_width(fonts.get(str(instruction.operands[0])))
+        elif operator == "Do":
+            form = forms.get(str(instruction.operands[0]))
+            if (
+                isinstance(form, pikepdf.Stream)
+                and form.get("/Subtype") == pikepdf.Name.Form
+                and form.objgen not in seen
+            ):
+                seen.add(form.objgen)
+                form.write(_separate_codes(form, form.get("/Resources", resources), seen))
+        elif operator == "TJ" and width:
+            parts: list = []
+            for item in instruction.operands[0]:
+                if isinstance(item, pikepdf.String):
+                    raw = bytes(item)
+                    parts += [pikepdf.String(raw[i : i + width]) for i in range(0, len(raw), width)]
+                else:
+                    parts.append(item)
+            instruction = pikepdf.ContentStreamInstruction(
+                [pikepdf.Array(parts)], pikepdf.Operator("TJ")
+            )
+        instructions.append(instruction)
+    return pikepdf.unparse_content_stream(instructions)
+
+
+def _separated(data: bytes, pages: set[int]) -> bytes:
+    """``data`` with the text of ``pages`` cut into one string per character code.
+
+    MuPDF's redaction loses the advance of the first glyph it removes from the middle of
+    a string in a TJ array, so the rest of the line slides left under the box (PyMuPDF
+    writes each line with ``insert_text`` as one such string). Removing whole strings
+    keeps every other glyph where it was. Nothing visible changes.
+    """
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        seen: set = set()
+        for number in sorted(pages):
+            page = pdf.pages[number]
+            page.contents_coalesce()
+            resources = page.obj.get("/Resources", pikepdf.Dictionary())
+            page.obj.Contents.write(_separate_codes(page.obj.Contents, resources, seen))
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    return buffer.getvalue()
+
+
 def _remove_actions(doc: pymupdf.Document) -> None:
     """Drop document and page actions: scripts can run, and carry text, from there."""
     catalog = doc.pdf_catalog()
@@ -199,8 +325,9 @@ def redact_pdf(
     ``progress("redacting", done, total)`` is called after each page.
     """
     result = PdfRedaction()
+    data = Path(source).read_bytes()
     try:
-        opened = pymupdf.open(source, filetype="pdf")
+        opened = pymupdf.open(stream=data, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError) as error:
         raise RuleError(f"{source}: not a readable PDF ({error})") from error
     with opened as doc:
@@ -208,18 +335,15 @@ def redact_pdf(
             raise RuleError(f"{source}: the PDF is encrypted; decrypt it before redacting")
         if not doc.is_pdf:
             raise RuleError(f"{source}: not a PDF")
-        for index, rect, rule, text in _locate(doc, rules):
+        found = _locate(doc, rules)
+    if found:
+        data = _separated(data, {index for index, _, _, _ in found})
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        for index, rect, rule, text in found:
             page = doc[index]
-            page.add_redact_annot(
-                rect,
-                text=rule.label,
-                fontname=LABEL_FONT,
-                fontsize=_label_size(rule.label, rect),
-                align=pymupdf.TEXT_ALIGN_CENTER,
-                fill=BLACK,
-                text_color=WHITE,
-                cross_out=False,
-            )
+            # No fill and no text: the box and its label are drawn afterwards, as one
+            # artifact, so the page stays fully tagged.
+            page.add_redact_annot(rect, fill=False, cross_out=False)
             result.boxes.append(PdfBox(index, _pdf_space(page, rect), rule.label))
             result.entries.append(
                 RedactionEntry(
@@ -251,6 +375,9 @@ def redact_pdf(
                 images=pymupdf.PDF_REDACT_IMAGE_PIXELS,
                 graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_COVERED,
                 text=pymupdf.PDF_REDACT_TEXT_REMOVE,
+            )
+            _draw_boxes(
+                page, [(rect, rule.label) for i, rect, rule, _ in found if i == page.number]
             )
         _scrub_outline(doc, rules)
         doc.scrub(
