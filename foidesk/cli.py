@@ -914,6 +914,14 @@ def serve(
         None, "--requests", help="Folder of request files named <reference>.yaml."
     ),
     records: str | None = typer.Option(None, "--records", help="Crime-record store (DuckDB)."),
+    trusted_host: list[str] = typer.Option(  # noqa: B008 (typer's own idiom)
+        [], "--trusted-host", help="A host name the site is reached by; repeat for more."
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Proxies whose X-Forwarded-* headers are believed (default: FORWARDED_ALLOW_IPS).",
+    ),
 ) -> None:
     """Serve the public disclosure log and the officers' workspace."""
     from pathlib import Path
@@ -926,6 +934,8 @@ def serve(
         host,
         port,
         https=https,
+        trusted_hosts=trusted_host or None,
+        forwarded_allow_ips=forwarded_allow_ips,
         answers_dir=Path(answers) if answers else None,
         requests_dir=Path(requests) if requests else None,
         records=Path(records) if records else None,
@@ -948,7 +958,7 @@ def user_add(
     ),
     prompt: bool = typer.Option(False, "--prompt", help="Ask for the password."),
 ) -> None:
-    """Add a user (or reset one); prints the generated password unless one is given."""
+    """Add a user (a name in use is refused); prints the generated password unless given."""
     import os
 
     from foidesk.db import open_session
@@ -986,6 +996,41 @@ def user_deactivate(
         except AccountError as exc:
             raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"user {username} deactivated")
+
+
+@user_app.command("reset")
+def user_reset(
+    username: str = typer.Argument(..., help="The user whose password is replaced."),
+    db: str = typer.Option(..., "--db", help="Register database."),
+) -> None:
+    """Give a user a new generated password (printed once); their sessions end at once."""
+    from foidesk.db import open_session
+    from foidesk.web.accounts import AccountError, reset_password
+
+    with open_session(db) as session:
+        try:
+            password = reset_password(session, username)
+        except AccountError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"user {username}: password reset")
+    typer.echo(f"password: {password}")
+
+
+@user_app.command("reactivate")
+def user_reactivate(
+    username: str = typer.Argument(..., help="The deactivated user who may sign in again."),
+    db: str = typer.Option(..., "--db", help="Register database."),
+) -> None:
+    """Let a deactivated user sign in again, with the password they had."""
+    from foidesk.db import open_session
+    from foidesk.web.accounts import AccountError, reactivate_user
+
+    with open_session(db) as session:
+        try:
+            reactivate_user(session, username)
+        except AccountError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"user {username} reactivated")
 
 
 @user_app.command("list")

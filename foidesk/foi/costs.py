@@ -37,6 +37,11 @@ REGULATIONS = (
 )
 
 
+# Bounds no honest estimate reaches; past them a typing slip, or a number that overflows.
+MAX_RECORDS = 100_000_000
+MAX_MINUTES_PER_RECORD = 24 * 60
+
+
 @dataclass(frozen=True)
 class CostItem:
     """One worksheet line: an activity over ``records`` records at so many minutes each."""
@@ -53,8 +58,15 @@ class CostItem:
                 f"cost activity {self.activity!r} is not one of regulation 4(3)'s: "
                 + ", ".join(ACTIVITIES)
             )
-        if self.records < 0 or Decimal(self.minutes_per_record) < 0:
+        minutes = Decimal(self.minutes_per_record)
+        if not minutes.is_finite():
+            raise ValueError(f"minutes per record must be a number, not {minutes}")
+        if self.records < 0 or minutes < 0:
             raise ValueError("records and minutes per record cannot be negative")
+        if self.records > MAX_RECORDS:
+            raise ValueError(f"records: at most {MAX_RECORDS:,} on one line")
+        if minutes > MAX_MINUTES_PER_RECORD:
+            raise ValueError(f"minutes per record: at most {MAX_MINUTES_PER_RECORD} (a day)")
 
     @property
     def minutes(self) -> Decimal:

@@ -1,8 +1,21 @@
-"""Workspace accounts: argon2 password hashes, roles and throttled sign-in.
+"""Workspace accounts: argon2 password hashes, roles, sessions and throttled sign-in.
 
-Passwords are never fixed: ``add_user`` generates one unless the caller supplies it.
-Sign-in is refused for 15 minutes after 5 failures for the same user name from the same
-address, whether or not the password offered then would have been right.
+Passwords are never fixed: ``add_user`` generates one unless the caller supplies it, and
+a chosen one must be at least 12 characters and not guessable (zxcvbn, offline, with the
+user name as a hint). Adding a name that exists is refused: resetting a password and
+reactivating an account are their own actions, each recorded with who did it.
+
+Each user has a session generation: a session is valid only while it is the one it was
+signed in with, so signing out, a password change or reset and deactivation end every
+session of that user at once.
+
+Sign-in backs off rather than locking out. Every attempt is written before the password
+is checked and the failures are counted afterwards, so concurrent guesses cannot all
+slip under a limit. Past ``FREE_FAILURES`` failures for one user name from one address
+since its last success, or ``FREE_ADDRESS_FAILURES`` from one address for any names, each
+further check waits ``BACKOFF_BASE`` seconds after the latest failure, doubling each
+time up to ``BACKOFF_CAP``. Past ``GLOBAL_CHECKS_PER_MINUTE`` password checks a minute
+in all, sign-in waits: the checks are costly, and the public pages share the processor.
 """
 
 from __future__ import annotations
@@ -16,13 +29,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from foidesk.foi.register import ROLES
-from foidesk.web.models import LoginAttempt, User
+from foidesk.web.models import AccountEvent, LoginAttempt, User
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
+FREE_FAILURES = 5
+FREE_ADDRESS_FAILURES = 20
+BACKOFF_BASE = 30
+BACKOFF_CAP = 15 * 60
+GLOBAL_CHECKS_PER_MINUTE = 120
+# Failures older than this are forgotten, and their rows deleted.
+FAILURE_WINDOW = timedelta(hours=1)
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's scale: 3 is "safely unguessable: moderate protection from offline attack".
+MIN_PASSWORD_SCORE = 3
+MAX_PASSWORD_LENGTH = 256
 
 # Argon2id with OWASP's first recommended setting (19 MiB, 2 passes, 1 lane): strong, yet
 # quick enough that a burst of sign-ins does not exhaust a small server.
@@ -39,7 +61,8 @@ class TooManyAttempts(PermissionError):
     """Sign-in refused because of repeated failures; ``retry_after`` is in seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins: try again in {retry_after // 60 + 1} minutes")
+        wait = f"{retry_after} seconds" if retry_after < 60 else f"{retry_after // 60 + 1} minutes"
+        super().__init__(f"too many failed sign-ins: try again in {wait}")
         self.retry_after = retry_after
 
 
@@ -49,6 +72,7 @@ class SignedIn:
 
     username: str
     roles: frozenset[str]
+    generation: int = 0
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -74,35 +98,123 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
+def check_password(password: str, username: str = "") -> None:
+    """Refuse a password that is short, overlong or guessable; the message says why."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
+    verdict = zxcvbn(password, user_inputs=[username, *username.split(".")])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        advice = verdict["feedback"].get("warning") or "it is too easy to guess"
+        raise AccountError(f"choose a password that is harder to guess: {advice.rstrip('.')}")
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
+
+
+def _record(session: Session, username: str, action: str, by: str) -> None:
+    session.add(AccountEvent(username=username, action=action, actor=by, at=_now()))
+
+
 def add_user(
-    session: Session, username: str, roles: Iterable[str], password: str | None = None
+    session: Session,
+    username: str,
+    roles: Iterable[str],
+    password: str | None = None,
+    *,
+    by: str = "command line",
 ) -> str:
-    """Create a user (or reset an existing one's roles and password); returns the password."""
+    """Create a user; returns the password. A name already taken is refused."""
     username = username.strip()
     if not username or len(username) > 120 or any(c.isspace() for c in username):
         raise AccountError(f"user name {username!r} must be 1 to 120 characters, no spaces")
     role_set = parse_roles(roles)
     if password is None:
         password = generate_password()
-    elif len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if user is None:
-        user = User(username=username, created_at=_now())
-        session.add(user)
+    else:
+        check_password(password, username)
+    existing = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if existing is not None:
+        state = "" if existing.active else " (deactivated: reactivate it instead)"
+        raise AccountError(
+            f"user {username!r} already exists{state}; to give it a new password, reset it"
+        )
+    user = User(username=username, created_at=_now(), session_generation=0)
+    session.add(user)
     user.password_hash = _hasher.hash(password)
     user.roles = ",".join(r for r in ROLES if r in role_set)
     user.active = True
+    _record(session, username, f"created with roles {user.roles}", by)
     session.commit()
     return password
 
 
-def deactivate_user(session: Session, username: str) -> None:
-    """Stop a user signing in; their name stays on the audit trail."""
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if user is None:
-        raise AccountError(f"no user {username!r}")
+def reset_password(
+    session: Session, username: str, password: str | None = None, *, by: str = "command line"
+) -> str:
+    """A new password for ``username`` (generated unless given), ending their sessions."""
+    user = _user(session, username)
+    if password is None:
+        password = generate_password()
+    else:
+        check_password(password, username)
+    user.password_hash = _hasher.hash(password)
+    user.session_generation += 1
+    _record(session, username, "password reset", by)
+    session.commit()
+    return password
+
+
+def change_password(session: Session, username: str, current: str, new: str) -> SignedIn:
+    """The user's own change: the current password first; every other session ends."""
+    user = _user(session, username)
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AccountError("the current password is not right") from None
+    if new == current:
+        raise AccountError("the new password must differ from the current one")
+    check_password(new, username)
+    user.password_hash = _hasher.hash(new)
+    user.session_generation += 1
+    _record(session, username, "password changed", username)
+    session.commit()
+    return SignedIn(user.username, user.role_set, user.session_generation)
+
+
+def end_sessions(session: Session, username: str) -> None:
+    """Sign ``username`` out everywhere."""
+    user = _user(session, username)
+    user.session_generation += 1
+    session.commit()
+
+
+def reactivate_user(session: Session, username: str, *, by: str = "command line") -> None:
+    """Let a deactivated user sign in again, with the password they had."""
+    user = _user(session, username)
+    if user.active:
+        raise AccountError(f"user {username!r} is already active")
+    user.active = True
+    _record(session, username, "reactivated", by)
+    session.commit()
+
+
+def account_events(session: Session, limit: int = 50) -> list[AccountEvent]:
+    """The latest account changes, newest first."""
+    return list(session.scalars(select(AccountEvent).order_by(AccountEvent.id.desc()).limit(limit)))
+
+
+def deactivate_user(session: Session, username: str, *, by: str = "command line") -> None:
+    """Stop a user signing in, ending their sessions; their name stays on the audit trail."""
+    user = _user(session, username)
     user.active = False
+    user.session_generation += 1
+    _record(session, username, "deactivated", by)
     session.commit()
 
 
@@ -115,26 +227,70 @@ def current_user(session: Session, username: str) -> SignedIn | None:
     user = session.scalars(
         select(User).where(User.username == username, User.active.is_(True))
     ).one_or_none()
-    return None if user is None else SignedIn(user.username, user.role_set)
+    return None if user is None else SignedIn(user.username, user.role_set, user.session_generation)
+
+
+def _failures(session: Session, *where: object) -> tuple[int, datetime | None]:
+    """Failures (and attempts still being checked) matching ``where``, and the latest."""
+    count, latest = session.execute(
+        select(func.count(), func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.succeeded.is_(False), *where
+        )
+    ).one()
+    return int(count or 0), latest
+
+
+def _wait(failures: int, free: int, latest: datetime | None, now: datetime) -> int:
+    """Seconds still to wait after ``failures`` failures, the latest at ``latest``."""
+    if failures < free or latest is None:
+        return 0
+    backoff = min(BACKOFF_BASE * 2 ** min(failures - free, 20), BACKOFF_CAP)
+    return max(0, int((latest + timedelta(seconds=backoff) - now).total_seconds()) + 1)
 
 
 def authenticate(session: Session, username: str, password: str, address: str) -> SignedIn | None:
-    """Check a password; None if wrong. Raises ``TooManyAttempts`` when throttled."""
+    """Check a password; None if wrong. Raises ``TooManyAttempts`` when it must wait."""
     now = _now()
-    since = now - FAILURE_WINDOW
-    failures = session.scalars(
-        select(LoginAttempt.attempted_at)
-        .where(
+    username, address = username[:120], address[:64]
+    # Written as a failure before anything is counted or checked, and committed: an
+    # attempt running at the same time counts this one, so a burst cannot all pass.
+    attempt = LoginAttempt(username=username, address=address, attempted_at=now, succeeded=False)
+    session.add(attempt)
+    session.commit()
+    others = LoginAttempt.id != attempt.id
+    window = LoginAttempt.attempted_at > now - FAILURE_WINDOW
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.username == username,
             LoginAttempt.address == address,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > since,
+            LoginAttempt.succeeded.is_(True),
         )
-        .order_by(LoginAttempt.attempted_at)
-    ).all()
-    if len(failures) >= MAX_FAILURES:
-        oldest_counted = failures[-MAX_FAILURES]
-        raise TooManyAttempts(int((oldest_counted + FAILURE_WINDOW - now).total_seconds()) + 1)
+    )
+    since_success = LoginAttempt.attempted_at > last_success if last_success is not None else window
+    pair = _failures(
+        session,
+        others,
+        window,
+        since_success,
+        LoginAttempt.username == username,
+        LoginAttempt.address == address,
+    )
+    by_address = _failures(session, others, window, LoginAttempt.address == address)
+    checks = session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(others, LoginAttempt.attempted_at > now - timedelta(minutes=1))
+    )
+    wait = max(
+        _wait(pair[0], FREE_FAILURES, pair[1], now),
+        _wait(by_address[0], FREE_ADDRESS_FAILURES, by_address[1], now),
+        60 if (checks or 0) >= GLOBAL_CHECKS_PER_MINUTE else 0,
+    )
+    if wait:
+        # A refused attempt checked nothing, so it is not counted against anyone.
+        session.delete(attempt)
+        session.commit()
+        raise TooManyAttempts(wait)
     user = session.scalars(
         select(User).where(User.username == username, User.active.is_(True))
     ).one_or_none()
@@ -145,29 +301,10 @@ def authenticate(session: Session, username: str, password: str, address: str) -
         ok = False
     if ok and user is not None and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    session.add(
-        LoginAttempt(username=username[:120], address=address[:64], attempted_at=now, succeeded=ok)
-    )
+    attempt.succeeded = ok
     # Old attempts have no further use once outside the window.
-    session.execute(
-        delete(LoginAttempt).where(LoginAttempt.attempted_at < now - 4 * FAILURE_WINDOW)
-    )
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - FAILURE_WINDOW))
     session.commit()
-    return SignedIn(user.username, user.role_set) if ok and user is not None else None
-
-
-def failures_since(session: Session, username: str, address: str) -> int:
-    """Failed sign-ins for this user name and address inside the current window."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.username == username,
-                LoginAttempt.address == address,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.attempted_at > _now() - FAILURE_WINDOW,
-            )
-        )
-        or 0
-    )
+    if not ok or user is None:
+        return None
+    return SignedIn(user.username, user.role_set, user.session_generation)

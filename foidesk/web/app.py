@@ -8,31 +8,62 @@ GOV.UK Frontend macros, and every asset is served by the app itself.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from foidesk.db import make_engine, upgrade
 from foidesk.web import public, workspace
-from foidesk.web.pages import DEFAULT_SITE_NAME, GOVUK_CSS, STATIC_DIR, environment, render
+from foidesk.web.guard import MAX_BODY_BYTES, MAX_IN_FLIGHT, Guard
+from foidesk.web.pages import (
+    DEFAULT_SITE_NAME,
+    GOVUK_CSS,
+    STATIC_DIR,
+    environment,
+    error_page,
+    render,
+)
 from foidesk.web.security import (
     SESSION_COOKIE,
-    SESSION_MAX_AGE,
     CsrfFailure,
     NotAllowed,
-    SecurityHeaders,
     SignInRequired,
     session_secret,
     sign_in_url,
 )
+
+# Connections for the public pages, apart from the workspace's: an officer's slow page
+# never makes a member of the public wait for a connection. Past the wait, a 503 page.
+PUBLIC_POOL = {"pool_size": 8, "max_overflow": 8, "pool_timeout": 5}
+WORKSPACE_POOL = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 10}
+BUSY_RETRY_AFTER = "30"
+_log = logging.getLogger("foidesk.web")
+
+
+class DeskApp(FastAPI):
+    """FastAPI with the ``Guard`` outside everything, the framework's own error pages included.
+
+    Middleware added the usual way sits inside the framework's last-resort 500 handler,
+    so a crash would reach the visitor without the security headers or the quick exit.
+    """
+
+    guard_options: dict[str, object]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Guard(super().build_middleware_stack(), error_page=error_page, **self.guard_options)
 
 
 @asynccontextmanager
@@ -60,6 +91,10 @@ def create_app(
     requests_dir: Path | None = None,
     records: Path | None = None,
     migrate: bool = True,
+    trusted_hosts: Sequence[str] | None = None,
+    max_body: int = MAX_BODY_BYTES,
+    max_in_flight: int = MAX_IN_FLIGHT,
+    public_pool: dict[str, int] | None = None,
 ) -> FastAPI:
     """The web app over the database ``db``.
 
@@ -67,21 +102,34 @@ def create_app(
     including behind a proxy). ``answers_dir`` holds one answer directory per reference,
     published with the response when present; with ``requests_dir`` (request files named
     ``<reference>.yaml``) and ``records`` (the crime-records store), analysts can compute
-    a request's tables from the workspace.
+    a request's tables from the workspace. ``trusted_hosts`` are the host names the
+    app answers to (any when None); ``max_body`` caps request bodies in bytes and
+    ``max_in_flight`` the requests served at once; ``public_pool`` sizes the public
+    pages' own connection pool (SQLAlchemy pool options).
     """
     if migrate:
         upgrade(db)
-    engine = make_engine(db)
+    engine = make_engine(db, **WORKSPACE_POOL)
     sessions = sessionmaker(engine, expire_on_commit=False)
+    public_engine = make_engine(db, **(public_pool or PUBLIC_POOL))
     with sessions() as session:
         secret = session_secret(session)
 
-    app = FastAPI(
+    app = DeskApp(
         title=site_name, docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
     )
+    app.guard_options = {
+        "https": https,
+        "trusted_hosts": trusted_hosts,
+        "max_body": max_body,
+        "max_in_flight": max_in_flight,
+    }
     app.state.db = str(db)
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.public_engine = public_engine
+    app.state.public_sessions = sessionmaker(public_engine, expire_on_commit=False)
+    app.state.https = https
     app.state.site_name = site_name
     app.state.answers_dir = Path(answers_dir) if answers_dir else None
     app.state.requests_dir = Path(requests_dir) if requests_dir else None
@@ -94,11 +142,12 @@ def create_app(
         SessionMiddleware,
         secret_key=secret,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        # A cookie that ends with the browser: nothing about the visit is left on the
+        # device for hours. The server ends a signed-in session after SESSION_MAX_AGE.
+        max_age=None,
         same_site="lax",
         https_only=https,
     )
-    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(public.router)
     app.include_router(workspace.router)
@@ -131,40 +180,102 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Page not found", 405: "Not allowed", 429: "Too many attempts"}
-        return render(
+        page = error_page(
             request,
-            "error.html",
-            {
-                "title": titles.get(exc.status_code, "Sorry, there is a problem"),
-                "message": exc.detail
-                if exc.status_code != 404
-                else "If you typed the web address, check it is correct.",
-            },
-            status=exc.status_code,
+            exc.status_code,
+            titles.get(exc.status_code, "Sorry, there is a problem"),
+            exc.detail
+            if exc.status_code != 404
+            else "If you typed the web address, check it is correct.",
+        )
+        # Allow on a 405, Retry-After on a 429: the framework's headers are kept.
+        for name, value in (exc.headers or {}).items():
+            page.headers[name] = value
+        return page
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return error_page(
+            request,
+            400,
+            "There is a problem with the form",
+            "Check these fields and try again: " + ", ".join(fields).replace("_", " ") + "."
+            if fields
+            else "Go back and check the form.",
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> Response:
+        _log.warning("no database connection free for %s", request.url.path)
+        page = error_page(
+            request,
+            503,
+            "The site is busy",
+            "Too many people are using the site right now. Try again in a minute.",
+        )
+        page.headers["Retry-After"] = BUSY_RETRY_AFTER
+        return page
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        return error_page(
+            request,
+            500,
+            "Sorry, there is a problem with the service",
+            "Try again later.",
         )
 
     return app
 
 
-def serve(
+def server_config(
     db: str | Path,
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
     https: bool = False,
+    trusted_hosts: Sequence[str] | None = None,
+    forwarded_allow_ips: str | None = None,
     answers_dir: Path | None = None,
     requests_dir: Path | None = None,
     records: Path | None = None,
-) -> None:
-    """Run the app with uvicorn until interrupted."""
+) -> Any:
+    """The uvicorn configuration ``serve`` runs (a ``uvicorn.Config``).
+
+    The app answers only to ``trusted_hosts`` (by default the address it listens on and
+    the loopback names). uvicorn's own access log is off: it records the query string,
+    which holds a visitor's search words, beside their address; the app's ``Guard``
+    logs each request without it. ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are
+    believed only from ``forwarded_allow_ips`` (else the ``FORWARDED_ALLOW_IPS``
+    environment variable, else 127.0.0.1): the proxy in front, so that sign-in limits
+    count each visitor's own address rather than the proxy's.
+    """
     import uvicorn
 
-    uvicorn.run(
-        create_app(
-            db, https=https, answers_dir=answers_dir, requests_dir=requests_dir, records=records
-        ),
+    hosts = list(trusted_hosts) if trusted_hosts else [host, "localhost", "127.0.0.1", "[::1]"]
+    app = create_app(
+        db,
+        https=https,
+        answers_dir=answers_dir,
+        requests_dir=requests_dir,
+        records=records,
+        trusted_hosts=hosts,
+    )
+    return uvicorn.Config(
+        app,
         host=host,
         port=port,
-        proxy_headers=https,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=False,
         log_level="info",
     )
+
+
+def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
+    """Run the app with uvicorn until interrupted (options as ``server_config``)."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    uvicorn.Server(server_config(db, host, port, **options)).run()

@@ -1,4 +1,4 @@
-"""The web concern's tables: the published disclosure log, workspace users and login attempts.
+"""The web concern's tables: the disclosure log, workspace users, sign-in attempts, account changes.
 
 Every table is prefixed ``web_`` and created by the ``web`` migration branch. The log keeps
 its own copy of what was published (text, letter and attachment bytes), so nothing that
@@ -85,6 +85,9 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Moved on by sign-out, a password change or reset and deactivation: a session
+    # signed in under an earlier generation is no longer accepted.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -101,6 +104,18 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(DateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class AccountEvent(Base):
+    """A change to an account (created, password reset or changed, deactivated...) and who."""
+
+    __tablename__ = "web_account_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), index=True)
+    action: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Setting(Base):

@@ -6,16 +6,16 @@ module that includes them.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from foidesk.web.security import content_security_policy, csrf_token
+from foidesk.web.guard import content_security_policy, nonce
+from foidesk.web.security import csrf_token
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -78,13 +78,13 @@ def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     """A page from ``template``, with a fresh CSP nonce for its one inline script."""
-    nonce = secrets.token_urlsafe(16)
+    script_nonce = nonce()
     state = request.app.state
     response = state.templates.TemplateResponse(
         request,
         template,
         {
-            "cspNonce": nonce,
+            "cspNonce": script_nonce,
             "assetPath": "/static/govuk/assets",
             "govuk_assets": state.govuk_assets,
             "site_name": state.site_name,
@@ -92,5 +92,10 @@ def render(
         },
         status_code=status,
     )
-    response.headers["Content-Security-Policy"] = content_security_policy(nonce)
+    response.headers["Content-Security-Policy"] = content_security_policy(script_nonce)
     return response
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> Response:
+    """The error page: the site's layout, so the quick exit is there whatever went wrong."""
+    return render(request, "error.html", {"title": title, "message": message}, status=status)

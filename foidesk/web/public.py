@@ -1,7 +1,8 @@
 """The public pages: the disclosure log, each published response, its files, and sign-in.
 
 These routes never read the register and never start a session, except the sign-in page,
-which needs one for its CSRF token. Nothing about a requester is stored in the log.
+which needs one for its CSRF token (a cookie that ends with the browser). They read the
+log through their own connection pool. Nothing about a requester is stored in the log.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from foidesk.web.accounts import TooManyAttempts, authenticate
 from foidesk.web.log import published, published_file
 from foidesk.web.pages import render
 from foidesk.web.search import PER_PAGE, LogQuery, search_log
-from foidesk.web.security import DbSession, check_csrf, safe_next
+from foidesk.web.security import DbSession, PublicDb, check_csrf, safe_next, start_session
 
 router = APIRouter(tags=["public"])
 
@@ -34,7 +35,7 @@ def _number(value: str | None, low: int, high: int) -> int | None:
 @router.get("/log")
 def log_index(
     request: Request,
-    session: DbSession,
+    session: PublicDb,
     q: str = "",
     year: str | None = None,
     month: str | None = None,
@@ -66,7 +67,7 @@ def log_index(
 
 
 @router.get("/log/{reference}")
-def response_page(request: Request, reference: str, session: DbSession) -> Response:
+def response_page(request: Request, reference: str, session: PublicDb) -> Response:
     """One published response, like a page of a force's disclosure log."""
     response = published(session, reference)
     if response is None:
@@ -75,7 +76,7 @@ def response_page(request: Request, reference: str, session: DbSession) -> Respo
 
 
 @router.get("/log/{reference}/files/{filename}")
-def response_file(reference: str, filename: str, session: DbSession) -> Response:
+def response_file(reference: str, filename: str, session: PublicDb) -> Response:
     """A published attachment, downloaded with its own name; nothing else is reachable."""
     attachment = published_file(session, reference, filename)
     if attachment is None:
@@ -86,7 +87,6 @@ def response_file(reference: str, filename: str, session: DbSession) -> Response
         headers={
             "Content-Disposition": f'attachment; filename="{attachment.filename}"',
             "Repr-Digest": f"sha-256=:{b64encode(bytes.fromhex(attachment.sha256)).decode()}:",
-            "Cache-Control": "public, max-age=3600",
         },
     )
 
@@ -131,6 +131,5 @@ def login(
             401,
         )
     # A new session on sign-in, so a token planted before it is worthless.
-    request.session.clear()
-    request.session["user"] = user.username
+    start_session(request, user)
     return RedirectResponse(safe_next(next), status_code=303)

@@ -1,21 +1,27 @@
-"""Sessions, CSRF tokens, sign-in checks and the security headers on every response.
+"""Sessions, CSRF tokens, sign-in checks and the database sessions routes use.
 
-Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure over HTTPS) that hold only
-the user name and the CSRF synchroniser token. The signing key is generated once and kept
-in the database, so every worker and restart shares it.
+Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure over HTTPS, ending with the
+browser) that hold the user name, the user's session generation at sign-in, when they
+signed in, and the CSRF synchroniser token. The server accepts a session only while the
+user's generation is unchanged and for ``SESSION_MAX_AGE`` after sign-in: signing out or
+changing a password moves the generation on, which ends every session of that user at
+once. The signing key is generated once and kept in the database, so every worker and
+restart shares it.
+
+Public pages read the database through their own connection pool (``PublicDb``); the
+workspace's sign-in check borrows a connection only for its one query.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foidesk.web.accounts import SignedIn, current_user
 from foidesk.web.models import Setting
@@ -68,28 +74,59 @@ async def check_csrf(request: Request) -> None:
     expected = request.session.get("csrf", "")
     form = await request.form()
     offered = form.get(CSRF_FIELD, "")
-    if (
-        not expected
-        or not isinstance(offered, str)
-        or not secrets.compare_digest(offered, expected)
-    ):
+    if not isinstance(offered, str) or not offered.isascii():
+        # No token the app issues has anything but ASCII in it: a malformed form.
+        raise HTTPException(400, "The form was not sent correctly. Reload the page and try again.")
+    if not expected or not isinstance(expected, str):
+        raise CsrfFailure()
+    if not secrets.compare_digest(offered.encode(), expected.encode()):
         raise CsrfFailure()
 
 
 def db_session(request: Request) -> Any:
-    """A database session for one request, closed afterwards."""
+    """A workspace database session for one request, closed afterwards."""
     with request.app.state.sessions() as session:
         yield session
 
 
+def public_db_session(request: Request) -> Any:
+    """A database session from the public pages' own pool, closed afterwards."""
+    with request.app.state.public_sessions() as session:
+        yield session
+
+
 DbSession = Annotated[Session, Depends(db_session)]
+PublicDb = Annotated[Session, Depends(public_db_session)]
 
 
-def signed_in(request: Request, session: DbSession) -> SignedIn:
-    """The signed-in, still active user; otherwise the visitor must sign in."""
+def start_session(request: Request, user: SignedIn) -> None:
+    """A fresh session for ``user``: nothing planted before sign-in survives it."""
+    request.session.clear()
+    request.session["user"] = user.username
+    request.session["generation"] = user.generation
+    request.session["since"] = int(time.time())
+
+
+def signed_in(request: Request) -> SignedIn:
+    """The signed-in, still active user, in a session not yet ended; else sign in.
+
+    The connection is returned to the pool before the route runs: a route that takes
+    its time does not keep one for the check as well.
+    """
     name = request.session.get("user")
-    user = current_user(session, name) if isinstance(name, str) else None
-    if user is None:
+    generation = request.session.get("generation")
+    since = request.session.get("since")
+    if (
+        not isinstance(name, str)
+        or not isinstance(generation, int)
+        or not isinstance(since, int)
+        or not 0 <= time.time() - since < SESSION_MAX_AGE
+    ):
+        raise SignInRequired()
+    with request.app.state.sessions() as session:
+        user = current_user(session, name)
+    if user is None or user.generation != generation:
+        request.session.clear()
         raise SignInRequired()
     return user
 
@@ -120,37 +157,3 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/workspace") and "//" not in target and "\\" not in target:
         return target
     return "/workspace"
-
-
-def content_security_policy(nonce: str | None = None) -> str:
-    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
-    return (
-        "default-src 'self'; "
-        f"script-src {scripts}; "
-        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware adding security headers unless a response set its own."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", content_security_policy())
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-            await send(message)
-
-        await self.app(scope, receive, with_headers)

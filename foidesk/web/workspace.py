@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.foi import clock
+from foidesk.foi.costs import MAX_RECORDS
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import (
@@ -32,7 +34,19 @@ from foidesk.foi.register import (
     TransitionError,
 )
 from foidesk.publish.package import AnswerPackage, PackageError
-from foidesk.web.accounts import AccountError, SignedIn, add_user, list_users, parse_roles
+from foidesk.web.accounts import (
+    AccountError,
+    SignedIn,
+    account_events,
+    add_user,
+    change_password,
+    deactivate_user,
+    end_sessions,
+    list_users,
+    parse_roles,
+    reactivate_user,
+    reset_password,
+)
 from foidesk.web.log import (
     PUBLISHABLE_STATUSES,
     PublishError,
@@ -47,9 +61,26 @@ from foidesk.web.security import (
     check_csrf,
     requires,
     signed_in,
+    start_session,
 )
 
-router = APIRouter(prefix="/workspace", dependencies=[Depends(signed_in), Depends(check_csrf)])
+# What a reference may look like before it goes near a path: letters and digits in runs
+# joined by single dots, hyphens or underscores, so never "..", "/" or a leading dot.
+SAFE_REFERENCE = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
+MAX_PARTS = 1000
+
+
+def valid_reference(request: Request) -> None:
+    """Refuse a route's ``reference`` that could not be one, before any path is built."""
+    reference = request.path_params.get("reference")
+    if reference is not None and (len(reference) > 64 or not SAFE_REFERENCE.fullmatch(reference)):
+        raise HTTPException(404)
+
+
+router = APIRouter(
+    prefix="/workspace",
+    dependencies=[Depends(signed_in), Depends(check_csrf), Depends(valid_reference)],
+)
 
 Officer = Annotated[SignedIn, Depends(requires("officer"))]
 Analyst = Annotated[SignedIn, Depends(requires("analyst"))]
@@ -120,6 +151,8 @@ def _lines(text: str) -> list[str]:
 
 
 def _answer_dir(request: Request, reference: str) -> Path | None:
+    if not SAFE_REFERENCE.fullmatch(reference):
+        raise HTTPException(404)
     root = request.app.state.answers_dir
     return root / reference if root is not None else None
 
@@ -314,7 +347,7 @@ def record_decision(
     request: Request,
     reference: str,
     user: Officer,
-    part: Annotated[int, Form()],
+    part: Annotated[int, Form(ge=1, le=MAX_PARTS)],
     decision: Annotated[str, Form()],
     summary: Annotated[str, Form()] = "",
     section: Annotated[str, Form()] = "",
@@ -360,7 +393,7 @@ def add_cost_line(
     user: Officer,
     activity: Annotated[str, Form()],
     description: Annotated[str, Form()],
-    records: Annotated[int, Form()],
+    records: Annotated[int, Form(ge=0, le=MAX_RECORDS)],
     minutes_per_record: Annotated[str, Form()],
     part: Annotated[str, Form()] = "",
 ) -> Response:
@@ -530,6 +563,8 @@ def _request_file(request: Request, reference: str) -> Path | None:
     root = request.app.state.requests_dir
     if root is None:
         return None
+    if not SAFE_REFERENCE.fullmatch(reference):
+        raise HTTPException(404)
     path = Path(root) / f"{reference}.yaml"
     return path if path.is_file() else None
 
@@ -595,6 +630,7 @@ def _users_page(
             "user": user,
             "users": list_users(session),
             "roles": ROLES,
+            "events": account_events(session),
             **context,
         },
         status=status,
@@ -616,13 +652,85 @@ def create_user(
 ) -> Response:
     """Create a user with a generated password, shown once on this page and never stored."""
     try:
-        password = add_user(session, username, parse_roles(roles))
+        password = add_user(session, username, parse_roles(roles), by=user.username)
     except AccountError as exc:
         return _users_page(request, user, session, error=str(exc), status=400)
     return _users_page(request, user, session, created=username, new_password=password)
 
 
+@router.post("/users/{username}/reset")
+def reset_user_password(
+    request: Request, username: str, user: Admin, session: DbSession
+) -> Response:
+    """A new generated password, shown once; every session of that user ends."""
+    try:
+        password = reset_password(session, username, by=user.username)
+    except AccountError as exc:
+        return _users_page(request, user, session, error=str(exc), status=400)
+    return _users_page(request, user, session, created=username, new_password=password, reset=True)
+
+
+@router.post("/users/{username}/deactivate")
+def deactivate(request: Request, username: str, user: Admin, session: DbSession) -> Response:
+    try:
+        deactivate_user(session, username, by=user.username)
+    except AccountError as exc:
+        return _users_page(request, user, session, error=str(exc), status=400)
+    return _users_page(request, user, session, flash=f"{username} can no longer sign in.")
+
+
+@router.post("/users/{username}/reactivate")
+def reactivate(request: Request, username: str, user: Admin, session: DbSession) -> Response:
+    try:
+        reactivate_user(session, username, by=user.username)
+    except AccountError as exc:
+        return _users_page(request, user, session, error=str(exc), status=400)
+    return _users_page(request, user, session, flash=f"{username} can sign in again.")
+
+
+@router.get("/password")
+def password_form(request: Request, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "workspace/password.html",
+        {"title": "Change your password", "nav": "workspace", "user": user},
+    )
+
+
+@router.post("/password")
+def password_change(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Change one's own password; every other session of the user ends, this one goes on."""
+    try:
+        if new != confirm:
+            raise AccountError("the new password and its confirmation differ")
+        changed = change_password(session, user.username, current, new)
+    except AccountError as exc:
+        return render(
+            request,
+            "workspace/password.html",
+            {
+                "title": "Change your password",
+                "nav": "workspace",
+                "user": user,
+                "error": str(exc).capitalize() + ".",
+            },
+            status=400,
+        )
+    start_session(request, changed)
+    _flash(request, "Your password has been changed; any other sessions have ended.")
+    return RedirectResponse("/workspace", status_code=303)
+
+
 @router.post("/sign-out")
-def sign_out(request: Request, user: CurrentUser) -> Response:
+def sign_out(request: Request, user: CurrentUser, session: DbSession) -> Response:
+    """Sign out here and everywhere else this user is signed in."""
+    end_sessions(session, user.username)
     request.session.clear()
     return RedirectResponse("/log", status_code=303)

@@ -14,7 +14,7 @@ from site_setup import csrf_of, make_user, sign_in
 
 from foidesk.db import open_session
 from foidesk.web.accounts import (
-    MAX_FAILURES,
+    FREE_FAILURES,
     AccountError,
     TooManyAttempts,
     add_user,
@@ -152,7 +152,7 @@ def test_passwords_are_argon2_hashes_and_generated(web_db: str) -> None:
 def test_sign_in_is_throttled_per_user_and_address(web_db: str) -> None:
     with open_session(web_db, migrate=False) as session:
         password = add_user(session, "officer.one", ["officer"])
-        for _ in range(MAX_FAILURES):
+        for _ in range(FREE_FAILURES):
             assert authenticate(session, "officer.one", "wrong password!", "10.0.0.1") is None
         with pytest.raises(TooManyAttempts) as refused:
             authenticate(session, "officer.one", password, "10.0.0.1")
@@ -175,9 +175,9 @@ def test_throttled_sign_in_page_says_so(app: FastAPI, web_db: str) -> None:
             "/login",
             data={"username": "officer.one", "password": "nope nope nope", "csrf_token": token},
         ).status_code
-        for _ in range(MAX_FAILURES + 1)
+        for _ in range(FREE_FAILURES + 1)
     ]
-    assert codes == [401] * MAX_FAILURES + [429]
+    assert codes == [401] * FREE_FAILURES + [429]
     last = client.post(
         "/login", data={"username": "officer.one", "password": "x", "csrf_token": token}
     )
