@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -903,27 +904,13 @@ class Register:
 
     def deadline_for(self, request: Request) -> clock.Deadline:
         """The deadline of a request already loaded (e.g. from ``list_requests``)."""
-        clarified = max(
-            (c.answered_on for c in request.clarifications if c.answered_on), default=None
-        )
-        pauses = [clock.FeePause(f.issued_on, f.paid_on) for f in request.fee_notices]
-        base = clock.due_date(
+        return deadline_from(
             request.received,
-            clarified=clarified,
-            fee_pauses=pauses,
-            receipt_rule=request.receipt_rule,  # type: ignore[arg-type]
+            max((c.answered_on for c in request.clarifications if c.answered_on), default=None),
+            tuple((f.issued_on, f.paid_on) for f in request.fee_notices),
+            max((e.new_due for e in request.extensions), default=None),
+            request.receipt_rule,
         )
-        if request.extensions:
-            extended = max(e.new_due for e in request.extensions)
-            if base.due is not None and extended > base.due:
-                return clock.due_date(
-                    request.received,
-                    clarified=clarified,
-                    fee_pauses=pauses,
-                    extended_to=extended,
-                    receipt_rule=request.receipt_rule,  # type: ignore[arg-type]
-                )
-        return base
 
     def deadline(self, reference: str) -> clock.Deadline:
         """When the response is due, with the lines explaining it."""
@@ -981,6 +968,38 @@ class Register:
             "advice": request.advice,
             "attachments": [dict(a) for a in request.attachments],
         }
+
+
+@lru_cache(maxsize=16_384)
+def deadline_from(
+    received: date,
+    clarified: date | None,
+    fee_notices: tuple[tuple[date, date | None], ...],
+    extended_to: date | None,
+    receipt_rule: str,
+) -> clock.Deadline:
+    """A request's deadline from the facts that set it: the day received, the latest
+    clarification answered, each fees notice (issued, paid) and the latest extension.
+
+    Kept per facts, not per request: a register's requests share few received dates, so
+    a page of every deadline costs a few hundred calendar walks, not ten thousand.
+    """
+    pauses = [clock.FeePause(issued, paid) for issued, paid in fee_notices]
+    base = clock.due_date(
+        received,
+        clarified=clarified,
+        fee_pauses=pauses,
+        receipt_rule=receipt_rule,  # type: ignore[arg-type]
+    )
+    if extended_to is not None and base.due is not None and extended_to > base.due:
+        return clock.due_date(
+            received,
+            clarified=clarified,
+            fee_pauses=pauses,
+            extended_to=extended_to,
+            receipt_rule=receipt_rule,  # type: ignore[arg-type]
+        )
+    return base
 
 
 def _estimate(request: Request, authority: str) -> CostEstimate:

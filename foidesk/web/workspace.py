@@ -17,11 +17,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from foidesk.foi import clock
 from foidesk.foi.costs import MAX_RECORDS
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
@@ -47,6 +48,7 @@ from foidesk.web.accounts import (
     reactivate_user,
     reset_password,
 )
+from foidesk.web.caseload import SHOWS, caseload, deadline_status
 from foidesk.web.log import (
     PUBLISHABLE_STATUSES,
     PublishError,
@@ -86,49 +88,6 @@ Officer = Annotated[SignedIn, Depends(requires("officer"))]
 Analyst = Annotated[SignedIn, Depends(requires("analyst"))]
 Reviewer = Annotated[SignedIn, Depends(requires("reviewer"))]
 Admin = Annotated[SignedIn, Depends(requires("admin"))]
-
-# A response due within this many working days is flagged "due soon".
-DUE_SOON_WORKING_DAYS = 5
-
-
-@dataclass(frozen=True)
-class DeadlineStatus:
-    """Where a request stands against its due date, in words, with the date's explanation."""
-
-    label: str
-    css: str
-    due: date | None
-    working_days_left: int | None
-    explanation: list[str]
-
-
-def deadline_status(register: Register, reference: str, status: str, today: date) -> DeadlineStatus:
-    """Overdue, due soon, on time, clock stopped or responded, with the reasons for the date."""
-    deadline = register.deadline(reference)
-    lines = [*deadline.explanation, *(f"Warning: {w}" for w in deadline.warnings)]
-    if status in ("responded", "under internal review", "at ICO"):
-        return DeadlineStatus("Responded", "green", deadline.due, None, lines)
-    if deadline.due is None:
-        return DeadlineStatus("Clock stopped", "grey", None, None, lines)
-    if today > deadline.due:
-        late = clock.working_days_between(deadline.due, today)
-        return DeadlineStatus(
-            f"Overdue by {late} working day{'s' if late != 1 else ''}",
-            "red",
-            deadline.due,
-            -late,
-            lines,
-        )
-    left = clock.working_days_between(today, deadline.due)
-    if left <= DUE_SOON_WORKING_DAYS:
-        return DeadlineStatus(
-            f"Due soon: {left} working day{'s' if left != 1 else ''} left",
-            "yellow",
-            deadline.due,
-            left,
-            lines,
-        )
-    return DeadlineStatus(f"{left} working days left", "blue", deadline.due, left, lines)
 
 
 def _register(request: Request) -> Register:
@@ -177,7 +136,7 @@ def _request_page(
             "nav": "workspace",
             "user": user,
             "record": record,
-            "deadline": deadline_status(register, reference, record.status, today),
+            "deadline": deadline_status(register.deadline_for(record), record.status, today),
             "estimate": register.cost_estimate(reference) if record.cost_lines else None,
             "problems": register.s17_problems(reference),
             "decisions": DECISIONS,
@@ -219,27 +178,40 @@ def _date(text: str, field: str, blank: date | None = None) -> date:
 
 
 @router.get("")
-def register_list(request: Request, user: CurrentUser) -> Response:
-    """Every request with its status and deadline, most urgent first."""
-    return _register_page(request, user)
+def register_list(
+    request: Request, user: CurrentUser, show: str = "all", q: str = "", page: str = "1"
+) -> Response:
+    """The register a page at a time, open requests first by due date, filtered."""
+    return _register_page(
+        request,
+        user,
+        show=show if show in SHOWS else "all",
+        q=q[:100],
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+    )
 
 
 def _register_page(
-    request: Request, user: SignedIn, *, error: str = "", status: int = 200
+    request: Request,
+    user: SignedIn,
+    *,
+    show: str = "all",
+    q: str = "",
+    page: int = 1,
+    error: str = "",
+    status: int = 200,
 ) -> Response:
     register = _register(request)
     today = register.today()
-    rows = []
-    for record in register.list_requests():
-        rows.append((record, deadline_status(register, record.reference, record.status, today)))
-    open_first = sorted(
-        rows,
-        key=lambda r: (
-            r[1].label == "Responded",
-            r[1].due or date.max,
-            r[0].reference,
-        ),
-    )
+    # A session of the register's own pool, held only while the rows are read.
+    with Session(register.engine) as session:
+        listing = caseload(session, today, show=show, q=q, page=page)
+
+    def link(**changes: object) -> str:
+        params = {"show": listing.show, "q": listing.q, "page": listing.page, **changes}
+        kept = {k: v for k, v in params.items() if v not in ("", None, "all", 1)}
+        return "/workspace" + ("?" + urlencode(kept) if kept else "")
+
     return render(
         request,
         "workspace/register.html",
@@ -247,7 +219,9 @@ def _register_page(
             "title": "Register",
             "nav": "workspace",
             "user": user,
-            "rows": open_first,
+            "listing": listing,
+            "shows": SHOWS,
+            "link": link,
             "today": today,
             "channels": CHANNELS,
             "error": error,
