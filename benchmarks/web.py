@@ -11,13 +11,26 @@ keeps per version of the log is of use to it.
     .venv/bin/python benchmarks/web.py --db postgresql+psycopg://postgres@127.0.0.1/bench
 
 The target is p95 under 50 ms on a 2-core machine.
+
+``--mixed`` runs the served app instead (uvicorn in its own process, the load generator
+in another, over loopback) with a register of 10,000 requests beside the log: first the
+public mix alone at 32 clients, then the same while 20 officers each open a workspace
+page every 2 s (the register, a case page or a form post, in turn). It prints the 5xx
+count, the public p50 and p95 of each run and their ratio, and the officers' p95 per
+kind. Targets: no 5xx; public p95 under 1 s while officers work; register page p95
+under 200 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -255,5 +268,225 @@ def main() -> None:
     print(f"worst p95 {worst:.1f} ms (target < 50 ms)")
 
 
+# -- the served app under public and workspace load ------------------------------------------
+
+OFFICERS = 20
+PUBLIC_CLIENTS = 32
+OFFICER_PASSWORD = "quiet-harbour-lantern-1947"
+
+
+def build_register(db: str, count: int, seed: int = 5) -> list[str]:
+    """``count`` open and answered requests, received over two years; returns references."""
+    from foidesk.foi.models import Part
+    from foidesk.foi.models import Request as FoiRequest
+
+    rng = np.random.default_rng(seed)
+    today = date.today()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    statuses = ["received", "received", "received", "being handled", "responded"]
+    references = []
+    with open_session(db) as session:
+        for n in track(range(count), description="Logging synthetic requests"):
+            reference = f"01.FOI.25.{n:06d}"
+            received = today - timedelta(days=int(rng.integers(0, 730)))
+            session.add(
+                FoiRequest(
+                    reference=reference,
+                    title=" ".join(rng.choice(COMMON, size=4)).capitalize(),
+                    subject=SUBJECTS[n % len(SUBJECTS)],
+                    received=received,
+                    channel="email",
+                    requester_contact="requester@example.org",
+                    text="Please provide " + " ".join(rng.choice(COMMON, size=30)),
+                    status=statuses[n % len(statuses)],
+                    receipt_rule="as-received",
+                    attachments=[],
+                    advice="",
+                    created_at=now,
+                    parts=[Part(number=1, text="The figures", summary="", not_held="")],
+                )
+            )
+            references.append(reference)
+            if n % 1000 == 999:
+                session.commit()
+        session.commit()
+    return references
+
+
+def _serve(db: str, port: int) -> subprocess.Popen:
+    """``foidesk serve`` as a server runs it, in its own process; returns once it answers."""
+    import httpx
+
+    code = f"from foidesk.web.app import serve; serve({db!r}, '127.0.0.1', {port})"
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/accessibility").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def _public_client(
+    base: str, picks: list[str], words: list[str], until: float, out: list, seed: int
+) -> None:
+    import httpx
+
+    rng = np.random.default_rng(seed)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        while time.monotonic() < until:
+            kind = int(rng.integers(0, 4))
+            path = (
+                "/log",
+                f"/log?q={words[int(rng.integers(0, len(words)))]}",
+                f"/log/{picks[int(rng.integers(0, len(picks)))]}",
+                f"/log?year={2015 + int(rng.integers(0, 10))}&subject=Workforce",
+            )[kind]
+            began = time.perf_counter()
+            try:
+                status = client.get(path).status_code
+            except httpx.TransportError:
+                status = 599
+            out.append(("public", (time.perf_counter() - began) * 1000, status))
+
+
+def _officer(base: str, n: int, cases: list[str], until: float, out: list, seed: int) -> None:
+    import re
+
+    import httpx
+
+    rng = np.random.default_rng(seed)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)[1]
+        signed = client.post(
+            "/login",
+            data={"username": f"officer{n}", "password": OFFICER_PASSWORD, "csrf_token": token},
+        )
+        token = re.search(r'name="csrf_token" value="([^"]+)"', signed.text)[1]
+        turn = n % 3
+        # Staggered so the officers do not all arrive in the same instant.
+        time.sleep(2 * n / OFFICERS)
+        while time.monotonic() < until:
+            began_turn = time.monotonic()
+            case = cases[int(rng.integers(0, len(cases)))]
+            began = time.perf_counter()
+            if turn == 0:
+                kind = "register page"
+                response = client.get(f"/workspace?page={1 + int(rng.integers(0, 20))}")
+            elif turn == 1:
+                kind = "case page"
+                response = client.get(f"/workspace/requests/{case}")
+            else:
+                kind = "form post"
+                response = client.post(
+                    f"/workspace/requests/{case}/costs",
+                    data={"activity": "locating", "description": "Searching case files",
+                          "records": "10", "minutes_per_record": "2", "csrf_token": token},
+                )  # fmt: skip
+            out.append((kind, (time.perf_counter() - began) * 1000, response.status_code))
+            turn = (turn + 1) % 3
+            time.sleep(max(0.0, 2.0 - (time.monotonic() - began_turn)))
+
+
+def _generate(
+    base: str, seconds: float, officers: bool, picks: list[str], cases: list[str], queue
+) -> None:
+    """The load generator's process: public clients, and officers when asked, for ``seconds``."""
+    out: list = []
+    until = time.monotonic() + seconds
+    words = COMMON + BOROUGHS + TOPICS
+    threads = [
+        threading.Thread(target=_public_client, args=(base, picks, words, until, out, i))
+        for i in range(PUBLIC_CLIENTS)
+    ]
+    if officers:
+        open_cases = [c for i, c in enumerate(cases) if i % 5 != 4]  # not the responded ones
+        threads += [
+            threading.Thread(target=_officer, args=(base, n, open_cases, until, out, 100 + n))
+            for n in range(OFFICERS)
+        ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.put(out)
+
+
+def _run(base: str, seconds: float, officers: bool, picks: list[str], cases: list[str]) -> list:
+    queue = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_generate, args=(base, seconds, officers, picks, cases, queue)
+    )
+    process.start()
+    results = queue.get()
+    process.join()
+    return results
+
+
+def _summary(results: list, kind: str) -> tuple[int, float, float, int]:
+    times = [t for k, t, _ in results if k == kind]
+    errors = sum(1 for k, _, status in results if k == kind and status >= 500)
+    if not times:
+        return 0, 0.0, 0.0, errors
+    return len(times), statistics.median(times), p95(times), errors
+
+
+def mixed(args: argparse.Namespace) -> None:
+    from foidesk.web.accounts import add_user
+
+    with tempfile.TemporaryDirectory() as scratch:
+        db = args.db or str(Path(scratch) / "desk.sqlite")
+        picks = build_log(db, args.responses)
+        cases = build_register(db, args.cases)
+        with open_session(db) as session:
+            for n in range(OFFICERS):
+                add_user(session, f"officer{n}", ["officer"], OFFICER_PASSWORD)
+        port = 8765
+        server = _serve(db, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            alone = _run(base, args.seconds, False, picks, cases)
+            busy = _run(base, args.seconds, True, picks, cases)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(
+        f"\n{args.responses:,} published responses, {args.cases:,} requests in the register, "
+        f"{PUBLIC_CLIENTS} public clients, {args.seconds:.0f} s a run, served by uvicorn "
+        f"(load generator in its own process; {os.cpu_count()} cores)"
+    )
+    print(f"{'run / kind':<34}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'5xx':>6}")
+    rows = [
+        ("public only: public", _summary(alone, "public")),
+        (f"with {OFFICERS} officers: public", _summary(busy, "public")),
+        ("  officers: register page", _summary(busy, "register page")),
+        ("  officers: case page", _summary(busy, "case page")),
+        ("  officers: form post", _summary(busy, "form post")),
+    ]
+    for name, (count, p50, p95_ms, errors) in rows:
+        print(f"{name:<34}{count:>9}{p50:>9.1f}{p95_ms:>9.1f}{errors:>6}")
+    errors = sum(1 for *_, status in alone + busy if status >= 500)
+    ratio = rows[1][1][2] / rows[0][1][2] if rows[0][1][2] else float("nan")
+    print(f"public p95 with officers / public only: {ratio:.2f}")
+    print(
+        f"5xx: {errors} (target 0); public p95 with officers {rows[1][1][2]:.0f} ms "
+        f"(target < 1000); register page p95 {rows[2][1][2]:.0f} ms (target < 200)"
+    )
+
+
 if __name__ == "__main__":
-    main()
+    if "--mixed" in sys.argv:
+        parser = argparse.ArgumentParser(description="the served app under mixed load")
+        parser.add_argument("--mixed", action="store_true")
+        parser.add_argument("--responses", type=int, default=10_000)
+        parser.add_argument("--cases", type=int, default=10_000)
+        parser.add_argument("--seconds", type=float, default=60)
+        parser.add_argument("--db", help="database URL or file (default: a temporary SQLite)")
+        mixed(parser.parse_args())
+    else:
+        main()

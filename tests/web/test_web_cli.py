@@ -31,6 +31,17 @@ def test_user_add_prints_a_generated_password_that_signs_in(web_db: str) -> None
     client = TestClient(create_app(web_db, migrate=False))
     sign_in(client, "olly", password)
     assert client.get("/workspace").status_code == 200
+    # Adding a taken name is refused; reset and reactivate are their own commands.
+    taken = runner.invoke(app, ["user", "add", "rita", "--role", "admin", "--db", web_db])
+    assert taken.exit_code != 0 and "already exists" in taken.output
+    runner.invoke(app, ["user", "reactivate", "rita", "--db", web_db])
+    reset = runner.invoke(app, ["user", "reset", "olly", "--db", web_db])
+    new = re.search(r"password: (\S+)", reset.output).group(1)
+    assert new != password
+    assert client.get("/workspace", follow_redirects=False).status_code == 303
+    sign_in(client, "olly", new)
+    listed = runner.invoke(app, ["user", "list", "--db", web_db])
+    assert listed.output.splitlines() == ["olly\tofficer", "rita\treviewer"]
 
 
 def test_user_add_takes_a_password_from_the_environment(web_db: str) -> None:

@@ -166,8 +166,10 @@ def test_deadline_status_words(web_db: str) -> None:
             date(2024, 6, 5): "Overdue by 3 working days",
         }
         for today, words in cases.items():
-            assert deadline_status(register, REFERENCE, "in progress", today).label == words
-        assert deadline_status(register, REFERENCE, "responded", due).label == "Responded"
+            assert (
+                deadline_status(register.deadline(REFERENCE), "in progress", today).label == words
+            )
+        assert deadline_status(register.deadline(REFERENCE), "responded", due).label == "Responded"
 
 
 def test_s45_statistics_page(client_as: Callable[..., TestClient], seed_site: Site) -> None:
