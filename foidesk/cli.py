@@ -221,15 +221,12 @@ def answer(
 @app.command("audit")
 def audit_command(
     directory: str = typer.Argument(..., help="An answer directory written by `answer`."),
-    whole_numbers: bool = typer.Option(
-        False, "--whole-numbers", help="Also use that counts are whole numbers (slower)."
-    ),
 ) -> None:
     """Re-audit an answer's \\[c] cells; exit 1 if an attacker could narrow any of them."""
     from foidesk.stats.audit import audit_answer
 
     try:
-        result = audit_answer(directory, whole_numbers=whole_numbers)
+        result = audit_answer(directory)
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

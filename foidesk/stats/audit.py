@@ -1,12 +1,13 @@
 """The attacker's view of a disclosure, and the interval audit of suppressed cells.
 
 An attacker sees the published cells of every table in a disclosure (and of earlier
-disclosures). Each published cell is a sum of non-negative unknowns, the *atoms*: the
-common refinement of all cells that count the same counting unit. This module owns that
-model (``Cell``, ``LinkedCells``), the audit problem built from it (``AuditProblem``,
-which holds no true value of a suppressed cell and so can be written next to an answer),
-and the audit itself: for every suppressed cell, the smallest and largest value it can
-take given everything published, found by linear programming with HiGHS.
+disclosures). Each published cell is a sum of non-negative whole unknowns, the *atoms*:
+the common refinement of all cells that count the same counting unit. The attacker also
+reads the Notes: when zeros are never hidden, every [c] is at least 1. This module owns
+that model (``Cell``, ``LinkedCells``), the audit problem built from it
+(``AuditProblem``, which holds no true value of a suppressed cell and so can be written
+next to an answer), and the audit itself: for every suppressed cell, the smallest and
+largest whole value it can take given everything published, found with HiGHS.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 AUDIT_FILE = "disclosure_audit.json"
-AUDIT_FORMAT = "foidesk-disclosure-audit/1"
+AUDIT_FORMAT = "foidesk-disclosure-audit/2"
+# Files of the first format were written before [c] cells had a known least value.
+_READABLE_FORMATS = (AUDIT_FORMAT, "foidesk-disclosure-audit/1")
 _TOLERANCE = 1e-6
 
 
@@ -137,9 +140,17 @@ class LinkedCells:
         )
 
     def audit_problem(
-        self, suppressed: Iterable[str], requirements: dict[str, Requirement]
+        self,
+        suppressed: Iterable[str],
+        requirements: dict[str, Requirement],
+        hidden_at_least: int = 0,
     ) -> AuditProblem:
-        """What an attacker knows once ``suppressed`` cells are shown as [c]."""
+        """What an attacker knows once ``suppressed`` cells are shown as [c].
+
+        ``hidden_at_least`` is the least value the publication says a [c] has (1 when
+        zeros are never hidden). A [c] of an earlier disclosure that is in truth 0 was
+        hidden under a policy that hides zeros, so it is known only to be at least 0.
+        """
         hidden = set(suppressed)
         return AuditProblem(
             n_atoms=self.n_atoms,
@@ -153,6 +164,9 @@ class LinkedCells:
                     requirement=requirements.get(c.id, Requirement())
                     if c.id in hidden or not c.published
                     else None,
+                    at_least=min(hidden_at_least, c.value)
+                    if c.id in hidden or not c.published
+                    else 0,
                 )
                 for c in self.cells
             ],
@@ -177,6 +191,7 @@ class AuditCell:
     atoms: tuple[int, ...]
     value: int | None
     requirement: Requirement | None = None
+    at_least: int = 0  # what the attacker knows of a suppressed cell from the Notes
 
     @property
     def suppressed(self) -> bool:
@@ -206,6 +221,7 @@ class AuditProblem:
                     "atoms": list(c.atoms),
                     "value": c.value,
                     **({"requirement": c.requirement.to_json()} if c.requirement else {}),
+                    **({"at_least": c.at_least} if c.suppressed else {}),
                 }
                 for c in self.cells
             ],
@@ -213,7 +229,7 @@ class AuditProblem:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], source: str = "audit problem") -> AuditProblem:
-        if data.get("format") != AUDIT_FORMAT:
+        if data.get("format") not in _READABLE_FORMATS:
             raise ValueError(f"{source}: not a disclosure audit file (format {AUDIT_FORMAT})")
         cells = []
         for i, row in enumerate(data["cells"]):
@@ -227,6 +243,7 @@ class AuditProblem:
                         atoms=tuple(int(k) for k in row["atoms"]),
                         value=None if row["value"] is None else int(row["value"]),
                         requirement=Requirement(**req) if req is not None else None,
+                        at_least=int(row.get("at_least", 0)),
                     )
                 )
             except (KeyError, TypeError, ValueError) as exc:
@@ -367,46 +384,64 @@ def _quiet_highs() -> highspy.Highs:
     return highspy.Highs()
 
 
-def audit(problem: AuditProblem, *, whole_numbers: bool = False) -> AuditResult:
-    """The interval an attacker can infer for every suppressed cell, by LP.
+def audit(problem: AuditProblem, *, whole_numbers: bool = True) -> AuditResult:
+    """The interval an attacker can infer for every suppressed cell.
 
-    The feasible set is every assignment of non-negative reals to the atoms under which
-    each published cell has its published value. Bounds are rounded inwards to whole
-    numbers (counts are integers). A cell passes when its interval satisfies its
-    requirement; a cell without one (a complementary cell) passes unless it is exact.
-    With ``whole_numbers`` the atoms themselves must be whole numbers (a mixed-integer
-    programme per bound): slower, and tighter only where tables are not simply two-way.
+    The attacker's feasible set is every assignment of non-negative whole numbers to the
+    atoms under which each published cell has its published value and each suppressed
+    cell is at least its ``at_least``. Each bound is found by linear programming; where
+    the optimal vertex is not whole (possible only in linked tables that are not simply
+    two-way), a mixed-integer programme gives the whole-number bound. A cell passes when
+    its interval satisfies its requirement; a cell without one (a complementary cell)
+    passes unless it is exact. ``whole_numbers=False`` gives the real-valued attacker,
+    with bounds rounded inwards.
     """
     started = time.perf_counter()
     hidden = [i for i, c in enumerate(problem.cells) if c.suppressed]
     if not hidden:
         return AuditResult(seconds=time.perf_counter() - started)
     shown = [i for i, c in enumerate(problem.cells) if not c.suppressed]
-    a = incidence([problem.cells[i].atoms for i in shown], problem.n_atoms)
-    b = np.array([problem.cells[i].value for i in shown], dtype=np.float64)
+    floored = [i for i in hidden if problem.cells[i].at_least > 0]
+    rows = shown + floored
+    a = incidence([problem.cells[i].atoms for i in rows], problem.n_atoms)
+    lower = np.array(
+        [problem.cells[i].value for i in shown] + [problem.cells[i].at_least for i in floored],
+        dtype=np.float64,
+    )
+    upper = np.concatenate([lower[: len(shown)], np.full(len(floored), np.inf)])
     n = problem.n_atoms
-    integer = np.ones(n, dtype=bool) if whole_numbers else None
-    highs = highs_model(np.zeros(n), a, b, b, np.zeros(n), np.full(n, highspy.kHighsInf), integer)
-    if not whole_numbers:
-        # Only the objective changes between solves, so the last basis stays primal
-        # feasible: primal simplex from it, without presolve (which would discard it), is
-        # far quicker.
-        highs.setOptionValue("presolve", "off")
-        highs.setOptionValue("simplex_strategy", 4)
+    bounds_of = (np.zeros(n), np.full(n, highspy.kHighsInf))
+    highs = highs_model(np.zeros(n), a, lower, upper, *bounds_of)
+    # Only the objective changes between solves, so the last basis stays primal feasible:
+    # primal simplex from it, without presolve (which would discard it), is far quicker.
+    highs.setOptionValue("presolve", "off")
+    highs.setOptionValue("simplex_strategy", 4)
+    whole: list[highspy.Highs] = []  # the mixed-integer model, made when first needed
+
+    def solve(model: highspy.Highs, sense: highspy.ObjSense, cost: np.ndarray) -> tuple:
+        model.changeObjectiveSense(sense)
+        model.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        model.run()
+        return model.getModelStatus(), model
+
     intervals: list[Interval] = []
     status = "optimal"
     for i in hidden:
         cell = problem.cells[i]
+        cost = np.zeros(n)
+        cost[list(cell.atoms)] = 1.0
         bounds: list[float | None] = []
         for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            cost = np.zeros(n)
-            cost[list(cell.atoms)] = 1.0
-            highs.changeObjectiveSense(sense)
-            highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-            highs.run()
-            model_status = highs.getModelStatus()
+            model_status, model = solve(highs, sense, cost)
+            if model_status == highspy.HighsModelStatus.kOptimal and whole_numbers:
+                vertex = np.asarray(model.getSolution().col_value)
+                if np.abs(vertex - np.round(vertex)).max(initial=0.0) > _TOLERANCE:
+                    if not whole:
+                        integer = np.ones(n, dtype=bool)
+                        whole.append(highs_model(np.zeros(n), a, lower, upper, *bounds_of, integer))
+                    model_status, model = solve(whole[0], sense, cost)
             if model_status == highspy.HighsModelStatus.kOptimal:
-                bounds.append(highs.getInfo().objective_function_value)
+                bounds.append(model.getInfo().objective_function_value)
             elif (
                 model_status
                 in (
@@ -417,7 +452,7 @@ def audit(problem: AuditProblem, *, whole_numbers: bool = False) -> AuditResult:
             ):
                 bounds.append(None)
             else:
-                status = highs.modelStatusToString(model_status)
+                status = model.modelStatusToString(model_status)
                 bounds.append(math.nan)
         low_f, high_f = bounds
         if low_f is None or (isinstance(low_f, float) and math.isnan(low_f)):
@@ -449,6 +484,6 @@ def _judge(low: int, high: int | None, requirement: Requirement) -> tuple[bool, 
     return False, ""
 
 
-def audit_answer(directory: str | Path, *, whole_numbers: bool = False) -> AuditResult:
+def audit_answer(directory: str | Path, *, whole_numbers: bool = True) -> AuditResult:
     """Re-run the audit on a written answer from its ``disclosure_audit.json``."""
     return audit(AuditProblem.read(directory), whole_numbers=whole_numbers)

@@ -1,9 +1,10 @@
 """Disclosure control: the policy set per request, and the one entry point that applies it.
 
 ``protect(cells, policy)`` takes every cell of a disclosure (and of earlier disclosures
-the attacker already has), suppresses the sensitive ones and the fewest others needed so
-that totals cannot undo it, audits the result, and returns the pattern with a JSON-able
-report for the manifest. Rounding to a base is the alternative policy.
+the attacker already has), suppresses the sensitive ones and the others of least value
+needed so that totals and the Notes cannot undo it, audits the result, and returns the
+pattern with a JSON-able report for the manifest. Rounding to a base is the alternative
+policy.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ class DisclosurePolicy:
     """How a request's tables are protected. The defaults are the desk's standard policy.
 
     - ``suppress`` (default): counts from ``low`` to ``high`` (1 to 4) are shown as [c],
-      zero only if ``suppress_zero``; further cells are suppressed so that no [c] cell can
-      be narrowed to less than ``protect_down_to``..``protect_up_to`` (by default
-      ``low - 1``..``high + 1``, i.e. 0..5: an attacker can tell neither that the count is
-      small nor that it is not zero).
+      zero only if ``suppress_zero``; further cells are suppressed so that an attacker who
+      also reads the Notes (every [c] is at least 1 when zeros are never hidden) and uses
+      whole numbers cannot rule out ``protect_up_to`` (by default ``high + 1``, i.e. 5)
+      for any small count, nor, if set, ``protect_down_to``; and no [c] is exact.
     - ``round``: every cell, totals included, is rounded independently to the nearest
       multiple of ``rounding_base``, so totals may not equal the sum of their parts.
     """
@@ -47,7 +48,7 @@ class DisclosurePolicy:
     suppress_zero: bool = False
     protect_down_to: int | None = None
     protect_up_to: int | None = None
-    objective: Literal["count", "value"] = "count"
+    objective: Literal["count", "value"] = "value"
     rounding_base: int = 5
     time_limit: float = 60.0
 
@@ -62,8 +63,13 @@ class DisclosurePolicy:
             raise ValueError(f"rounding_base must be at least 2, not {self.rounding_base}")
         if self.protect_up_to is not None and self.protect_up_to <= self.high:
             raise ValueError(f"protect_up_to must exceed high ({self.high})")
-        if self.protect_down_to is not None and self.protect_down_to >= self.sensitive_low:
-            raise ValueError(f"protect_down_to must be below {self.sensitive_low}")
+        if self.protect_down_to is not None and not (
+            self.hidden_at_least <= self.protect_down_to <= self.high
+        ):
+            raise ValueError(
+                f"protect_down_to must be from {self.hidden_at_least} to {self.high}: the "
+                f"Notes tell an attacker that a [c] is at least {self.hidden_at_least}"
+            )
 
     @classmethod
     def from_mapping(
@@ -103,10 +109,14 @@ class DisclosurePolicy:
     def sensitive_low(self) -> int:
         return 0 if self.suppress_zero else self.low
 
+    @property
+    def hidden_at_least(self) -> int:
+        """What the Notes tell an attacker a [c] is at least: 1 unless zeros are hidden."""
+        return 0 if self.suppress_zero else 1
+
     def requirement(self) -> Requirement:
-        down = self.protect_down_to if self.protect_down_to is not None else self.sensitive_low - 1
         up = self.protect_up_to if self.protect_up_to is not None else self.high + 1
-        return Requirement(lower_at_most=max(0, down), upper_at_least=up)
+        return Requirement(lower_at_most=self.protect_down_to, upper_at_least=up)
 
     def note(self) -> str:
         """The sentence the Notes page uses to explain [c] or rounding."""
@@ -215,7 +225,12 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
     primaries = primary_cells(cells, policy.sensitive_low, policy.high)
     requirements = {p: policy.requirement() for p in primaries}
     result = secondary_suppression(
-        cells, primaries, requirements, objective=policy.objective, time_limit=policy.time_limit
+        cells,
+        primaries,
+        requirements,
+        objective=policy.objective,
+        hidden_at_least=policy.hidden_at_least,
+        time_limit=policy.time_limit,
     )
     if result.unprotectable:
         raise DisclosureError(
@@ -227,7 +242,9 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
     for cell_id in hidden:
         requirements.setdefault(cell_id, Requirement(may_be_exact=True))
     suppressed = result.suppressed
-    problem = cells.audit_problem(list(dict.fromkeys(suppressed + hidden)), requirements)
+    problem = cells.audit_problem(
+        list(dict.fromkeys(suppressed + hidden)), requirements, policy.hidden_at_least
+    )
     checked = audit(problem)
     return DisclosureOutcome(
         policy,

@@ -1,16 +1,20 @@
 """Primary and secondary suppression of cells over linked tables.
 
 Primary suppression picks the cells whose counts fall in the sensitive range. Secondary
-suppression picks the fewest further cells (or the least total count) so that no primary
-cell can be narrowed by an attacker. It is solved exactly, in the style of Fischetti and
-Salazar, as a mixed-integer programme with HiGHS: a binary per cell (suppressed or not)
-and, for each primary cell and direction, the condition that some change to the atoms,
-invisible in every published cell and keeping every atom non-negative, moves the primary
-cell by its protection width. That condition is imposed through its linear-programming
-dual as capacity cuts (Benders decomposition): choose a pattern, find for every primary
-the cut it violates, add the cuts, choose again. Every cut holds for every protecting
-pattern, so each choice is a relaxation of the full programme, and the first choice that
-violates no cut is optimal.
+suppression picks the further cells of least total value (or the fewest) so that no
+primary cell can be narrowed by an attacker, hiding a total only when no pattern of
+interior cells protects. It is solved exactly, in the style of Fischetti and Salazar, as
+a mixed-integer programme with HiGHS: a binary per cell (suppressed or not) and, for each
+primary cell and direction, the condition that some change to the atoms, invisible in
+every published cell, keeping every atom non-negative and every suppressed cell at least
+what the Notes say a [c] is (1 when zeros are never hidden), moves the primary cell by its
+protection width. That condition is imposed through its linear-programming dual as
+capacity cuts (Benders decomposition): choose a pattern, find for every primary the cut it
+violates, add the cuts, choose again. Every cut holds for every protecting pattern, so
+each choice is a relaxation of the full programme. The first choice that violates no cut
+is then audited against the whole-number attacker; in the rare linked tables where whole
+numbers narrow a cell further, a cut that asks for one more cell is added and the search
+goes on, so the result is the cheapest pattern that passes the audit.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from foidesk.stats.audit import LinkedCells, Requirement, audit, highs_model
+from foidesk.stats.table import TOTAL
 
 Objective = Literal["count", "value"]
 
@@ -85,15 +90,19 @@ def secondary_suppression(
     primaries: Iterable[str],
     requirements: dict[str, Requirement],
     *,
-    objective: Objective = "count",
+    objective: Objective = "value",
+    hidden_at_least: int = 1,
     time_limit: float = 60.0,
 ) -> SuppressionResult:
     """Choose complementary cells so that every primary cell meets its requirement.
 
     Cells of earlier disclosures are fixed as they were published. ``objective`` is
-    ``"count"`` (fewest extra cells, ties broken by least total value) or ``"value"``
-    (least total value, ties broken by fewest cells). Groups of cells with no additive
-    link to each other (other counting units, unrelated populations) are solved apart.
+    ``"value"`` (least total value, ties broken by fewest cells) or ``"count"`` (fewest
+    extra cells, ties broken by least total value); either way a total is hidden only
+    when no pattern of interior cells protects. ``hidden_at_least`` is the least value the
+    attacker knows a [c] has: 1 when zeros are never hidden (then no zero is chosen), 0
+    when they may be. Groups of cells with no additive link to each other (other counting
+    units, unrelated populations) are solved apart.
     """
     started = time.perf_counter()
     primary = list(dict.fromkeys(primaries))
@@ -104,7 +113,11 @@ def secondary_suppression(
         sub_primary = [c.id for c in sub.cells if c.id in wanted]
         if sub_primary:
             remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            parts.append(_protect_component(sub, sub_primary, requirements, objective, remaining))
+            parts.append(
+                _protect_component(
+                    sub, sub_primary, requirements, objective, hidden_at_least, remaining
+                )
+            )
     statuses = [p.status for p in parts]
     gaps = [p.mip_gap for p in parts if p.mip_gap is not None]
     return SuppressionResult(
@@ -126,6 +139,7 @@ def _protect_component(
     primary: list[str],
     requirements: dict[str, Requirement],
     objective: Objective,
+    hidden_at_least: int,
     time_limit: float,
 ) -> SuppressionResult:
     started = time.perf_counter()
@@ -133,20 +147,35 @@ def _protect_component(
     values = cells.values()
     n_cells = len(cells.cells)
     fixed_shown = np.array([c.earlier and c.published for c in cells.cells])
+    # A zero shown as [c] would break the Notes' word that every [c] is at least 1.
+    fixed_shown |= values < hidden_at_least
     fixed_hidden = np.zeros(n_cells, dtype=bool)
     fixed_hidden[[index[p] for p in primary]] = True
     fixed_hidden |= np.array([not c.published for c in cells.cells])
-    weights = _weights(values, objective)
+    fixed_shown &= ~fixed_hidden
+    # How far each hidden cell may move down before the attacker would rule it out.
+    floors = np.minimum(values, hidden_at_least)
+    totals = np.array([TOTAL in c.labels for c in cells.cells])
+    weights = _weights(values, objective, totals)
 
     def pattern_of(x: np.ndarray) -> list[str]:
         return [cells.cells[j].id for j in np.flatnonzero(x) if not fixed_hidden[j]]
+
+    # An earlier disclosure's [c] cells protect nothing of this one: they may be exact.
+    judged = {
+        **{c.id: Requirement(may_be_exact=True) for c in cells.cells if not c.published},
+        **requirements,
+    }
+
+    def problem_for(hidden_ids: list[str]) -> Any:
+        return cells.audit_problem(hidden_ids, judged, hidden_at_least)
 
     # Suppressing every cell that may be suppressed is the most protection possible: a
     # primary still exposed then can only be protected by withholding earlier tables.
     everything = [c.id for c, shown in zip(cells.cells, fixed_shown, strict=True) if not shown]
     unprotectable = sorted(
         i.cell
-        for i in audit(cells.audit_problem(everything, requirements)).intervals
+        for i in audit(problem_for(everything)).intervals
         if i.exposed and i.cell in requirements
     )
     if unprotectable:
@@ -171,10 +200,22 @@ def _protect_component(
     # The move limit can only be too tight in linked tables where one move shifts a cell
     # by more than the protection itself: if it leaves nothing feasible, drop it.
     for factor in (MOVE_FACTOR, None):
-        separation = _Separation(cells, blocks, requirements, fixed_shown, factor)
+        separation = _Separation(cells, blocks, requirements, fixed_shown, floors, factor)
         master = _Master(weights, fixed_shown, fixed_hidden)
         hidden = fixed_hidden.copy()
-        while cuts := separation.cuts(hidden):
+        while True:
+            cuts = separation.cuts(hidden)
+            if not cuts:
+                # Protected against the real-valued attacker: now the whole-number one.
+                cuts = _whole_number_cuts(
+                    audit(problem_for(pattern_of(hidden) + primary)),
+                    index,
+                    hidden,
+                    fixed_hidden,
+                    fixed_shown,
+                )
+            if not cuts:
+                break
             master.add(cuts)
             cuts_made += len(cuts)
             remaining = max(time_limit - (time.perf_counter() - started), 1.0)
@@ -201,6 +242,31 @@ def _protect_component(
     )
 
 
+def _whole_number_cuts(
+    result: Any,
+    index: dict[str, int],
+    hidden: np.ndarray,
+    fixed_hidden: np.ndarray,
+    fixed_shown: np.ndarray,
+) -> list[tuple[np.ndarray, float]]:
+    """For each cell the audit finds exposed, a cut that every passing pattern satisfies.
+
+    Hiding fewer cells never widens an interval, so a pattern that passes is not a subset
+    of this one while it hides the exposed cell: it hides some cell this one does not, or
+    (for a complementary cell) leaves the exposed cell shown.
+    """
+    cuts = []
+    for interval in result.exposed:
+        coefficient = np.where(hidden | fixed_shown, 0.0, 1.0)
+        j = index[interval.cell]
+        rhs = 1.0
+        if not fixed_hidden[j]:
+            coefficient[j] = -1.0  # sum(x outside) + (1 - x_j) >= 1
+            rhs = 0.0
+        cuts.append((coefficient, rhs))
+    return cuts
+
+
 def _need(value: int, requirement: Requirement, direction: int) -> float:
     """How far a primary cell must be able to move in ``direction`` (0: no need)."""
     if direction > 0:
@@ -222,11 +288,13 @@ class _Separation:
     """Finds, for a suppression pattern, the capacity cuts of every unprotected block.
 
     For one primary cell and direction, the most an attacker-indistinguishable change can
-    move the cell is a linear programme over atom deviations; its dual, solved here,
-    bounds that move by sum_j cap * x_j * (alpha_j + beta_j) + sum_k t_k * gamma_k. If the
-    bound falls short of the protection needed, the same dual gives the cut
-    sum_j cap * (alpha_j + beta_j) * x_j >= need - sum_k t_k * gamma_k, which every
-    protecting pattern satisfies and the current one does not.
+    move the cell is a linear programme over atom deviations, in which a hidden cell j may
+    rise by up to cap and fall by up to down_j (its value less what the attacker knows it
+    is at least). Its dual, solved here, bounds that move by
+    sum_j (cap * alpha_j + down_j * beta_j) * x_j + sum_k t_k * gamma_k. If the bound
+    falls short of the protection needed, the same dual gives the cut
+    sum_j (cap * alpha_j + down_j * beta_j) * x_j >= need - sum_k t_k * gamma_k, which
+    every protecting pattern satisfies and the current one does not.
     """
 
     def __init__(
@@ -235,6 +303,7 @@ class _Separation:
         blocks: list[tuple[int, int]],
         requirements: dict[str, Requirement],
         fixed_shown: np.ndarray,
+        floors: np.ndarray,
         factor: float | None,
     ) -> None:
         a = cells.incidence()
@@ -248,6 +317,9 @@ class _Separation:
         needs = [_need(cells.cells[j].value, requirements[cells.cells[j].id], d) for j, d in blocks]
         most = max(needs, default=1.0)
         self.cap = most * factor if factor is not None else float(self.truth.sum()) + most
+        # A hidden cell may move down only to what the attacker knows it is at least.
+        room = (cells.values() - floors).astype(np.float64)
+        self.down_cap = np.minimum(self.cap, np.maximum(room, 0.0))[self.movable]
         self.rows = [a[j].toarray().ravel() for j, _ in blocks]
         mov = a[self.movable].T
         matrix = sp.hstack([mov, -mov, a[self.fixed].T, -sp.identity(self.n_atoms)], format="csc")
@@ -268,8 +340,9 @@ class _Separation:
         n_mov = len(self.movable)
         columns = np.arange(self.n_cols, dtype=np.int32)
         rows = np.arange(self.n_atoms, dtype=np.int32)
-        open_cost = self.cap * hidden[self.movable].astype(np.float64)
-        cost = np.concatenate([open_cost, open_cost, np.zeros(len(self.fixed)), self.truth])
+        is_open = hidden[self.movable].astype(np.float64)
+        up_cost, down_cost = self.cap * is_open, self.down_cap * is_open
+        cost = np.concatenate([up_cost, down_cost, np.zeros(len(self.fixed)), self.truth])
         self.highs.changeColsCost(self.n_cols, columns, cost)
         for b, (j, direction) in enumerate(self.blocks):
             earlier = self.protected_at.get(b)
@@ -293,7 +366,9 @@ class _Separation:
                 continue
             dual = np.asarray(self.highs.getSolution().col_value)
             coefficient = np.zeros(self.n_cells)
-            coefficient[self.movable] = self.cap * (dual[:n_mov] + dual[n_mov : 2 * n_mov])
+            coefficient[self.movable] = (
+                self.cap * dual[:n_mov] + self.down_cap * dual[n_mov : 2 * n_mov]
+            )
             rhs = need - float(self.truth @ dual[-self.n_atoms :])
             # A binary needs no coefficient above the right-hand side (still valid, tighter).
             coefficient = np.minimum(np.where(coefficient > 1e-9, coefficient, 0.0), rhs)
@@ -341,10 +416,14 @@ class _Master:
         return np.asarray(highs.getSolution().col_value) > 0.5, status, float(info.mip_gap)
 
 
-def _weights(values: np.ndarray, objective: Objective) -> np.ndarray:
+def _weights(values: np.ndarray, objective: Objective, totals: np.ndarray) -> np.ndarray:
     # The tie-break terms sum to less than one, so they never outweigh the main term.
     if objective == "count":
-        return 1.0 + values / (values.sum() + 1.0)
-    if objective == "value":
-        return values + 1.0 / (len(values) + 1.0)
-    raise ValueError(f"objective must be 'count' or 'value', not {objective!r}")
+        weights = 1.0 + values / (values.sum() + 1.0)
+    elif objective == "value":
+        weights = values + 1.0 / (len(values) + 1.0)
+    else:
+        raise ValueError(f"objective must be 'count' or 'value', not {objective!r}")
+    # A total costs more than every interior cell together, so one is hidden only when
+    # no pattern of interior cells protects.
+    return weights + totals * (weights[~totals].sum() + 1.0)
