@@ -6,6 +6,7 @@ tests call those functions directly. Sections below follow the package's data fl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from foidesk import __version__
 from foidesk.records.store import Store
+from foidesk.settings import SETTINGS_ENV, SettingsError, read_settings
 
 app = typer.Typer(
     help="foidesk: the Freedom of Information desk of a UK police force.",
@@ -32,9 +34,27 @@ REGISTER_OPTION = typer.Option(
 )
 
 
+SETTINGS_OPTION = typer.Option(
+    None,
+    "--settings",
+    envvar=SETTINGS_ENV,
+    help="The installation's settings file (YAML): the authority, its contacts, the "
+    "reference pattern, the crime store's memory limit and threads.",
+)
+
+
 @app.callback()
-def main() -> None:
+def main(settings: Path | None = SETTINGS_OPTION) -> None:
     """foidesk: the Freedom of Information desk of a UK police force."""
+    if settings is None:
+        return
+    try:
+        read_settings(settings)
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    # Every layer reads the settings through foidesk.settings.load_settings, which looks here.
+    os.environ[SETTINGS_ENV] = str(settings)
 
 
 @app.command()

@@ -8,6 +8,7 @@ log. Everything lands under ``out/``; running it again gives the same numbers.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -18,9 +19,11 @@ from foidesk.documents.illustrative import write_policy_documents
 from foidesk.foi.letters import write_response
 from foidesk.publish.answer import answer
 from foidesk.records.synth import generate
+from foidesk.settings import SETTINGS_ENV
 from foidesk.web.log import publish_answer
 
 SEED_REQUEST = Path("examples/requests/01.FOI.24.035331.yaml")
+MET_SETTINGS = Path("examples/settings/met.yaml")
 
 
 def run_demo(
@@ -28,6 +31,9 @@ def run_demo(
 ) -> Path:
     """Run the whole seed case into ``out``; return the response folder."""
     console = console or Console()
+    # The seed is the Met's request, answered as the Met's installation (unless the
+    # environment names other settings, which the request file's authority must match).
+    os.environ.setdefault(SETTINGS_ENV, str(MET_SETTINGS))
     work = out / "demo"
     work.mkdir(parents=True, exist_ok=True)
     store_path = work / "london.duckdb"
@@ -59,6 +65,7 @@ def run_demo(
     # The workspace computes tables from request files and the store, so serve names both.
     console.print(
         "To browse the log and the workspace:\n"
+        f"  export {SETTINGS_ENV}={os.environ[SETTINGS_ENV]}\n"
         f"  .venv/bin/foidesk user add NAME --role officer --role reviewer --db {register_db}\n"
         f"  .venv/bin/foidesk serve --db {register_db} --answers {out} "
         f"--requests {SEED_REQUEST.parent} --records {store_path}\n"

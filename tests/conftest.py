@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from foidesk.settings import SETTINGS_ENV
+
+# The tests run as the demo's installation: the Metropolitan Police Service's settings,
+# which the seed request file is written for.
+MET_SETTINGS = Path(__file__).resolve().parents[1] / "examples" / "settings" / "met.yaml"
+os.environ[SETTINGS_ENV] = str(MET_SETTINGS)
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 

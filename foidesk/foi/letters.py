@@ -84,10 +84,13 @@ def render_letter(
     reference: str,
     answer_dir: Path | None = None,
     *,
-    authority_name: str = "The force",
     review_window: int = REVIEW_WINDOW,
 ) -> str:
-    """The response letter for ``reference`` as a self-contained HTML document."""
+    """The response letter for ``reference`` as a self-contained HTML document.
+
+    The authority's name, its team's contact details, the signatory and the ICO's address
+    come from the register's settings (``foidesk.settings``).
+    """
     request = register.get(reference)
     package = AnswerPackage.read_or_new(answer_dir)
     refusals = [e for p in request.parts for e in p.exemptions]
@@ -103,7 +106,7 @@ def render_letter(
     template = _environment().get_template("response.html.j2")
     return template.render(
         request=request,
-        authority_name=authority_name,
+        authority=register.settings.authority,
         clarifications=list(request.clarifications),
         refusals=refusals,
         notices=[(p.number, e) for p in request.parts for e in p.exemptions],
@@ -175,9 +178,8 @@ def write_response(
     answer_dir = Path(answer_dir) if answer_dir else out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     data = load_request_file(request_file)
-    authority = data.get("authority") or {}
     response = data.get("response") or {}
-    with Register(register_db, authority=authority.get("type", "police")) as register:
+    with Register(register_db) as register:
         documents = _document_attachments(data, out_dir, request_file)
         attachments = documents + [
             a
@@ -193,7 +195,6 @@ def write_response(
             register,
             reference,
             answer_dir,
-            authority_name=authority.get("name", "The force"),
             review_window=int(response.get("review_window", REVIEW_WINDOW)),
         )
     letters = {"html": out_dir / LETTER_FILES["html"], "pdf": out_dir / LETTER_FILES["pdf"]}

@@ -41,9 +41,8 @@ from foidesk.foi.models import (
     Part,
     Request,
 )
+from foidesk.settings import Settings, load_settings
 
-# A Metropolitan Police style reference: force number, FOI, year, serial.
-DEFAULT_REFERENCE_PATTERN = r"\d{2}\.FOI\.\d{2}\.\d{6}"
 ROLES: tuple[str, ...] = ("officer", "analyst", "reviewer", "admin")
 STATUSES: tuple[str, ...] = (
     "received",
@@ -185,18 +184,28 @@ class Register:
         self,
         db: str | Path,
         *,
-        reference_pattern: str = DEFAULT_REFERENCE_PATTERN,
-        authority: str = "police",
+        settings: Settings | None = None,
+        reference_pattern: str | None = None,
+        authority: str | None = None,
         today: Callable[[], date] = date.today,
         migrate: bool = True,
     ) -> None:
+        # The installation's settings name the authority and its reference pattern;
+        # ``reference_pattern`` and ``authority`` (its type) override them.
+        self.settings = settings or load_settings()
+        authority = authority or self.settings.authority.type
         if authority not in LIMITS:
             raise ValueError(f"authority type must be one of {', '.join(LIMITS)}")
         if migrate:
             upgrade(db)
         self.engine = make_engine(db)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.reference_pattern = re.compile(reference_pattern)
+        # ASCII: \d is 0-9 only, not the digits of other scripts.
+        self.reference_pattern = (
+            re.compile(reference_pattern, re.ASCII)
+            if reference_pattern
+            else self.settings.authority.reference_regex
+        )
         self.authority = authority
         self.today = today
 

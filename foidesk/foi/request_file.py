@@ -92,6 +92,20 @@ def _records(line: Mapping[str, Any], where: str, path: Path, store: Path | None
     return int(line["records"])
 
 
+def _check_authority(data: Mapping[str, Any], register: Register, path: Path) -> None:
+    """A request file's ``authority`` name and type must be this installation's."""
+    authority = data.get("authority") or {}
+    settings = register.settings.authority
+    source = register.settings.source or "the built-in defaults"
+    for key, ours in (("name", settings.name), ("type", register.authority)):
+        theirs = authority.get(key)
+        if theirs is not None and str(theirs) != ours:
+            raise RequestFileError(
+                f"{path}: field 'authority.{key}' is {theirs!r}, but this installation's "
+                f"settings ({source}) say {ours!r}"
+            )
+
+
 def import_request_file(
     path: str | Path,
     register: Register,
@@ -111,6 +125,7 @@ def import_request_file(
     reference = data["reference"]
     if register.exists(reference):
         return reference
+    _check_authority(data, register, path)
     authority = data.get("authority") or {}
     handled = data.get("handled_by") or {}
     officer = Actor(str(handled.get("officer") or DEFAULT_OFFICER), "officer")
@@ -219,7 +234,11 @@ def export_request_file(register: Register, reference: str, path: str | Path) ->
             "text": request.text,
             "parts": [{"number": p.number, "text": p.text} for p in request.parts],
         },
-        "authority": {"type": register.authority, "receipt_rule": request.receipt_rule},
+        "authority": {
+            "name": register.settings.authority.name,
+            "type": register.authority,
+            "receipt_rule": request.receipt_rule,
+        },
     }
     if request.clarifications:
         c = request.clarifications[-1]

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
+from foidesk.settings import CrimeStore, load_settings
 
 SNAPSHOT_TABLES: tuple[CanonicalTable, ...] = ALL_TABLES + (REJECTS,)
 
@@ -140,9 +141,15 @@ def content_hash(tables: dict[str, pa.Table]) -> str:
 
 
 class Store:
-    """A DuckDB file of snapshots. Use as a context manager or call ``close()``."""
+    """A DuckDB file of snapshots. Use as a context manager or call ``close()``.
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    DuckDB's memory limit and thread count come from ``settings`` (by default the
+    installation's settings file, ``foidesk.settings``); unset, DuckDB picks its own.
+    """
+
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, settings: CrimeStore | None = None
+    ) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no store here (run `foidesk synth` or `load`)")
@@ -150,6 +157,9 @@ class Store:
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         # The CLI draws its own Rich progress bars; DuckDB's would interleave with them.
         self.con.execute("SET enable_progress_bar = false")
+        limits = settings or load_settings().crime_store
+        for name, value in limits.duckdb_config().items():
+            self.con.execute(f"SET {name} = ?", [value])
         if not read_only:
             self.con.execute(_SNAPSHOTS_DDL)
 

@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
 from foidesk.db import make_engine, upgrade
+from foidesk.settings import Settings, load_settings
 from foidesk.web import public, workspace
 from foidesk.web.guard import MAX_BODY_BYTES, MAX_IN_FLIGHT, Guard
 from foidesk.web.pages import (
@@ -95,6 +96,7 @@ def create_app(
     max_body: int = MAX_BODY_BYTES,
     max_in_flight: int = MAX_IN_FLIGHT,
     public_pool: dict[str, int] | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
     """The web app over the database ``db``.
 
@@ -105,8 +107,11 @@ def create_app(
     a request's tables from the workspace. ``trusted_hosts`` are the host names the
     app answers to (any when None); ``max_body`` caps request bodies in bytes and
     ``max_in_flight`` the requests served at once; ``public_pool`` sizes the public
-    pages' own connection pool (SQLAlchemy pool options).
+    pages' own connection pool (SQLAlchemy pool options). ``settings`` (by default the
+    installation's, ``foidesk.settings``) name the authority in every page's header and
+    the register's.
     """
+    settings = settings or load_settings()
     if migrate:
         upgrade(db)
     engine = make_engine(db, **WORKSPACE_POOL)
@@ -131,6 +136,7 @@ def create_app(
     app.state.public_sessions = sessionmaker(public_engine, expire_on_commit=False)
     app.state.https = https
     app.state.site_name = site_name
+    app.state.settings = settings
     app.state.answers_dir = Path(answers_dir) if answers_dir else None
     app.state.requests_dir = Path(requests_dir) if requests_dir else None
     app.state.records = Path(records) if records else None

@@ -25,6 +25,7 @@ from foidesk.db import open_session
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import Actor, Register
 from foidesk.publish.package import AnswerPackage, PackageError
+from foidesk.settings import Settings
 from foidesk.web.models import Attachment, PublishedResponse, Setting
 
 # Register statuses from which a request has been approved and may appear on the log.
@@ -298,6 +299,7 @@ def publish_answer(
     *,
     published_by: str = "disclosure officer",
     published_on: date | None = None,
+    settings: Settings | None = None,
 ) -> str:
     """Publish an approved request's response, with an answer directory's files, to the log.
 
@@ -305,7 +307,7 @@ def publish_answer(
     ``published_on``), with the answer's files as the response's attachments. Returns the
     public URL path of the response.
     """
-    with Register(db) as register:
+    with Register(db, settings=settings) as register:
         status = register.status(reference)
         if status not in PUBLISHABLE_STATUSES:
             raise PublishError(

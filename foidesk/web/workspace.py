@@ -93,7 +93,7 @@ Admin = Annotated[SignedIn, Depends(requires("admin"))]
 def _register(request: Request) -> Register:
     state = request.app.state
     if getattr(state, "register", None) is None:
-        state.register = Register(state.db, migrate=False)
+        state.register = Register(state.db, settings=state.settings, migrate=False)
     return state.register
 
 
@@ -428,7 +428,11 @@ def publish(request: Request, reference: str, user: Officer) -> Response:
         user,
         reference,
         lambda: publish_answer(
-            request.app.state.db, reference, answer_dir, published_by=user.username
+            request.app.state.db,
+            reference,
+            answer_dir,
+            published_by=user.username,
+            settings=request.app.state.settings,
         ),
         "Published to the disclosure log.",
     )

@@ -1,0 +1,211 @@
+"""The installation's settings: who the authority is, and how the crime store runs.
+
+One YAML file holds them, read here and nowhere else: the authority's name and type, its
+FOI team's postal address, email and phone, the letters' signatory, the Information
+Commissioner's contact details, the pattern every request reference must match, and the
+DuckDB memory limit and thread count of the crime-record store. ``load_settings`` reads
+the file named by its argument, else by the ``FOIDESK_SETTINGS`` environment variable;
+with neither, the built-in defaults apply (a force called "The force", no contact
+details, the reference pattern ``NN.FOI.NN.NNNNNN``). ``examples/settings/met.yaml`` is
+the Metropolitan Police Service's, which the demo uses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SETTINGS_ENV = "FOIDESK_SETTINGS"
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the file, line and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Strict):
+    """Where the FOI team can be reached; every field may be left out."""
+
+    postal_address: list[str] = Field(default_factory=list)
+    email: str | None = None
+    phone: str | None = None
+    web: str | None = None
+
+
+class Signatory(_Strict):
+    """Who signs the letters, and in what role."""
+
+    name: str
+    role: str
+
+
+class Regulator(_Strict):
+    """Where to complain under s50: the Information Commissioner's Office."""
+
+    name: str = "Information Commissioner's Office"
+    postal_address: list[str] = Field(
+        default_factory=lambda: ["Wycliffe House", "Water Lane", "Wilmslow", "Cheshire SK9 5AF"]
+    )
+    phone: str | None = "0303 123 1113"
+    web: str | None = "https://ico.org.uk/make-a-complaint/"
+
+
+class Authority(_Strict):
+    """The public authority the desk answers for."""
+
+    name: str = "The force"
+    # Sets the s12 appropriate limit (docs/register.md).
+    type: Literal["police", "central government", "other"] = "police"
+    team: str = "Freedom of Information team"
+    contact: Contact = Field(default_factory=Contact)
+    signatory: Signatory | None = None
+    ico: Regulator = Field(default_factory=Regulator)
+    # The Met's form, 01.FOI.24.035331: force code, "FOI", year, serial.
+    reference_pattern: str = r"\d{2}\.FOI\.\d{2}\.\d{6}"
+
+    @field_validator("reference_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value, re.ASCII)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+    @cached_property
+    def reference_regex(self) -> re.Pattern[str]:
+        """The pattern compiled ASCII-only: ``\\d`` matches 0-9, not other scripts' digits."""
+        return re.compile(self.reference_pattern, re.ASCII)
+
+
+class CrimeStore(_Strict):
+    """DuckDB's limits for the crime-record store; unset means DuckDB's own default
+    (80% of the machine's memory, one thread per core)."""
+
+    memory_limit: str | None = None
+    threads: int | None = Field(default=None, ge=1)
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value
+        ):
+            raise ValueError("expected a size such as '4GB' or '512MiB'")
+        return value
+
+    def duckdb_config(self) -> dict[str, Any]:
+        """The ``config`` for ``duckdb.connect``."""
+        config: dict[str, Any] = {}
+        if self.memory_limit is not None:
+            config["memory_limit"] = self.memory_limit
+        if self.threads is not None:
+            config["threads"] = self.threads
+        return config
+
+
+class Settings(_Strict):
+    """The whole settings file."""
+
+    authority: Authority = Field(default_factory=Authority)
+    crime_store: CrimeStore = Field(default_factory=CrimeStore)
+    # The file these came from, or None for the built-in defaults.
+    source: str | None = Field(default=None, exclude=True)
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the YAML node at ``loc``, for error messages."""
+    node = yaml.compose(text)
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == part]
+            if not match:
+                break
+            line = match[0][0].start_mark.line + 1
+            node = match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model allows at ``loc`` (a field path), for suggestions."""
+    model: Any = Settings
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        annotation = field.annotation if field else None
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return [name for name in model.model_fields if name != "source"]
+
+
+def read_settings(path: str | Path) -> Settings:
+    """Read a settings file; errors name the file, the line and the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise SettingsError(f"{path}: settings file not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a mapping at the top level")
+    try:
+        return Settings.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            field = ".".join(str(p) for p in loc)
+            line = _line_of(text, loc)
+            where = f"{path}, line {line}" if line else str(path)
+            message = error["msg"]
+            if error["type"] == "extra_forbidden":
+                known = _known_keys(loc[:-1])
+                close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+                message = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
+                message += f" (known: {', '.join(known)})" if known else ""
+            problems.append(f"{where}: {field}: {message}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+@lru_cache(maxsize=8)
+def _read_cached(path: str, modified: int, size: int) -> Settings:
+    return read_settings(path)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """The settings in ``path``, else in ``$FOIDESK_SETTINGS``, else the defaults.
+
+    A file is read again only when it changes, so opening a store or the register often
+    costs no parsing.
+    """
+    chosen = path or os.environ.get(SETTINGS_ENV)
+    if not chosen:
+        return Settings()
+    try:
+        stat = Path(chosen).stat()
+    except OSError:
+        return read_settings(chosen)  # raises, naming the file
+    return _read_cached(str(chosen), stat.st_mtime_ns, stat.st_size)
