@@ -437,7 +437,7 @@ def _summary(results: list, kind: str) -> tuple[int, float, float, int]:
 
 
 def mixed(args: argparse.Namespace) -> None:
-    from foidesk.web.accounts import add_user
+    from foidesk.foi.accounts import add_user
 
     with tempfile.TemporaryDirectory() as scratch:
         db = args.db or str(Path(scratch) / "desk.sqlite")

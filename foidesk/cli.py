@@ -979,7 +979,7 @@ def user_add(
     import os
 
     from foidesk.db import open_session
-    from foidesk.web.accounts import AccountError, add_user
+    from foidesk.foi.accounts import AccountError, add_user
 
     password = None
     if password_env:
@@ -1005,7 +1005,7 @@ def user_deactivate(
 ) -> None:
     """Stop a user signing in, at once; their name stays on the audit trail."""
     from foidesk.db import open_session
-    from foidesk.web.accounts import AccountError, deactivate_user
+    from foidesk.foi.accounts import AccountError, deactivate_user
 
     with open_session(db) as session:
         try:
@@ -1022,7 +1022,7 @@ def user_reset(
 ) -> None:
     """Give a user a new generated password (printed once); their sessions end at once."""
     from foidesk.db import open_session
-    from foidesk.web.accounts import AccountError, reset_password
+    from foidesk.foi.accounts import AccountError, reset_password
 
     with open_session(db) as session:
         try:
@@ -1040,7 +1040,7 @@ def user_reactivate(
 ) -> None:
     """Let a deactivated user sign in again, with the password they had."""
     from foidesk.db import open_session
-    from foidesk.web.accounts import AccountError, reactivate_user
+    from foidesk.foi.accounts import AccountError, reactivate_user
 
     with open_session(db) as session:
         try:
@@ -1054,7 +1054,7 @@ def user_reactivate(
 def user_list(db: str = typer.Option(..., "--db", help="Register database.")) -> None:
     """List workspace users and their roles."""
     from foidesk.db import open_session
-    from foidesk.web.accounts import list_users
+    from foidesk.foi.accounts import list_users
 
     with open_session(db) as session:
         for account in list_users(session):

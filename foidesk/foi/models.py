@@ -1,6 +1,8 @@
 """The register's tables: requests, their parts, decisions, exemptions and the audit trail.
 
-Every table is prefixed ``foi_`` and created by the ``foi`` migration branch. Lists of
+Every table is prefixed ``foi_`` and created by the ``foi`` migration branch, except the
+accounts' (``web_users``, ``web_login_attempts``, ``web_account_events``): the ``web``
+branch created them before accounts moved below the web layer, and their names stay. Lists of
 free text (public interest factors, attachments) are JSON columns, which SQLite and
 PostgreSQL both store.
 """
@@ -194,3 +196,47 @@ class AuditEntry(Base):
     field: Mapped[str] = mapped_column(String(80), default="")
     old: Mapped[object] = mapped_column(JSON, nullable=True)
     new: Mapped[object] = mapped_column(JSON, nullable=True)
+
+
+class User(Base):
+    """A workspace account; ``roles`` is a comma-separated subset of ``register.ROLES``."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Moved on by sign-out, a password change or reset and deactivation: a session
+    # signed in under an earlier generation is no longer accepted.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept so repeated failures can be throttled."""
+
+    __tablename__ = "web_login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class AccountEvent(Base):
+    """A change to an account (created, password reset or changed, deactivated...) and who."""
+
+    __tablename__ = "web_account_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), index=True)
+    action: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,4 +1,4 @@
-"""The web concern's tables: the disclosure log, workspace users, sign-in attempts, account changes.
+"""The web concern's tables: the disclosure log and the app's own settings.
 
 Every table is prefixed ``web_`` and created by the ``web`` migration branch. The log keeps
 its own copy of what was published (text, letter and attachment bytes), so nothing that
@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -72,50 +71,6 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     response: Mapped[PublishedResponse] = relationship(back_populates="attachments")
-
-
-class User(Base):
-    """A workspace account; ``roles`` is a comma-separated subset of ``accounts.ROLES``."""
-
-    __tablename__ = "web_users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(120), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    roles: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    # Moved on by sign-out, a password change or reset and deactivation: a session
-    # signed in under an earlier generation is no longer accepted.
-    session_generation: Mapped[int] = mapped_column(Integer, default=0)
-
-    @property
-    def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
-
-
-class LoginAttempt(Base):
-    """One sign-in attempt, kept so repeated failures can be throttled."""
-
-    __tablename__ = "web_login_attempts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(120))
-    address: Mapped[str] = mapped_column(String(64))
-    attempted_at: Mapped[datetime] = mapped_column(DateTime)
-    succeeded: Mapped[bool] = mapped_column(Boolean)
-
-
-class AccountEvent(Base):
-    """A change to an account (created, password reset or changed, deactivated...) and who."""
-
-    __tablename__ = "web_account_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(120), index=True)
-    action: Mapped[str] = mapped_column(String(200))
-    actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Setting(Base):

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from foidesk.web.accounts import TooManyAttempts, authenticate
+from foidesk.foi.accounts import TooManyAttempts, authenticate
 from foidesk.web.log import published, published_file
 from foidesk.web.pages import render
 from foidesk.web.search import PER_PAGE, LogQuery, search_log

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from foidesk.web.accounts import SignedIn, current_user
+from foidesk.foi.accounts import SignedIn, current_user
 from foidesk.web.models import Setting
 
 SESSION_COOKIE = "foidesk_session"

@@ -23,19 +23,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from foidesk.foi.costs import MAX_RECORDS
-from foidesk.foi.exemptions import DECISIONS, catalogue
-from foidesk.foi.letters import render_letter
-from foidesk.foi.register import (
-    CHANNELS,
-    ROLES,
-    Actor,
-    Register,
-    RequestNotFound,
-    TransitionError,
-)
-from foidesk.publish.package import AnswerPackage, PackageError
-from foidesk.web.accounts import (
+from foidesk.foi.accounts import (
     AccountError,
     SignedIn,
     account_events,
@@ -48,6 +36,18 @@ from foidesk.web.accounts import (
     reactivate_user,
     reset_password,
 )
+from foidesk.foi.costs import MAX_RECORDS
+from foidesk.foi.exemptions import DECISIONS, catalogue
+from foidesk.foi.letters import render_letter
+from foidesk.foi.register import (
+    CHANNELS,
+    ROLES,
+    Actor,
+    Register,
+    RequestNotFound,
+    TransitionError,
+)
+from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.web.caseload import SHOWS, caseload, deadline_status
 from foidesk.web.log import (
     PUBLISHABLE_STATUSES,

@@ -21,11 +21,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from foidesk.db import open_session
+from foidesk.foi.accounts import add_user
 from foidesk.foi.letters import write_response
 from foidesk.publish.answer import answer
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
-from foidesk.web.accounts import add_user
 from foidesk.web.log import publish_answer
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"

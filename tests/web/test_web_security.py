@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from site_setup import csrf_of, make_user, sign_in
 
 from foidesk.db import open_session
-from foidesk.web.accounts import (
+from foidesk.foi.accounts import (
     FREE_FAILURES,
     AccountError,
     TooManyAttempts,
     add_user,
     authenticate,
 )
+from foidesk.foi.models import LoginAttempt, User
 from foidesk.web.app import create_app
-from foidesk.web.models import LoginAttempt, User
 
 PUBLIC = {"/", "/log", "/log/{reference}", "/log/{reference}/files/{filename}", "/accessibility",
           "/cookies", "/login"}  # fmt: skip
@@ -199,7 +199,7 @@ def test_sign_in_only_returns_to_workspace_paths(app: FastAPI, web_db: str) -> N
 
 
 def test_deactivated_user_loses_access_at_once(client_as, web_db: str) -> None:
-    from foidesk.web.accounts import deactivate_user
+    from foidesk.foi.accounts import deactivate_user
 
     officer = client_as("officer.one", "officer")
     assert officer.get("/workspace").status_code == 200

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from site_setup import csrf_of, make_user, sign_in
 
 from foidesk.db import open_session
-from foidesk.web.accounts import (
+from foidesk.foi.accounts import (
     FREE_ADDRESS_FAILURES,
     FREE_FAILURES,
     GLOBAL_CHECKS_PER_MINUTE,
@@ -24,7 +24,7 @@ from foidesk.web.accounts import (
     reactivate_user,
     reset_password,
 )
-from foidesk.web.models import AccountEvent, LoginAttempt, User
+from foidesk.foi.models import AccountEvent, LoginAttempt, User
 
 
 def _now() -> datetime:

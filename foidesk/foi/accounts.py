@@ -1,4 +1,7 @@
-"""Workspace accounts: argon2 password hashes, roles, sessions and throttled sign-in.
+"""Staff accounts: argon2 password hashes, roles, sessions and throttled sign-in.
+
+Accounts live with the register, below the web layer, so that the register, the command
+line and the workspace use the same accounts.
 
 Passwords are never fixed: ``add_user`` generates one unless the caller supplies it, and
 a chosen one must be at least 12 characters and not guessable (zxcvbn, offline, with the
@@ -31,8 +34,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from foidesk.foi.models import AccountEvent, LoginAttempt, User
 from foidesk.foi.register import ROLES
-from foidesk.web.models import AccountEvent, LoginAttempt, User
 
 FREE_FAILURES = 5
 FREE_ADDRESS_FAILURES = 20
