@@ -635,6 +635,42 @@ def request_respond(
         typer.echo(f"{reference}: {register.status(reference)}")
 
 
+@request_app.command("personal-data")
+def request_personal_data(
+    reference: str,
+    answer: Annotated[
+        Path | None, typer.Option(help="Answer directory (manifest.json, letter, files).")
+    ] = None,
+    review: Annotated[
+        Path | None, typer.Option(help="A review file to record; without it, print a template.")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="Your user name (with --review).")] = None,
+    role: str = ROLE_OPTION,
+    as_json: Annotated[bool, typer.Option("--json", help="Suggestions as JSON.")] = False,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """Review what the log would show for personal data: print suggestions, or record one."""
+    import json
+    from dataclasses import asdict
+
+    from foidesk.foi import personal_data
+
+    with _register(db) as register:
+        if review is None:
+            _, texts = personal_data.review_texts(register, reference, answer)
+            found = personal_data.suggestions(texts)
+            if as_json:
+                typer.echo(json.dumps([asdict(s) for s in found], indent=2))
+            else:
+                typer.echo(personal_data.review_template(reference, found), nl=False)
+            return
+        if not actor:
+            raise typer.BadParameter("--actor is needed to record a review")
+        recorded = personal_data.review_from_file(register, review, answer, _actor(actor, role))
+        removed = sum(1 for d in recorded.decisions if d.decision == "remove")
+        typer.echo(f"{reference}: personal-data review recorded ({removed} removed)")
+
+
 @request_app.command("audit")
 def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
     """The audit trail: who changed what, when."""

@@ -17,6 +17,8 @@ from rich.console import Console
 from foidesk.cli import print_summary
 from foidesk.documents.illustrative import write_policy_documents
 from foidesk.foi.letters import write_response
+from foidesk.foi.personal_data import review_from_file
+from foidesk.foi.register import Actor, Register
 from foidesk.publish.answer import answer
 from foidesk.records.synth import generate
 from foidesk.settings import SETTINGS_ENV
@@ -24,6 +26,8 @@ from foidesk.web.log import publish_answer
 
 SEED_REQUEST = Path("examples/requests/01.FOI.24.035331.yaml")
 MET_SETTINGS = Path("examples/settings/met.yaml")
+# The reviewer's recorded decisions on what the log shows, so the demo needs no screen.
+SEED_REVIEW = Path("examples/reviews/01.FOI.24.035331.yaml")
 
 
 def run_demo(
@@ -60,6 +64,9 @@ def run_demo(
     console.print("Letter: " + ", ".join(str(p) for p in letters.values()))
 
     console.rule("Disclosure log")
+    with Register(register_db, migrate=False) as register:
+        review_from_file(register, SEED_REVIEW, response_dir, Actor("disclosure officer"))
+    console.print(f"Personal-data review recorded from {SEED_REVIEW}")
     url = publish_answer(register_db, reference, response_dir)
     console.print(f"Published at {url}")
     # The workspace computes tables from request files and the store, so serve names both.

@@ -240,3 +240,22 @@ class AccountEvent(Base):
     action: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PersonalDataReview(Base):
+    """The latest personal-data review of what the log would show for a request.
+
+    ``fingerprint`` is the SHA-256 of the register's texts the reviewer read; a change
+    to any of them makes the review stale. ``decisions`` are ``Decision.as_dict`` rows.
+    """
+
+    __tablename__ = "foi_personal_data_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), unique=True
+    )
+    reviewed_by: Mapped[str] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    decisions: Mapped[list] = mapped_column(JSON, default=list)

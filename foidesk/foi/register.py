@@ -39,6 +39,7 @@ from foidesk.foi.models import (
     IcoAppeal,
     InternalReview,
     Part,
+    PersonalDataReview,
     Request,
 )
 from foidesk.settings import Settings, load_settings
@@ -932,6 +933,52 @@ class Register:
             return None
         review = request.reviews[-1]
         return clock.review_due(review.requested_on, exceptional=review.exceptional)
+
+    def record_personal_data_review(
+        self,
+        reference: str,
+        fingerprint: str,
+        decisions: Sequence[Mapping[str, Any]],
+        actor: ActorLike,
+    ) -> None:
+        """Keep a completed personal-data review (checked by ``foi.personal_data``)."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            review = session.scalars(
+                select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
+            ).one_or_none()
+            if review is None:
+                review = PersonalDataReview(request_id=request.id)
+                session.add(review)
+            review.reviewed_by = who.name
+            review.reviewed_at = _now()
+            review.fingerprint = fingerprint
+            review.decisions = [dict(d) for d in decisions]
+            removed = [d["text"] for d in decisions if d.get("decision") == "remove"]
+            self._audit(
+                session,
+                reference,
+                who,
+                "personal-data review",
+                {"removed": (None, len(removed)), "kept": (None, len(decisions) - len(removed))},
+            )
+
+    def personal_data_review(self, reference: str) -> dict[str, Any] | None:
+        """The request's latest personal-data review, or None if it has had none."""
+        with self._session() as session:
+            request = self._load(session, reference)
+            review = session.scalars(
+                select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
+            ).one_or_none()
+            if review is None:
+                return None
+            return {
+                "reviewed_by": review.reviewed_by,
+                "reviewed_at": review.reviewed_at,
+                "fingerprint": review.fingerprint,
+                "decisions": list(review.decisions),
+            }
 
     def public_view(self, reference: str, *, require_response: bool = True) -> dict[str, Any]:
         """What the disclosure log may publish: nothing about the requester.

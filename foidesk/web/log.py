@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
+import json
 import mimetypes
 import re
+import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from foidesk.db import open_session
-from foidesk.foi.letters import render_letter
+from foidesk.foi import personal_data
+from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
 from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.settings import Settings
@@ -303,7 +308,9 @@ def publish_answer(
 ) -> str:
     """Publish an approved request's response, with an answer directory's files, to the log.
 
-    A request that is approved but not yet responded to is responded to first (today, or
+    The request needs a personal-data review that covers what the log would show
+    (:mod:`foidesk.foi.personal_data`); the log carries the reviewed text. A request that
+    is approved but not yet responded to is responded to first (today, or
     ``published_on``), with the answer's files as the response's attachments. Returns the
     public URL path of the response.
     """
@@ -315,6 +322,15 @@ def publish_answer(
             )
         documents = register.public_view(reference, require_response=False)["attachments"]
         letter, files = read_answer_dir(answer_dir, documents) if answer_dir else ("", [])
+        try:
+            decisions = personal_data.reviewed_decisions(
+                reference,
+                register.public_view(reference, require_response=False),
+                letter or personal_data.public_letter(register, reference, answer_dir),
+                register.personal_data_review(reference),
+            )
+        except personal_data.ReviewError as exc:
+            raise PublishError(str(exc)) from exc
         if status == "approved":
             register.respond(
                 reference,
@@ -325,12 +341,85 @@ def publish_answer(
         view = register.public_view(reference)
         if not letter:
             letter = render_letter(register, reference, answer_dir)
+    publication = publication_from_view(
+        view, letter_html=letter, files=files, published_on=published_on
+    )
     with open_session(db, migrate=False) as session:
-        return publish(
-            session,
-            publication_from_view(view, letter_html=letter, files=files, published_on=published_on),
-            published_by=published_by,
-        )
+        return publish(session, reviewed(publication, decisions), published_by=published_by)
+
+
+def reviewed(publication: Publication, decisions: Sequence[personal_data.Decision]) -> Publication:
+    """The publication with the personal-data review applied, and proved applied.
+
+    Every text the log shows is rewritten; the letter's PDF is made again from the
+    reviewed letter (the requester's own copy keeps their words); every other file is
+    read back and refused if a removed phrase is still in it.
+    """
+    if not any(d.remove for d in decisions):
+        return publication
+    apply = personal_data.apply
+    letter = personal_data.apply_to_html(publication.letter_html, decisions)
+    files = []
+    for f in publication.files:
+        if f.filename == "response.pdf":
+            f = _letter_pdf(letter, f.title)
+        files.append(f)
+    result = replace(
+        publication,
+        title=apply(publication.title, decisions),
+        request_text=apply(publication.request_text, decisions),
+        summary=apply(publication.summary, decisions),
+        exemptions=tuple(
+            {k: apply(v, decisions) if isinstance(v, str) else v for k, v in e.items()}
+            for e in publication.exemptions
+        ),
+        letter_html=letter,
+        files=tuple(files),
+    )
+    shown = {
+        "title": result.title,
+        "request": result.request_text,
+        "summary": result.summary,
+        "exemptions": json.dumps(list(result.exemptions)),
+        "letter": personal_data.letter_text(letter) if letter else "",
+        **{f.filename: _file_text(f) for f in result.files},
+    }
+    for where, text in shown.items():
+        left = personal_data.leftovers(text, decisions)
+        if left:
+            raise PublishError(
+                f"{publication.reference}: {where} still holds {', '.join(map(repr, left))} "
+                "after the personal-data review: it must not be published"
+            )
+    return result
+
+
+def _letter_pdf(letter_html: str, title: str) -> PublishedFile:
+    """The public copy of the letter as PDF, made from the reviewed letter."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_pdf(letter_html, Path(folder) / "response.pdf")
+        content = path.read_bytes()
+    return PublishedFile(
+        "response.pdf", title, content, hashlib.sha256(content).hexdigest(), "application/pdf"
+    )
+
+
+def _file_text(f: PublishedFile) -> str:
+    """The text a reader of a published file would find in it, for the review's proof."""
+    if f.filename.endswith(".pdf"):
+        import pymupdf
+
+        with pymupdf.open(stream=f.content, filetype="pdf") as document:
+            text = "\n".join(page.get_text() for page in document)
+            return text + "\n" + json.dumps(document.metadata)
+    if zipfile.is_zipfile(io.BytesIO(f.content)):
+        with zipfile.ZipFile(io.BytesIO(f.content)) as archive:
+            return "\n".join(
+                plain_text(archive.read(name).decode("utf-8", "replace"))
+                for name in archive.namelist()
+                if name.endswith((".xml", ".rels", ".txt"))
+            )
+    return f.content.decode("utf-8", "replace")
 
 
 def published(session: Session, reference: str) -> PublishedResponse | None:

@@ -23,6 +23,8 @@ from fastapi.testclient import TestClient
 from foidesk.db import open_session
 from foidesk.foi.accounts import add_user
 from foidesk.foi.letters import write_response
+from foidesk.foi.personal_data import review_from_file
+from foidesk.foi.register import Register
 from foidesk.publish.answer import answer
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
@@ -30,6 +32,7 @@ from foidesk.web.log import publish_answer
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
 SEED_REFERENCE = "01.FOI.24.035331"
+SEED_REVIEW = SEED.parents[1] / "reviews" / "01.FOI.24.035331.yaml"
 CASES = [
     Case(date(2023, 2, 1), victims=("F", "M"), suspects=("M",), pairs=((0, 0, "XP"), (1, 0, "XB"))),
     Case(date(2023, 6, 1), victims=("F",), suspects=("U",), pairs=((0, 0, "XS"),), outcome="15"),
@@ -65,6 +68,8 @@ def build_seed_site(root: Path) -> Site:
     policy_pdf(out / "domestic_abuse_policy_redacted.pdf", "Domestic Abuse Policy v12.1 [redacted]")
     policy_pdf(out / "domestic_abuse_policy_versions.pdf", "Version control document")
     write_response(SEED, db, out)
+    with Register(db, migrate=False) as register:
+        review_from_file(register, SEED_REVIEW, out, "officer.one")
     url = publish_answer(db, SEED_REFERENCE, out)
     return Site(db, root / "answers", url)
 

@@ -11,6 +11,7 @@ from site_setup import sign_in
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
 from foidesk.web.app import create_app
 
@@ -71,6 +72,7 @@ def test_log_publish_refuses_then_publishes(web_db: str, tmp_path: Path) -> None
         register.decide(reference, 1, "disclosed", [], "olly", summary="There are 40 dogs.")
         register.submit_for_approval(reference, "olly")
         register.approve(reference, Actor("rita", "reviewer"))
+        record_review(register, reference, None, [], "olly")
     published = runner.invoke(app, ["log", "publish", reference, "--db", web_db])
     assert published.exit_code == 0, published.output
     assert published.output.strip() == f"/log/{reference}"

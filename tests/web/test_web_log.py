@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from site_setup import SEED_REFERENCE, Site
 
 from foidesk.db import open_session
+from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
 from foidesk.web.app import create_app
 from foidesk.web.log import (
@@ -89,6 +90,7 @@ def test_nothing_about_the_requester_is_published(tmp_path: Path) -> None:
         register.decide("01.FOI.24.000001", 1, "disclosed", [], "officer.one", summary="12,345")
         register.submit_for_approval("01.FOI.24.000001", "officer.one")
         register.approve("01.FOI.24.000001", Actor("reviewer.one", "reviewer"))
+        record_review(register, "01.FOI.24.000001", None, [], "officer.one")
     url = publish_answer(db, "01.FOI.24.000001", None, published_on=date(2024, 5, 20))
     client = TestClient(create_app(db, migrate=False))
     page = client.get(url).text

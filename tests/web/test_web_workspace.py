@@ -74,6 +74,12 @@ def test_officer_decides_reviewer_approves_and_it_is_published(
     assert 'id="stage">Approved<' in approved.text
     assert "Approved by" in approved.text and "reviewer.one" in approved.text
 
+    unreviewed = post(officer, f"{page}/publish", page=page)
+    assert unreviewed.status_code == 400
+    assert f"{REFERENCE} has had no personal-data review" in unreviewed.text
+    review = post(officer, f"{page}/personal-data", page=f"{page}/personal-data")
+    assert "Personal-data review recorded" in review.text
+
     published = post(officer, f"{page}/publish", page=page)
     assert "Published to the disclosure log." in published.text
     public = TestClient(officer.app)
