@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
-from foidesk.db import make_engine
+from foidesk.db import alembic_config, make_engine
 from foidesk.foi.register import (
     Actor,
     Exemption,
@@ -55,7 +56,12 @@ def test_migrations_create_every_register_table(register: Register) -> None:
     assert {"foi_requests", "foi_parts", "foi_exemptions", "foi_audit"} <= tables
     with register.engine.connect() as con:
         heads = {row[0] for row in con.execute(sa.text("SELECT version_num FROM alembic_version"))}
-    assert "foi_0002" in heads
+    # The foi branch is at its head, whatever that head is now.
+    url = register.engine.url.render_as_string(hide_password=False)
+    scripts = ScriptDirectory.from_config(alembic_config(url))
+    foi_heads = {h for h in scripts.get_heads() if h.startswith("foi_")}
+    assert foi_heads and foi_heads <= heads
+    assert "foi_personal_data_reviews" in tables
 
 
 def test_a_request_from_receipt_to_response(register: Register) -> None:

@@ -180,6 +180,12 @@ def test_decision_approval_and_publication(page, site: LiveServer) -> None:
     _sign_in(page, "officer.browser", officer)
     page.goto("/workspace/requests/01.FOI.24.000777")
     page.get_by_role("button", name="Publish to the disclosure log").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("no personal-data review")
+    page.get_by_role("link", name="review personal data").click()
+    expect(page.get_by_text("foidesk found nothing to suggest")).to_be_visible()
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.locator("#flash")).to_contain_text("Personal-data review recorded")
+    page.get_by_role("button", name="Publish to the disclosure log").click()
     expect(page.locator("#flash")).to_have_text("Published to the disclosure log.")
     _sign_out(page)
 
