@@ -658,7 +658,7 @@ def request_personal_data(
     with _register(db) as register:
         if review is None:
             _, texts = personal_data.review_texts(register, reference, answer)
-            found = personal_data.suggestions(texts)
+            found = personal_data.suggestions(texts, register.settings)
             if as_json:
                 typer.echo(json.dumps([asdict(s) for s in found], indent=2))
             else:

@@ -33,6 +33,7 @@ from foidesk.documents.rules import phrase_pattern
 from foidesk.documents.suggestions import Suggestion, suggest_text
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import ActorLike, Register
+from foidesk.settings import Settings, load_settings
 
 REMOVED = "[personal data removed]"
 # Kinds an NCND response may never keep: they say who the request is about.
@@ -101,24 +102,36 @@ def fingerprint(texts: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(reviewed, sort_keys=True).encode()).hexdigest()
 
 
-def public_particulars() -> tuple[str, ...]:
-    """Contact details every letter prints and that are published anyway (the ICO's)."""
-    return ("Wycliffe House", "Water Lane", "Wilmslow", "Cheshire SK9 5AF", "0303 123 1113")
+def public_particulars(settings: Settings) -> tuple[str, ...]:
+    """What every letter prints and the authority publishes anyway: its team, contact
+    details and signatory, and the ICO's address (from the settings file)."""
+    authority = settings.authority
+    contact, ico = authority.contact, authority.ico
+    signatory = [authority.signatory.name, authority.signatory.role] if authority.signatory else []
+    return tuple(
+        text
+        for text in (
+            authority.name, authority.team, *contact.postal_address, contact.email,
+            contact.phone, contact.web, *signatory, ico.name, *ico.postal_address, ico.phone,
+            ico.web,
+        )
+        if text
+    )  # fmt: skip
 
 
-def suggestions(texts: Mapping[str, str]) -> list[Suggestion]:
+def suggestions(texts: Mapping[str, str], settings: Settings | None = None) -> list[Suggestion]:
     """What a reviewer is asked to decide: each kind and text once, where first found.
 
-    Published contact details (:func:`public_particulars`) are not personal data and are
-    not asked about.
+    The authority's published particulars (:func:`public_particulars`) are not personal
+    data and are not asked about.
     """
-    public = " ".join(public_particulars()).casefold()
+    public = "\n".join(public_particulars(settings or load_settings()))
     seen: set[tuple[str, str]] = set()
     found = []
     for where, text in texts.items():
         for suggestion in suggest_text(text, where):
             key = (suggestion.kind, suggestion.text.casefold())
-            if key[1] in public:
+            if phrase_pattern(suggestion.text).search(public):
                 continue
             if key not in seen:
                 seen.add(key)
@@ -138,11 +151,15 @@ def _decided(text: str, decisions: Sequence[Decision]) -> Decision | None:
 
 
 def problems(
-    texts: Mapping[str, str], decisions: Sequence[Decision], *, ncnd: bool = False
+    texts: Mapping[str, str],
+    decisions: Sequence[Decision],
+    *,
+    ncnd: bool = False,
+    settings: Settings | None = None,
 ) -> list[str]:
     """Why ``decisions`` do not yet complete a review of ``texts`` (empty when they do)."""
     found = []
-    for suggestion in suggestions(texts):
+    for suggestion in suggestions(texts, settings):
         decision = _decided(suggestion.text, decisions)
         if decision is None:
             found.append(
@@ -315,6 +332,7 @@ def reviewed_decisions(
     view: Mapping[str, Any],
     letter_html: str,
     stored: Mapping[str, Any] | None,
+    settings: Settings | None = None,
 ) -> list[Decision]:
     """The stored review's decisions, if it covers the texts as they stand now.
 
@@ -334,7 +352,7 @@ def reviewed_decisions(
             "review it again before publishing"
         )
     decisions = decisions_from(stored["decisions"])
-    found = problems(texts, decisions, ncnd=is_ncnd(view))
+    found = problems(texts, decisions, ncnd=is_ncnd(view), settings=settings)
     if found:
         raise ReviewError(
             f"{reference}: the personal-data review does not cover the text now: "

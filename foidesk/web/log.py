@@ -328,6 +328,7 @@ def publish_answer(
                 register.public_view(reference, require_response=False),
                 letter or personal_data.public_letter(register, reference, answer_dir),
                 register.personal_data_review(reference),
+                register.settings,
             )
         except personal_data.ReviewError as exc:
             raise PublishError(str(exc)) from exc

@@ -36,7 +36,7 @@ def _page(request: Request, user: Officer, reference: str, *, error: str = "") -
             "nav": "workspace",
             "user": user,
             "reference": reference,
-            "suggestions": personal_data.suggestions(texts),
+            "suggestions": personal_data.suggestions(texts, register.settings),
             "ncnd": personal_data.is_ncnd(view),
             "stored": stored,
             "removed": personal_data.REMOVED,
