@@ -671,6 +671,28 @@ def request_personal_data(
         typer.echo(f"{reference}: personal-data review recorded ({removed} removed)")
 
 
+@request_app.command("repeats")
+def request_repeats(
+    reference: str,
+    as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON.")] = False,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """Earlier requests this one repeats (s14(2)), and whether it is a round robin."""
+    import json
+    from dataclasses import asdict
+
+    from foidesk.foi import repeats
+
+    with _register(db) as register:
+        found = repeats.find(register, reference)
+    if as_json:
+        data = {**asdict(found), "flags": found.flags}
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    for line in found.flags or [f"{reference}: no earlier request repeats it"]:
+        typer.echo(line)
+
+
 @request_app.command("audit")
 def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
     """The audit trail: who changed what, when."""
