@@ -363,6 +363,8 @@ def request_new(
     db: str = REGISTER_OPTION,
 ) -> None:
     """Log a new request."""
+    from foidesk.foi import repeats
+
     with _register(db) as register:
         request = register.new_request(
             reference,
@@ -375,7 +377,10 @@ def request_new(
             title=title,
         )
         due = register.deadline_for(request).due
+        flags = repeats.find(register, request.reference).flags
     typer.echo(f"{request.reference}: {request.status}, due {due}")
+    for line in flags:
+        typer.echo(f"note: {line}")
 
 
 @request_app.command("list")

@@ -103,3 +103,16 @@ def test_the_labelled_set_gives_the_documented_figures() -> None:
     assert held_out["repeats (identical or similar)"] == {
         "labelled": 8, "flagged": 6, "correct": 6, "precision": 1.0, "recall": 0.75,
     }  # fmt: skip
+
+
+def test_logging_a_repeat_says_so(tmp_path: Path) -> None:
+    db = str(tmp_path / "register.sqlite")
+    for reference, day in (("01.FOI.24.000701", "2024-03-04"), ("01.FOI.24.000702", "2024-03-11")):
+        logged = runner.invoke(
+            app,
+            ["request", "new", reference, "--received", day, "--text", QUESTION,
+             "--contact", "sam@example.org", "--actor", "olly", "--db", db],
+        )  # fmt: skip
+        assert logged.exit_code == 0, logged.output
+    assert "note: identical to 01.FOI.24.000701" in logged.output
+    assert "from the same requester: a repeated request" in logged.output
