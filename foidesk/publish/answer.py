@@ -11,6 +11,7 @@ The same request on the same snapshot gives the same files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from foidesk.publish.package import (
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
 from foidesk.stats.compiler import Source, compute_table
+from foidesk.stats.coverage import check_coverage
 from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
 from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
@@ -61,6 +63,11 @@ class StatisticsRequest:
         default_factory=lambda: dict(DEFAULT_DISCLOSURE_CONTROL)
     )
     snapshot: str | None = None
+    # The response date (``response: responded``) and the authority (``authority: name``),
+    # when the request file gives them: no table may run past the first, and the second
+    # is the workbook's contact.
+    responded: date | None = None
+    authority: str = "the force"
     # Disclosures already on the log that an attacker could difference against this one:
     # (request file, answer directory) pairs.
     earlier: tuple[tuple[Path, Path], ...] = ()
@@ -84,6 +91,11 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     if not isinstance(policy, dict):
         raise SpecError(f"{path}: disclosure_control: expected a mapping")
     snapshot = data.get("snapshot")
+    response = data.get("response") if isinstance(data.get("response"), dict) else {}
+    responded = response.get("responded")
+    if responded is not None and not isinstance(responded, date):
+        raise SpecError(f"{path}: response.responded: expected a date like 2024-06-03")
+    authority = data.get("authority") if isinstance(data.get("authority"), dict) else {}
     return StatisticsRequest(
         path=path,
         reference=str(data["reference"]),
@@ -93,6 +105,8 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         notes=parse_notes(data.get("notes"), str(path)),
         disclosure_control=dict(policy),
         snapshot=str(snapshot) if snapshot is not None else None,
+        responded=responded,
+        authority=str(authority.get("name") or "the force"),
         earlier=_earlier_disclosures(data.get("earlier_disclosures"), path),
     )
 
@@ -136,6 +150,12 @@ def answer(
     out = Path(out_dir)
     with Store(db, read_only=True) as store:
         snapshot = store.snapshot(request.snapshot)
+        check_coverage(
+            request.tables,
+            str(request.path),
+            extracted=snapshot.extracted_on,
+            responded=request.responded,
+        )
         source = Source.from_store(store, snapshot)
         computed = []
         with Progress(disable=not progress, transient=True) as bar:
@@ -175,8 +195,11 @@ def write_answer(
         reference=request.reference,
         title=request.title,
         subject=request.subject,
-        snapshot_id=snapshot.snapshot_id,
         created=snapshot.created_at,
+        source=snapshot.source_name,
+        extracted=snapshot.extracted_on,
+        contact=f"Freedom of Information team, {request.authority}.",
+        published=request.responded,
     )
     files: list[tuple[Path, str]] = [
         (write_workbook(out / WORKBOOK_FILE, tables, notes, info), "Tables (Excel workbook)")

@@ -14,7 +14,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,21 @@ class Snapshot:
     @property
     def short_id(self) -> str:
         return self.snapshot_id[:12]
+
+    @property
+    def extracted_on(self) -> date:
+        """The day the data were extracted: the provenance's ``extracted`` when it gives
+        one (synthetic London does), else the day the snapshot was written."""
+        given = self.provenance.get("extracted")
+        return date.fromisoformat(str(given)) if given else self.created_at.date()
+
+    @property
+    def source_name(self) -> str:
+        """The system the records came from, as a reader would name it."""
+        if self.kind == "synthetic":
+            return "synthetic London (generated records standing in for a force's crime system)"
+        mapping = self.provenance.get("mapping") or {}
+        return str(mapping.get("name") or "the force's crime recording system")
 
 
 def schema_name(snapshot_id: str) -> str:

@@ -235,12 +235,12 @@ class _Draw:
         group: str,
         year: int,
         n: int,
-        last_year: int,
+        extracted: date,
     ) -> None:
         first = date(year, 1, 1)
         if group == "ccb":
             first = max(first, cal.ccb_in_force_from)
-        days = np.arange(_day(first), _day(date(year, 12, 31)) + 1)
+        days = np.arange(_day(first), _day(min(date(year, 12, 31), extracted)) + 1)
         # The lower rate shapes 2023 only; later years' calibrated counts already include it.
         step = (days >= _day(RULE_CHANGE_DATE)) & (days <= _day(date(2023, 12, 31)))
         rate = np.where(step, RATE_AFTER_RULE_CHANGE[group], 1.0)
@@ -294,9 +294,9 @@ class _Draw:
         self.outcome_code = np.where(
             needs_suspect & (self.n_suspects == 0), no_suspect_outcome, outcome
         )
-        self.pending = rng.random(n) < cal.pending(year, last_year)
+        self.pending = rng.random(n) < cal.pending(year, extracted.year)
         outcome_lag = rng.geometric(1 / 75, size=n)
-        self.outcome_date = np.minimum(self.recorded + outcome_lag, _day(date(last_year, 12, 31)))
+        self.outcome_date = np.minimum(self.recorded + outcome_lag, _day(extracted))
 
         pair_groups = np.repeat(how_known_group, self.n_victims * self.n_suspects)
         self.how_known = np.empty(len(pair_groups), dtype=np.int16)
@@ -315,9 +315,13 @@ def _dates(days: np.ndarray) -> pa.Array:
     return pa.array(days.astype(np.int32), type=pa.int32()).cast(pa.date32())
 
 
-def _crime_counts(cal: Calibration, year: int, scale: float) -> dict[str, int]:
+def _crime_counts(cal: Calibration, year: int, scale: float, extracted: date) -> dict[str, int]:
+    """The year's calibrated counts, cut in proportion when the data end part-way through."""
     target = cal.yearly_counts[year]
-    return {g: int(round(target[g] * scale)) for g in ("da", "ccb", "stalking", "harassment")}
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    share = ((min(end, extracted) - start).days + 1) / ((end - start).days + 1)
+    groups = ("da", "ccb", "stalking", "harassment")
+    return {g: int(round(target[g] * scale * share)) for g in groups}
 
 
 def build_tables(
@@ -327,10 +331,20 @@ def build_tables(
     seed: int = 7,
     calibration: Calibration | None = None,
     progress: Progress | None = None,
+    extracted: date | None = None,
 ) -> dict[str, pa.Table]:
-    """The record tables of synthetic London (no reference tables), as Arrow."""
+    """The record tables of synthetic London (no reference tables), as Arrow.
+
+    ``extracted`` is the day the data were taken from the (imagined) crime system: nothing
+    is recorded or closed after it. It must fall in the last year (default: its 31 December).
+    """
     cal = calibration or Calibration.read()
     first_year, last_year = years
+    extracted = extracted or date(last_year, 12, 31)
+    if extracted.year != last_year:
+        raise ValueError(
+            f"extracted {extracted.isoformat()} must fall in the last year, {last_year}"
+        )
     missing = [y for y in range(first_year, last_year + 1) if y not in cal.yearly_counts]
     if first_year > last_year or missing:
         known = f"{min(cal.yearly_counts)}-{max(cal.yearly_counts)}"
@@ -348,13 +362,13 @@ def build_tables(
         # Each year draws from its own stream, keyed by seed and year, so years can be
         # generated in parallel and a year's crimes do not depend on the others.
         rng = np.random.default_rng([seed, year])
-        counts = _crime_counts(cal, year, scale)
+        counts = _crime_counts(cal, year, scale, extracted)
         draws = []
         for group in ("ccb", "stalking", "harassment"):
-            draws.append(_Draw(rng, cal, outcomes, group, year, counts[group], last_year))
+            draws.append(_Draw(rng, cal, outcomes, group, year, counts[group], extracted))
         flagged = sum(int(d.domestic_abuse.sum()) for d in draws)
         other = max(counts["da"] - flagged, 0)
-        draws.append(_Draw(rng, cal, outcomes, "da_other", year, other, last_year))
+        draws.append(_Draw(rng, cal, outcomes, "da_other", year, other, extracted))
         return _year_tables(rng, draws, year, outcomes, source)
 
     years_in_order = list(range(first_year, last_year + 1))
@@ -496,11 +510,24 @@ def generate(
     years: tuple[int, int] = (2015, 2024),
     seed: int = 7,
     progress: bool = True,
+    extracted: date | None = None,
 ) -> Snapshot:
-    """Generate synthetic London into the store at ``db`` as a new snapshot; return it."""
+    """Generate synthetic London into the store at ``db`` as a new snapshot; return it.
+
+    ``extracted`` (default 31 December of the last year) is recorded in the provenance as
+    the snapshot's extraction date: no crime is recorded or closed after it.
+    """
     cal = Calibration.read()
+    extracted = extracted or date(years[1], 12, 31)
     with Progress(disable=not progress, transient=True) as bar:
-        tables = build_tables(scale=scale, years=years, seed=seed, calibration=cal, progress=bar)
+        tables = build_tables(
+            scale=scale,
+            years=years,
+            seed=seed,
+            calibration=cal,
+            progress=bar,
+            extracted=extracted,
+        )
         tables.update(load_reference())
         task = bar.add_task("Storing snapshot", total=None)
         with Store(db) as store:
@@ -512,6 +539,7 @@ def generate(
                     "scale": scale,
                     "years": list(years),
                     "seed": seed,
+                    "extracted": extracted.isoformat(),
                     "calibration": {"file": cal.path.name, "sha256": cal.sha256},
                 },
             )
