@@ -352,19 +352,22 @@ def _tag_again(
                     cleaned = _withheld(str(value), redactions)
                     if cleaned != str(value):
                         obj[key] = pikepdf.String(cleaned)
-        title = _withheld(tagging.title, redactions)
         if tagging.lang and "/Lang" not in pdf.Root:
             pdf.Root.Lang = pikepdf.String(tagging.lang)
-        if tagging.marked:
+        # An untagged source keeps no metadata at all; a tagged one gets its title back,
+        # which assistive technology announces in place of the file name.
+        if tagging.marked or tagging.pdf_ua:
             pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
-        if title:
-            pdf.docinfo["/Title"] = pikepdf.String(title)
-            pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+            title = _withheld(tagging.title, redactions)
             if title:
-                xmp["dc:title"] = title
-            if tagging.pdf_ua:
-                xmp["pdfuaid:part"] = "1"
+                pdf.docinfo["/Title"] = pikepdf.String(title)
+                pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+            if title or tagging.pdf_ua:
+                with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+                    if title:
+                        xmp["dc:title"] = title
+                    if tagging.pdf_ua:
+                        xmp["pdfuaid:part"] = "1"
         pdf.save(target)
 
 
