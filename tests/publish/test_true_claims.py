@@ -15,7 +15,9 @@ import openpyxl
 import pyarrow.compute as pc
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from foidesk.cli import app
 from foidesk.publish.answer import answer
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
@@ -222,3 +224,15 @@ def test_every_value_column_names_its_dimension(workbook: openpyxl.Workbook) -> 
         "Victim sex: Not recorded",
         "Total",
     ]
+
+
+def test_synth_takes_the_extraction_date_from_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    args = ["synth", "--scale", "0.01", "--years", "2024-2024", "--db", str(db)]
+    done = CliRunner().invoke(app, [*args, "--extracted", "2024-03-31"])
+    assert done.exit_code == 0, done.output
+    with Store(db, read_only=True) as store:
+        assert store.snapshot().extracted_on == date(2024, 3, 31)
+    wrong = CliRunner().invoke(app, [*args, "--extracted", "2023-12-31"])
+    assert wrong.exit_code == 2
+    assert "extracted 2023-12-31 must fall in the last year, 2024" in wrong.output
