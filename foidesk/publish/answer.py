@@ -32,6 +32,7 @@ from foidesk.publish.package import (
 )
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
+from foidesk.settings import Authority, load_settings
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.coverage import check_coverage
 from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
@@ -65,7 +66,7 @@ class StatisticsRequest:
     snapshot: str | None = None
     # The response date (``response: responded``) and the authority (``authority: name``),
     # when the request file gives them: no table may run past the first, and the second
-    # is the workbook's contact.
+    # names the workbook's contact when the settings do not.
     responded: date | None = None
     authority: str = "the force"
     # Disclosures already on the log that an attacker could difference against this one:
@@ -138,6 +139,24 @@ def earlier_package(request_file: str | Path, answer_dir: str | Path) -> Earlier
     return EarlierPackage(reference, tuple(load_tables(request_file)), package.withheld)
 
 
+def workbook_contact(authority_name: str) -> tuple[str, ...]:
+    """The cover's contact lines: the FOI team and how to reach it, from the settings."""
+    authority = load_settings().authority
+    # The request file names the authority when the settings are the built-in defaults.
+    name = authority_name if authority.name == Authority().name else authority.name
+    lines = [f"{authority.team}, {name}."]
+    contact = authority.contact
+    if contact.web:
+        lines.append(f"Web: {contact.web}")
+    if contact.email:
+        lines.append(f"Email: {contact.email}")
+    if contact.phone:
+        lines.append(f"Telephone: {contact.phone}")
+    if contact.postal_address:
+        lines.append(f"Post: {', '.join(contact.postal_address)}")
+    return tuple(lines)
+
+
 def answer(
     request_file: str | Path, db: str | Path, out_dir: str | Path, *, progress: bool = False
 ) -> AnswerPackage:
@@ -198,7 +217,7 @@ def write_answer(
         created=snapshot.created_at,
         source=snapshot.source_name,
         extracted=snapshot.extracted_on,
-        contact=f"Freedom of Information team, {request.authority}.",
+        contact=workbook_contact(request.authority),
         published=request.responded,
     )
     files: list[tuple[Path, str]] = [

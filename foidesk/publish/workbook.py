@@ -42,7 +42,7 @@ class WorkbookInfo:
     created: datetime
     source: str
     extracted: date
-    contact: str
+    contact: tuple[str, ...]
     published: date | None = None
 
 
@@ -117,7 +117,7 @@ def write_workbook(
             *(["Shorthand used in tables:", *shorthand] if shorthand else []),
         ],
         contact=[
-            info.contact,
+            *info.contact,
             f"Please quote reference {info.reference} in any correspondence.",
         ],
     )

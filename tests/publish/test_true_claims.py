@@ -186,7 +186,11 @@ def test_the_cover_says_when_what_from_where_and_whom_to_ask(workbook: openpyxl.
         "Source: synthetic London (generated records standing in for a force's crime system), "
         "data extracted on 31 May 2024." in cover
     )
-    assert "Freedom of Information team, Metropolitan Police Service." in cover
+    # The contact is the settings' (the tests run with the Metropolitan Police Service's).
+    assert "Information Rights Unit, Metropolitan Police Service." in cover
+    assert "Web: https://www.met.police.uk/foi-ai/" in cover
+    assert "Telephone: 020 7230 1212" in cover
+    assert "Post: Information Rights Unit, PO Box 313, Sidcup, DA15 0HH" in cover
     # The source is named, not given as a snapshot hash (the manifest keeps that).
     assert not re.search(r"[0-9a-f]{40,}", cover)
     assert not any(
@@ -236,3 +240,13 @@ def test_synth_takes_the_extraction_date_from_the_command_line(tmp_path: Path) -
     wrong = CliRunner().invoke(app, [*args, "--extracted", "2023-12-31"])
     assert wrong.exit_code == 2
     assert "extracted 2023-12-31 must fall in the last year, 2024" in wrong.output
+
+
+def test_without_settings_the_contact_is_the_request_files_authority(
+    synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FOIDESK_SETTINGS")
+    answer(SEED, synthetic, tmp_path / "out")
+    cover = cover_text(openpyxl.load_workbook(tmp_path / "out" / "tables.xlsx"))
+    assert "Freedom of Information team, Metropolitan Police Service." in cover
+    assert "Telephone:" not in cover
