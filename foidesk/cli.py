@@ -410,9 +410,14 @@ def request_list(
 def request_show(
     reference: str,
     explain: bool = typer.Option(False, "--explain", help="Say how the due date was reached."),
+    requester: bool = typer.Option(
+        False, "--requester", help="Also the requester's contact and other requests (private)."
+    ),
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Show a request: status, deadline, parts and decisions (not the requester)."""
+    """Show a request: status, deadline, parts and decisions (the requester only if asked)."""
+    from foidesk.foi.repeats import requests_from_requester
+
     with _register(db) as register:
         request = register.get(reference)
         deadline_ = register.deadline_for(request)
@@ -429,6 +434,10 @@ def request_show(
             typer.echo(f"  {part.text}")
         for problem in register.s17_problems(reference):
             typer.echo(f"to do: {problem}")
+        if requester:
+            typer.echo(f"requester (private): {request.requester_contact or 'no contact'}")
+            for other in requests_from_requester(register, reference):
+                typer.echo(f"  also asked: {other.reference} ({other.received}, {other.status})")
 
 
 @request_app.command("clarify")

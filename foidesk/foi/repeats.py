@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from foidesk.foi.models import Request
 from foidesk.foi.register import Register
 
 # Content-word overlap (Jaccard) from which two requests with the same numbers are similar.
@@ -229,3 +230,16 @@ def find(register: Register, reference: str) -> Finding:
         tuple(found),
         is_round_robin(this.text, this.requester_contact, found, contacts),
     )
+
+
+def requests_from_requester(register: Register, reference: str) -> list[Request]:
+    """The requester's other requests, newest first: for officers replying, never public.
+
+    Decisions stay applicant-blind; this is for correspondence, s14 and regulation 5.
+    """
+    contact = register.get(reference).requester_contact
+    return [
+        r
+        for r in register.list_requests()
+        if r.reference != reference and same_requester(r.requester_contact, contact)
+    ]

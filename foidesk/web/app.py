@@ -27,7 +27,7 @@ from starlette.types import ASGIApp
 
 from foidesk.db import make_engine, upgrade
 from foidesk.settings import Settings, load_settings
-from foidesk.web import public, review, workspace
+from foidesk.web import public, requester, review, workspace
 from foidesk.web.guard import MAX_BODY_BYTES, MAX_IN_FLIGHT, Guard
 from foidesk.web.pages import (
     DEFAULT_SITE_NAME,
@@ -158,6 +158,7 @@ def create_app(
     app.include_router(public.router)
     app.include_router(workspace.router)
     app.include_router(review.router)
+    app.include_router(requester.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
