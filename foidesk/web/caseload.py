@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -54,29 +55,52 @@ def deadline_status(deadline: clock.Deadline, status: str, today: date) -> Deadl
     return DeadlineStatus(label, css, deadline.due, left, lines)
 
 
+# Counting working days walks the calendar a day at a time: a request a year overdue
+# costs hundreds of steps, so each count is kept.
+_working_days = lru_cache(maxsize=8192)(clock.working_days_between)
+
+
 def _standing(due: date | None, responded: bool, today: date) -> tuple[str, str, int | None]:
     if responded:
         return "Responded", "green", None
     if due is None:
         return "Clock stopped", "grey", None
     if today > due:
-        late = clock.working_days_between(due, today)
+        late = _working_days(due, today)
         return f"Overdue by {late} working day{'s' if late != 1 else ''}", "red", -late
-    left = clock.working_days_between(today, due)
+    left = _working_days(today, due)
     if left <= DUE_SOON_WORKING_DAYS:
         return f"Due soon: {left} working day{'s' if left != 1 else ''} left", "yellow", left
     return f"{left} working days left", "blue", left
 
 
-def _shown_as(css: str) -> set[str]:
-    """The filters a request whose tag has colour ``css`` appears under."""
-    return {
-        "red": {"all", "open", "overdue"},
-        "yellow": {"all", "open", "due-soon"},
-        "blue": {"all", "open"},
-        "grey": {"all", "open", "stopped"},
-        "green": {"all", "responded"},
-    }[css]
+def _last_due_soon(today: date) -> date:
+    """The last due date still "due soon" today (the classification ``_standing`` makes)."""
+    day = today
+    while _working_days(today, day + timedelta(days=1)) <= DUE_SOON_WORKING_DAYS:
+        day += timedelta(days=1)
+    return day
+
+
+def _colour(due: date | None, responded: bool, today: date, soon: date) -> str:
+    """The colour ``_standing`` gives, without counting working days."""
+    if responded:
+        return "green"
+    if due is None:
+        return "grey"
+    if due < today:
+        return "red"
+    return "yellow" if due <= soon else "blue"
+
+
+# The filters a request appears under, by the colour of its deadline's tag.
+_SHOWN_AS = {
+    "red": frozenset({"all", "open", "overdue"}),
+    "yellow": frozenset({"all", "open", "due-soon"}),
+    "blue": frozenset({"all", "open"}),
+    "grey": frozenset({"all", "open", "stopped"}),
+    "green": frozenset({"all", "responded"}),
+}
 
 
 @dataclass(frozen=True)
@@ -169,7 +193,7 @@ def caseload(
             )
         )
     )
-    standing: dict[tuple[date | None, bool], tuple[str, str, int | None]] = {}
+    soon = _last_due_soon(today)
     listed = []
     counts = dict.fromkeys(SHOWS, 0)
     for row in requests:
@@ -180,11 +204,7 @@ def caseload(
             extended.get(row.id),
             row.receipt_rule,
         )
-        responded = row.status in RESPONDED
-        key = (deadline.due, responded)
-        if key not in standing:
-            standing[key] = _standing(deadline.due, responded, today)
-        shown = _shown_as(standing[key][1])
+        shown = _SHOWN_AS[_colour(deadline.due, row.status in RESPONDED, today, soon)]
         for name in shown:
             counts[name] += 1
         if show in shown:
