@@ -280,19 +280,24 @@ OFFICER_PASSWORD = "quiet-harbour-lantern-1947"
 
 
 def build_register(db: str, count: int, seed: int = 5) -> list[str]:
-    """``count`` open and answered requests, received over two years; returns references."""
+    """``count`` requests received over two years; returns the open ones' references.
+
+    As in a working register: those received in the last 30 days are open, older ones
+    answered but for one in 40, still open and long overdue (about 650 open in 10,000).
+    """
     from foidesk.foi.models import Part
     from foidesk.foi.models import Request as FoiRequest
 
     rng = np.random.default_rng(seed)
     today = date.today()
     now = datetime.now(UTC).replace(tzinfo=None)
-    statuses = ["received", "received", "received", "being handled", "responded"]
+    statuses = ["received", "being handled"]
     references = []
     with open_session(db) as session:
         for n in track(range(count), description="Logging synthetic requests"):
             reference = f"01.FOI.25.{n:06d}"
             received = today - timedelta(days=int(rng.integers(0, 730)))
+            still_open = (today - received).days <= 30 or n % 40 == 0
             session.add(
                 FoiRequest(
                     reference=reference,
@@ -302,7 +307,7 @@ def build_register(db: str, count: int, seed: int = 5) -> list[str]:
                     channel="email",
                     requester_contact="requester@example.org",
                     text="Please provide " + " ".join(rng.choice(COMMON, size=30)),
-                    status=statuses[n % len(statuses)],
+                    status=statuses[n % 2] if still_open else "responded",
                     receipt_rule="as-received",
                     attachments=[],
                     advice="",
@@ -310,7 +315,8 @@ def build_register(db: str, count: int, seed: int = 5) -> list[str]:
                     parts=[Part(number=1, text="The figures", summary="", not_held="")],
                 )
             )
-            references.append(reference)
+            if still_open:
+                references.append(reference)
             if n % 1000 == 999:
                 session.commit()
         session.commit()
@@ -411,9 +417,8 @@ def _generate(
         for i in range(PUBLIC_CLIENTS)
     ]
     if officers:
-        open_cases = [c for i, c in enumerate(cases) if i % 5 != 4]  # not the responded ones
         threads += [
-            threading.Thread(target=_officer, args=(base, n, open_cases, until, out, 100 + n))
+            threading.Thread(target=_officer, args=(base, n, cases, until, out, 100 + n))
             for n in range(OFFICERS)
         ]
     for thread in threads:
