@@ -114,11 +114,20 @@ class CrimeStore(_Strict):
         return config
 
 
+class WebSite(_Strict):
+    """How the disclosure log and workspace are served."""
+
+    # The host names the site is reached by (the Host header); empty means the address
+    # ``foidesk serve`` listens on and the loopback names.
+    trusted_hosts: list[str] = Field(default_factory=list)
+
+
 class Settings(_Strict):
     """The whole settings file."""
 
     authority: Authority = Field(default_factory=Authority)
     crime_store: CrimeStore = Field(default_factory=CrimeStore)
+    web: WebSite = Field(default_factory=WebSite)
     # The file these came from, or None for the built-in defaults.
     source: str | None = Field(default=None, exclude=True)
 
