@@ -372,12 +372,22 @@ def _officer(base: str, n: int, cases: list[str], until: float, out: list, seed:
 
     rng = np.random.default_rng(seed)
     with httpx.Client(base_url=base, timeout=60) as client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)[1]
-        client.post(
-            "/login",
-            data={"username": f"officer{n}", "password": OFFICER_PASSWORD, "csrf_token": token},
-        )
-        signed = client.get("/workspace")
+        for attempt in range(5):
+            # A starved load generator can leave a connection idle past uvicorn's 5 s
+            # keep-alive, so the server closes it as the next request goes: sign in again.
+            try:
+                page = client.get("/login").text
+                token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+                client.post(
+                    "/login",
+                    data={"username": f"officer{n}", "password": OFFICER_PASSWORD,
+                          "csrf_token": token},
+                )  # fmt: skip
+                signed = client.get("/workspace")
+                break
+            except httpx.TransportError:
+                if attempt == 4:
+                    raise
         assert signed.status_code == 200, f"officer{n} could not sign in"
         token = re.search(r'name="csrf_token" value="([^"]+)"', signed.text)[1]
         turn = n % 3
