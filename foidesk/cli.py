@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from foidesk import __version__
-from foidesk.records.store import Store
+from foidesk.records.store import Store, StoreError
 from foidesk.settings import SETTINGS_ENV, SettingsError, read_settings
 
 app = typer.Typer(
@@ -89,6 +89,12 @@ def print_summary(
     _print_frame(console, frame, f"Snapshot {snap.short_id}: crimes by year and offence group")
 
 
+def _written(snapshot_id: str, already_stored: bool) -> str:
+    if already_stored:
+        return f"already stored as {snapshot_id}; now current"
+    return f"snapshot {snapshot_id} written; now current"
+
+
 def _parse_years(text: str) -> tuple[int, int]:
     first, _, last = text.partition("-")
     try:
@@ -118,10 +124,11 @@ def synth(
         snap = generate(
             db, scale=scale, years=_parse_years(years), seed=seed, progress=True, extracted=day
         )
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except (ValueError, StoreError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"snapshot {snap.snapshot_id} ({snap.row_counts['crimes']:,} crimes)")
+    console.print(_written(snap.snapshot_id, snap.already_stored), highlight=False, soft_wrap=True)
+    console.print(f"{snap.row_counts['crimes']:,} crimes")
     print_summary(db, snap.snapshot_id, console)
 
 
@@ -143,9 +150,14 @@ def load(
     console = Console()
     try:
         result = load_mapping(mapping, db, source_dir=source_dir, progress=True)
-    except MappingError as exc:
+    except (MappingError, StoreError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    console.print(
+        _written(result.snapshot.snapshot_id, result.snapshot.already_stored),
+        highlight=False,
+        soft_wrap=True,
+    )
     table = Table(title=f"Snapshot {result.snapshot.short_id}: every source row accounted for")
     for column in ("table", "read", "loaded", "skipped", "rejected", "none-yet added"):
         table.add_column(column, justify="left" if column == "table" else "right")
@@ -168,37 +180,48 @@ def load(
 def export(
     out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet files.")],
     db: str = STORE_OPTION,
-    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (latest)."),
+    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (current)."),
 ) -> None:
     """Write one Parquet file per canonical table of a snapshot."""
     from foidesk.records.export import export as export_snapshot
 
     try:
         written = export_snapshot(db, out, snapshot_id=snapshot)
-    except (FileNotFoundError, LookupError) as exc:
+    except (FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     for path in written:
         typer.echo(str(path))
 
 
-@app.command()
-def snapshots(db: str = STORE_OPTION) -> None:
-    """List the store's snapshots, oldest first."""
+snapshots_app = typer.Typer(
+    help="List the store's snapshots (oldest first; * marks the current one), or choose one.",
+    invoke_without_command=True,
+)
+app.add_typer(snapshots_app, name="snapshots")
+
+
+@snapshots_app.callback()
+def snapshots(ctx: typer.Context, db: str = STORE_OPTION) -> None:
+    """List the store's snapshots, oldest first; * marks the current one."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         with Store(db, read_only=True) as store:
             found = store.snapshots()
-    except FileNotFoundError as exc:
+            current = store.current().snapshot_id if found else None
+    except (FileNotFoundError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     table = Table(title=f"Snapshots in {db}")
-    for column in ("id", "created (UTC)", "kind", "from", "crimes"):
+    for column in ("", "id", "created (UTC)", "kind", "from", "crimes"):
         table.add_column(column)
     for snap in found:
         origin = snap.provenance.get("mapping", {}).get("name") or (
             f"seed {snap.provenance.get('seed')}, scale {snap.provenance.get('scale')}"
         )
         table.add_row(
+            "*" if snap.snapshot_id == current else "",
             snap.short_id,
             snap.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             snap.kind,
@@ -208,15 +231,30 @@ def snapshots(db: str = STORE_OPTION) -> None:
     Console().print(table)
 
 
+@snapshots_app.command("use")
+def snapshots_use(
+    snapshot_id: str = typer.Argument(..., help="Snapshot id or prefix."),
+    db: str = STORE_OPTION,
+) -> None:
+    """Make a snapshot the current one: answer, export and summary use it unless pinned."""
+    try:
+        with Store(db) as store:
+            snap = store.use(snapshot_id)
+    except (LookupError, StoreError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"snapshot {snap.snapshot_id} is now current")
+
+
 @app.command()
 def summary(
     db: str = STORE_OPTION,
-    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (latest)."),
+    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (current)."),
 ) -> None:
     """Print crimes by year and offence group for a snapshot."""
     try:
         print_summary(db, snapshot)
-    except (FileNotFoundError, LookupError) as exc:
+    except (FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -236,7 +274,7 @@ def answer(
 
     try:
         package = write_answer(request_file, db, out, progress=True)
-    except (SpecError, FileNotFoundError, LookupError) as exc:
+    except (SpecError, FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     manifest = package.manifest

@@ -234,6 +234,8 @@ def write_answer(
             kind=snapshot.kind,
             created_at=snapshot.created_at.isoformat(),
             provenance=snapshot.provenance,
+            # Whether the request pinned this snapshot or the store's current one was used.
+            chosen="pinned by the request" if request.snapshot else "current in the store",
         ),
         tables=[
             TableEntry(

@@ -49,6 +49,8 @@ class SnapshotEntry(_Strict):
     kind: str
     created_at: str
     provenance: Any = None
+    # "pinned by the request" or "current in the store": how the snapshot was chosen.
+    chosen: str | None = None
 
 
 class TableEntry(_Strict):

@@ -18,7 +18,7 @@ from foidesk.records.store import SNAPSHOT_TABLES, Store
 
 
 def export(db: str | Path, out: str | Path, *, snapshot_id: str | None = None) -> list[Path]:
-    """Write the snapshot (latest by default) of the store at ``db`` into ``out``.
+    """Write the snapshot (the store's current one by default) of the store at ``db`` into ``out``.
 
     Returns the files written, tables first and ``snapshot.json`` last.
     """

@@ -5,13 +5,22 @@ every canonical table (records, reference tables and rejects), plus a row in
 ``main.snapshots`` with its provenance. A snapshot is written in one transaction, so an
 interrupted load leaves earlier snapshots exactly as they were. The snapshot id is the
 SHA-256 of the tables' contents in key order: the same data always has the same id.
+
+Before a snapshot commits, its invariants are checked: every table's key is unique and
+every reference between tables (a person's crime, a pair's victim and suspect, a code in
+its reference table) resolves; a snapshot that breaks one is never written. The store
+names one snapshot **current** (``main.current_snapshot``): the one ``answer``, ``export``
+and ``summary`` use unless pinned. Every write makes its snapshot current; a store
+written before that table existed treats its newest snapshot as current.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,6 +47,17 @@ CREATE TABLE IF NOT EXISTS main.snapshots (
 """
 
 
+_CURRENT_DDL = "CREATE TABLE IF NOT EXISTS main.current_snapshot (snapshot_id VARCHAR NOT NULL)"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says why and what to do."""
+
+
+class SnapshotInvariantError(StoreError):
+    """A snapshot's tables break a key or a reference; nothing was written."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One immutable snapshot: its id (content hash), when and how it was made."""
@@ -47,6 +67,8 @@ class Snapshot:
     kind: str
     provenance: dict[str, Any] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    # Set on the snapshot a write returns when the same contents were already stored.
+    already_stored: bool = field(default=False, compare=False)
 
     @property
     def schema(self) -> str:
@@ -169,14 +191,23 @@ class Store:
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no store here (run `foidesk synth` or `load`)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
-        # The CLI draws its own Rich progress bars; DuckDB's would interleave with them.
-        self.con.execute("SET enable_progress_bar = false")
-        limits = settings or load_settings().crime_store
-        for name, value in limits.duckdb_config().items():
-            self.con.execute(f"SET {name} = ?", [value])
-        if not read_only:
-            self.con.execute(_SNAPSHOTS_DDL)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _store_error(self.path, exc) from None
+        try:
+            # The CLI draws its own Rich progress bars; DuckDB's would interleave with them.
+            self.con.execute("SET enable_progress_bar = false")
+            limits = settings or load_settings().crime_store
+            for name, value in limits.duckdb_config().items():
+                self.con.execute(f"SET {name} = ?", [value])
+            if not read_only:
+                self.con.execute(_SNAPSHOTS_DDL)
+                self.con.execute(_CURRENT_DDL)
+            self.con.sql("SELECT count(*) FROM information_schema.tables").fetchall()
+        except duckdb.Error as exc:
+            self.con.close()
+            raise _store_error(self.path, exc) from None
 
     def __enter__(self) -> Store:
         return self
@@ -203,13 +234,47 @@ class Store:
         ).fetchall()
         return [Snapshot(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) for r in rows]
 
+    def _table_exists(self, name: str) -> bool:
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = ?",
+                [name],
+            ).fetchall()[0][0]
+        )
+
+    def current(self) -> Snapshot:
+        """The store's current snapshot: the one last written or chosen with ``use``
+        (in a store older than that choice, its newest snapshot)."""
+        snapshots = self.snapshots()
+        if not snapshots:
+            raise LookupError(f"{self.path}: the store holds no snapshot yet")
+        if self._table_exists("current_snapshot"):
+            chosen = self.con.sql("SELECT snapshot_id FROM main.current_snapshot").fetchall()
+            for snap in snapshots:
+                if chosen and snap.snapshot_id == chosen[0][0]:
+                    return snap
+        return snapshots[-1]
+
+    def use(self, snapshot_id: str) -> Snapshot:
+        """Make the snapshot whose id starts with ``snapshot_id`` the current one."""
+        snap = self.snapshot(snapshot_id)
+        self._set_current(snap.snapshot_id)
+        return snap
+
+    def _set_current(self, snapshot_id: str) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.execute("DELETE FROM main.current_snapshot")
+        self.con.execute("INSERT INTO main.current_snapshot VALUES (?)", [snapshot_id])
+        self.con.execute("COMMIT")
+
     def snapshot(self, snapshot_id: str | None = None) -> Snapshot:
-        """The snapshot whose id starts with ``snapshot_id``, or the latest one."""
+        """The snapshot whose id starts with ``snapshot_id``, or the current one."""
         snapshots = self.snapshots()
         if not snapshots:
             raise LookupError(f"{self.path}: the store holds no snapshot yet")
         if snapshot_id is None:
-            return snapshots[-1]
+            return self.current()
         matches = [s for s in snapshots if s.snapshot_id.startswith(snapshot_id)]
         if len(matches) != 1:
             found = "no" if not matches else "more than one"
@@ -217,7 +282,7 @@ class Store:
         return matches[0]
 
     def relation(self, table: str, snapshot: Snapshot | None = None) -> str:
-        """The qualified SQL name of ``table`` in ``snapshot`` (latest by default)."""
+        """The qualified SQL name of ``table`` in ``snapshot`` (the current by default)."""
         if table not in TABLES_BY_NAME and table != REJECTS.name:
             raise KeyError(f"no canonical table called {table!r}")
         snap = snapshot or self.snapshot()
@@ -235,7 +300,10 @@ class Store:
         """Write ``tables`` as one new snapshot, atomically; return it.
 
         ``tables`` must hold every canonical table (rejects may be omitted when there are
-        none). Writing data that is already stored returns the existing snapshot.
+        none). Writing data that is already stored returns the existing snapshot (with
+        ``already_stored`` set). Either way the snapshot becomes the current one.
+        Raises ``SnapshotInvariantError`` (nothing written) when a key is repeated or a
+        reference does not resolve, and ``StoreError`` when the disk is full.
         """
         tables = dict(tables)
         tables.setdefault(REJECTS.name, REJECTS.arrow_schema.empty_table())
@@ -246,7 +314,8 @@ class Store:
         snapshot_id = content_hash(conformed)
         for existing in self.snapshots():
             if existing.snapshot_id == snapshot_id:
-                return existing
+                self._set_current(snapshot_id)
+                return Snapshot(**{**vars(existing), "already_stored": True})
         row_counts = {name: data.num_rows for name, data in conformed.items()}
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
@@ -261,8 +330,91 @@ class Store:
                 "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
                 [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
             )
+            check_invariants(self.con, schema)
+            self.con.execute("DELETE FROM main.current_snapshot")
+            self.con.execute("INSERT INTO main.current_snapshot VALUES (?)", [snapshot_id])
             self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
+            # A failed write may already have ended the transaction: its error is the news.
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise _store_error(self.path, exc) from None
             raise
         return Snapshot(snapshot_id, created_at, kind, provenance, row_counts)
+
+
+# (table, columns) -> (table, columns) each row's columns must be found in; the codes are
+# matched only where they are not null.
+_REFERENCES: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
+    ("victims", ("crime_id",), "crimes", ("crime_id",)),
+    ("suspects", ("crime_id",), "crimes", ("crime_id",)),
+    ("relationships", ("crime_id",), "crimes", ("crime_id",)),
+    ("relationships", ("victim_id", "crime_id"), "victims", ("victim_id", "crime_id")),
+    ("relationships", ("suspect_id", "crime_id"), "suspects", ("suspect_id", "crime_id")),
+    ("outcomes", ("crime_id",), "crimes", ("crime_id",)),
+    ("crimes", ("offence_scheme", "offence_code"), "offence_classification", ("scheme", "code")),
+    ("relationships", ("how_known_scheme", "how_known"), "how_known_codes", ("scheme", "code")),
+    ("victims", ("sex",), "sexes", ("code",)),
+    ("suspects", ("sex",), "sexes", ("code",)),
+    ("outcomes", ("outcome_code",), "outcome_types", ("code",)),
+)
+
+
+def check_invariants(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Raise ``SnapshotInvariantError`` unless every key of the snapshot in ``schema`` is
+    unique and every reference between its tables resolves."""
+
+    def rel(table: str) -> str:
+        return f'"{schema}"."{table}"'
+
+    for spec in ALL_TABLES:
+        key = ", ".join(spec.key)
+        repeated = con.sql(
+            f"SELECT {key}, count(*) FROM {rel(spec.name)} GROUP BY ALL HAVING count(*) > 1 "
+            f"ORDER BY ALL LIMIT 1"
+        ).fetchall()
+        if repeated:
+            *values, n = repeated[0]
+            raise SnapshotInvariantError(
+                f"{spec.name}: key ({key}) = {tuple(values)} is held by {n} rows; "
+                "a key must be unique, so the snapshot was not written"
+            )
+    for table, columns, target, target_columns in _REFERENCES:
+        on = " AND ".join(f"t.{b} = s.{a}" for a, b in zip(columns, target_columns, strict=True))
+        not_null = " AND ".join(f"s.{a} IS NOT NULL" for a in columns)
+        dangling = con.sql(
+            f"SELECT {', '.join(f's.{a}' for a in columns)}, count(*) OVER () "
+            f"FROM {rel(table)} s WHERE {not_null} "
+            f"AND NOT EXISTS (SELECT 1 FROM {rel(target)} t WHERE {on}) LIMIT 1"
+        ).fetchall()
+        if dangling:
+            *values, n = dangling[0]
+            raise SnapshotInvariantError(
+                f"{table}: {n:,} row(s) refer to no {target} row, e.g. "
+                f"({', '.join(columns)}) = {tuple(values)}; the snapshot was not written"
+            )
+
+
+def _store_error(path: Path, exc: duckdb.Error) -> StoreError:
+    """A clear message for what DuckDB reports about a store it cannot open or write."""
+    text = str(exc)
+    if "Could not set lock" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return StoreError(
+            f"{path}: another foidesk process{holder} is writing to this store; wait for it "
+            "to finish and run the command again (a store takes one writer at a time, and "
+            "no reader while it writes)"
+        )
+    if "No space left on device" in text or "no space left" in text.lower():
+        return StoreError(
+            f"{path}: no space left on the device; the snapshot was not written and the "
+            "store is as it was. Free some space (or use --db on another disk) and run again"
+        )
+    if "not a valid DuckDB database" in text or "Corrupt database" in text:
+        return StoreError(
+            f"{path}: not a foidesk store: the file is not a DuckDB database, or it is "
+            f"damaged ({text.splitlines()[0]}). Give another --db, or restore it from a backup"
+        )
+    return StoreError(f"{path}: {text.splitlines()[0] if text else type(exc).__name__}")
