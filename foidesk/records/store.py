@@ -31,7 +31,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
+from foidesk.records.schema import (
+    ALL_TABLES,
+    REJECTS,
+    SQL_TYPES,
+    TABLES_BY_NAME,
+    CanonicalTable,
+    conform,
+)
 from foidesk.settings import CrimeStore, load_settings
 
 SNAPSHOT_TABLES: tuple[CanonicalTable, ...] = ALL_TABLES + (REJECTS,)
@@ -114,35 +121,48 @@ def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
     return bool(ascending.all())
 
 
-def _column_digest(column: pa.ChunkedArray) -> bytes:
+class _ColumnDigest:
     """SHA-256 of a column's values, independent of chunking and of bytes under nulls.
 
     Values, string lengths and validity are each hashed as one stream over the chunks, so
-    the same values give the same digest however Arrow happened to lay them out.
+    the same values give the same digest however Arrow happened to lay them out, whether
+    the column is whole in memory or streamed from DuckDB batch by batch.
     """
-    values, lengths, validity = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
-    values.update(f"{column.type}:{len(column)}".encode())
-    has_nulls = column.null_count > 0
-    for chunk in column.chunks:
-        if has_nulls:
-            validity.update(chunk.is_valid().to_numpy(zero_copy_only=False).view(np.uint8))
+
+    def __init__(self, type_: pa.DataType, length: int, has_nulls: bool) -> None:
+        self.values, self.lengths, self.validity = (hashlib.sha256() for _ in range(3))
+        self.values.update(f"{type_}:{length}".encode())
+        self.has_nulls = has_nulls
+
+    def update(self, chunk: pa.Array) -> None:
+        if self.has_nulls:
+            self.validity.update(chunk.is_valid().to_numpy(zero_copy_only=False).view(np.uint8))
             if chunk.null_count == len(chunk):
-                continue  # all null: the validity stream says everything
+                return  # all null: the validity stream says everything
             chunk = chunk.fill_null(_ZERO[str(chunk.type)])
         if pa.types.is_string(chunk.type):
             offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
                 chunk.offset : chunk.offset + len(chunk) + 1
             ]
             if len(chunk) and offsets[-1] > offsets[0]:
-                values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
-            lengths.update(np.diff(offsets).astype(np.int32))
+                self.values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
+            self.lengths.update(np.diff(offsets).astype(np.int32))
         elif pa.types.is_boolean(chunk.type):
-            values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
+            self.values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
         else:
             width = chunk.type.bit_width // 8
             data = memoryview(chunk.buffers()[1])
-            values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
-    return values.digest() + lengths.digest() + validity.digest()
+            self.values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
+
+    def digest(self) -> bytes:
+        return self.values.digest() + self.lengths.digest() + self.validity.digest()
+
+
+def _column_digest(column: pa.ChunkedArray) -> bytes:
+    digest = _ColumnDigest(column.type, len(column), column.null_count > 0)
+    for chunk in column.chunks:
+        digest.update(chunk)
+    return digest.digest()
 
 
 _ZERO = {
@@ -170,11 +190,51 @@ def content_hash(tables: dict[str, pa.Table]) -> str:
     jobs = [(t, c) for t, data in ordered.items() for c in data.column_names]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         digests = list(pool.map(lambda job: _column_digest(ordered[job[0]][job[1]]), jobs))
+    return _combine(jobs, digests)
+
+
+def _combine(jobs: list[tuple[str, str]], digests: list[bytes]) -> str:
     digest = hashlib.sha256()
     for (table, column), column_digest in zip(jobs, digests, strict=True):
         digest.update(f"{table}.{column}".encode())
         digest.update(column_digest)
     return digest.hexdigest()
+
+
+def _ordered_select(spec: CanonicalTable, relation: str) -> str:
+    """The canonical columns of ``relation``, cast to their types, rows in key order (every
+    column for the rejects, whose key need not be unique)."""
+    columns = ", ".join(
+        f'CAST("{c.name}" AS {SQL_TYPES[str(c.type)]}) AS "{c.name}"' for c in spec.columns
+    )
+    order = ", ".join(
+        f'"{k}"' for k in (spec.column_names if spec.name == REJECTS.name else spec.key)
+    )
+    return f"SELECT {columns} FROM {relation} ORDER BY {order}"
+
+
+def relation_hash(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> str:
+    """``content_hash`` of tables held in DuckDB, streamed in batches: the same id as the
+    same tables would get in memory, without holding them there."""
+    jobs, digests = [], []
+    for spec in SNAPSHOT_TABLES:
+        relation = relations[spec.name]
+        counted = ", ".join(f'count("{c}")' for c in spec.column_names)
+        counts = con.sql(f"SELECT count(*), {counted} FROM {relation}").fetchall()[0]
+        n = counts[0]
+        hashers = [
+            _ColumnDigest(c.type, n, counted < n)
+            for c, counted in zip(spec.columns, counts[1:], strict=True)
+        ]
+        loose = pa.schema([f.with_nullable(True) for f in spec.arrow_schema])
+        batches = con.sql(_ordered_select(spec, relation)).to_arrow_reader(262_144)
+        for batch in batches:
+            batch = batch.cast(loose)
+            for hasher, column in zip(hashers, batch.columns, strict=True):
+                hasher.update(column)
+        jobs += [(spec.name, c) for c in spec.column_names]
+        digests += [h.digest() for h in hashers]
+    return _combine(jobs, digests)
 
 
 class Store:
@@ -317,15 +377,63 @@ class Store:
                 self._set_current(snapshot_id)
                 return Snapshot(**{**vars(existing), "already_stored": True})
         row_counts = {name: data.num_rows for name, data in conformed.items()}
+        try:
+            for name, data in conformed.items():
+                self.con.register(f"_incoming_{name}", data)
+            relations = {name: f"_incoming_{name}" for name in conformed}
+            return self._write(snapshot_id, relations, kind, provenance, row_counts, False)
+        finally:
+            for name in conformed:
+                self.con.unregister(f"_incoming_{name}")
+
+    def write_snapshot_from(
+        self,
+        database: str | Path,
+        tables: dict[str, str],
+        *,
+        kind: str,
+        provenance: dict[str, Any],
+    ) -> Snapshot:
+        """Write the tables named in ``tables`` (canonical name -> table name) of another
+        DuckDB file as one new snapshot, as ``write_snapshot`` does, streaming: the rows
+        never need to fit in memory."""
+        self.con.execute(f"ATTACH '{database}' AS _staged (READ_ONLY)")
+        try:
+            relations = {name: f'_staged.main."{table}"' for name, table in tables.items()}
+            snapshot_id = relation_hash(self.con, relations)
+            for existing in self.snapshots():
+                if existing.snapshot_id == snapshot_id:
+                    self._set_current(snapshot_id)
+                    return Snapshot(**{**vars(existing), "already_stored": True})
+            row_counts = {
+                name: self.con.sql(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+                for name, relation in relations.items()
+            }
+            return self._write(snapshot_id, relations, kind, provenance, row_counts, True)
+        except duckdb.Error as exc:
+            raise _store_error(self.path, exc) from None
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("DETACH _staged")
+
+    def _write(
+        self,
+        snapshot_id: str,
+        relations: dict[str, str],
+        kind: str,
+        provenance: dict[str, Any],
+        row_counts: dict[str, int],
+        ordered: bool,
+    ) -> Snapshot:
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
-            for name, data in conformed.items():
-                self.con.register("_incoming", data)
-                self.con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM _incoming')
-                self.con.unregister("_incoming")
+            for spec in SNAPSHOT_TABLES:
+                relation = relations[spec.name]
+                select = _ordered_select(spec, relation) if ordered else f"SELECT * FROM {relation}"
+                self.con.execute(f'CREATE TABLE "{schema}"."{spec.name}" AS {select}')
             self.con.execute(
                 "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
                 [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
