@@ -319,7 +319,7 @@ def load(
     ``source_dir`` overrides the mapping's own ``source_dir`` (which is relative to the
     mapping file), so one mapping serves a test subset and the full extract alike.
     ``memory_limit`` and ``threads`` bound DuckDB's share of the work; rows beyond the
-    memory limit spill to a staging database next to the store, removed afterwards.
+    memory limit spill to a folder next to the store, removed afterwards.
     """
     mapping = Mapping(mapping_file)
     if source_dir is not None:
@@ -338,48 +338,46 @@ def load(
 
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".foidesk-load-", dir=db.parent) as staging_dir:
-        staging = Path(staging_dir) / "staging.duckdb"
-        with Progress(disable=not progress, transient=True) as bar:
-            task = bar.add_task(f"Loading {mapping.name}", total=len(mapping.sources) + 6)
+    # Staging is an in-memory database that spills beyond the memory limit to a folder
+    # next to the store, removed afterwards: no write-ahead log, nothing left behind.
+    with (
+        tempfile.TemporaryDirectory(prefix=".foidesk-load-", dir=db.parent) as spill,
+        duckdb.connect() as con,
+        Progress(disable=not progress, transient=True) as bar,
+    ):
+        task = bar.add_task(f"Loading {mapping.name}", total=len(mapping.sources) + 4)
 
-            def step(what: str) -> None:
-                bar.update(task, advance=1, description=f"{mapping.name}: {what}")
+        def step(what: str) -> None:
+            bar.update(task, advance=1, description=f"{mapping.name}: {what}")
 
-            con = duckdb.connect(str(staging))
-            try:
-                _configure(con, memory_limit, threads, Path(staging_dir))
-                counts, files = _stage(con, mapping, base, reference, step)
-            finally:
-                con.close()
-            with Store(
-                db, settings=CrimeStore(memory_limit=memory_limit, threads=threads)
-            ) as store:
-                snapshot = store.write_snapshot_from(
-                    staging,
-                    {t.name: f"final_{t.name}" for t in (*RECORD_TABLES, *REFERENCE_TABLES)}
-                    | {REJECTS.name: "final_rejects"},
-                    kind="load",
-                    provenance={
-                        "mapping": {
-                            "file": mapping.path.name,
-                            "name": mapping.name,
-                            "sha256": mapping.sha256,
-                        },
-                        "source_files": [
-                            {
-                                "source": f.source,
-                                "file": f.relative,
-                                "sha256": f.sha256,
-                                "rows": f.records,
-                            }
-                            for f in files
-                        ],
-                        "reference": {k: [p.name for p in v] for k, v in mapping.reference.items()},
-                        "counts": {k: vars(v) for k, v in counts.items()},
+        _configure(con, memory_limit, threads, Path(spill))
+        counts, files = _stage(con, mapping, base, reference, step)
+        with Store(db, settings=CrimeStore(memory_limit=memory_limit, threads=threads)) as store:
+            snapshot = store.write_snapshot_from(
+                con,
+                {t.name: f"final_{t.name}" for t in (*RECORD_TABLES, *REFERENCE_TABLES)}
+                | {REJECTS.name: "final_rejects"},
+                kind="load",
+                provenance={
+                    "mapping": {
+                        "file": mapping.path.name,
+                        "name": mapping.name,
+                        "sha256": mapping.sha256,
                     },
-                )
-            step("written")
+                    "source_files": [
+                        {
+                            "source": f.source,
+                            "file": f.relative,
+                            "sha256": f.sha256,
+                            "rows": f.records,
+                        }
+                        for f in files
+                    ],
+                    "reference": {k: [p.name for p in v] for k, v in mapping.reference.items()},
+                    "counts": {k: vars(v) for k, v in counts.items()},
+                },
+            )
+        step("written")
     return LoadResult(snapshot, counts)
 
 

@@ -3,8 +3,8 @@
 Each file is read twice, never whole: once as bytes (its SHA-256, its line count, and the
 checks that make a bad file fail with a message rather than load wrongly: empty, binary,
 a byte that is not in the declared encoding, anywhere in the file), then by Arrow's
-streaming CSV reader, block by block, into a DuckDB table of the staging database. Memory
-holds one block at a time, whatever the file's size.
+streaming CSV reader, block by block, into a table of the load's staging database (in
+memory, spilling to disk). Memory holds one block at a time, whatever the file's size.
 
 Line numbers are physical lines of the file (the header is line 1). While reading, a row
 carries its record's ordinal (``_line`` = ordinal + 1, as if every record were one line);

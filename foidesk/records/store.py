@@ -7,8 +7,8 @@ interrupted load leaves earlier snapshots exactly as they were. The snapshot id 
 SHA-256 of the tables' contents in key order: the same data always has the same id.
 
 Before a snapshot commits, its invariants are checked: every table's key is unique and
-every reference between tables (a person's crime, a pair's victim and suspect, a code in
-its reference table) resolves; a snapshot that breaks one is never written. The store
+every reference between record tables (a person's crime, a pair's victim and suspect)
+resolves; a snapshot that breaks one is never written. The store
 names one snapshot **current** (``main.current_snapshot``): the one ``answer``, ``export``
 and ``summary`` use unless pinned. Every write makes its snapshot current; a store
 written before that table existed treats its newest snapshot as current.
@@ -381,40 +381,36 @@ class Store:
             for name, data in conformed.items():
                 self.con.register(f"_incoming_{name}", data)
             relations = {name: f"_incoming_{name}" for name in conformed}
-            return self._write(snapshot_id, relations, kind, provenance, row_counts, False)
+            return self._write(snapshot_id, relations, kind, provenance, row_counts)
         finally:
             for name in conformed:
                 self.con.unregister(f"_incoming_{name}")
 
     def write_snapshot_from(
         self,
-        database: str | Path,
+        source: duckdb.DuckDBPyConnection,
         tables: dict[str, str],
         *,
         kind: str,
         provenance: dict[str, Any],
     ) -> Snapshot:
         """Write the tables named in ``tables`` (canonical name -> table name) of another
-        DuckDB file as one new snapshot, as ``write_snapshot`` does, streaming: the rows
-        never need to fit in memory."""
-        self.con.execute(f"ATTACH '{database}' AS _staged (READ_ONLY)")
+        DuckDB database, open as ``source``, as one new snapshot, as ``write_snapshot``
+        does. The rows are hashed and copied in batches: they never need to fit in memory."""
+        relations = {name: f'"{table}"' for name, table in tables.items()}
         try:
-            relations = {name: f'_staged.main."{table}"' for name, table in tables.items()}
-            snapshot_id = relation_hash(self.con, relations)
+            snapshot_id = relation_hash(source, relations)
             for existing in self.snapshots():
                 if existing.snapshot_id == snapshot_id:
                     self._set_current(snapshot_id)
                     return Snapshot(**{**vars(existing), "already_stored": True})
             row_counts = {
-                name: self.con.sql(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+                name: source.sql(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
                 for name, relation in relations.items()
             }
-            return self._write(snapshot_id, relations, kind, provenance, row_counts, True)
         except duckdb.Error as exc:
             raise _store_error(self.path, exc) from None
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                self.con.execute("DETACH _staged")
+        return self._write(snapshot_id, relations, kind, provenance, row_counts, source)
 
     def _write(
         self,
@@ -423,8 +419,10 @@ class Store:
         kind: str,
         provenance: dict[str, Any],
         row_counts: dict[str, int],
-        ordered: bool,
+        source: duckdb.DuckDBPyConnection | None = None,
     ) -> Snapshot:
+        """Copy ``relations`` (of ``source``, in key order, when given; else registered
+        on this connection) into a new snapshot schema in one transaction."""
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
         self.con.execute("BEGIN TRANSACTION")
@@ -432,8 +430,15 @@ class Store:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
             for spec in SNAPSHOT_TABLES:
                 relation = relations[spec.name]
-                select = _ordered_select(spec, relation) if ordered else f"SELECT * FROM {relation}"
+                if source is None:
+                    select = f"SELECT * FROM {relation}"
+                else:
+                    rows = source.sql(_ordered_select(spec, relation)).to_arrow_reader(262_144)
+                    self.con.register("_rows", rows)
+                    select = "SELECT * FROM _rows"
                 self.con.execute(f'CREATE TABLE "{schema}"."{spec.name}" AS {select}')
+                if source is not None:
+                    self.con.unregister("_rows")
             self.con.execute(
                 "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
                 [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
@@ -452,8 +457,9 @@ class Store:
         return Snapshot(snapshot_id, created_at, kind, provenance, row_counts)
 
 
-# (table, columns) -> (table, columns) each row's columns must be found in; the codes are
-# matched only where they are not null.
+# (table, columns) -> (table, columns) each row's columns must be found in. Codes are not
+# among them: a load rejects an unknown code, and the compiler refuses one by name in a
+# snapshot written otherwise.
 _REFERENCES: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     ("victims", ("crime_id",), "crimes", ("crime_id",)),
     ("suspects", ("crime_id",), "crimes", ("crime_id",)),
@@ -461,11 +467,6 @@ _REFERENCES: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     ("relationships", ("victim_id", "crime_id"), "victims", ("victim_id", "crime_id")),
     ("relationships", ("suspect_id", "crime_id"), "suspects", ("suspect_id", "crime_id")),
     ("outcomes", ("crime_id",), "crimes", ("crime_id",)),
-    ("crimes", ("offence_scheme", "offence_code"), "offence_classification", ("scheme", "code")),
-    ("relationships", ("how_known_scheme", "how_known"), "how_known_codes", ("scheme", "code")),
-    ("victims", ("sex",), "sexes", ("code",)),
-    ("suspects", ("sex",), "sexes", ("code",)),
-    ("outcomes", ("outcome_code",), "outcome_types", ("code",)),
 )
 
 

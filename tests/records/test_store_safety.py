@@ -21,7 +21,14 @@ from foidesk.publish.answer import answer
 from foidesk.records.export import export
 from foidesk.records.ingest import load
 from foidesk.records.reference import load_reference
-from foidesk.records.schema import CRIMES, OUTCOMES, RECORD_TABLES, VICTIMS
+from foidesk.records.schema import (
+    CRIMES,
+    OUTCOMES,
+    RECORD_TABLES,
+    RELATIONSHIPS,
+    SUSPECTS,
+    VICTIMS,
+)
 from foidesk.records.store import SnapshotInvariantError, Store, StoreError
 from foidesk.records.synth import generate
 
@@ -145,16 +152,25 @@ def small_tables() -> dict[str, pa.Table]:
         (
             lambda t: t.update(
                 {
-                    OUTCOMES.name: pa.table(
+                    VICTIMS.name: pa.table(
+                        {"victim_id": [1], "crime_id": [1], "sex": ["F"], "age": [30]}
+                    ),
+                    SUSPECTS.name: pa.table(
+                        {"suspect_id": [1], "crime_id": [2], "sex": ["M"], "age": [30]}
+                    ),
+                    RELATIONSHIPS.name: pa.table(
                         {
-                            "crime_id": [1, 2],
-                            "outcome_code": [None, "99"],
-                            "outcome_date": pa.nulls(2, pa.date32()),
+                            "crime_id": [1],
+                            "victim_id": [1],
+                            "suspect_id": [1],
+                            "how_known_scheme": ["ILLUSTRATIVE"],
+                            "how_known": ["XP"],
                         }
-                    )
+                    ),
                 }
             ),
-            r"outcomes: 1 row\(s\) refer to no outcome_types row",
+            r"relationships: 1 row\(s\) refer to no suspects row, e\.g\. "
+            r"\(suspect_id, crime_id\) = \(1, 1\)",
         ),
     ],
 )
@@ -166,7 +182,7 @@ def test_a_snapshot_breaking_a_key_or_reference_is_never_written(
         good = store.write_snapshot(small_tables(), kind="test", provenance={})
         tables = small_tables()
         spoil(tables)
-        for name in ("victims",):
+        for name in ("victims", "suspects"):
             if "age_band" not in tables[name].column_names:
                 tables[name] = tables[name].append_column(
                     "age_band", pa.nulls(tables[name].num_rows, pa.string())
