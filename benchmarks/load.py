@@ -144,9 +144,10 @@ LOAD = textwrap.dedent(
     """
     import sys
     from foidesk.records.ingest import load
+    from foidesk.settings import CrimeStore
     mapping, db, folder, memory, threads = sys.argv[1:]
-    result = load(mapping, db, source_dir=folder, progress=False, memory_limit=memory,
-                  threads=int(threads))
+    limits = CrimeStore(memory_limit=memory, threads=int(threads))
+    result = load(mapping, db, source_dir=folder, progress=False, settings=limits)
     print(result.counts["crimes"].read, result.counts["crimes"].loaded)
     """
 )
@@ -206,7 +207,7 @@ def measure(megabytes: int, workdir: Path, memory: str, threads: int) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000", help="extract sizes in MB")
-    parser.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit, both")
+    parser.add_argument("--memory-limit", default="256MB", help="DuckDB memory limit, both")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads, both")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -52,12 +52,12 @@ from foidesk.records.schema import (
 )
 from foidesk.records.sources import SourceFile, read_source
 from foidesk.records.store import Snapshot, Store
-from foidesk.settings import CrimeStore
+from foidesk.settings import CrimeStore, load_settings
 
 __all__ = ["LoadResult", "Mapping", "MappingError", "TableCount", "load"]
 
 # DuckDB's memory for a load (staging and writing): its data spill to disk beyond it.
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "256MB"
 
 
 @dataclass
@@ -311,16 +311,20 @@ def load(
     *,
     source_dir: str | Path | None = None,
     progress: bool = True,
-    memory_limit: str = DEFAULT_MEMORY_LIMIT,
-    threads: int | None = None,
+    settings: CrimeStore | None = None,
 ) -> LoadResult:
     """Load the extract a mapping file describes as a new snapshot of the store at ``db``.
 
     ``source_dir`` overrides the mapping's own ``source_dir`` (which is relative to the
     mapping file), so one mapping serves a test subset and the full extract alike.
-    ``memory_limit`` and ``threads`` bound DuckDB's share of the work; rows beyond the
-    memory limit spill to a folder next to the store, removed afterwards.
+    DuckDB's memory limit and threads come from ``settings`` (by default the settings
+    file's ``crime_store``); with no memory limit set, a load uses 256MB, so that its
+    memory stays flat whatever the extract's size. Rows beyond the limit spill to a
+    folder next to the store, removed afterwards.
     """
+    limits = settings or load_settings().crime_store
+    memory_limit = limits.memory_limit or DEFAULT_MEMORY_LIMIT
+    threads = limits.threads
     mapping = Mapping(mapping_file)
     if source_dir is not None:
         base = Path(source_dir)
