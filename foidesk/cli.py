@@ -753,6 +753,44 @@ def request_repeats(
         typer.echo(line)
 
 
+@request_app.command("import-email")
+def request_import_email(
+    message: Path,
+    reference: Annotated[
+        str | None, typer.Option(help="Reference for a new request (a reply finds its own).")
+    ] = None,
+    actor: str = ACTOR_OPTION,
+    role: str = ROLE_OPTION,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """File an email (.eml) on its request, or log it as a new request."""
+    from foidesk.foi import correspondence
+
+    with _register(db) as register:
+        found, what = correspondence.import_email(
+            register, message, _actor(actor, role), reference=reference
+        )
+    typer.echo(f"{found}: {what}")
+
+
+@request_app.command("messages")
+def request_messages(
+    reference: str,
+    retry: Annotated[bool, typer.Option(help="Send again what failed (every request).")] = False,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """The email thread with the requester: each message, its direction and status."""
+    from foidesk.foi import correspondence
+
+    with _register(db) as register:
+        if retry:
+            for sent in correspondence.retry(register):
+                typer.echo(f"{sent.message_id}\t{sent.status}\t{sent.error}".rstrip())
+        for m in correspondence.thread(register, reference):
+            error = f"\t{m.last_error}" if m.last_error else ""
+            typer.echo(f"{m.at:%Y-%m-%d %H:%M}\t{m.direction}\t{m.kind}\t{m.status}{error}")
+
+
 @request_app.command("audit")
 def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
     """The audit trail: who changed what, when."""
