@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from foidesk.cli import app
 from foidesk.records.ingest import MappingError, load
 from foidesk.records.store import Store
+from foidesk.stats.compiler import Source, compute_table
+from foidesk.stats.specs import parse_table
 
 from .conftest import MAPPINGS
 from .test_bad_input import rewrite, snapshot_ids
@@ -84,6 +86,19 @@ def test_a_repeated_offence_row_rejects_every_row_made_from_it(
         for n, _ in offenders
     )
     assert len(offenders) >= 1
+    # The tables that went wrong: suspects counted once, crimes by outcome computed.
+    with Store(db, read_only=True) as store:
+        source = Source.from_store(store)
+        by_outcome = parse_table(
+            {"id": "t", "title": "T", "counting_unit": "crime", "rows": ["outcome"]}, "test", 0
+        )
+        suspects = parse_table(
+            {"id": "s", "title": "S", "counting_unit": "suspect", "rows": ["suspect_sex"]},
+            "test",
+            0,
+        )
+        assert compute_table(by_outcome, source).counts.sum() == counts(clean)["crimes"]
+        assert compute_table(suspects, source).counts.sum() == counts(clean)["suspects"]
 
 
 # 2. A stray quote must not swallow the lines after it ----------------------------------
