@@ -289,10 +289,11 @@ def audit_command(
     directory: str = typer.Argument(..., help="An answer directory written by `answer`."),
 ) -> None:
     """Re-audit an answer's \\[c] cells; exit 1 if an attacker could narrow any of them."""
+    from foidesk.publish.package import audit_file
     from foidesk.stats.audit import audit_answer
 
     try:
-        result = audit_answer(directory)
+        result = audit_answer(audit_file(directory))
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -22,6 +22,7 @@ from foidesk import __version__
 from foidesk.publish.csv_files import write_csv
 from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
 from foidesk.publish.package import (
+    INTERNAL_DIR,
     AnswerPackage,
     DisclosureControl,
     FileEntry,
@@ -29,10 +30,13 @@ from foidesk.publish.package import (
     SnapshotEntry,
     Software,
     TableEntry,
+    reviewers_only_dir,
+    seal_reviewers_only,
 )
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
 from foidesk.settings import Authority, load_settings
+from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.coverage import check_coverage
 from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
@@ -195,8 +199,11 @@ def answer(
             request_file=str(request.path),
             disclosure_note=Note(DISCLOSURE_NOTE, report["note"]),
         )
-    # The audit problem goes to its own internal file, never into the published manifest.
-    write_audit_file(out, report)
+    # The audit problem says which [c] cells are the small counts: reviewers only.
+    write_audit_file(reviewers_only_dir(out), report)
+    seal_reviewers_only(out)
+    if "audit_file" in report:
+        report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
     return write_answer(request, snapshot, protected, page, report, out)
 
 

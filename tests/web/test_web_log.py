@@ -50,7 +50,7 @@ def test_seed_is_published_with_its_files_and_checksums(seed_site: Site) -> None
         assert "domestic_abuse_policy_redacted.pdf" in names
         assert "response.pdf" in names
         # The disclosure audit's working file is internal and never published.
-        assert (seed_site.answers / SEED_REFERENCE / "disclosure_audit.json").is_file()
+        assert (seed_site.answers / SEED_REFERENCE / "internal" / "disclosure_audit.json").is_file()
         assert "disclosure_audit.json" not in names
         answer_dir = seed_site.answers / SEED_REFERENCE
         for attachment in response.attachments:
