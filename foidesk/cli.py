@@ -267,13 +267,26 @@ def answer(
     request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
     db: str = typer.Option(..., "--db", help="The crime-record store (DuckDB file)."),
     out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
+    log: str | None = typer.Option(
+        None,
+        "--log",
+        envvar="FOIDESK_DB",
+        help="The disclosure log's database: protect against its responses that count any "
+        "of the same records.",
+    ),
 ) -> None:
     """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
+    from foidesk.db import open_session
     from foidesk.publish.answer import answer as write_answer
     from foidesk.stats.specs import SpecError
+    from foidesk.web.log import published_disclosures
 
     try:
-        package = write_answer(request_file, db, out, progress=True)
+        published = None
+        if log is not None:
+            with open_session(log) as session:
+                published = published_disclosures(session)
+        package = write_answer(request_file, db, out, progress=True, published=published)
     except (SpecError, FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -282,6 +295,10 @@ def answer(
     typer.echo(f"{manifest.request}: snapshot {snapshot}")
     for entry in manifest.files:
         typer.echo(f"  {out}/{entry.path}  {entry.title}  sha256 {entry.sha256[:12]}")
+    control = manifest.disclosure_control
+    if control is not None:
+        checked = ", ".join(control.earlier_disclosures) or "none"
+        typer.echo(f"Earlier disclosures checked: {checked}")
 
 
 @app.command("audit")

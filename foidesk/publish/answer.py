@@ -10,6 +10,8 @@ The same request on the same snapshot gives the same files.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,6 +32,7 @@ from foidesk.publish.package import (
     SnapshotEntry,
     Software,
     TableEntry,
+    WithheldExemption,
     reviewers_only_dir,
     seal_reviewers_only,
 )
@@ -39,7 +42,12 @@ from foidesk.settings import Authority, load_settings
 from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.coverage import check_coverage
-from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
+from foidesk.stats.linkage import (
+    EarlierPackage,
+    apply_disclosure_control,
+    sharing_records,
+    write_audit_file,
+)
 from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
 
@@ -51,6 +59,24 @@ DEFAULT_DISCLOSURE_CONTROL: dict[str, Any] = {
     "method": "suppress",
     "range": [1, 4],
     "protection": "secondary",
+}
+
+# The legal basis for [c] cells unless the request file's disclosure_control.exemption
+# gives another (e.g. s31 for figures that would reveal police tactics).
+DEFAULT_WITHHELD_EXEMPTION: dict[str, Any] = {
+    "section": "s40",
+    "subsection": "(2)",
+    "reason": (
+        "The figures shown as [c] are withheld: some are small counts of people, the others "
+        "are withheld so that the small counts cannot be worked out from totals or from other "
+        "published tables. A small count of victims or suspects, put together with other "
+        "information likely to be available to someone who wanted to identify them (local "
+        "knowledge, press reports, social media), could identify the people it counts and "
+        "disclose information about them, including about criminal offences. That would "
+        "breach the first data protection principle (lawful, fair and transparent "
+        "processing), so section 40(2) applies by virtue of section 40(3A)(a), an absolute "
+        "exemption."
+    ),
 }
 
 
@@ -76,6 +102,11 @@ class StatisticsRequest:
     # Disclosures already on the log that an attacker could difference against this one:
     # (request file, answer directory) pairs.
     earlier: tuple[tuple[Path, Path], ...] = ()
+    withheld_exemption: WithheldExemption = field(
+        default_factory=lambda: WithheldExemption(**DEFAULT_WITHHELD_EXEMPTION)
+    )
+    # Each table's specification as written in the request file (JSON-safe), by table id.
+    specifications: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_request(request_file: str | Path) -> StatisticsRequest:
@@ -95,25 +126,53 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     policy = data.get("disclosure_control", DEFAULT_DISCLOSURE_CONTROL)
     if not isinstance(policy, dict):
         raise SpecError(f"{path}: disclosure_control: expected a mapping")
+    policy = dict(policy)
+    exemption = _withheld_exemption(policy.pop("exemption", None), path)
     snapshot = data.get("snapshot")
     response = data.get("response") if isinstance(data.get("response"), dict) else {}
     responded = response.get("responded")
     if responded is not None and not isinstance(responded, date):
         raise SpecError(f"{path}: response.responded: expected a date like 2024-06-03")
     authority = data.get("authority") if isinstance(data.get("authority"), dict) else {}
+    tables = parse_tables(data.get("tables"), str(path))
+    # JSON-safe copies (dates as ISO text), which parse_table reads back the same.
+    written = json.loads(json.dumps(data.get("tables") or [], default=str))
     return StatisticsRequest(
         path=path,
         reference=str(data["reference"]),
         title=str(data["title"]),
         subject=str(data.get("subject") or data["title"]),
-        tables=parse_tables(data.get("tables"), str(path)),
+        tables=tables,
         notes=parse_notes(data.get("notes"), str(path)),
-        disclosure_control=dict(policy),
+        disclosure_control=policy,
         snapshot=str(snapshot) if snapshot is not None else None,
         responded=responded,
         authority=str(authority.get("name") or "the force"),
         earlier=_earlier_disclosures(data.get("earlier_disclosures"), path),
+        withheld_exemption=exemption,
+        specifications={spec.id: entry for spec, entry in zip(tables, written, strict=True)},
     )
+
+
+def _withheld_exemption(entry: Any, path: Path) -> WithheldExemption:
+    """``disclosure_control.exemption``: the legal basis for [c] cells (s40(2) by default)."""
+    if entry is None:
+        return WithheldExemption(**DEFAULT_WITHHELD_EXEMPTION)
+    where = f"{path}: disclosure_control.exemption"
+    if not isinstance(entry, dict):
+        raise SpecError(f"{where}: expected a mapping with section, subsection and reason")
+    known = set(WithheldExemption.model_fields)
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    if not entry.get("section"):
+        raise SpecError(f"{where}.section: required, e.g. s40")
+    if not (entry.get("reason") or entry.get("harm")):
+        raise SpecError(f"{where}.reason: say why the exemption applies to the [c] figures")
+    try:
+        return WithheldExemption.model_validate(entry)
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from None
 
 
 def _earlier_disclosures(entries: Any, path: Path) -> tuple[tuple[Path, Path], ...]:
@@ -162,12 +221,20 @@ def workbook_contact(authority_name: str) -> tuple[str, ...]:
 
 
 def answer(
-    request_file: str | Path, db: str | Path, out_dir: str | Path, *, progress: bool = False
+    request_file: str | Path,
+    db: str | Path,
+    out_dir: str | Path,
+    *,
+    progress: bool = False,
+    published: Sequence[EarlierPackage] | None = None,
 ) -> AnswerPackage:
     """Compute, protect and write a request's tables; return the answer package.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
     ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
+    ``published`` are the disclosures on the log (``foidesk.web.log.published_disclosures``):
+    those whose tables count any of the same records are protected against, besides the
+    request file's ``earlier_disclosures``; None means the log was not consulted.
     """
     request = read_request(request_file)
     out = Path(out_dir)
@@ -187,17 +254,23 @@ def answer(
                 computed.append(compute_table(spec, source))
                 bar.advance(task)
         earlier = [earlier_package(r, a) for r, a in request.earlier]
+        named = {package.reference for package in earlier} | {request.reference}
+        candidates = [p for p in published or () if p.reference not in named]
+        earlier += sharing_records(computed, candidates, store, snapshot)
         protected, report = apply_disclosure_control(
             computed, request.disclosure_control, store=store, snapshot=snapshot, earlier=earlier
         )
         report["earlier_disclosures"] = [package.reference for package in earlier]
+        if report.get("method") != "round":
+            report["exemption"] = request.withheld_exemption.model_dump()
+        note = disclosure_note(report, request.withheld_exemption, log=published is not None)
         page = notes_page(
             protected,
             request.notes,
             snapshot,
             source,
             request_file=str(request.path),
-            disclosure_note=Note(DISCLOSURE_NOTE, report["note"]),
+            disclosure_note=Note(DISCLOSURE_NOTE, note),
         )
     # The audit problem says which [c] cells are the small counts: reviewers only.
     write_audit_file(reviewers_only_dir(out), report)
@@ -205,6 +278,36 @@ def answer(
     if "audit_file" in report:
         report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
     return write_answer(request, snapshot, protected, page, report, out)
+
+
+def disclosure_note(
+    report: dict[str, Any], exemption: WithheldExemption, *, log: bool = False
+) -> str:
+    """The Notes page's entry on [c]: what it marks, the exemption, and exactly which
+    earlier disclosures the withheld figures were checked against."""
+    if report.get("method") == "round":
+        return str(report["note"])
+    text = (
+        f"{report['note']} Figures shown as [c] are withheld under {exemption.citation} of the "
+        "Freedom of Information Act 2000; the refusal notice in the response letter gives "
+        "the reasons."
+    )
+    checked = list(report.get("earlier_disclosures") or [])
+    if checked:
+        return (
+            f"{text} They were also checked against the tables published in "
+            f"{_listed(checked)}, which count some of the same records."
+        )
+    if log:
+        return (
+            f"{text} No table on the disclosure log counts any of the same records, so no "
+            "earlier disclosure needed checking."
+        )
+    return f"{text} They were not checked against earlier disclosures."
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def write_answer(
@@ -253,6 +356,7 @@ def write_answer(
                 notes=list(notes.citations[t.id]),
                 file=f"{t.id}.csv",
                 sheet=sheet_name(t.id),
+                specification=request.specifications.get(t.id),
             )
             for t in tables
         ],

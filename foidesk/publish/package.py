@@ -10,7 +10,9 @@ workspace shows its tables, and a later answer reads its suppression pattern.
 The manifest's schema is versioned (``MANIFEST_VERSION``). A manifest without a
 ``version`` field was written before the schema had one (version 0): it is read as the
 current version, with a file entry's old ``file`` key read as ``path`` and a bare list
-read as the ``files`` list; writing the package again writes the current version.
+read as the ``files`` list; writing the package again writes the current version. Version
+1 had no table specifications and no exemption for [c] cells; it reads as version 2
+without them (such a package cannot serve as an earlier disclosure from the log).
 
 Files for reviewers only (the audit problem that says which [c] cells are the small
 counts, unredacted documents, redaction logs) live in the package's ``internal/`` folder,
@@ -33,7 +35,7 @@ from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.table import CellKey
 
 MANIFEST_FILE = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 INTERNAL_DIR = "internal"
 # Names of reviewers-only files, refused at the top of a package.
 REVIEWERS_ONLY_FILES = (AUDIT_FILE, "redaction-log.json", "redaction-log.csv")
@@ -73,6 +75,8 @@ class TableEntry(_Strict):
     notes: list[Any] = Field(default_factory=list)
     file: str | None = None
     sheet: str | None = None
+    # The specification as the request file gives it, so a later answer can recompute it.
+    specification: dict[str, Any] | None = None
 
 
 class FileEntry(_Strict):
@@ -102,6 +106,21 @@ class WithheldCell(_Strict):
         return self.table, (tuple(self.row), tuple(self.column))
 
 
+class WithheldExemption(_Strict):
+    """The exemption [c] cells are withheld under: s40(2) unless the request says otherwise."""
+
+    section: str
+    subsection: str = ""
+    reason: str = ""
+    harm: str = ""
+    public_interest: dict[str, Any] | None = None
+
+    @property
+    def citation(self) -> str:
+        """``section 40(2)``, as the Notes and the letter name it."""
+        return f"section {self.section.removeprefix('s')}{self.subsection}"
+
+
 class DisclosureControl(BaseModel):
     """The disclosure-control report: the pattern and whether it passed its audit.
 
@@ -119,6 +138,7 @@ class DisclosureControl(BaseModel):
     cells_marked: int = 0
     pattern: list[WithheldCell] = Field(default_factory=list)
     earlier_disclosures: list[str] = Field(default_factory=list)
+    exemption: WithheldExemption | None = None
 
 
 class Manifest(_Strict):
@@ -301,6 +321,13 @@ class AnswerPackage:
         """The [c] cells, as (table id, (row labels, column labels))."""
         control = self.manifest.disclosure_control
         return frozenset(c.key for c in control.pattern) if control else frozenset()
+
+    def withheld_per_table(self) -> dict[str, int]:
+        """How many [c] cells each table holds (tables without any are left out)."""
+        counts: dict[str, int] = {}
+        for table, _ in self.withheld:
+            counts[table] = counts.get(table, 0) + 1
+        return counts
 
     @property
     def table_titles(self) -> list[str]:
