@@ -9,13 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import yaml
-from site_setup import SEED_REFERENCE, Site
+from fastapi.testclient import TestClient
+from site_setup import SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 from typer.testing import CliRunner
 
 from foidesk.cli import app
 from foidesk.db import open_session
 from foidesk.publish.package import INTERNAL_DIR, AnswerPackage
 from foidesk.stats.audit import AUDIT_FILE
+from foidesk.web.app import create_app
 from foidesk.web.log import published_disclosures
 from foidesk.web.models import PublishedResponse
 
@@ -82,3 +84,25 @@ def test_a_second_request_is_checked_against_the_seed_on_the_log(
     book = openpyxl.load_workbook(alone / "tables.xlsx", read_only=True)
     notes = " ".join(str(c) for r in book["Notes"].iter_rows(values_only=True) for c in r if c)
     assert "They were not checked against earlier disclosures." in notes
+
+
+def test_the_workspace_checks_against_the_log_too(seed_site: Site, tmp_path: Path) -> None:
+    requests = tmp_path / "requests"
+    requests.mkdir()
+    _second_request(requests / "01.FOI.24.040001.yaml")
+    db = tmp_path / "desk.sqlite"
+    shutil.copyfile(seed_site.db, db)
+    app = create_app(
+        str(db),
+        migrate=False,
+        answers_dir=tmp_path / "answers",
+        requests_dir=requests,
+        records=seed_site.answers.parent / "records.duckdb",
+    )
+    analyst = TestClient(app)
+    sign_in(analyst, "analyst.two", make_user(str(db), "analyst.two", "analyst"))
+    page = "/workspace/requests/01.FOI.24.040001/tables"
+    token = csrf_of(analyst.get(page).text)
+    ran = analyst.post(page, data={"csrf_token": token})
+    assert "Tables computed with disclosure control applied." in ran.text, ran.text[-2000:]
+    assert f'id="control-earlier">{SEED_REFERENCE}<' in ran.text
