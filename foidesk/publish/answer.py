@@ -275,6 +275,8 @@ def answer(
     # The audit problem says which [c] cells are the small counts: reviewers only.
     write_audit_file(reviewers_only_dir(out), report)
     seal_reviewers_only(out)
+    # An older foidesk wrote it at the top, where publishing now refuses it.
+    (out / AUDIT_FILE).unlink(missing_ok=True)
     if "audit_file" in report:
         report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
     return write_answer(request, snapshot, protected, page, report, out)
