@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pymupdf
 import pytest
 import yaml
 
@@ -43,6 +44,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _documents(out: Path, request_file: Path) -> None:
+    """One-page PDFs standing in for the documents the request file attaches."""
+    for document in yaml.safe_load(request_file.read_text(encoding="utf-8"))["documents"]:
+        pdf = pymupdf.open()
+        pdf.new_page().insert_text((72, 72), document["title"])
+        pdf.save(out / document["file"])
+
+
 def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
@@ -61,6 +70,7 @@ def test_the_seed_letter_cites_s40_for_its_withheld_cells(store: Path, tmp_path:
     assert control is not None and control.exemption is not None
     assert (control.exemption.section, control.exemption.subsection) == ("s40", "(2)")
     db = tmp_path / "register.sqlite"
+    _documents(out, SEED)
     write_response(SEED, db, out)
     html = (out / "response.html").read_text(encoding="utf-8")
     text = _text(html)
@@ -99,6 +109,7 @@ def test_a_request_can_name_another_exemption_for_its_withheld_cells(
     out = tmp_path / REF
     answer(request_file, store, out)
     db = tmp_path / "register.sqlite"
+    _documents(out, request_file)
     write_response(request_file, db, out)
     text = _text((out / "response.html").read_text(encoding="utf-8"))
     assert "Section 31(1)(a) – Law enforcement" in text
