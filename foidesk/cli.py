@@ -827,7 +827,10 @@ def request_import(
     ] = None,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Import a request file into the register (a request already there is left alone)."""
+    """Import a request file into the register, all or nothing.
+
+    A request already in the register is refused and left as it is.
+    """
     from foidesk.foi.request_file import import_request_file
 
     with _register(db) as register:
