@@ -293,6 +293,8 @@ def answer(
     manifest = package.manifest
     snapshot = manifest.snapshot.id[:12] if manifest.snapshot else "none"
     typer.echo(f"{manifest.request}: snapshot {snapshot}")
+    for warning in manifest.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for entry in manifest.files:
         typer.echo(f"  {out}/{entry.path}  {entry.title}  sha256 {entry.sha256[:12]}")
     control = manifest.disclosure_control

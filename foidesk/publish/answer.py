@@ -17,10 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.progress import Progress
 
 from foidesk import __version__
+from foidesk.input_files import InputError, read_yaml
 from foidesk.publish.csv_files import write_csv
 from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
 from foidesk.publish.package import (
@@ -48,7 +48,7 @@ from foidesk.stats.linkage import (
     sharing_records,
     write_audit_file,
 )
-from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables, read_yaml
+from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables
 from foidesk.stats.table import ComputedTable
 
 WORKBOOK_FILE = "tables.xlsx"
@@ -116,8 +116,8 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         raise FileNotFoundError(f"{path}: request file not found")
     try:
         data = read_yaml(path) or {}
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping at the top level")
     for key in ("reference", "title"):
@@ -251,7 +251,10 @@ def answer(
         with Progress(disable=not progress, transient=True) as bar:
             task = bar.add_task("Computing tables", total=len(request.tables))
             for spec in request.tables:
-                computed.append(compute_table(spec, source))
+                try:
+                    computed.append(compute_table(spec, source))
+                except SpecError as exc:
+                    raise SpecError(f"{request.path}: {exc}") from None
                 bar.advance(task)
         earlier = [earlier_package(r, a) for r, a in request.earlier]
         named = {package.reference for package in earlier} | {request.reference}
@@ -279,7 +282,18 @@ def answer(
     (out / AUDIT_FILE).unlink(missing_ok=True)
     if "audit_file" in report:
         report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
-    return write_answer(request, snapshot, protected, page, report, out)
+    return write_answer(
+        request, snapshot, protected, page, report, out, warnings=empty_table_warnings(computed)
+    )
+
+
+def empty_table_warnings(tables: list[ComputedTable]) -> list[str]:
+    """A warning for each table whose every cell is 0: its population is likely wrong."""
+    return [
+        f"table {t.id}: every cell is 0; check its population against the snapshot"
+        for t in tables
+        if not t.counts.any()
+    ]
 
 
 def disclosure_note(
@@ -319,8 +333,13 @@ def write_answer(
     notes: NotesPage,
     disclosure_report: dict[str, Any],
     out: Path,
+    *,
+    warnings: list[str] | None = None,
 ) -> AnswerPackage:
-    """Write the workbook, CSVs and manifest for already computed, protected tables."""
+    """Write the workbook, CSVs and manifest for already computed, protected tables.
+
+    ``warnings`` (e.g. a table of zeros) go into the manifest for reviewers to see.
+    """
     out.mkdir(parents=True, exist_ok=True)
     info = WorkbookInfo(
         reference=request.reference,
@@ -365,6 +384,7 @@ def write_answer(
         disclosure_control=(
             DisclosureControl.model_validate(disclosure_report) if disclosure_report else None
         ),
+        warnings=list(warnings or []),
         files=[FileEntry.of(path, title) for path, title in files],
     )
     package = AnswerPackage(out, manifest)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import yaml
 
+from foidesk.input_files import InputError, read_yaml
 from foidesk.records.schema import CRIMES
 
 CountingUnit = Literal["crime", "victim", "suspect", "pair"]
@@ -427,17 +427,11 @@ def parse_tables(values: Any, source: str = "<tables>") -> list[TableSpec]:
     return specs
 
 
-# libyaml's loader when PyYAML was built with it: request files parse several times faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(path: Path) -> Any:
-    """A YAML file's contents, loaded safely (no arbitrary objects)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
-
-
 def load_tables(request_file: str | Path) -> list[TableSpec]:
     """The table specifications of a request file."""
     path = Path(request_file)
-    data = read_yaml(path) or {}
+    try:
+        data = read_yaml(path) or {}
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
     return parse_tables(data.get("tables"), str(path))
