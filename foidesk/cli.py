@@ -303,6 +303,29 @@ def answer(
         typer.echo(f"Earlier disclosures checked: {checked}")
 
 
+@app.command("schema")
+def schema_command(
+    kind: str = typer.Argument(..., help="request, mapping or table."),
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of request files, mapping files or a table."""
+    import json
+
+    from foidesk.input_files import did_you_mean, json_schema
+    from foidesk.publish.answer import RequestFile
+    from foidesk.records.mapping_schema import MappingFile
+    from foidesk.stats.specs import TableInput
+
+    models = {
+        "request": (RequestFile, "foidesk request file"),
+        "mapping": (MappingFile, "foidesk mapping file"),
+        "table": (TableInput, "foidesk table specification"),
+    }
+    if kind not in models:
+        typer.echo(f"error: no schema {kind!r}{did_you_mean(kind, models)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(json_schema(*models[kind]), indent=2))
+
+
 @app.command("audit")
 def audit_command(
     directory: str = typer.Argument(..., help="An answer directory written by `answer`."),

@@ -3,8 +3,9 @@
 Request files, mapping files, table specifications and disclosure settings are all read
 the same way. ``read_yaml`` parses with libyaml's safe loader, refuses more than
 ``MAX_ALIASES`` aliases (a few nested aliases can expand to gigabytes: the "billion laughs"
-attack) and keeps dates as the text written, so that a date such as 2024-02-30 is
-reported by the schema with its field instead of failing inside the YAML parser. Each
+attack), reads only true and false as booleans (YAML 1.2) and keeps dates as the text
+written, so that a date such as 2024-02-30 is reported by the schema with its field
+instead of failing inside the YAML parser. Each
 package declares its part of a file as pydantic models (``InputModel``: unknown keys are
 errors); ``validate`` turns pydantic's errors into one ``InputError`` naming the file, the
 line, the field and, for a misspelt key or value, the nearest valid ones.
@@ -16,7 +17,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -52,10 +53,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     """libyaml's safe loader with dates left as text, for the schema to check."""
 
 
+# Booleans are true and false only, as in YAML 1.2 and JSON Schema: YAML 1.1 also reads
+# yes, no, on and off, which turned a mapping file's `on:` key into true.
+_BOOL = "tag:yaml.org,2002:bool"
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", _BOOL)
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF")
 
 
 def _count_aliases(text: str, source: str) -> None:
@@ -126,26 +135,30 @@ def _allowed(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     current: Any = model
     for step in loc:
         if isinstance(step, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(step)
-        if field is None:
-            field = next(
-                (f for f in getattr(current, "model_fields", {}).values() if f.alias == step),
-                None,
-            )
-        if field is None:
+            current = _member(current, list)
+            current = get_args(current)[0] if current is not None else None
+        elif (mapping := _member(current, dict)) is not None:
+            current = get_args(mapping)[1]
+        elif (found := _member(current, BaseModel)) is not None:
+            fields = found.model_fields
+            field = fields.get(step) or next((f for f in fields.values() if f.alias == step), None)
+            current = field.annotation if field is not None else None
+        else:
             return []
-        current = _model_in(field.annotation)
         if current is None:
             return []
-    return [f.alias or name for name, f in getattr(current, "model_fields", {}).items()]
+    found = _member(current, BaseModel)
+    return [f.alias or name for name, f in found.model_fields.items()] if found else []
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _member(annotation: Any, kind: type) -> Any:
+    """The part of ``annotation`` (a union, Optional, Annotated) that is a ``kind``."""
+    if isinstance(annotation, type) and issubclass(annotation, kind):
         return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
+    if get_origin(annotation) is kind:
+        return annotation
+    for arg in get_args(annotation):
+        found = _member(arg, kind)
         if found is not None:
             return found
     return None
@@ -176,6 +189,9 @@ def describe(
             expected = re.findall(r"'([^']*)'", message)
             message = f"{item['input']!r} is not one of {', '.join(expected)}"
             message += did_you_mean(item["input"], expected)
+        elif item["type"].startswith("date_") and isinstance(item.get("input"), str):
+            reason = message.split(", ", 1)[-1]
+            message = f"{item['input']!r} is not a date (use YYYY-MM-DD; {reason})"
         elif item["type"] in ("value_error", "assertion_error"):
             message = message.removeprefix("Value error, ")
         elif "input" in item and not isinstance(item["input"], dict | list):
@@ -188,7 +204,8 @@ def _is_branch(step: str | int) -> bool:
     # Pydantic names the union member it tried ("str", "function-after[...]", tagged
     # union tags); those are not keys of the file.
     return isinstance(step, str) and (
-        step in ("str", "int", "float", "bool", "list[str]", "date")
+        step in ("str", "int", "float", "bool", "date")
+        or step[:1].isupper()  # a model's class name: keys in files are lower case
         or "[" in step
         or step.startswith("function-")
     )
@@ -205,4 +222,4 @@ def validate(model: type[Model], data: Any, source: str, text: str | None = None
 def json_schema(model: type[BaseModel], title: str) -> dict[str, Any]:
     """The model's JSON Schema (draft 2020-12) as editors and CI validators read it."""
     schema = model.model_json_schema(by_alias=True)
-    return {"$schema": JSON_SCHEMA_DIALECT, "title": title, **schema}
+    return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": title}

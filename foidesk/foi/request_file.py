@@ -21,6 +21,7 @@ import yaml
 from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.input_files import InputError, read_yaml
+from foidesk.publish.answer import check_request_file
 from foidesk.publish.package import AnswerPackage
 
 STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
@@ -72,6 +73,10 @@ def load_request_file(path: str | Path) -> dict[str, Any]:
         raise RequestFileError(str(error)) from None
     if not isinstance(data, dict):
         raise RequestFileError(f"{path}: expected a mapping of fields at the top level")
+    try:
+        check_request_file(path, data)
+    except InputError as error:
+        raise RequestFileError(str(error)) from None
     _field(data, "reference", "", path, str)
     _date(data, "received", "", path)
     request = _field(data, "request", "", path, dict)

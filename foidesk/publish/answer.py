@@ -1,7 +1,8 @@
 """Answering a request: from its request file and a store to the files that go out.
 
 ``answer`` reads the request file's statistics keys (``snapshot``, ``disclosure_control``,
-``notes``, ``tables``; every other key belongs to the FOI desk and is ignored here),
+``notes``, ``tables``, ``earlier_disclosures``; the rest belong to the FOI desk, whose
+schema ``RequestFile`` includes so that a misspelt key is refused here too),
 computes every table on one snapshot, applies disclosure control, and writes the
 workbook, one CSV per table and ``manifest.json``: the request reference, the snapshot,
 each specification's fingerprint, the software version and the SHA-256 of every file.
@@ -20,9 +21,17 @@ from typing import Any
 from rich.progress import Progress
 
 from foidesk import __version__
-from foidesk.input_files import InputError, read_yaml
+from foidesk.foi.request_schema import FoiPart
+from foidesk.input_files import InputError, InputModel, read_yaml, validate
 from foidesk.publish.csv_files import write_csv
-from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
+from foidesk.publish.notes import (
+    DISCLOSURE_NOTE,
+    Note,
+    NoteInput,
+    NotesPage,
+    notes_page,
+    parse_notes,
+)
 from foidesk.publish.package import (
     INTERNAL_DIR,
     AnswerPackage,
@@ -42,13 +51,14 @@ from foidesk.settings import Authority, load_settings
 from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.coverage import check_coverage
+from foidesk.stats.disclosure import DisclosureControlInput
 from foidesk.stats.linkage import (
     EarlierPackage,
     apply_disclosure_control,
     sharing_records,
     write_audit_file,
 )
-from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables
+from foidesk.stats.specs import SpecError, TableInput, TableSpec, load_tables, parse_tables
 from foidesk.stats.table import ComputedTable
 
 WORKBOOK_FILE = "tables.xlsx"
@@ -78,6 +88,43 @@ DEFAULT_WITHHELD_EXEMPTION: dict[str, Any] = {
         "exemption."
     ),
 }
+
+
+class EarlierDisclosureInput(InputModel):
+    """``earlier_disclosures[]``: a published answer this one must not difference against."""
+
+    request: str
+    answer: str
+
+
+class StatisticsPart(InputModel):
+    """The keys of a request file that the statistics engine reads."""
+
+    reference: str
+    title: str | None = None  # answer() needs it; a request without tables may leave it out
+    subject: str | None = None
+    snapshot: str | None = None
+    disclosure_control: DisclosureControlInput | None = None
+    notes: list[NoteInput] | None = None
+    tables: list[TableInput] | None = None  # answer() needs at least one
+    earlier_disclosures: list[EarlierDisclosureInput] | None = None
+
+
+class RequestFile(StatisticsPart, FoiPart):
+    """A whole request file: its statistics part (here) and its FOI part (the register's).
+
+    Both readers check the whole file, so a key neither knows (``snapshots:``,
+    ``earlier_disclosure:``, ``handeld_by:``) is refused wherever the file is used.
+    """
+
+
+def check_request_file(path: Path, data: Any) -> RequestFile:
+    """``data``, read from ``path``, checked against ``RequestFile``; errors name lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = None
+    return validate(RequestFile, data, str(path), text)
 
 
 @dataclass(frozen=True)
@@ -120,9 +167,12 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         raise SpecError(str(exc)) from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping at the top level")
-    for key in ("reference", "title"):
-        if not data.get(key):
-            raise SpecError(f"{path}: {key}: required")
+    try:
+        check_request_file(path, data)
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
+    if not data.get("title"):
+        raise SpecError(f"{path}: title: required to answer (the workbook's cover shows it)")
     policy = data.get("disclosure_control", DEFAULT_DISCLOSURE_CONTROL)
     if not isinstance(policy, dict):
         raise SpecError(f"{path}: disclosure_control: expected a mapping")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from foidesk.input_files import InputError, InputModel, validate
 from foidesk.stats.audit import AuditProblem, AuditResult, LinkedCells, Requirement, audit
 from foidesk.stats.suppression import (
     SuppressionResult,
@@ -27,6 +28,22 @@ SUPPRESSED = "[c]"
 
 class DisclosureError(ValueError):
     """The tables cannot be released safely under the policy."""
+
+
+class DisclosureControlInput(InputModel):
+    """``disclosure_control:`` in a request file (the keys of ``DisclosurePolicy``)."""
+
+    method: Literal["suppress", "round"] = "suppress"
+    range: tuple[int, int] | None = None
+    protection: str = "secondary"  # only secondary is offered; from_mapping says why
+    low: int | None = None
+    high: int | None = None
+    suppress_zero: bool = False
+    protect_down_to: int | None = None
+    protect_up_to: int | None = None
+    objective: Literal["count", "value"] = "count"
+    rounding_base: int = 5
+    time_limit: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,10 @@ class DisclosurePolicy:
         secondary`` (the only protection offered: suppressing small counts alone lets
         totals give them away). Unknown keys are errors.
         """
+        try:
+            validate(DisclosureControlInput, dict(data or {}), source)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         values = dict(data or {})
         if "range" in values:
             span = values.pop("range")
