@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.exc import OperationalError
 
 from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
@@ -294,6 +295,11 @@ def _import_errors(path: Path, reference: str) -> Iterator[None]:
         raise RequestFileError(f"{path}: {error}") from error
     except (ValueError, KeyError, LookupError, OSError) as error:
         raise RequestFileError(f"{path}: {error}") from error
+    except OperationalError as error:
+        # e.g. SQLite still locked by another import after the busy timeout.
+        raise RequestFileError(
+            f"{path}: the register could not be written ({error.orig}); nothing was changed"
+        ) from error
 
 
 def export_request_file(register: Register, reference: str, path: str | Path) -> Path:

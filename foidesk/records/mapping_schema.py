@@ -29,6 +29,13 @@ class SourceInput(InputModel):
     max_rejected: str | None = None  # a percentage, e.g. 1%
 
 
+def _on_key(value: Any) -> Any:
+    # A file written by a YAML 1.1 dumper may hold the key `on` as `true`.
+    if isinstance(value, dict) and True in value:
+        value = {("on" if k is True else k): v for k, v in value.items()}
+    return value
+
+
 class JoinInput(InputModel):
     """``join[]``: another source joined on {left column: right column}."""
 
@@ -77,7 +84,7 @@ class TableMapInput(InputModel):
     """``tables.<canonical table>``: where its rows come from and how columns are made."""
 
     from_: str = Field(alias="from")
-    join: list[JoinInput] | None = None
+    join: list[Annotated[JoinInput, BeforeValidator(_on_key)]] | None = None
     key: list[str] | None = None
     crime: list[str] | None = None
     victim: list[str] | None = None
