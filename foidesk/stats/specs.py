@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 import pyarrow as pa
 from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
-from foidesk.input_files import InputError, InputModel, read_yaml, validate
+from foidesk.input_files import InputError, InputModel, did_you_mean, read_yaml, validate
 from foidesk.records.schema import CRIMES
 
 CountingUnit = Literal["crime", "victim", "suspect", "pair"]
@@ -418,7 +418,8 @@ def parse_dimension(value: Any, where: str) -> Dimension:
     else:
         raise SpecError(f"{where}: expected a dimension name or {{name: options}}, got {value!r}")
     if kind not in DIMENSION_KINDS:
-        raise SpecError(f"{where}: unknown dimension {kind!r} ({', '.join(DIMENSION_KINDS)})")
+        hint = did_you_mean(kind, DIMENSION_KINDS) or f" ({', '.join(DIMENSION_KINDS)})"
+        raise SpecError(f"{where}: unknown dimension {kind!r}{hint}")
     where = f"{where}.{kind}"
     if kind == "period":
         data = _mapping(options, where, {"unit", "basis", "from", "to", "custom", "label"})
