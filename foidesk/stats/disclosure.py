@@ -31,19 +31,20 @@ class DisclosureError(ValueError):
 
 
 class DisclosureControlInput(InputModel):
-    """``disclosure_control:`` in a request file (the keys of ``DisclosurePolicy``)."""
+    """``disclosure_control:`` in a request file: the fields of ``DisclosurePolicy`` (whose
+    defaults apply to what is left out), ``range: [low, high]`` and ``protection``."""
 
-    method: Literal["suppress", "round"] = "suppress"
+    method: Literal["suppress", "round"] | None = None
     range: tuple[int, int] | None = None
-    protection: str = "secondary"  # only secondary is offered; from_mapping says why
+    protection: str | None = None  # only secondary is offered; from_mapping says why
     low: int | None = None
     high: int | None = None
-    suppress_zero: bool = False
+    suppress_zero: bool | None = None
     protect_down_to: int | None = None
     protect_up_to: int | None = None
-    objective: Literal["count", "value"] = "count"
-    rounding_base: int = 5
-    time_limit: float = 60.0
+    objective: Literal["count", "value"] | None = None
+    rounding_base: int | None = None
+    time_limit: float | None = None
 
 
 @dataclass(frozen=True)

@@ -184,3 +184,12 @@ def test_request_file_policy_reads_range_and_protection() -> None:
     )
     assert (policy.low, policy.high) == (1, 9)
     assert policy.requirement().upper_at_least == 10
+
+
+def test_the_request_file_schema_names_every_policy_field() -> None:
+    from dataclasses import fields
+
+    from foidesk.stats.disclosure import DisclosureControlInput
+
+    keys = set(DisclosureControlInput.model_fields)
+    assert keys == {f.name for f in fields(DisclosurePolicy)} | {"range", "protection"}
