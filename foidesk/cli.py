@@ -287,7 +287,8 @@ def answer(
             with open_session(log) as session:
                 published = published_disclosures(session)
         package = write_answer(request_file, db, out, progress=True, published=published)
-    except (SpecError, FileNotFoundError, LookupError, StoreError) as exc:
+    except (SpecError, ValueError, FileNotFoundError, LookupError, StoreError) as exc:
+        # ValueError: a disclosure-control setting that cannot be used (e.g. range [3, 2]).
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     manifest = package.manifest

@@ -172,3 +172,11 @@ def test_a_few_aliases_are_still_read(tmp_path: Path) -> None:
     request = read_request(path)
     groups = {t.population.offence_groups for t in request.tables if t.id in ("table_1", "table_3")}
     assert groups == {("Controlling or coercive behaviour",)}
+
+
+def test_a_bad_disclosure_setting_is_a_message_not_a_traceback(db: Path, tmp_path: Path) -> None:
+    path = _seed_with(tmp_path, lambda d: d["disclosure_control"].update(range=[3, 2]))
+    result = CliRunner().invoke(app, ["answer", str(path), "--db", str(db), "--out", "out"])
+    assert result.exit_code == 2
+    assert "need 1 <= low <= high, not low=3, high=2" in result.output
+    assert not isinstance(result.exception, ValueError)
