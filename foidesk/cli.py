@@ -311,8 +311,8 @@ def schema_command(
     """Print the JSON Schema (draft 2020-12) of request files, mapping files or a table."""
     import json
 
+    from foidesk.foi.request_schema import RequestFile
     from foidesk.input_files import did_you_mean, json_schema
-    from foidesk.publish.answer import RequestFile
     from foidesk.records.mapping_schema import MappingFile
     from foidesk.stats.specs import TableInput
 

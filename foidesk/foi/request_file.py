@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
+from foidesk.foi.request_schema import RequestFile
 from foidesk.input_files import InputError, read_yaml
 from foidesk.publish.answer import check_request_file
 from foidesk.publish.package import AnswerPackage
@@ -75,7 +76,7 @@ def load_request_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RequestFileError(f"{path}: expected a mapping of fields at the top level")
     try:
-        check_request_file(path, data)
+        check_request_file(path, data, RequestFile)
     except InputError as error:
         raise RequestFileError(str(error)) from None
     _field(data, "reference", "", path, str)

@@ -1,8 +1,8 @@
-"""The FOI part of a request file as a schema: the keys the register's import reads.
+"""The FOI part of a request file as a schema, and the whole request file's schema.
 
-Only pydantic models live here (docs/register.md describes each key), so the statistics
-engine can compose the whole request file's schema (``foidesk.publish.answer.RequestFile``)
-without loading the register. Unknown keys are errors with a suggestion.
+``FoiPart`` holds the keys the register's import reads (docs/register.md describes each);
+``RequestFile`` adds the statistics part (``foidesk.publish.answer.StatisticsPart``, which
+knows the FOI keys only by name). Unknown keys are errors with a suggestion.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import date
 from pydantic import Field
 
 from foidesk.input_files import InputModel
+from foidesk.publish.answer import StatisticsPart
 
 
 class RequestPartInput(InputModel):
@@ -145,3 +146,7 @@ class FoiPart(InputModel):
     decisions: list[DecisionInput] | None = None
     response: ResponseInput | None = None
     documents: list[DocumentInput] | None = None
+
+
+class RequestFile(FoiPart, StatisticsPart):
+    """A whole request file: the FOI part (checked here in full) and the statistics part."""

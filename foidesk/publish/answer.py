@@ -21,7 +21,6 @@ from typing import Any
 from rich.progress import Progress
 
 from foidesk import __version__
-from foidesk.foi.request_schema import FoiPart
 from foidesk.input_files import InputError, InputModel, read_yaml, validate
 from foidesk.publish.csv_files import write_csv
 from foidesk.publish.notes import (
@@ -98,7 +97,13 @@ class EarlierDisclosureInput(InputModel):
 
 
 class StatisticsPart(InputModel):
-    """The keys of a request file that the statistics engine reads."""
+    """The keys of a request file that the statistics engine reads, and the FOI desk's.
+
+    The FOI desk's top-level keys (``received`` to ``documents``) are only declared here:
+    their contents belong to ``foidesk.foi.request_schema.FoiPart``, a layer above, whose
+    ``RequestFile`` checks them. Declaring them means a misspelt top-level key
+    (``snapshots:``, ``earlier_disclosure:``, ``handeld_by:``) is refused here too.
+    """
 
     reference: str
     title: str | None = None  # answer() needs it; a request without tables may leave it out
@@ -108,23 +113,31 @@ class StatisticsPart(InputModel):
     notes: list[NoteInput] | None = None
     tables: list[TableInput] | None = None  # answer() needs at least one
     earlier_disclosures: list[EarlierDisclosureInput] | None = None
+    received: Any = None
+    channel: Any = None
+    requester_contact: Any = None
+    request: Any = None
+    authority: Any = None
+    handled_by: Any = None
+    clarification: Any = None
+    cost_estimate: Any = None
+    decisions: Any = None
+    response: Any = None
+    documents: Any = None
 
 
-class RequestFile(StatisticsPart, FoiPart):
-    """A whole request file: its statistics part (here) and its FOI part (the register's).
+def check_request_file(
+    path: Path, data: Any, schema: type[StatisticsPart] = StatisticsPart
+) -> StatisticsPart:
+    """``data``, read from ``path``, checked against ``schema``; errors name the lines.
 
-    Both readers check the whole file, so a key neither knows (``snapshots:``,
-    ``earlier_disclosure:``, ``handeld_by:``) is refused wherever the file is used.
+    The FOI desk passes its ``RequestFile``, which also checks what its keys hold.
     """
-
-
-def check_request_file(path: Path, data: Any) -> RequestFile:
-    """``data``, read from ``path``, checked against ``RequestFile``; errors name lines."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
         text = None
-    return validate(RequestFile, data, str(path), text)
+    return validate(schema, data, str(path), text)
 
 
 @dataclass(frozen=True)
