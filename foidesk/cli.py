@@ -306,20 +306,22 @@ def answer(
 
 @app.command("schema")
 def schema_command(
-    kind: str = typer.Argument(..., help="request, mapping or table."),
+    kind: str = typer.Argument(..., help="request, mapping, table or settings."),
 ) -> None:
-    """Print the JSON Schema (draft 2020-12) of request files, mapping files or a table."""
+    """Print the JSON Schema (draft 2020-12) of a request, mapping or settings file, or a table."""
     import json
 
     from foidesk.foi.request_schema import RequestFile
     from foidesk.input_files import did_you_mean, json_schema
     from foidesk.records.mapping_schema import MappingFile
+    from foidesk.settings import Settings
     from foidesk.stats.specs import TableInput
 
     models = {
         "request": (RequestFile, "foidesk request file"),
         "mapping": (MappingFile, "foidesk mapping file"),
         "table": (TableInput, "foidesk table specification"),
+        "settings": (Settings, "foidesk settings file"),
     }
     if kind not in models:
         typer.echo(f"error: no schema {kind!r}{did_you_mean(kind, models)}", err=True)
