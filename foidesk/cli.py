@@ -657,10 +657,10 @@ def request_decide(
     db: str = REGISTER_OPTION,
 ) -> None:
     """Record the decision on one part, with its exemptions."""
-    import yaml
+    from foidesk.input_files import read_yaml
 
-    applied = yaml.safe_load(exemptions.read_text(encoding="utf-8")) if exemptions else []
     with _register(db) as register:
+        applied = read_yaml(exemptions) if exemptions else []
         register.decide(
             reference,
             part,
