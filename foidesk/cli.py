@@ -306,11 +306,12 @@ def answer(
 
 @app.command("schema")
 def schema_command(
-    kind: str = typer.Argument(..., help="request, mapping, table or settings."),
+    kind: str = typer.Argument(..., help="request, mapping, table, settings or review."),
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of a request, mapping or settings file, or a table."""
     import json
 
+    from foidesk.foi.personal_data import ReviewFile
     from foidesk.foi.request_schema import RequestFile
     from foidesk.input_files import did_you_mean, json_schema
     from foidesk.records.mapping_schema import MappingFile
@@ -322,6 +323,7 @@ def schema_command(
         "mapping": (MappingFile, "foidesk mapping file"),
         "table": (TableInput, "foidesk table specification"),
         "settings": (Settings, "foidesk settings file"),
+        "review": (ReviewFile, "foidesk personal-data review file"),
     }
     if kind not in models:
         typer.echo(f"error: no schema {kind!r}{did_you_mean(kind, models)}", err=True)

@@ -39,7 +39,8 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*/*.yaml")), ids=lambda p: p.name)
 def test_every_example_validates_against_its_schema(path: Path) -> None:
-    kind = {"requests": "request", "mappings": "mapping", "settings": "settings"}[path.parent.name]
+    kinds = {"requests": "request", "mappings": "mapping", "settings": "settings"}
+    kind = {**kinds, "reviews": "review"}[path.parent.name]
     data = read_yaml(path)
     errors = list(_validator(kind).iter_errors(data))
     assert errors == []

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import ConfigDict
 from rich.progress import Progress
 
 from foidesk import __version__
@@ -96,6 +97,25 @@ class EarlierDisclosureInput(InputModel):
     answer: str
 
 
+class _FoiSection(InputModel):
+    """A FOI-part section of which the statistics engine reads one key; the FOI desk checks
+    the rest (``foidesk.foi.request_schema``)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ResponseSeen(_FoiSection):
+    """``response:``, for the date the tables may not run past."""
+
+    responded: date | None = None
+
+
+class AuthoritySeen(_FoiSection):
+    """``authority:``, for the name the workbook gives."""
+
+    name: str | None = None
+
+
 class StatisticsPart(InputModel):
     """The keys of a request file that the statistics engine reads, and the FOI desk's.
 
@@ -117,12 +137,12 @@ class StatisticsPart(InputModel):
     channel: Any = None
     requester_contact: Any = None
     request: Any = None
-    authority: Any = None
+    authority: AuthoritySeen | None = None
     handled_by: Any = None
     clarification: Any = None
     cost_estimate: Any = None
     decisions: Any = None
-    response: Any = None
+    response: ResponseSeen | None = None
     documents: Any = None
 
 
@@ -181,7 +201,7 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping at the top level")
     try:
-        check_request_file(path, data)
+        checked = check_request_file(path, data)
     except InputError as exc:
         raise SpecError(str(exc)) from None
     if not data.get("title"):
@@ -192,11 +212,8 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     policy = dict(policy)
     exemption = _withheld_exemption(policy.pop("exemption", None), path)
     snapshot = data.get("snapshot")
-    response = data.get("response") if isinstance(data.get("response"), dict) else {}
-    responded = response.get("responded")
-    if responded is not None and not isinstance(responded, date):
-        raise SpecError(f"{path}: response.responded: expected a date like 2024-06-03")
-    authority = data.get("authority") if isinstance(data.get("authority"), dict) else {}
+    responded = checked.response.responded if checked.response else None
+    authority_name = checked.authority.name if checked.authority else None
     tables = parse_tables(data.get("tables"), str(path))
     # JSON-safe copies (dates as ISO text), which parse_table reads back the same.
     written = json.loads(json.dumps(data.get("tables") or [], default=str))
@@ -210,7 +227,7 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         disclosure_control=policy,
         snapshot=str(snapshot) if snapshot is not None else None,
         responded=responded,
-        authority=str(authority.get("name") or "the force"),
+        authority=authority_name or "the force",
         earlier=_earlier_disclosures(data.get("earlier_disclosures"), path),
         withheld_exemption=exemption,
         specifications={spec.id: entry for spec, entry in zip(tables, written, strict=True)},
