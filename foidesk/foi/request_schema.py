@@ -112,6 +112,7 @@ class DecisionInput(InputModel):
     decision: str
     summary: str | None = None
     not_held: str | None = None
+    tables: list[str] | None = None  # the tables (ids) that answer this part
     exemptions: list[ExemptionInput] | None = None
 
 
