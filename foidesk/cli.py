@@ -360,12 +360,11 @@ def audit_command(
 # --- foi: deadline, request ... ----------------------------------------------------------
 
 request_app = typer.Typer(
-    help="The FOI register: log, clarify, decide, cost, respond, import and export requests.",
+    help="The FOI register: each step of a request's workflow, import and export.",
     no_args_is_help=True,
 )
 
-ACTOR_OPTION = typer.Option(..., "--actor", help="Your user name, for the audit trail.")
-ROLE_OPTION = typer.Option("officer", "--role", help="Your role: officer, analyst, reviewer.")
+TOKEN_ENV = "FOIDESK_TOKEN"
 
 
 def _date(text: str | None) -> date | None:
@@ -377,6 +376,11 @@ def _date(text: str | None) -> date | None:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
 @contextmanager
 def _register(db: str) -> Iterator[Any]:
     from foidesk.foi.register import Register, RequestNotFound, TransitionError
@@ -386,17 +390,53 @@ def _register(db: str) -> Iterator[Any]:
         with Register(db) as register:
             yield register
     except (TransitionError, RequestNotFound, RequestFileError, ValueError, KeyError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise _fail(str(error)) from None
 
 
-def _actor(name: str, role: str) -> Any:
+def _account(db: str) -> Any:
+    """The account whose token is in $FOIDESK_TOKEN: who acts, with only their roles."""
+    import os
+
+    from foidesk.db import open_session
+    from foidesk.foi.accounts import AccountError, account_for_token
+
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise _fail(
+            f"set {TOKEN_ENV} to your account's token (create one with `foidesk user token`)"
+        )
+    with open_session(db) as session:
+        try:
+            return account_for_token(session, token)
+        except AccountError as error:
+            raise _fail(str(error)) from None
+
+
+def _acting(register: Any, db: str, step: str, reference: str | None = None) -> Any:
+    """The token's account as the actor of ``step``, refused with the workflow's reason."""
+    from foidesk.foi import workflow
     from foidesk.foi.register import Actor
 
-    try:
-        return Actor(name, role)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+    account = _account(db)
+    if reference is not None:
+        why = workflow.refusal(register.get(reference), step, account.name, account.roles)
+    else:
+        role = workflow.role_for(step, account.roles)
+        why = (
+            None
+            if role
+            else f"{account.name} may not '{step}': it needs "
+            + " or ".join(workflow.step(step).roles)
+        )
+    if why:
+        raise _fail(why)
+    return Actor(account.name, workflow.role_for(step, account.roles))
+
+
+def _status_line(register: Any, reference: str) -> str:
+    request = register.get(reference)
+    due = register.deadline_for(request).due
+    return f"{reference}: {request.status}, due {due or 'clock stopped'}"
 
 
 @app.command()
@@ -452,23 +492,15 @@ def request_new(
     channel: str = typer.Option("email", "--channel", help="email, web form, post, ..."),
     contact: str = typer.Option("", "--contact", help="Requester contact (kept private)."),
     title: str = typer.Option("", "--title", help="Title for the disclosure log."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Log a new request."""
     from foidesk.foi import repeats
 
     with _register(db) as register:
+        who = _acting(register, db, "log")
         request = register.new_request(
-            reference,
-            _date(received),
-            text,
-            part or [],
-            channel,
-            contact,
-            _actor(actor, role),
-            title=title,
+            reference, _date(received), text, part or [], channel, contact, who, title=title
         )
         due = register.deadline_for(request).due
         flags = repeats.find(register, request.reference).flags
@@ -501,7 +533,13 @@ def request_show(
     ),
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Show a request: status, deadline, parts and decisions (the requester only if asked)."""
+    """Show a request: status, deadline, parts, the content's fingerprint and next steps.
+
+    The requester's contact only if asked (--requester).
+    """
+    import os
+
+    from foidesk.foi import workflow
     from foidesk.foi.repeats import requests_from_requester
 
     with _register(db) as register:
@@ -510,7 +548,7 @@ def request_show(
         typer.echo(f"{request.reference}: {request.title}")
         typer.echo(f"status: {request.status}")
         typer.echo(f"received: {request.received} ({request.channel})")
-        typer.echo(f"due: {deadline_.due}")
+        typer.echo(f"due: {deadline_.due or 'clock stopped'}")
         if explain:
             for line in [*deadline_.explanation, *deadline_.warnings]:
                 typer.echo(f"  {line}")
@@ -524,155 +562,316 @@ def request_show(
             typer.echo(f"requester (private): {request.requester_contact or 'no contact'}")
             for other in requests_from_requester(register, reference):
                 typer.echo(f"  also asked: {other.reference} ({other.received}, {other.status})")
+        typer.echo(f"fingerprint: {workflow.fingerprint(request)}")
+        if os.environ.get(TOKEN_ENV):
+            account = _account(db)
+            steps = [s.command for s in workflow.allowed_steps(request, account)]
+            typer.echo(f"{account.name} may: {' '.join(steps) or 'nothing now'}")
 
 
-@request_app.command("clarify")
-def request_clarify(
-    reference: str,
-    sought: str = typer.Option(None, "--sought", help="Date clarification was sought."),
-    question: str = typer.Option(None, "--question", help="What needs clarifying."),
-    answered: str = typer.Option(None, "--answered", help="Date the answer arrived."),
-    answer: str = typer.Option(None, "--answer", help="The requester's clarification."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """Seek clarification (--sought, --question) or record the answer (--answered, --answer)."""
-    with _register(db) as register:
-        who = _actor(actor, role)
-        if sought:
-            register.clarify(reference, _date(sought), question or "", who)
-        if answered:
-            register.answer_clarification(reference, _date(answered), answer or "", who)
-        if not (sought or answered):
-            raise typer.BadParameter("give --sought and --question, or --answered and --answer")
-        typer.echo(
-            f"{reference}: {register.status(reference)}, due {register.deadline(reference).due}"
-        )
+def _step_command(
+    name: str, step: str, doc: str, act: Callable[..., Any], **options: Any
+) -> Callable[..., None]:
+    """A command taking the reference and ``options``, acting as the token's account."""
+    import inspect
+
+    def command(reference: str, db: str = REGISTER_OPTION, **values: Any) -> None:
+        with _register(db) as register:
+            who = _acting(register, db, step, reference)
+            act(register, reference, who, **values)
+            typer.echo(_status_line(register, reference))
+
+    parameters = [
+        inspect.Parameter("reference", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str),
+        *(
+            inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=str)
+            if not isinstance(option, tuple)
+            else inspect.Parameter(
+                key, inspect.Parameter.KEYWORD_ONLY, default=option[1], annotation=option[0]
+            )
+            for key, option in options.items()
+        ),
+        inspect.Parameter(
+            "db", inspect.Parameter.KEYWORD_ONLY, default=REGISTER_OPTION, annotation=str
+        ),
+    ]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__doc__ = doc
+    request_app.command(name)(command)
+    return command
 
 
-@request_app.command("fee")
-def request_fee(
-    reference: str,
-    notice: str = typer.Option(None, "--notice", help="Date the fees notice was issued."),
-    amount: float = typer.Option(0, "--amount", help="The fee asked for, in pounds."),
-    paid: str = typer.Option(None, "--paid", help="Date the fee was received."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """Issue a fees notice (--notice, --amount) or record its payment (--paid)."""
-    with _register(db) as register:
-        who = _actor(actor, role)
-        if notice:
-            register.fee_notice(reference, _date(notice), amount, who)
-        if paid:
-            register.fee_paid(reference, _date(paid), who)
-        if not (notice or paid):
-            raise typer.BadParameter("give --notice and --amount, or --paid")
-        due = register.deadline(reference).due
-        typer.echo(
-            f"{reference}: {register.status(reference)}, due {due or 'when the fee is paid'}"
-        )
+def _required(flag: str, help_: str) -> Any:
+    return typer.Option(..., flag, help=help_)
 
 
-@request_app.command("extend")
-def request_extend(
-    reference: str,
-    exemption: str = typer.Option(..., "--exemption", help="Qualified exemption, e.g. s31."),
-    to: str = typer.Option(..., "--to", help="The new date for the response."),
-    notified: str = typer.Option(None, "--notified", help="Date the requester was told."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """A public interest extension (s10(3)) to weigh a qualified exemption."""
-    with _register(db) as register:
-        register.extend(
-            reference, exemption, _date(to), _actor(actor, role), notified_on=_date(notified)
-        )
-        deadline_ = register.deadline(reference)
-        typer.echo(f"{reference}: due {deadline_.due}")
-        for warning in deadline_.warnings:
-            typer.echo(f"warning: {warning}", err=True)
+def _optional(flag: str, help_: str, default: Any = None) -> Any:
+    return typer.Option(default, flag, help=help_)
 
 
-@request_app.command("review")
-def request_review(
-    reference: str,
-    requested: str = typer.Option(None, "--requested", help="Date the review was asked for."),
-    exceptional: bool = typer.Option(False, "--exceptional", help="40 working days."),
-    decided: str = typer.Option(None, "--decided", help="Date of the review's decision."),
-    outcome: str = typer.Option("", "--outcome", help="What the review decided."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """Log an internal review (--requested) or its decision (--decided, --outcome)."""
-    with _register(db) as register:
-        who = _actor(actor, role)
-        if requested:
-            register.internal_review(reference, _date(requested), who, exceptional=exceptional)
-            typer.echo(f"{reference}: review due {register.review_deadline(reference).due}")
-        if decided:
-            register.decide_review(reference, _date(decided), outcome, who)
-            typer.echo(f"{reference}: {register.status(reference)}")
-        if not (requested or decided):
-            raise typer.BadParameter("give --requested, or --decided and --outcome")
+_step_command(
+    "acknowledge",
+    "acknowledge",
+    "Record that the request was acknowledged.",
+    lambda r, ref, who, on: r.acknowledge(ref, _date(on), who),
+    on=_required("--on", "Date acknowledged."),
+)
+_step_command(
+    "clarify",
+    "seek clarification",
+    "Ask the requester to clarify (s1(3)); the clock waits.",
+    lambda r, ref, who, sought, question: r.clarify(ref, _date(sought), question, who),
+    sought=_required("--sought", "Date clarification was sought."),
+    question=_required("--question", "What needs clarifying."),
+)
+_step_command(
+    "answer",
+    "record the answer",
+    "Record the requester's clarification; 20 working days start again.",
+    lambda r, ref, who, answered, answer: r.answer_clarification(ref, _date(answered), answer, who),
+    answered=_required("--answered", "Date the answer arrived."),
+    answer=_required("--answer", "The requester's clarification."),
+)
+_step_command(
+    "fee-notice",
+    "fees notice",
+    "Issue a fees notice (s9); the clock stops until it is paid.",
+    lambda r, ref, who, notice, amount: r.fee_notice(ref, _date(notice), amount, who),
+    notice=_required("--notice", "Date the fees notice was issued."),
+    amount=(float, _required("--amount", "The fee asked for, in pounds.")),
+)
+_step_command(
+    "fee-paid",
+    "fee paid",
+    "Record payment of the fee; the clock restarts.",
+    lambda r, ref, who, paid: r.fee_paid(ref, _date(paid), who),
+    paid=_required("--paid", "Date the fee was received."),
+)
 
 
-@request_app.command("ico")
-def request_ico(
-    reference: str,
-    lodged: str = typer.Option(None, "--lodged", help="Date the complaint was lodged."),
-    ico_reference: str = typer.Option("", "--ico-reference", help="The ICO's case reference."),
-    decided: str = typer.Option(None, "--decided", help="Date of the decision notice."),
-    outcome: str = typer.Option("", "--outcome", help="What the decision notice found."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """Log a complaint to the ICO (s50) (--lodged) or its decision notice (--decided)."""
-    with _register(db) as register:
-        who = _actor(actor, role)
-        if lodged:
-            register.ico_appeal(reference, _date(lodged), who, ico_reference=ico_reference)
-        if decided:
-            register.ico_decision(reference, _date(decided), outcome, who)
-        if not (lodged or decided):
-            raise typer.BadParameter("give --lodged, or --decided and --outcome")
-        typer.echo(f"{reference}: {register.status(reference)}")
+def _extend(register: Any, reference: str, who: Any, **values: Any) -> None:
+    register.extend(
+        reference,
+        values["exemption"],
+        _date(values["to"]),
+        who,
+        notified_on=_date(values["notified"]),
+        override=values["override"],
+    )
+    for warning in register.deadline(reference).warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
-@request_app.command("decide")
-def request_decide(
-    reference: str,
-    part: int = typer.Argument(..., help="Part number."),
-    decision: str = typer.Argument(..., help="disclosed, partly disclosed, not held, ..."),
-    exemptions: Annotated[
-        Path | None, typer.Option(help="YAML list of exemptions (request-file format).")
-    ] = None,
-    summary: str = typer.Option("", "--summary", help="What is disclosed."),
-    not_held: str = typer.Option("", "--not-held", help="What is asked for but not held."),
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """Record the decision on one part, with its exemptions."""
+_step_command(
+    "extend",
+    "public interest extension",
+    "A public interest extension (s10(3)) to weigh a qualified exemption.",
+    _extend,
+    exemption=_required("--exemption", "Qualified exemption, e.g. s31."),
+    to=_required("--to", "The new date for the response."),
+    notified=_optional("--notified", "Date the requester was told."),
+    override=_optional("--override", "Why a non-working day or > 20 more days is right.", ""),
+)
+
+
+def _decide(register: Any, reference: str, who: Any, **values: Any) -> None:
     from foidesk.input_files import read_yaml
 
-    with _register(db) as register:
-        applied = read_yaml(exemptions) if exemptions else []
-        register.decide(
+    path = values["exemptions"]
+    applied = read_yaml(Path(path)) if path else []
+    register.decide(
+        reference,
+        values["part"],
+        values["decision"],
+        applied or [],
+        who,
+        summary=values["summary"],
+        not_held=values["not_held"],
+    )
+
+
+_step_command(
+    "decide",
+    "decide a part",
+    "Record the decision on one part, with its exemptions.",
+    _decide,
+    part=(int, _required("--part", "Part number.")),
+    decision=_required("--decision", "disclosed, partly disclosed, not held, ..."),
+    exemptions=_optional("--exemptions", "YAML list of exemptions (request-file format)."),
+    summary=_optional("--summary", "What is disclosed.", ""),
+    not_held=_optional("--not-held", "What is asked for but not held.", ""),
+)
+_step_command(
+    "advise",
+    "advice and assistance",
+    "Record the advice and assistance (s16) the response gives.",
+    lambda r, ref, who, advice: r.advise(ref, advice, who),
+    advice=_required("--advice", "The advice, e.g. how to narrow the request."),
+)
+_step_command(
+    "submit",
+    "submit",
+    "Submit the decisions for a reviewer's approval.",
+    lambda r, ref, who: r.submit_for_approval(ref, who),
+)
+_step_command(
+    "approve",
+    "approve",
+    "Approve the content you reviewed, named by the fingerprint `request show` printed.",
+    lambda r, ref, who, fingerprint: r.approve(ref, who, fingerprint=fingerprint),
+    fingerprint=_required("--fingerprint", "The fingerprint of the content you reviewed."),
+)
+
+
+def _respond(register: Any, reference: str, who: Any, on: str, attach: list[str] | None) -> None:
+    files = []
+    for item in attach or []:
+        title, _, file = item.partition("=")
+        if not file:
+            raise typer.BadParameter(f"--attach {item!r}: expected TITLE=FILE")
+        files.append({"title": title, "file": file})
+    register.respond(reference, _date(on), files, who)
+
+
+_step_command(
+    "respond",
+    "respond",
+    "Record the response as issued (approved as it stands, s17 met).",
+    _respond,
+    on=_required("--on", "Date of the response."),
+    attach=(list[str] | None, _optional("--attach", "TITLE=FILE of an attachment (repeat).")),
+)
+
+
+def _publish(register: Any, reference: str, who: Any, answer: str | None) -> None:
+    from foidesk.web.log import publish_answer
+
+    typer.echo(
+        publish_answer(
+            register.engine.url.render_as_string(hide_password=False),
             reference,
-            part,
-            decision,
-            applied or [],
-            _actor(actor, role),
-            summary=summary,
-            not_held=not_held,
+            Path(answer) if answer else None,
+            published_by=who.name,
         )
-        typer.echo(f"{reference} part {part}: {decision}; status {register.status(reference)}")
+    )
+
+
+_step_command(
+    "publish",
+    "publish",
+    "Publish the approved response to the disclosure log (responding first if needed).",
+    _publish,
+    answer=_optional("--answer", "Answer directory (manifest.json, letter, files)."),
+)
+_step_command(
+    "withdraw",
+    "withdraw",
+    "The requester withdrew the request.",
+    lambda r, ref, who, on, reason: r.withdraw(ref, _date(on), reason, who),
+    on=_required("--on", "Date withdrawn."),
+    reason=_required("--reason", "How the requester withdrew it."),
+)
+_step_command(
+    "transfer",
+    "transfer",
+    "Transfer the request to the authority that holds the information.",
+    lambda r, ref, who, on, to: r.transfer(ref, _date(on), to, who),
+    on=_required("--on", "Date transferred."),
+    to=_required("--to", "The authority it went to."),
+)
+
+
+def _review(register: Any, reference: str, who: Any, requested: str, exceptional: bool) -> None:
+    register.internal_review(reference, _date(requested), who, exceptional=exceptional)
+    typer.echo(f"{reference}: review due {register.review_deadline(reference).due}")
+
+
+_step_command(
+    "review",
+    "internal review requested",
+    "Log the requester's request for an internal review.",
+    _review,
+    requested=_required("--requested", "Date the review was asked for."),
+    exceptional=(bool, typer.Option(False, "--exceptional", help="40 working days.")),
+)
+_step_command(
+    "review-decided",
+    "internal review decided",
+    "Record the internal review's decision (a reviewer).",
+    lambda r, ref, who, decided, outcome: r.decide_review(ref, _date(decided), outcome, who),
+    decided=_required("--decided", "Date of the review's decision."),
+    outcome=_required("--outcome", "What the review decided."),
+)
+_step_command(
+    "ico",
+    "ICO complaint lodged",
+    "Log a complaint to the Information Commissioner (s50).",
+    lambda r, ref, who, lodged, ico_reference: r.ico_appeal(
+        ref, _date(lodged), who, ico_reference=ico_reference
+    ),
+    lodged=_required("--lodged", "Date the complaint was lodged."),
+    ico_reference=_optional("--ico-reference", "The ICO's case reference.", ""),
+)
+_step_command(
+    "ico-decided",
+    "ICO complaint decided",
+    "Record the ICO's decision notice and the compliance period it gives.",
+    lambda r, ref, who, decided, outcome, compliance_days: r.ico_decision(
+        ref, _date(decided), outcome, who, compliance_days=compliance_days
+    ),
+    decided=_required("--decided", "Date of the decision notice."),
+    outcome=_required("--outcome", "What the decision notice found."),
+    compliance_days=(int, typer.Option(35, "--compliance-days", help="Days it gives to comply.")),
+)
+_step_command(
+    "comply",
+    "decision-notice compliance",
+    "Record that the decision notice was complied with.",
+    lambda r, ref, who, on: r.comply(ref, _date(on), who),
+    on=_required("--on", "Date complied."),
+)
+_step_command(
+    "tribunal",
+    "tribunal appeal",
+    "Record an appeal to the First-tier Tribunal against the decision notice.",
+    lambda r, ref, who, lodged: r.tribunal_appeal(ref, _date(lodged), who),
+    lodged=_required("--lodged", "Date the appeal was lodged."),
+)
+_step_command(
+    "tribunal-decided",
+    "tribunal decided",
+    "Record the Tribunal's decision.",
+    lambda r, ref, who, decided, outcome: r.tribunal_decision(ref, _date(decided), outcome, who),
+    decided=_required("--decided", "Date of the Tribunal's decision."),
+    outcome=_required("--outcome", "What the Tribunal decided."),
+)
+
+
+def _correct(register: Any, reference: str, who: Any, **values: Any) -> None:
+    if bool(values["received"]) == bool(values["extension"]):
+        raise typer.BadParameter("give --received or --extension (one of them)")
+    if values["received"]:
+        register.correct_received(reference, _date(values["received"]), values["reason"], who)
+    else:
+        register.correct_extension(
+            reference,
+            _date(values["extension"]),
+            values["reason"],
+            who,
+            override=values["override"],
+        )
+
+
+_step_command(
+    "correct",
+    "correct an entry",
+    "Correct the date of receipt or an extension's date, with the reason.",
+    _correct,
+    received=_optional("--received", "The right date of receipt."),
+    extension=_optional("--extension", "The right date the extension runs to."),
+    reason=_required("--reason", "Why the entry was wrong."),
+    override=_optional("--override", "Why a non-working day or > 20 more days is right.", ""),
+)
 
 
 @request_app.command("cost")
@@ -682,65 +881,24 @@ def request_cost(
     description: str = typer.Option("", "--description", help="What the work is."),
     records: int = typer.Option(0, "--records", help="How many records."),
     minutes: float = typer.Option(0, "--minutes", help="Minutes per record."),
-    actor: str = typer.Option(None, "--actor", help="Your user name (when adding a line)."),
-    role: str = ROLE_OPTION,
+    part: int = typer.Option(None, "--part", help="The part the line is for."),
     db: str = REGISTER_OPTION,
 ) -> None:
     """Show the s12 worksheet; with --activity, add a line to it first."""
     with _register(db) as register:
         if activity:
-            if not actor:
-                raise typer.BadParameter("--actor is needed to add a cost line")
+            who = _acting(register, db, "cost estimate", reference)
             register.add_cost_line(
-                reference, activity, description, records, minutes, _actor(actor, role)
+                reference, activity, description, records, minutes, who, part_number=part
             )
         estimate = register.cost_estimate(reference)
         for item in estimate.items:
-            minutes = f"{item.minutes_per_record} min"
-            typer.echo(f"{item.activity}\t{item.records}\t{minutes}\t{item.description}")
+            typer.echo(
+                f"{item.activity}\t{item.records}\t{item.minutes_per_record} min\t"
+                f"{item.description}"
+            )
         typer.echo(f"total: {estimate.hours} hours, £{estimate.cost} (limit £{estimate.limit})")
         typer.echo(estimate.s12_paragraph())
-
-
-def _step(name: str, method: str, doc: str) -> Callable[..., None]:
-    def command(
-        reference: str,
-        actor: str = ACTOR_OPTION,
-        role: str = ROLE_OPTION,
-        db: str = REGISTER_OPTION,
-    ) -> None:
-        with _register(db) as register:
-            getattr(register, method)(reference, _actor(actor, role))
-            typer.echo(f"{reference}: {register.status(reference)}")
-
-    command.__doc__ = doc
-    request_app.command(name)(command)
-    return command
-
-
-_step("submit", "submit_for_approval", "Submit the decisions for a reviewer's approval.")
-_step("approve", "approve", "Approve the response (reviewer role; not the submitter).")
-
-
-@request_app.command("respond")
-def request_respond(
-    reference: str,
-    on: str = typer.Option(..., "--on", help="Date of the response."),
-    attach: Annotated[list[str] | None, typer.Option(help="TITLE=FILE of an attachment.")] = None,
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
-    db: str = REGISTER_OPTION,
-) -> None:
-    """Record the response as issued (it must be approved and meet s17)."""
-    files = []
-    for item in attach or []:
-        title, _, file = item.partition("=")
-        if not file:
-            raise typer.BadParameter(f"--attach {item!r}: expected TITLE=FILE")
-        files.append({"title": title, "file": file})
-    with _register(db) as register:
-        register.respond(reference, _date(on), files, _actor(actor, role))
-        typer.echo(f"{reference}: {register.status(reference)}")
 
 
 @request_app.command("personal-data")
@@ -752,12 +910,13 @@ def request_personal_data(
     review: Annotated[
         Path | None, typer.Option(help="A review file to record; without it, print a template.")
     ] = None,
-    actor: Annotated[str | None, typer.Option(help="Your user name (with --review).")] = None,
-    role: str = ROLE_OPTION,
     as_json: Annotated[bool, typer.Option("--json", help="Suggestions as JSON.")] = False,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Review what the log would show for personal data: print suggestions, or record one."""
+    """Review what the log would show for personal data: print suggestions, or record one.
+
+    Recording one (--review) acts as the account in $FOIDESK_TOKEN.
+    """
     import json
     from dataclasses import asdict
 
@@ -772,9 +931,8 @@ def request_personal_data(
             else:
                 typer.echo(personal_data.review_template(reference, found), nl=False)
             return
-        if not actor:
-            raise typer.BadParameter("--actor is needed to record a review")
-        recorded = personal_data.review_from_file(register, review, answer, _actor(actor, role))
+        who = _acting(register, db, "personal-data review", reference)
+        recorded = personal_data.review_from_file(register, review, answer, who)
         removed = sum(1 for d in recorded.decisions if d.decision == "remove")
         typer.echo(f"{reference}: personal-data review recorded ({removed} removed)")
 
@@ -857,14 +1015,12 @@ def request_import(
     ] = None,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Import a request file into the register, all or nothing.
-
-    A request already in the register is refused and left as it is.
-    """
+    """Import a request file as your account; its approvals are recorded as declared."""
     from foidesk.foi.request_file import import_request_file
 
     with _register(db) as register:
-        reference = import_request_file(request_file, register, store=store)
+        who = _acting(register, db, "log")
+        reference = import_request_file(request_file, register, store=store, importer=who)
         typer.echo(f"{reference}: {register.status(reference)}")
 
 
@@ -1205,6 +1361,37 @@ def user_add(
         typer.echo(f"password: {made}")
 
 
+@user_app.command("token")
+def user_token(
+    username: str = typer.Argument(..., help="Your user name."),
+    db: str = typer.Option(..., "--db", help="Register database (SQLite file or URL)."),
+    password_env: str | None = typer.Option(
+        None, "--password-env", help="Take your password from this environment variable."
+    ),
+) -> None:
+    """Create a token for your account (replacing any earlier one); put it in $FOIDESK_TOKEN.
+
+    Register-changing commands act as the token's account, with only its roles.
+    """
+    import os
+
+    from foidesk.db import open_session
+    from foidesk.foi.accounts import AccountError, issue_token
+
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise typer.BadParameter(f"environment variable {password_env} is not set")
+    else:
+        password = typer.prompt("Password", hide_input=True)
+    with open_session(db) as session:
+        try:
+            token = issue_token(session, username, password)
+        except AccountError as exc:
+            raise _fail(str(exc)) from None
+    typer.echo(token)
+
+
 @user_app.command("deactivate")
 def user_deactivate(
     username: str = typer.Argument(..., help="The user who may no longer sign in."),
@@ -1267,30 +1454,6 @@ def user_list(db: str = typer.Option(..., "--db", help="Register database.")) ->
         for account in list_users(session):
             state = "" if account.active else " (inactive)"
             typer.echo(f"{account.username}\t{account.roles}{state}")
-
-
-log_app = typer.Typer(help="The public disclosure log.", no_args_is_help=True)
-app.add_typer(log_app, name="log")
-
-
-@log_app.command("publish")
-def log_publish(
-    reference: str = typer.Argument(..., help="The approved request's reference."),
-    db: str = typer.Option(..., "--db", help="Register and disclosure log database."),
-    answer_dir: str | None = typer.Option(
-        None, "--answer", help="Answer directory (manifest.json, letter, files)."
-    ),
-) -> None:
-    """Publish an approved response to the disclosure log; prints its URL path."""
-    from pathlib import Path
-
-    from foidesk.web.log import PublishError, publish_answer
-
-    try:
-        typer.echo(publish_answer(db, reference, Path(answer_dir) if answer_dir else None))
-    except PublishError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Staff accounts: argon2 password hashes, roles, sessions and throttled sign-in.
+"""Staff accounts: argon2 password hashes, roles, sessions, throttled sign-in, CLI tokens.
 
 Accounts live with the register, below the web layer, so that the register, the command
 line and the workspace use the same accounts.
@@ -19,10 +19,15 @@ since its last success, or ``FREE_ADDRESS_FAILURES`` from one address for any na
 further check waits ``BACKOFF_BASE`` seconds after the latest failure, doubling each
 time up to ``BACKOFF_CAP``. Past ``GLOBAL_CHECKS_PER_MINUTE`` password checks a minute
 in all, sign-in waits: the checks are costly, and the public pages share the processor.
+
+The command line acts as an account through a token the account holder creates with
+their password (``issue_token``); only its SHA-256 is stored (a random 256-bit token needs
+no slow hash), and ``account_for_token`` gives the account's name and roles back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,11 +76,16 @@ class TooManyAttempts(PermissionError):
 
 @dataclass(frozen=True)
 class SignedIn:
-    """Who is signed in, as the workspace sees them."""
+    """Who is signed in (or acting through a token), with their account's roles."""
 
     username: str
     roles: frozenset[str]
     generation: int = 0
+
+    @property
+    def name(self) -> str:
+        """The name the register's workflow and audit trail know them by."""
+        return self.username
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -311,3 +321,44 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     if not ok or user is None:
         return None
     return SignedIn(user.username, user.role_set, user.session_generation)
+
+
+TOKEN_PREFIX = "foidesk_"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, username: str, password: str) -> str:
+    """A new command-line token for the account, which proves itself with its password.
+
+    The token is returned once; it replaces any earlier one.
+    """
+    user = session.scalars(
+        select(User).where(User.username == username, User.active.is_(True))
+    ).one_or_none()
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        raise AccountError(f"no active account {username!r} with that password")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.token_hash = _token_hash(token)
+    user.token_created_at = _now()
+    session.commit()
+    return token
+
+
+def account_for_token(session: Session, token: str) -> SignedIn:
+    """The active account a token belongs to; an unknown or revoked token is an error."""
+    if not token.startswith(TOKEN_PREFIX):
+        raise AccountError("that is not a foidesk token (create one with `foidesk user token`)")
+    user = session.scalars(
+        select(User).where(User.token_hash == _token_hash(token), User.active.is_(True))
+    ).one_or_none()
+    if user is None:
+        raise AccountError("the token belongs to no active account (create a new one)")
+    return SignedIn(user.username, user.role_set)

@@ -103,6 +103,8 @@ class Deadline:
     skipped: list[tuple[date, str]]
     statutory_due: date | None = None
     warnings: list[str] = field(default_factory=list)
+    # While the clock is stopped (a clarification or a fee outstanding), since when.
+    stopped_since: date | None = None
 
     def __str__(self) -> str:
         head = self.due.isoformat() if self.due else "clock stopped"
@@ -199,8 +201,10 @@ def due_date(
         )
     pauses = sorted(fee_pauses, key=lambda p: p.notice)
     due, skipped = add_working_days(start, days, calendar=calendar, pauses=pauses)
+    stopped_since = None
     for pause in pauses:
         if pause.paid is None:
+            stopped_since = pause.notice
             lines.append(
                 f"Fees notice issued {_fmt(pause.notice)} and not yet paid: the clock is "
                 "stopped until the fee arrives (s10(2))."
@@ -243,6 +247,7 @@ def due_date(
         skipped=skipped,
         statutory_due=statutory_due,
         warnings=warnings,
+        stopped_since=stopped_since if due is None else None,
     )
 
 

@@ -40,6 +40,15 @@ class Request(Base):
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     advice: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    transferred_on: Mapped[date | None] = mapped_column(Date)
+    transferred_to: Mapped[str] = mapped_column(Text, default="")
+    # The fingerprint of the content the reviewer approved (see foidesk.foi.workflow).
+    approved_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Every step bumps this, so two steps taken at once on one request cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     parts: Mapped[list[Part]] = relationship(
         back_populates="request", order_by="Part.number", cascade="all, delete-orphan"
@@ -61,6 +70,12 @@ class Request(Base):
     )
     appeals: Mapped[list[IcoAppeal]] = relationship(
         order_by="IcoAppeal.id", cascade="all, delete-orphan"
+    )
+    # The trail survives the request, so it is joined by reference, read-only.
+    audit: Mapped[list[AuditEntry]] = relationship(
+        primaryjoin="foreign(AuditEntry.reference) == Request.reference",
+        order_by="AuditEntry.id",
+        viewonly=True,
     )
 
 
@@ -115,6 +130,8 @@ class Clarification(Base):
     question: Mapped[str] = mapped_column(Text)
     answered_on: Mapped[date | None] = mapped_column(Date)
     answer: Mapped[str] = mapped_column(Text, default="")
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class FeeNotice(Base):
@@ -127,6 +144,7 @@ class FeeNotice(Base):
     issued_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[float] = mapped_column(Numeric(10, 2))
     paid_on: Mapped[date | None] = mapped_column(Date)
+    lapsed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Extension(Base):
@@ -139,6 +157,7 @@ class Extension(Base):
     exemption: Mapped[str] = mapped_column(String(40))
     notified_on: Mapped[date] = mapped_column(Date)
     new_due: Mapped[date] = mapped_column(Date)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class CostLine(Base):
@@ -180,6 +199,11 @@ class IcoAppeal(Base):
     ico_reference: Mapped[str] = mapped_column(String(64), default="")
     decided_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(Text, default="")
+    compliance_days: Mapped[int | None] = mapped_column(Integer)
+    complied_on: Mapped[date | None] = mapped_column(Date)
+    tribunal_lodged_on: Mapped[date | None] = mapped_column(Date)
+    tribunal_decided_on: Mapped[date | None] = mapped_column(Date)
+    tribunal_outcome: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEntry(Base):
@@ -212,6 +236,9 @@ class User(Base):
     # Moved on by sign-out, a password change or reset and deactivation: a session
     # signed in under an earlier generation is no longer accepted.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # SHA-256 of the account's command-line token; the token itself is never stored.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_created_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def role_set(self) -> frozenset[str]:

@@ -22,12 +22,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from foidesk.db import make_engine, upgrade
-from foidesk.foi import clock
+from foidesk.foi import clock, workflow
 from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
 from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
 from foidesk.foi.models import (
@@ -45,19 +45,12 @@ from foidesk.foi.models import (
 )
 from foidesk.settings import Settings, load_settings
 
-ROLES: tuple[str, ...] = ("officer", "analyst", "reviewer", "admin")
-STATUSES: tuple[str, ...] = (
-    "received",
-    "awaiting clarification",
-    "awaiting fee",
-    "in progress",
-    "awaiting approval",
-    "approved",
-    "responded",
-    "under internal review",
-    "at ICO",
-)
+ROLES = workflow.ROLES
+STATUSES = workflow.STATUSES
+derive_status = workflow.derive_status
 CHANNELS: tuple[str, ...] = ("email", "web form", "post", "whatdotheyknow", "other")
+# A decision notice usually gives 35 calendar days to comply (ICO practice).
+DECISION_NOTICE_COMPLIANCE_DAYS = 35
 
 
 class TransitionError(ValueError):
@@ -80,6 +73,11 @@ class Actor:
             raise ValueError("an actor needs a name")
         if self.role not in ROLES:
             raise ValueError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The role acted in, as the workflow asks of any person acting."""
+        return frozenset({self.role})
 
 
 ActorLike = Actor | str
@@ -142,32 +140,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def derive_status(request: Request) -> str:
-    """The stage a request is at, from what has happened to it."""
-    if any(a.decided_on is None for a in request.appeals):
-        return "at ICO"
-    if any(r.decided_on is None for r in request.reviews):
-        return "under internal review"
-    if request.responded_on is not None:
-        return "responded"
-    if request.approved_by:
-        return "approved"
-    if request.submitted_by:
-        return "awaiting approval"
-    if any(c.answered_on is None for c in request.clarifications):
-        return "awaiting clarification"
-    if any(f.paid_on is None for f in request.fee_notices):
-        return "awaiting fee"
-    started = (
-        any(p.decision for p in request.parts)
-        or request.cost_lines
-        or request.clarifications
-        or request.extensions
-        or request.fee_notices
-    )
-    return "in progress" if started else "received"
-
-
 _LOAD = (
     selectinload(Request.parts).selectinload(Part.exemptions),
     selectinload(Request.clarifications),
@@ -176,6 +148,7 @@ _LOAD = (
     selectinload(Request.cost_lines),
     selectinload(Request.reviews),
     selectinload(Request.appeals),
+    selectinload(Request.audit),
 )
 
 
@@ -247,8 +220,16 @@ class Register:
         if shared is not None:
             yield shared
             return
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as error:
+            # SQLite refuses a second writer it cannot wait for; nothing was written.
+            if "locked" in str(error):
+                raise TransitionError(
+                    "the register was busy with another change at the same moment: try again"
+                ) from error
+            raise
 
     def _load(self, session: Session, reference: str) -> Request:
         found = session.scalars(
@@ -291,6 +272,33 @@ class Register:
             )
             request.status = new
 
+    def _begin(self, session: Session, reference: str, step: str, who: Actor) -> Request:
+        """Load the request and check the workflow allows ``who`` to take the step now."""
+        request = self._load(session, reference)
+        why = workflow.refusal(request, step, who.name, who.roles)
+        if why:
+            raise TransitionError(why)
+        return request
+
+    def _finish(self, session: Session, request: Request, step: str, who: Actor) -> None:
+        """After a step: withdraw an approval it invalidates, claim the request, set status."""
+        if workflow.step(step).reopens:
+            self._withdraw_approval(session, request, who, step)
+        # Claim the version read at the start: if another step on this request committed
+        # meanwhile, this one is refused rather than silently added to or overwriting it.
+        claimed = session.execute(
+            update(Request)
+            .where(Request.id == request.id, Request.version == request.version)
+            .values(version=request.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            raise TransitionError(
+                f"{request.reference} was changed by someone else at the same moment: "
+                "look at it again"
+            )
+        self._refresh_status(session, request, who)
+
     def _check_date(
         self, request: Request, day: date, what: str, *, after: date | None = None
     ) -> None:
@@ -301,12 +309,6 @@ class Register:
             raise TransitionError(
                 f"{what} {day} is before {floor} "
                 f"({'receipt' if after is None else 'the step it follows'})"
-            )
-
-    def _not_responded(self, request: Request, step: str) -> None:
-        if request.responded_on is not None:
-            raise TransitionError(
-                f"{request.reference} was responded to on {request.responded_on}: cannot {step}"
             )
 
     def _get(self, reference: str) -> Request:
@@ -331,6 +333,11 @@ class Register:
     ) -> Request:
         """Log a new request; ``parts`` are its questions, as text or ``{number, text}``."""
         who = as_actor(actor)
+        if workflow.role_for("log", who.roles) is None:
+            raise TransitionError(
+                f"{who.name} holds the role {who.role}: logging a request needs "
+                + " or ".join(workflow.step("log").roles)
+            )
         if not self.reference_pattern.fullmatch(reference):
             raise ValueError(
                 f"reference {reference!r} does not match the pattern "
@@ -425,17 +432,77 @@ class Register:
     def status(self, reference: str) -> str:
         return self._get(reference).status
 
+    # -- acknowledgement, withdrawal, transfer ------------------------------------------------
+
+    def acknowledge(self, reference: str, acknowledged_on: date, actor: ActorLike) -> Request:
+        """Record that the requester was told the request arrived (s45 Code, para 1.9)."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._begin(session, reference, "acknowledge", who)
+            self._check_date(request, acknowledged_on, "acknowledgement date")
+            request.acknowledged_on = acknowledged_on
+            self._audit(
+                session,
+                reference,
+                who,
+                "acknowledged",
+                {"acknowledged_on": (None, acknowledged_on)},
+            )
+            self._finish(session, request, "acknowledge", who)
+        return self.get(reference)
+
+    def withdraw(
+        self, reference: str, withdrawn_on: date, reason: str, actor: ActorLike
+    ) -> Request:
+        """The requester withdrew the request: it closes without a response."""
+        who = as_actor(actor)
+        if not reason.strip():
+            raise ValueError("say how the requester withdrew it")
+        with self._session() as session:
+            request = self._begin(session, reference, "withdraw", who)
+            self._check_date(request, withdrawn_on, "withdrawal date")
+            request.withdrawn_on = withdrawn_on
+            request.withdrawal_reason = reason.strip()
+            self._audit(
+                session,
+                reference,
+                who,
+                "withdrawn",
+                {"withdrawn_on": (None, withdrawn_on), "reason": (None, reason.strip())},
+            )
+            self._finish(session, request, "withdraw", who)
+        return self.get(reference)
+
+    def transfer(
+        self, reference: str, transferred_on: date, authority: str, actor: ActorLike
+    ) -> Request:
+        """The information is held by another authority, to which the request was transferred."""
+        who = as_actor(actor)
+        if not authority.strip():
+            raise ValueError("name the authority the request was transferred to")
+        with self._session() as session:
+            request = self._begin(session, reference, "transfer", who)
+            self._check_date(request, transferred_on, "transfer date")
+            request.transferred_on = transferred_on
+            request.transferred_to = authority.strip()
+            self._audit(
+                session,
+                reference,
+                who,
+                "transferred",
+                {"transferred_on": (None, transferred_on), "to": (None, authority.strip())},
+            )
+            self._finish(session, request, "transfer", who)
+        return self.get(reference)
+
     # -- clarification and fees ------------------------------------------------------------
 
     def clarify(self, reference: str, sought_on: date, question: str, actor: ActorLike) -> Request:
         """Ask the requester to clarify (s1(3)); the clock waits for the answer."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "seek clarification")
+            request = self._begin(session, reference, "seek clarification", who)
             self._check_date(request, sought_on, "clarification date")
-            if any(c.answered_on is None for c in request.clarifications):
-                raise TransitionError(f"{reference} already has a clarification awaiting an answer")
             if not question.strip():
                 raise ValueError("say what needs clarifying")
             request.clarifications.append(
@@ -448,7 +515,7 @@ class Register:
                 "clarification sought",
                 {"sought_on": (None, sought_on), "question": (None, question.strip())},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "seek clarification", who)
         return self.get(reference)
 
     def answer_clarification(
@@ -457,15 +524,11 @@ class Register:
         """Record the requester's clarification: a new 20 working days starts from it."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            open_ = [c for c in request.clarifications if c.answered_on is None]
-            if not open_:
-                raise TransitionError(
-                    f"{reference}: no clarification has been sought, so none can be answered"
-                )
-            self._check_date(request, answered_on, "clarification answer", after=open_[0].sought_on)
-            open_[0].answered_on = answered_on
-            open_[0].answer = answer.strip()
+            request = self._begin(session, reference, "record the answer", who)
+            open_ = workflow.open_clarification(request)
+            self._check_date(request, answered_on, "clarification answer", after=open_.sought_on)
+            open_.answered_on = answered_on
+            open_.answer = answer.strip()
             self._audit(
                 session,
                 reference,
@@ -473,7 +536,7 @@ class Register:
                 "clarification answered",
                 {"answered_on": (None, answered_on), "answer": (None, answer.strip())},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "record the answer", who)
         return self.get(reference)
 
     def fee_notice(
@@ -482,11 +545,8 @@ class Register:
         """Issue a fees notice (s9): the clock stops until the fee is paid (s10(2))."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "issue a fees notice")
+            request = self._begin(session, reference, "fees notice", who)
             self._check_date(request, issued_on, "fees notice date")
-            if any(f.paid_on is None for f in request.fee_notices):
-                raise TransitionError(f"{reference} already has an unpaid fees notice")
             if Decimal(str(amount)) <= 0:
                 raise ValueError("a fees notice needs an amount above zero")
             request.fee_notices.append(FeeNotice(issued_on=issued_on, amount=Decimal(str(amount))))
@@ -497,21 +557,19 @@ class Register:
                 "fees notice",
                 {"issued_on": (None, issued_on), "amount": (None, Decimal(str(amount)))},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "fees notice", who)
         return self.get(reference)
 
     def fee_paid(self, reference: str, paid_on: date, actor: ActorLike) -> Request:
         """Record payment of the outstanding fee; the clock restarts."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            unpaid = [f for f in request.fee_notices if f.paid_on is None]
-            if not unpaid:
-                raise TransitionError(f"{reference}: no fees notice is awaiting payment")
-            self._check_date(request, paid_on, "payment date", after=unpaid[0].issued_on)
-            unpaid[0].paid_on = paid_on
+            request = self._begin(session, reference, "fee paid", who)
+            unpaid = workflow.unpaid_fee(request)
+            self._check_date(request, paid_on, "payment date", after=unpaid.issued_on)
+            unpaid.paid_on = paid_on
             self._audit(session, reference, who, "fee paid", {"paid_on": (None, paid_on)})
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "fee paid", who)
         return self.get(reference)
 
     def extend(
@@ -522,8 +580,13 @@ class Register:
         actor: ActorLike,
         *,
         notified_on: date | None = None,
+        override: str = "",
     ) -> Request:
-        """A public interest extension (s10(3)) to consider a qualified exemption."""
+        """A public interest extension (s10(3)) to consider a qualified exemption.
+
+        A new date on a non-working day, or more than 20 further working days after the
+        statutory due date, needs ``override``: the reason it is right in this case.
+        """
         who = as_actor(actor)
         entry = lookup(exemption)
         if entry.absolute:
@@ -531,32 +594,120 @@ class Register:
                 f"{entry.section} is absolute: there is no public interest test to extend time for"
             )
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "extend time")
+            request = self._begin(session, reference, "public interest extension", who)
             notified = notified_on or self.today()
             self._check_date(request, notified, "extension notice date")
             current = self.deadline_for(request)
             if current.due is not None and new_due <= current.due:
                 raise TransitionError(
                     f"extension to {new_due} is not after the current due date {current.due}"
+                    " (to change an extension already recorded, correct it)"
                 )
             if current.statutory_due is not None and notified > current.statutory_due:
                 raise TransitionError(
                     f"the extension notice ({notified}) must be given by the due date "
                     f"{current.statutory_due} (s17(2))"
                 )
+            needs = _extension_override(new_due, current.statutory_due)
+            if needs and not override.strip():
+                raise TransitionError(f"extension to {new_due}: {needs}; give an override reason")
             old_due = current.due
             request.extensions.append(
-                Extension(exemption=exemption, notified_on=notified, new_due=new_due)
+                Extension(
+                    exemption=exemption,
+                    notified_on=notified,
+                    new_due=new_due,
+                    override_reason=override.strip() if needs else "",
+                )
             )
+            changes: dict[str, tuple[Any, Any]] = {
+                "due": (old_due, new_due),
+                "exemption": (None, exemption),
+            }
+            if needs:
+                changes["override"] = (None, f"{needs}: {override.strip()}")
+            self._audit(session, reference, who, "public interest extension", changes)
+            self._finish(session, request, "public interest extension", who)
+        return self.get(reference)
+
+    # -- corrections ---------------------------------------------------------------------
+
+    def correct_received(
+        self, reference: str, received: date, reason: str, actor: ActorLike
+    ) -> Request:
+        """Correct a wrongly entered date of receipt; the trail keeps old, new and why."""
+        who = as_actor(actor)
+        if not reason.strip():
+            raise ValueError("say why the date of receipt is corrected")
+        with self._session() as session:
+            request = self._begin(session, reference, "correct an entry", who)
+            if received > self.today():
+                raise TransitionError(f"received date {received} is in the future")
+            earliest = min(
+                [c.sought_on for c in request.clarifications]
+                + [f.issued_on for f in request.fee_notices]
+                + [e.notified_on for e in request.extensions]
+                + ([request.responded_on] if request.responded_on else []),
+                default=None,
+            )
+            if earliest is not None and received > earliest:
+                raise TransitionError(
+                    f"received date {received} is after a step recorded on {earliest}"
+                )
+            old = request.received
+            request.received = received
             self._audit(
                 session,
                 reference,
                 who,
-                "public interest extension",
-                {"due": (old_due, new_due), "exemption": (None, exemption)},
+                "corrected",
+                {"received": (old, received), "reason": (None, reason.strip())},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "correct an entry", who)
+        return self.get(reference)
+
+    def correct_extension(
+        self,
+        reference: str,
+        new_due: date,
+        reason: str,
+        actor: ActorLike,
+        *,
+        override: str = "",
+    ) -> Request:
+        """Correct the date of the latest extension (earlier or later), with the reason."""
+        who = as_actor(actor)
+        if not reason.strip():
+            raise ValueError("say why the extension date is corrected")
+        with self._session() as session:
+            request = self._begin(session, reference, "correct an entry", who)
+            if not request.extensions:
+                raise TransitionError(f"{reference} has no extension to correct")
+            latest = request.extensions[-1]
+            statutory = clock.due_date(
+                request.received,
+                clarified=_last_clarified(request),
+                fee_pauses=_pauses(request),
+                receipt_rule=request.receipt_rule,  # type: ignore[arg-type]
+            ).statutory_due
+            if statutory is not None and new_due <= statutory:
+                raise TransitionError(
+                    f"an extension to {new_due} is not after the statutory due date {statutory}"
+                )
+            needs = _extension_override(new_due, statutory)
+            if needs and not override.strip():
+                raise TransitionError(f"extension to {new_due}: {needs}; give an override reason")
+            old = latest.new_due
+            latest.new_due = new_due
+            latest.override_reason = override.strip() if needs else ""
+            changes: dict[str, tuple[Any, Any]] = {
+                "extension due": (old, new_due),
+                "reason": (None, reason.strip()),
+            }
+            if needs:
+                changes["override"] = (None, f"{needs}: {override.strip()}")
+            self._audit(session, reference, who, "corrected", changes)
+            self._finish(session, request, "correct an entry", who)
         return self.get(reference)
 
     # -- decisions and costs -------------------------------------------------------------
@@ -578,7 +729,8 @@ class Register:
         (a part can be partly disclosed and partly not held).
 
         A qualified exemption is refused without its public interest test, a prejudice-based
-        one without its harm. Changing a decision after approval withdraws the approval.
+        one without its harm. Changing a decision after submission withdraws the submission
+        and any approval.
         """
         who = as_actor(actor)
         if decision not in DECISIONS:
@@ -592,8 +744,7 @@ class Register:
         if problems:
             raise TransitionError(f"{reference} part {part_number}: " + "; ".join(problems))
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "change a decision")
+            request = self._begin(session, reference, "decide a part", who)
             part = next((p for p in request.parts if p.number == part_number), None)
             if part is None:
                 numbers = ", ".join(str(p.number) for p in request.parts)
@@ -635,24 +786,25 @@ class Register:
             }
             changes = {f"part {part_number} {k}": (old[k], new[k]) for k in old if old[k] != new[k]}
             self._audit(session, reference, who, "decision", changes or None)
-            self._withdraw_approval(session, request, who)
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "decide a part", who)
         return self.get(reference)
 
-    def _withdraw_approval(self, session: Session, request: Request, who: Actor) -> None:
+    def _withdraw_approval(self, session: Session, request: Request, who: Actor, step: str) -> None:
         if request.submitted_by or request.approved_by:
             self._audit(
                 session,
                 request.reference,
                 who,
-                "approval withdrawn (decision changed)",
+                "submission and approval withdrawn",
                 {
                     "approved_by": (request.approved_by, None),
                     "submitted_by": (request.submitted_by, None),
+                    "because": (None, f"{step} after submission"),
                 },
             )
             request.submitted_by = request.submitted_on = None
             request.approved_by = request.approved_on = None
+            request.approved_fingerprint = None
 
     def add_cost_line(
         self,
@@ -671,8 +823,7 @@ class Register:
             activity, description, int(records), Decimal(str(minutes_per_record)), part_number
         )
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "add to the cost estimate")
+            request = self._begin(session, reference, "cost estimate", who)
             if part_number is not None and part_number not in {p.number for p in request.parts}:
                 raise TransitionError(f"{reference} has no part {part_number}")
             request.cost_lines.append(
@@ -701,17 +852,17 @@ class Register:
                     )
                 },
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "cost estimate", who)
         return self.get(reference)
 
     def advise(self, reference: str, advice: str, actor: ActorLike) -> Request:
         """Record the advice and assistance (s16) the response gives, e.g. how to narrow."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "change the advice")
+            request = self._begin(session, reference, "advice and assistance", who)
             self._audit(session, reference, who, "advice", {"advice": (request.advice, advice)})
             request.advice = advice.strip()
+            self._finish(session, request, "advice and assistance", who)
         return self.get(reference)
 
     def cost_estimate(self, reference: str) -> CostEstimate:
@@ -742,16 +893,13 @@ class Register:
         """Send the decided request to a reviewer; every part must be decided, s17 met."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "submit for approval")
-            if any(c.answered_on is None for c in request.clarifications):
-                raise TransitionError(f"{reference} is awaiting clarification")
+            request = self._begin(session, reference, "submit", who)
             problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot go for approval: " + "; ".join(problems))
             request.submitted_by = who.name
             request.submitted_on = _now()
-            request.approved_by = request.approved_on = None
+            request.approved_by = request.approved_on = request.approved_fingerprint = None
             self._audit(
                 session,
                 reference,
@@ -759,29 +907,82 @@ class Register:
                 "submitted for approval",
                 {"submitted_by": (None, who.name)},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "submit", who)
         return self.get(reference)
 
-    def approve(self, reference: str, reviewer: ActorLike) -> Request:
-        """A reviewer's sign-off: by someone with the reviewer role who did not submit it."""
+    def fingerprint(self, reference: str) -> str:
+        """The fingerprint of the content a reviewer approves (``workflow.fingerprint``)."""
+        return workflow.fingerprint(self._get(reference))
+
+    def approve(self, reference: str, reviewer: ActorLike, *, fingerprint: str) -> Request:
+        """A reviewer's sign-off of the content they reviewed, identified by its fingerprint.
+
+        Refused to anyone without the reviewer role, to anyone who decided a part, added a
+        cost line, advised or submitted it, when it is not awaiting approval (so a second
+        approval cannot replace the first), and when the content changed since the reviewer
+        saw it (the fingerprint differs).
+        """
         who = as_actor(reviewer)
-        if who.role != "reviewer":
-            raise TransitionError(
-                f"{who.name} has the role {who.role!r}: only a reviewer can approve"
-            )
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "approve")
-            if not request.submitted_by:
-                raise TransitionError(f"{reference} has not been submitted for approval")
-            if request.submitted_by == who.name:
+            request = self._begin(session, reference, "approve", who)
+            current = workflow.fingerprint(request)
+            if fingerprint != current:
                 raise TransitionError(
-                    f"{who.name} submitted {reference}: someone else must approve it"
+                    f"{reference} changed since it was reviewed (fingerprint "
+                    f"{fingerprint[:12] or 'none'}, now {current[:12]}): "
+                    "review the current version before approving it"
                 )
             request.approved_by = who.name
             request.approved_on = _now()
-            self._audit(session, reference, who, "approved", {"approved_by": (None, who.name)})
-            self._refresh_status(session, request, who)
+            request.approved_fingerprint = current
+            self._audit(
+                session,
+                reference,
+                who,
+                "approved",
+                {"approved_by": (None, who.name), "fingerprint": (None, current)},
+            )
+            self._finish(session, request, "approve", who)
+        return self.get(reference)
+
+    def declare_approvals(
+        self,
+        reference: str,
+        importer: ActorLike,
+        *,
+        submitted_by: str,
+        approved_by: str,
+        source: str,
+    ) -> Request:
+        """Record approvals a request file declares: the importer acted, the named did not here.
+
+        The trail says "imported; approvals declared in the file", with who imported it and
+        the names declared, never that the named reviewer approved in this register.
+        """
+        who = as_actor(importer)
+        with self._session() as session:
+            request = self._begin(session, reference, "submit", who)
+            problems = self._problems(request)
+            if problems:
+                raise TransitionError(f"{reference} cannot be approved: " + "; ".join(problems))
+            request.submitted_by = submitted_by
+            request.submitted_on = _now()
+            request.approved_by = approved_by
+            request.approved_on = _now()
+            request.approved_fingerprint = workflow.fingerprint(request)
+            self._audit(
+                session,
+                reference,
+                who,
+                "imported; approvals declared in the file",
+                {
+                    "imported by": (None, who.name),
+                    "file": (None, source),
+                    "submitted_by (declared)": (None, submitted_by),
+                    "approved_by (declared)": (None, approved_by),
+                },
+            )
+            self._finish(session, request, "submit", who)
         return self.get(reference)
 
     def respond(
@@ -791,20 +992,18 @@ class Register:
         attachments: Sequence[Mapping[str, Any]],
         actor: ActorLike,
     ) -> Request:
-        """Issue the response: it must be approved and meet s17 (the letter gives the rights)."""
+        """Issue the response: it must be approved as it stands and meet s17."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            self._not_responded(request, "respond again")
+            request = self._begin(session, reference, "respond", who)
             problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot be responded to: " + "; ".join(problems))
-            if not request.approved_by:
-                raise TransitionError(f"{reference} has not been approved by a reviewer")
-            last_clarified = max(
-                (c.answered_on for c in request.clarifications if c.answered_on), default=None
-            )
-            self._check_date(request, responded_on, "response date", after=last_clarified)
+            if request.approved_fingerprint != workflow.fingerprint(request):
+                raise TransitionError(
+                    f"{reference} changed since it was approved: it needs approving again"
+                )
+            self._check_date(request, responded_on, "response date", after=_last_clarified(request))
             files = [_attachment(a) for a in attachments]
             request.responded_on = responded_on
             request.attachments = files
@@ -818,7 +1017,7 @@ class Register:
                     "attachments": (None, [f["title"] for f in files]),
                 },
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "respond", who)
         return self.get(reference)
 
     # -- after the response --------------------------------------------------------------
@@ -829,14 +1028,10 @@ class Register:
         """The requester asks for an internal review of the response."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            if request.responded_on is None:
-                raise TransitionError(f"{reference} has no response to review yet")
+            request = self._begin(session, reference, "internal review requested", who)
             self._check_date(
                 request, requested_on, "review request date", after=request.responded_on
             )
-            if any(r.decided_on is None for r in request.reviews):
-                raise TransitionError(f"{reference} already has an internal review under way")
             request.reviews.append(
                 InternalReview(requested_on=requested_on, exceptional=exceptional, outcome="")
             )
@@ -847,19 +1042,17 @@ class Register:
                 "internal review requested",
                 {"requested_on": (None, requested_on)},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "internal review requested", who)
         return self.get(reference)
 
     def decide_review(
         self, reference: str, decided_on: date, outcome: str, reviewer: ActorLike
     ) -> Request:
-        """The internal review's fresh decision, ideally by someone not involved before."""
+        """The internal review's fresh decision, by a reviewer."""
         who = as_actor(reviewer)
         with self._session() as session:
-            request = self._load(session, reference)
+            request = self._begin(session, reference, "internal review decided", who)
             open_ = [r for r in request.reviews if r.decided_on is None]
-            if not open_:
-                raise TransitionError(f"{reference} has no internal review under way")
             self._check_date(
                 request, decided_on, "review decision date", after=open_[0].requested_on
             )
@@ -875,7 +1068,7 @@ class Register:
                 "internal review decided",
                 {"outcome": (None, outcome.strip())},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "internal review decided", who)
         return self.get(reference)
 
     def ico_appeal(
@@ -884,9 +1077,7 @@ class Register:
         """A complaint to the Information Commissioner under s50."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
-            if request.responded_on is None:
-                raise TransitionError(f"{reference} has no response to complain about yet")
+            request = self._begin(session, reference, "ICO complaint lodged", who)
             self._check_date(request, lodged_on, "complaint date", after=request.responded_on)
             request.appeals.append(
                 IcoAppeal(lodged_on=lodged_on, ico_reference=ico_reference, outcome="")
@@ -898,26 +1089,88 @@ class Register:
                 "ICO complaint",
                 {"lodged_on": (None, lodged_on), "ico_reference": (None, ico_reference)},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "ICO complaint lodged", who)
         return self.get(reference)
 
     def ico_decision(
-        self, reference: str, decided_on: date, outcome: str, actor: ActorLike
+        self,
+        reference: str,
+        decided_on: date,
+        outcome: str,
+        actor: ActorLike,
+        *,
+        compliance_days: int = DECISION_NOTICE_COMPLIANCE_DAYS,
     ) -> Request:
-        """The Commissioner's decision notice on the open complaint."""
+        """The Commissioner's decision notice, with the compliance period it states."""
         who = as_actor(actor)
+        if compliance_days < 1:
+            raise ValueError("a decision notice's compliance period is at least one day")
         with self._session() as session:
-            request = self._load(session, reference)
+            request = self._begin(session, reference, "ICO complaint decided", who)
             open_ = [a for a in request.appeals if a.decided_on is None]
-            if not open_:
-                raise TransitionError(f"{reference} has no complaint before the ICO")
             self._check_date(request, decided_on, "decision notice date", after=open_[0].lodged_on)
             open_[0].decided_on = decided_on
             open_[0].outcome = outcome.strip()
+            open_[0].compliance_days = compliance_days
             self._audit(
-                session, reference, who, "ICO decision", {"outcome": (None, outcome.strip())}
+                session,
+                reference,
+                who,
+                "ICO decision",
+                {"outcome": (None, outcome.strip()), "compliance_days": (None, compliance_days)},
             )
-            self._refresh_status(session, request, who)
+            self._finish(session, request, "ICO complaint decided", who)
+        return self.get(reference)
+
+    def comply(self, reference: str, complied_on: date, actor: ActorLike) -> Request:
+        """The authority complied with the ICO's decision notice."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._begin(session, reference, "decision-notice compliance", who)
+            notice = next(a for a in request.appeals if a.decided_on and a.complied_on is None)
+            self._check_date(request, complied_on, "compliance date", after=notice.decided_on)
+            notice.complied_on = complied_on
+            self._audit(session, reference, who, "complied", {"complied_on": (None, complied_on)})
+            self._finish(session, request, "decision-notice compliance", who)
+        return self.get(reference)
+
+    def tribunal_appeal(self, reference: str, lodged_on: date, actor: ActorLike) -> Request:
+        """An appeal against the decision notice to the First-tier Tribunal (s57)."""
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._begin(session, reference, "tribunal appeal", who)
+            notice = next(
+                a for a in request.appeals if a.decided_on and a.tribunal_lodged_on is None
+            )
+            self._check_date(request, lodged_on, "appeal date", after=notice.decided_on)
+            notice.tribunal_lodged_on = lodged_on
+            self._audit(
+                session, reference, who, "tribunal appeal", {"lodged_on": (None, lodged_on)}
+            )
+            self._finish(session, request, "tribunal appeal", who)
+        return self.get(reference)
+
+    def tribunal_decision(
+        self, reference: str, decided_on: date, outcome: str, actor: ActorLike
+    ) -> Request:
+        """The First-tier Tribunal's decision on the appeal."""
+        who = as_actor(actor)
+        if not outcome.strip():
+            raise ValueError("say what the Tribunal decided")
+        with self._session() as session:
+            request = self._begin(session, reference, "tribunal decided", who)
+            appeal = next(
+                a for a in request.appeals if a.tribunal_lodged_on and not a.tribunal_decided_on
+            )
+            self._check_date(
+                request, decided_on, "Tribunal decision", after=appeal.tribunal_lodged_on
+            )
+            appeal.tribunal_decided_on = decided_on
+            appeal.tribunal_outcome = outcome.strip()
+            self._audit(
+                session, reference, who, "tribunal decision", {"outcome": (None, outcome.strip())}
+            )
+            self._finish(session, request, "tribunal decided", who)
         return self.get(reference)
 
     # -- reading -------------------------------------------------------------------------
@@ -938,12 +1191,14 @@ class Register:
 
     def deadline_for(self, request: Request) -> clock.Deadline:
         """The deadline of a request already loaded (e.g. from ``list_requests``)."""
+        waiting = workflow.open_clarification(request)
         return deadline_from(
             request.received,
             max((c.answered_on for c in request.clarifications if c.answered_on), default=None),
             tuple((f.issued_on, f.paid_on) for f in request.fee_notices),
             max((e.new_due for e in request.extensions), default=None),
             request.receipt_rule,
+            waiting.sought_on if waiting is not None else None,
         )
 
     def deadline(self, reference: str) -> clock.Deadline:
@@ -968,7 +1223,7 @@ class Register:
         """Keep a completed personal-data review (checked by ``foi.personal_data``)."""
         who = as_actor(actor)
         with self._session() as session:
-            request = self._load(session, reference)
+            request = self._begin(session, reference, "personal-data review", who)
             review = session.scalars(
                 select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
             ).one_or_none()
@@ -987,6 +1242,7 @@ class Register:
                 "personal-data review",
                 {"removed": (None, len(removed)), "kept": (None, len(decisions) - len(removed))},
             )
+            self._finish(session, request, "personal-data review", who)
 
     def personal_data_review(self, reference: str) -> dict[str, Any] | None:
         """The request's latest personal-data review, or None if it has had none."""
@@ -1057,13 +1313,28 @@ def deadline_from(
     fee_notices: tuple[tuple[date, date | None], ...],
     extended_to: date | None,
     receipt_rule: str,
+    awaiting_clarification: date | None = None,
 ) -> clock.Deadline:
     """A request's deadline from the facts that set it: the day received, the latest
-    clarification answered, each fees notice (issued, paid) and the latest extension.
+    clarification answered, each fees notice (issued, paid), the latest extension, and the
+    day an unanswered clarification was sought (the clock is stopped since then).
 
     Kept per facts, not per request: a register's requests share few received dates, so
     a page of every deadline costs a few hundred calendar walks, not ten thousand.
     """
+    if awaiting_clarification is not None:
+        # s1(3): no duty to answer until the clarification arrives; the count restarts then.
+        return clock.Deadline(
+            due=None,
+            start=awaiting_clarification,
+            working_days=0,
+            explanation=[
+                f"Clock stopped since {awaiting_clarification}: awaiting the requester's "
+                "clarification (s1(3)); 20 working days start again from the answer."
+            ],
+            skipped=[],
+            stopped_since=awaiting_clarification,
+        )
     pauses = [clock.FeePause(issued, paid) for issued, paid in fee_notices]
     base = clock.due_date(
         received,
@@ -1080,6 +1351,30 @@ def deadline_from(
             receipt_rule=receipt_rule,  # type: ignore[arg-type]
         )
     return base
+
+
+def _last_clarified(request: Request) -> date | None:
+    return max((c.answered_on for c in request.clarifications if c.answered_on), default=None)
+
+
+def _pauses(request: Request) -> list[clock.FeePause]:
+    return [clock.FeePause(f.issued_on, f.paid_on) for f in request.fee_notices]
+
+
+def _extension_override(new_due: date, statutory_due: date | None) -> str:
+    """Why an extension to ``new_due`` needs an explicit override, or "" if it does not."""
+    reasons = []
+    why_not = clock.UK_CALENDAR.non_working_reason(new_due)
+    if why_not:
+        reasons.append(f"{new_due} is not a working day ({why_not})")
+    if statutory_due is not None:
+        further = clock.working_days_between(statutory_due, new_due)
+        if further > clock.EXTENSION_GUIDE_DAYS:
+            reasons.append(
+                f"it is {further} working days after the statutory due date {statutory_due}, "
+                f"beyond a reasonable {clock.EXTENSION_GUIDE_DAYS}"
+            )
+    return "; ".join(reasons)
 
 
 def _estimate(request: Request, authority: str) -> CostEstimate:

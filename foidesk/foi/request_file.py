@@ -177,6 +177,7 @@ def import_request_file(
     store: str | Path | None = None,
     attachments: Sequence[Mapping[str, Any]] | None = None,
     answer: AnswerPackage | None = None,
+    importer: Actor | None = None,
 ) -> str:
     """Put a request file's request and its handling into the register; return the reference.
 
@@ -189,14 +190,19 @@ def import_request_file(
     ``AlreadyInRegister`` and nothing is changed. Record counts of the cost estimate come
     from ``store`` when its lines say ``records_from``. ``attachments`` (title, file,
     sha256) are those the response goes out with; by default the file's ``documents``.
+
+    ``importer`` is who imports it (by default the file's officer): the trail shows every
+    step as theirs, and the file's officer and reviewer as approvals declared in the file,
+    never as a reviewer who approved in this register.
     """
     path = Path(path)
     data = load_request_file(path)
     reference = data["reference"]
     authority = data.get("authority") or {}
     handled = data.get("handled_by") or {}
-    officer = Actor(str(handled.get("officer") or DEFAULT_OFFICER), "officer")
-    reviewer = Actor(str(handled.get("reviewer") or DEFAULT_REVIEWER), "reviewer")
+    declared_officer = str(handled.get("officer") or DEFAULT_OFFICER)
+    declared_reviewer = str(handled.get("reviewer") or DEFAULT_REVIEWER)
+    officer = importer or Actor(declared_officer, "officer")
     request = data["request"]
     with _import_errors(path, reference), register.transaction():
         if register.exists(reference):
@@ -271,8 +277,13 @@ def import_request_file(
             )
         response = data.get("response") or {}
         if response.get("responded") is not None:
-            register.submit_for_approval(reference, officer)
-            register.approve(reference, reviewer)
+            register.declare_approvals(
+                reference,
+                officer,
+                submitted_by=declared_officer,
+                approved_by=declared_reviewer,
+                source=path.name,
+            )
             files = attachments if attachments is not None else data.get("documents") or []
             register.respond(
                 reference, _date(response, "responded", "response.", path), files, officer

@@ -156,9 +156,10 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(public.router)
-    app.include_router(workspace.router)
+    # The review page's own form comes before the workspace's route for any workflow step.
     app.include_router(review.router)
     app.include_router(requester.router)
+    app.include_router(workspace.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:

@@ -17,17 +17,18 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from foidesk.foi import clock
+from foidesk.foi import clock, workflow
 from foidesk.foi.models import Clarification, Extension, FeeNotice, Request
 from foidesk.foi.register import deadline_from
 
 # A response due within this many working days is flagged "due soon".
 DUE_SOON_WORKING_DAYS = 5
 PER_PAGE = 50
-RESPONDED = frozenset({"responded", "under internal review", "at ICO"})
+# Requests no longer running against the clock: responded, withdrawn or transferred.
+RESPONDED = frozenset((*workflow.AFTER_RESPONSE, *workflow.CLOSED))
 # What the register can be narrowed to, in the order the filter offers them.
 SHOWS = {
     "all": "All requests",
@@ -54,6 +55,10 @@ def deadline_status(deadline: clock.Deadline, status: str, today: date) -> Deadl
     """Overdue, due soon, on time, clock stopped or responded, with the reasons for the date."""
     lines = [*deadline.explanation, *(f"Warning: {w}" for w in deadline.warnings)]
     label, css, left = _standing(deadline.due, status in RESPONDED, today)
+    if status in workflow.CLOSED:
+        label = status.capitalize()
+    elif css == "grey" and deadline.stopped_since is not None:
+        label = f"Clock stopped since {deadline.stopped_since:%d %B %Y}"
     return DeadlineStatus(label, css, deadline.due, left, lines)
 
 
@@ -223,13 +228,24 @@ class _Facts:
     """What sets deadlines besides the request itself, read once for the whole register."""
 
     def __init__(self, session: Session) -> None:
-        self.clarified = dict(
-            session.execute(
-                select(Clarification.request_id, func.max(Clarification.answered_on)).group_by(
-                    Clarification.request_id
-                )
-            ).all()
+        # The latest clarification answered restarts the count; while one awaits its
+        # answer the clock is stopped since it was sought (s1(3)).
+        unanswered = case(
+            (
+                and_(Clarification.answered_on.is_(None), Clarification.closed_on.is_(None)),
+                Clarification.sought_on,
+            )
         )
+        self.clarified: dict[int, date | None] = {}
+        self.awaiting: dict[int, date | None] = {}
+        for request_id, answered, sought in session.execute(
+            select(
+                Clarification.request_id,
+                func.max(Clarification.answered_on),
+                func.min(unanswered),
+            ).group_by(Clarification.request_id)
+        ):
+            self.clarified[request_id], self.awaiting[request_id] = answered, sought
         self.extended = dict(
             session.execute(
                 select(Extension.request_id, func.max(Extension.new_due)).group_by(
@@ -253,4 +269,5 @@ class _Facts:
             tuple(self.notices.get(row.id, ())),
             self.extended.get(row.id),
             row.receipt_rule,
+            self.awaiting.get(row.id),
         )

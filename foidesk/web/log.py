@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from foidesk.db import open_session
-from foidesk.foi import personal_data
+from foidesk.foi import personal_data, workflow
 from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
 from foidesk.publish.package import AnswerPackage, PackageError
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 from foidesk.web.models import Attachment, PublishedResponse, Setting
 
 # Register statuses from which a request has been approved and may appear on the log.
-PUBLISHABLE_STATUSES = frozenset({"approved", "responded", "under internal review", "at ICO"})
+PUBLISHABLE_STATUSES = frozenset(workflow.step("publish").from_statuses)
 LETTER_FILES = ("response.html",)
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ ()-]{0,200}")
 

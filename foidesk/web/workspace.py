@@ -1,10 +1,11 @@
 """The officers' workspace: the register, each request's handling, approval and publishing.
 
 Every route here needs a signed-in user (the router's dependencies, so none can be
-forgotten) and every POST needs the session's CSRF token. Each action then needs a role:
-officers record clarifications, decisions, exemptions and costs and publish; analysts
-run the tables; reviewers approve; admins manage users. The register itself enforces the
-order of steps and refuses approval by the officer who submitted.
+forgotten) and every POST needs the session's CSRF token. The request page offers the
+forms of the steps ``workflow.allowed_steps`` gives the signed-in user, and one route takes
+any step, acting in the role the workflow table asks for; the register refuses what the
+table does not allow, and the page shows its reason. Analysts run the tables; admins
+manage users.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -22,7 +24,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from foidesk.foi import workflow
 from foidesk.foi.accounts import (
     AccountError,
     SignedIn,
@@ -50,7 +54,6 @@ from foidesk.foi.register import (
 from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.web.caseload import SHOWS, caseload, deadline_status
 from foidesk.web.log import (
-    PUBLISHABLE_STATUSES,
     PublishError,
     clean_letter,
     publish_answer,
@@ -61,6 +64,7 @@ from foidesk.web.pages import render
 from foidesk.web.security import (
     CurrentUser,
     DbSession,
+    NotAllowed,
     check_csrf,
     requires,
     signed_in,
@@ -87,7 +91,6 @@ router = APIRouter(
 
 Officer = Annotated[SignedIn, Depends(requires("officer"))]
 Analyst = Annotated[SignedIn, Depends(requires("analyst"))]
-Reviewer = Annotated[SignedIn, Depends(requires("reviewer"))]
 Admin = Annotated[SignedIn, Depends(requires("admin"))]
 
 
@@ -118,7 +121,12 @@ def _answer_dir(request: Request, reference: str) -> Path | None:
 
 
 def _request_page(
-    request: Request, user: SignedIn, reference: str, *, error: str = "", status: int = 200
+    request: Request,
+    user: SignedIn,
+    reference: str,
+    *,
+    error: str = "",
+    status: int = 200,
 ) -> Response:
     register = _register(request)
     try:
@@ -129,6 +137,7 @@ def _request_page(
     answer_dir = _answer_dir(request, reference)
     with request.app.state.sessions() as session:
         on_log = published(session, reference) is not None
+    allowed = {s.command for s in workflow.allowed_steps(record, user)}
     return render(
         request,
         "workspace/request.html",
@@ -142,7 +151,11 @@ def _request_page(
             "problems": register.s17_problems(reference),
             "decisions": DECISIONS,
             "exemptions": sorted(catalogue().values(), key=lambda e: e.section),
-            "publishable": record.status in PUBLISHABLE_STATUSES,
+            "allowed": allowed,
+            "steps": workflow.BY_COMMAND,
+            "other": [(c, fields) for c, fields in STEP_FIELDS.items() if c in allowed],
+            "fingerprint": workflow.fingerprint(record),
+            "awaiting_reviewer": bool(record.submitted_by and not record.approved_by),
             "on_log": on_log,
             "has_answer": AnswerPackage.exists(answer_dir),
             "today": today,
@@ -269,174 +282,6 @@ def log_request(
 @router.get("/requests/{reference}")
 def request_page(request: Request, reference: str, user: CurrentUser) -> Response:
     return _request_page(request, user, reference)
-
-
-@router.post("/requests/{reference}/clarification")
-def seek_clarification(
-    request: Request,
-    reference: str,
-    user: Officer,
-    question: Annotated[str, Form()] = "",
-    sought_on: Annotated[str, Form()] = "",
-) -> Response:
-    register = _register(request)
-    return _act(
-        request,
-        user,
-        reference,
-        lambda: register.clarify(
-            reference,
-            _date(sought_on, "date sought", register.today()),
-            question,
-            Actor(user.username, "officer"),
-        ),
-        "Clarification sought: the clock waits for the answer.",
-    )
-
-
-@router.post("/requests/{reference}/clarification-answer")
-def answer_clarification(
-    request: Request,
-    reference: str,
-    user: Officer,
-    answer: Annotated[str, Form()] = "",
-    answered_on: Annotated[str, Form()] = "",
-) -> Response:
-    register = _register(request)
-    return _act(
-        request,
-        user,
-        reference,
-        lambda: register.answer_clarification(
-            reference,
-            _date(answered_on, "date answered", register.today()),
-            answer,
-            Actor(user.username, "officer"),
-        ),
-        "Clarification recorded: 20 working days start again from it.",
-    )
-
-
-@router.post("/requests/{reference}/decisions")
-def record_decision(
-    request: Request,
-    reference: str,
-    user: Officer,
-    part: Annotated[int, Form(ge=1, le=MAX_PARTS)],
-    decision: Annotated[str, Form()],
-    summary: Annotated[str, Form()] = "",
-    section: Annotated[str, Form()] = "",
-    subsection: Annotated[str, Form()] = "",
-    applies_to: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
-    harm: Annotated[str, Form()] = "",
-    factors_for: Annotated[str, Form()] = "",
-    factors_against: Annotated[str, Form()] = "",
-    balance: Annotated[str, Form()] = "",
-) -> Response:
-    """A part's decision, with at most one exemption and its harm and public interest test."""
-    exemptions = []
-    if section.strip():
-        exemptions.append(
-            {
-                "section": section.strip(),
-                "subsection": subsection.strip(),
-                "applies_to": applies_to.strip(),
-                "reason": reason,
-                "harm": harm,
-                "factors_for": _lines(factors_for),
-                "factors_against": _lines(factors_against),
-                "balance": balance,
-            }
-        )
-    register = _register(request)
-    return _act(
-        request,
-        user,
-        reference,
-        lambda: register.decide(
-            reference, part, decision, exemptions, Actor(user.username, "officer"), summary=summary
-        ),
-        f"Decision recorded for part {part}.",
-    )
-
-
-@router.post("/requests/{reference}/costs")
-def add_cost_line(
-    request: Request,
-    reference: str,
-    user: Officer,
-    activity: Annotated[str, Form()],
-    description: Annotated[str, Form()],
-    records: Annotated[int, Form(ge=0, le=MAX_RECORDS)],
-    minutes_per_record: Annotated[str, Form()],
-    part: Annotated[str, Form()] = "",
-) -> Response:
-    register = _register(request)
-
-    def add() -> Any:
-        try:
-            minutes = Decimal(minutes_per_record)
-        except InvalidOperation:
-            raise ValueError(
-                f"minutes per record: '{minutes_per_record}' is not a number"
-            ) from None
-        return register.add_cost_line(
-            reference,
-            activity,
-            description,
-            records,
-            minutes,
-            Actor(user.username, "officer"),
-            part_number=int(part) if part.strip() else None,
-        )
-
-    return _act(request, user, reference, add, "Cost line added to the estimate.")
-
-
-@router.post("/requests/{reference}/submit")
-def submit(request: Request, reference: str, user: Officer) -> Response:
-    register = _register(request)
-    return _act(
-        request,
-        user,
-        reference,
-        lambda: register.submit_for_approval(reference, Actor(user.username, "officer")),
-        "Submitted to a reviewer for approval.",
-    )
-
-
-@router.post("/requests/{reference}/approve")
-def approve(request: Request, reference: str, user: Reviewer) -> Response:
-    register = _register(request)
-    return _act(
-        request,
-        user,
-        reference,
-        lambda: register.approve(reference, Actor(user.username, "reviewer")),
-        "Approved: the response can now be issued and published.",
-    )
-
-
-@router.post("/requests/{reference}/publish")
-def publish(request: Request, reference: str, user: Officer) -> Response:
-    """Issue the approved response (if not yet issued) and publish it to the log."""
-    answer_dir = _answer_dir(request, reference)
-    if not AnswerPackage.exists(answer_dir):
-        answer_dir = None
-    return _act(
-        request,
-        user,
-        reference,
-        lambda: publish_answer(
-            request.app.state.db,
-            reference,
-            answer_dir,
-            published_by=user.username,
-            settings=request.app.state.settings,
-        ),
-        "Published to the disclosure log.",
-    )
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -594,6 +439,280 @@ def statistics(request: Request, user: CurrentUser, period: str = "quarter") -> 
             "rows": table.to_dict("records"),
         },
     )
+
+
+# -- the steps of the workflow -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A form field of a step: its name, label, kind (text, textarea, date, checkbox) and hint."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    hint: str = ""
+
+
+def _today_hint(label: str, name: str) -> Field:
+    return Field(name, label, "date", "YYYY-MM-DD; leave empty for today")
+
+
+# The forms of the steps the request page shows in its "Other steps" section; decisions,
+# clarification, costs, submission, approval and publishing have forms of their own there.
+STEP_FIELDS: dict[str, tuple[Field, ...]] = {
+    "acknowledge": (_today_hint("Date acknowledged", "on"),),
+    "fee-notice": (
+        Field("amount", "Amount (£)"),
+        _today_hint("Date of the fees notice", "on"),
+    ),
+    "fee-paid": (_today_hint("Date paid", "on"),),
+    "advise": (Field("advice", "Advice and assistance (s16)", "textarea"),),
+    "extend": (
+        Field("exemption", "Qualified exemption being weighed", hint="e.g. s31"),
+        Field("new_due", "New date for the response", "date", "YYYY-MM-DD"),
+        _today_hint("Date the requester was told", "on"),
+        Field(
+            "override",
+            "Override reason",
+            "textarea",
+            "Needed for a non-working day, or more than 20 further working days",
+        ),
+    ),
+    "respond": (_today_hint("Date of the response", "on"),),
+    "withdraw": (
+        _today_hint("Date withdrawn", "on"),
+        Field("reason", "How the requester withdrew it", "textarea"),
+    ),
+    "transfer": (
+        _today_hint("Date transferred", "on"),
+        Field("authority", "The authority that holds the information"),
+    ),
+    "review": (
+        _today_hint("Date the review was asked for", "on"),
+        Field("exceptional", "Exceptional: 40 working days", "checkbox"),
+    ),
+    "review-decided": (
+        _today_hint("Date of the review's decision", "on"),
+        Field("outcome", "What the review decided", "textarea"),
+    ),
+    "ico": (
+        _today_hint("Date the complaint was lodged", "on"),
+        Field("ico_reference", "ICO case reference"),
+    ),
+    "ico-decided": (
+        _today_hint("Date of the decision notice", "on"),
+        Field("outcome", "What the decision notice found", "textarea"),
+        Field("compliance_days", "Days it gives to comply", hint="35 unless it says otherwise"),
+    ),
+    "comply": (_today_hint("Date complied", "on"),),
+    "tribunal": (_today_hint("Date the appeal was lodged", "on"),),
+    "tribunal-decided": (
+        _today_hint("Date of the Tribunal's decision", "on"),
+        Field("outcome", "What the Tribunal decided", "textarea"),
+    ),
+    "correct": (
+        Field("received", "Correct date of receipt", "date", "YYYY-MM-DD; or leave empty"),
+        Field("extension", "Correct date of the extension", "date", "YYYY-MM-DD; or leave empty"),
+        Field("reason", "Why the entry was wrong", "textarea"),
+        Field("override", "Override reason (extension only)", "textarea"),
+    ),
+}
+
+DONE = {
+    "clarify": "Clarification sought: the clock waits for the answer.",
+    "answer": "Clarification recorded: 20 working days start again from it.",
+    "cost": "Cost line added to the estimate.",
+    "submit": "Submitted to a reviewer for approval.",
+    "approve": "Approved: the response can now be issued and published.",
+    "publish": "Published to the disclosure log.",
+}
+
+
+def _form_text(form: Any, key: str) -> str:
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(text: str, field: str, kind: type = int) -> Any:
+    try:
+        return kind(text)
+    except (ValueError, InvalidOperation):
+        raise ValueError(f"{field}: '{text}' is not a number") from None
+
+
+def _records(text: str) -> int:
+    number = _number(text, "records")
+    if not 0 <= number <= MAX_RECORDS:
+        raise ValueError(f"records: {number} is not between 0 and {MAX_RECORDS:,}")
+    return number
+
+
+def _part(text: str) -> int:
+    number = _number(text, "part")
+    if not 1 <= number <= MAX_PARTS:
+        raise ValueError(f"part: {number} is not between 1 and {MAX_PARTS}")
+    return number
+
+
+def _decide(register: Register, reference: str, who: Actor, form: Any) -> Any:
+    """A part's decision, with at most one exemption and its harm and public interest test."""
+    exemptions = []
+    if _form_text(form, "section"):
+        exemptions.append(
+            {
+                "section": _form_text(form, "section"),
+                "subsection": _form_text(form, "subsection"),
+                "applies_to": _form_text(form, "applies_to"),
+                "reason": _form_text(form, "reason"),
+                "harm": _form_text(form, "harm"),
+                "factors_for": _lines(_form_text(form, "factors_for")),
+                "factors_against": _lines(_form_text(form, "factors_against")),
+                "balance": _form_text(form, "balance"),
+            }
+        )
+    return register.decide(
+        reference,
+        _part(_form_text(form, "part")),
+        _form_text(form, "decision"),
+        exemptions,
+        who,
+        summary=_form_text(form, "summary"),
+        not_held=_form_text(form, "not_held"),
+    )
+
+
+def _cost(register: Register, reference: str, who: Actor, form: Any) -> Any:
+    part = _form_text(form, "part")
+    return register.add_cost_line(
+        reference,
+        _form_text(form, "activity"),
+        _form_text(form, "description"),
+        _records(_form_text(form, "records")),
+        _number(_form_text(form, "minutes_per_record"), "minutes per record", Decimal),
+        who,
+        part_number=_part(part) if part else None,
+    )
+
+
+def _correct(register: Register, reference: str, who: Actor, form: Any) -> Any:
+    received, extension = _form_text(form, "received"), _form_text(form, "extension")
+    reason = _form_text(form, "reason")
+    if bool(received) == bool(extension):
+        raise ValueError("give the correct date of receipt or of the extension (one of them)")
+    if received:
+        return register.correct_received(reference, _date(received, "date of receipt"), reason, who)
+    return register.correct_extension(
+        reference,
+        _date(extension, "date of the extension"),
+        reason,
+        who,
+        override=_form_text(form, "override"),
+    )
+
+
+StepForm = Callable[[Register, str, Actor, Any], Any]
+
+
+def _step_forms(today: Callable[[], date]) -> dict[str, StepForm]:
+    """What each step's form does with the register; a blank date means today."""
+
+    def on(form: Any, label: str = "date") -> date:
+        return _date(_form_text(form, "on"), label, today())
+
+    return {
+        "acknowledge": lambda r, ref, who, f: r.acknowledge(ref, on(f), who),
+        "clarify": lambda r, ref, who, f: r.clarify(
+            ref, on(f, "date sought"), _form_text(f, "question"), who
+        ),
+        "answer": lambda r, ref, who, f: r.answer_clarification(
+            ref, on(f, "date answered"), _form_text(f, "answer"), who
+        ),
+        "fee-notice": lambda r, ref, who, f: r.fee_notice(
+            ref, on(f), _number(_form_text(f, "amount"), "amount", Decimal), who
+        ),
+        "fee-paid": lambda r, ref, who, f: r.fee_paid(ref, on(f), who),
+        "cost": _cost,
+        "decide": _decide,
+        "advise": lambda r, ref, who, f: r.advise(ref, _form_text(f, "advice"), who),
+        "extend": lambda r, ref, who, f: r.extend(
+            ref,
+            _form_text(f, "exemption"),
+            _date(_form_text(f, "new_due"), "new date"),
+            who,
+            notified_on=on(f),
+            override=_form_text(f, "override"),
+        ),
+        "submit": lambda r, ref, who, f: r.submit_for_approval(ref, who),
+        "approve": lambda r, ref, who, f: r.approve(
+            ref, who, fingerprint=_form_text(f, "fingerprint")
+        ),
+        "respond": lambda r, ref, who, f: r.respond(ref, on(f), [], who),
+        "withdraw": lambda r, ref, who, f: r.withdraw(ref, on(f), _form_text(f, "reason"), who),
+        "transfer": lambda r, ref, who, f: r.transfer(ref, on(f), _form_text(f, "authority"), who),
+        "review": lambda r, ref, who, f: r.internal_review(
+            ref, on(f), who, exceptional=bool(_form_text(f, "exceptional"))
+        ),
+        "review-decided": lambda r, ref, who, f: r.decide_review(
+            ref, on(f), _form_text(f, "outcome"), who
+        ),
+        "ico": lambda r, ref, who, f: r.ico_appeal(
+            ref, on(f), who, ico_reference=_form_text(f, "ico_reference")
+        ),
+        "ico-decided": lambda r, ref, who, f: r.ico_decision(
+            ref,
+            on(f),
+            _form_text(f, "outcome"),
+            who,
+            compliance_days=_number(_form_text(f, "compliance_days") or "35", "days to comply"),
+        ),
+        "comply": lambda r, ref, who, f: r.comply(ref, on(f), who),
+        "tribunal": lambda r, ref, who, f: r.tribunal_appeal(ref, on(f), who),
+        "tribunal-decided": lambda r, ref, who, f: r.tribunal_decision(
+            ref, on(f), _form_text(f, "outcome"), who
+        ),
+        "correct": _correct,
+    }
+
+
+@router.post("/requests/{reference}/{command}")
+async def take_step(request: Request, reference: str, command: str, user: CurrentUser) -> Response:
+    """Any step of the workflow on a request, for a user whose account holds its role."""
+    try:
+        step = workflow.step(command)
+    except KeyError as exc:
+        raise HTTPException(404) from exc
+    role = workflow.role_for(step, user.roles)
+    if role is None or command not in STEP_COMMANDS:
+        raise NotAllowed(step.roles)
+    form = await request.form()
+    who = Actor(user.username, role)
+    register = _register(request)
+    if command == "publish":
+        answer_dir = _answer_dir(request, reference)
+        if not AnswerPackage.exists(answer_dir):
+            answer_dir = None
+
+        def action() -> Any:
+            return publish_answer(
+                request.app.state.db, reference, answer_dir, published_by=user.username
+            )
+    else:
+        form_action = _step_forms(register.today)[command]
+
+        def action() -> Any:
+            return form_action(register, reference, who, form)
+
+    if command == "decide":
+        done = f"Decision recorded for part {_form_text(form, 'part')}."
+    else:
+        done = DONE.get(command, f"Recorded: {step.name}.")
+    return await run_in_threadpool(_act, request, user, reference, action, done)
+
+
+# Steps with their own route: logging (the register page's form) and the personal-data
+# review (its own page, foidesk.web.review). This route takes every other step.
+STEP_COMMANDS = frozenset(s.command for s in workflow.STEPS) - {"new", "personal-data"}
 
 
 # -- accounts ----------------------------------------------------------------------------

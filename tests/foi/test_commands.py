@@ -1,43 +1,83 @@
-"""The request commands, driven as an officer and a reviewer would from a shell."""
+"""The request commands, driven as an officer and a reviewer would from a shell.
+
+Each person acts through their own account's token ($FOIDESK_TOKEN), with only its roles.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.db import open_session
+from foidesk.foi import workflow
+from foidesk.foi.accounts import add_user
 
 REF = "01.FOI.24.000042"
+PASSWORD = "a long enough passphrase"
 
 
-def test_a_request_through_the_cli(tmp_path: Path) -> None:
-    runner = CliRunner()
-    db = str(tmp_path / "register.sqlite")
+class Desk:
+    """A register with accounts, and a way to run commands as each of them."""
 
-    def run(*args: str) -> str:
-        result = runner.invoke(app, [*args, "--db", db])
+    def __init__(self, tmp_path: Path) -> None:
+        self.runner = CliRunner()
+        self.db = str(tmp_path / "register.sqlite")
+        self.tokens: dict[str, str] = {}
+
+    def account(self, name: str, *roles: str) -> None:
+        with open_session(self.db) as session:
+            add_user(session, name, roles, PASSWORD)
+        made = self.runner.invoke(
+            app,
+            ["user", "token", name, "--db", self.db, "--password-env", "PW"],
+            env={"PW": PASSWORD},
+        )
+        assert made.exit_code == 0, made.output
+        self.tokens[name] = made.output.strip()
+
+    def invoke(self, who: str | None, *args: str) -> object:
+        env = {"FOIDESK_TOKEN": self.tokens.get(who, who or "")}
+        return self.runner.invoke(app, [*args, "--db", self.db], env=env)
+
+    def run(self, who: str | None, *args: str) -> str:
+        result = self.invoke(who, *args)
         assert result.exit_code == 0, result.output
         return result.output
 
+    def refused(self, who: str | None, *args: str) -> str:
+        result = self.invoke(who, *args)
+        assert result.exit_code == 2, result.output
+        return result.output
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    desk = Desk(tmp_path)
+    desk.account("olly", "officer")
+    desk.account("rita", "reviewer")
+    desk.account("ravi", "reviewer")
+    return desk
+
+
+def test_a_request_through_the_cli(desk: Desk, tmp_path: Path) -> None:
+    run = desk.run
     # Received Mon 3 Jun 2024: due Mon 1 Jul.
     out = run(
-        "request", "new", REF, "--received", "2024-06-03", "--text", "Stalking figures.",
+        "olly", "request", "new", REF, "--received", "2024-06-03", "--text", "Stalking figures.",
         "--part", "Stalking per year.", "--part", "Your stalking policy.",
-        "--contact", "someone@example.org", "--actor", "olly",
+        "--contact", "someone@example.org",
     )  # fmt: skip
     assert out.strip() == f"{REF}: received, due 2024-07-01"
     out = run(
-        "request", "clarify", REF, "--sought", "2024-06-04", "--question", "Which years?",
-        "--actor", "olly",
-    )  # fmt: skip
-    assert "awaiting clarification" in out
+        "olly", "request", "clarify", REF, "--sought", "2024-06-04", "--question", "Which years?"
+    )
+    assert out.strip() == f"{REF}: awaiting clarification, due clock stopped"
     # Clarified Mon 10 Jun: a new 20 working days, to Mon 8 Jul.
-    out = run(
-        "request", "clarify", REF, "--answered", "2024-06-10", "--answer", "2020 on.",
-        "--actor", "olly",
-    )  # fmt: skip
+    out = run("olly", "request", "answer", REF, "--answered", "2024-06-10", "--answer", "2020 on.")
     assert out.strip() == f"{REF}: in progress, due 2024-07-08"
     exemptions = tmp_path / "s31.yaml"
     exemptions.write_text(
@@ -57,37 +97,29 @@ def test_a_request_through_the_cli(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    run("request", "decide", REF, "1", "disclosed", "--actor", "olly")
+    run("olly", "request", "decide", REF, "--part", "1", "--decision", "disclosed")
     run(
-        "request", "decide", REF, "2", "partly disclosed", "--exemptions", str(exemptions),
-        "--actor", "olly",
+        "olly", "request", "decide", REF, "--part", "2", "--decision", "partly disclosed",
+        "--exemptions", str(exemptions),
     )  # fmt: skip
-    run("request", "submit", REF, "--actor", "olly")
-    refused = runner.invoke(app, ["request", "approve", REF, "--actor", "olly", "--db", db])
-    assert refused.exit_code == 2
-    assert "only a reviewer can approve" in refused.output
-    run("request", "approve", REF, "--actor", "rita", "--role", "reviewer")
-    out = run(
-        "request",
-        "respond",
-        REF,
-        "--on",
-        "2024-07-05",
-        "--attach",
-        "Table=t.csv",
-        "--actor",
-        "olly",
-    )
-    assert out.strip() == f"{REF}: responded"
-    listing = run("request", "list", "--status", "responded")
+    run("olly", "request", "submit", REF)
+    shown = run("rita", "request", "show", REF)
+    fingerprint = shown.split("fingerprint: ")[1].split()[0]
+    assert "rita may: approve\n" in shown
+    refused = desk.refused("olly", "request", "approve", REF, "--fingerprint", fingerprint)
+    assert "olly holds the role officer: 'approve' needs reviewer" in refused
+    run("rita", "request", "approve", REF, "--fingerprint", fingerprint)
+    out = run("olly", "request", "respond", REF, "--on", "2024-07-05", "--attach", "Table=t.csv")
+    assert out.strip() == f"{REF}: responded, due 2024-07-08"
+    listing = run(None, "request", "list", "--status", "responded")
     assert listing.startswith(f"{REF}\t2024-06-03\tresponded\tdue 2024-07-08")
-    shown = run("request", "show", REF, "--explain")
+    shown = run(None, "request", "show", REF, "--explain")
     assert "  Day 1 is Tue 2024-06-11; day 20 is Mon 2024-07-08." in shown
     assert "part 2: partly disclosed s31(1)(a)" in shown
     assert "someone@example.org" not in shown
-    trail = run("request", "audit", REF)
+    trail = run(None, "request", "audit", REF)
     assert "rita (reviewer)\tapproved" in trail
-    stats = run("request", "stats", "--csv", str(tmp_path / "s45.csv"))
+    stats = run(None, "request", "stats", "--csv", str(tmp_path / "s45.csv"))
     # Received in June and answered in time: June's row says 1 received, 1 answered, 0 still
     # open, 1 within 20 working days.
     row = (tmp_path / "s45.csv").read_text(encoding="utf-8").splitlines()[1]
@@ -95,40 +127,88 @@ def test_a_request_through_the_cli(tmp_path: Path) -> None:
     assert stats.strip().endswith("s45.csv")
     # Review asked for Mon 8 Jul 2024: 12 Jul (NI) and 5 Aug (Scotland) are skipped, so day
     # 20 is Wed 7 Aug.
-    out = run("request", "review", REF, "--requested", "2024-07-08", "--actor", "olly")
-    assert out.strip() == f"{REF}: review due 2024-08-07"
-    run(
-        "request", "review", REF, "--decided", "2024-07-30", "--outcome", "Upheld.",
-        "--actor", "ravi", "--role", "reviewer",
-    )  # fmt: skip
-    out = run("request", "ico", REF, "--lodged", "2024-08-12", "--actor", "olly")
-    assert out.strip() == f"{REF}: at ICO"
+    out = run("olly", "request", "review", REF, "--requested", "2024-07-08")
+    assert out.splitlines()[0] == f"{REF}: review due 2024-08-07"
+    refused = desk.refused(
+        "olly", "request", "review-decided", REF, "--decided", "2024-07-30", "--outcome", "Upheld."
+    )
+    assert "'internal review decided' needs reviewer" in refused
+    run("ravi", "request", "review-decided", REF, "--decided", "2024-07-30", "--outcome", "Upheld.")
+    out = run("olly", "request", "ico", REF, "--lodged", "2024-08-12")
+    assert out.strip() == f"{REF}: at ICO, due 2024-07-08"
     exported = tmp_path / "export.yaml"
-    run("request", "export", REF, str(exported))
+    run(None, "request", "export", REF, str(exported))
     data = yaml.safe_load(exported.read_text(encoding="utf-8"))
     assert data["clarification"]["answer"] == "2020 on."
     assert data["decisions"][1]["exemptions"][0]["public_interest"]["for"] == ["Transparency."]
 
 
-def test_fees_and_extensions_through_the_cli(tmp_path: Path) -> None:
-    runner = CliRunner()
-    db = str(tmp_path / "register.sqlite")
-
-    def run(*args: str) -> str:
-        result = runner.invoke(app, [*args, "--db", db])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    run("request", "new", REF, "--received", "2024-06-03", "--text", "Figures.", "--actor", "o")
-    out = run("request", "fee", REF, "--notice", "2024-06-13", "--amount", "40", "--actor", "o")
-    assert out.strip() == f"{REF}: awaiting fee, due when the fee is paid"
-    # Paid Tue 18 Jun: 13, 14, 17 and 18 June do not count, so Mon 1 Jul becomes Fri 5 Jul.
-    out = run("request", "fee", REF, "--paid", "2024-06-18", "--actor", "o")
-    assert out.strip() == f"{REF}: in progress, due 2024-07-05"
-    out = run(
-        "request", "extend", REF, "--exemption", "s31", "--to", "2024-08-16",
-        "--notified", "2024-07-01", "--actor", "o",
+def test_roles_come_from_the_account_never_from_the_command_line(desk: Desk) -> None:
+    # A name typed in is nobody: the old --actor/--role options no longer exist.
+    typed = desk.invoke(
+        None, "request", "new", REF, "--received", "2024-06-03", "--text", "T.",
+        "--actor", "olly2", "--role", "reviewer",
     )  # fmt: skip
-    # Mon 8 Jul to Fri 16 Aug counts 28 working days (12 Jul and 5 Aug are skipped).
-    assert out.splitlines()[0] == f"{REF}: due 2024-08-16"
+    assert typed.exit_code != 0
+    no_token = desk.refused(None, "request", "new", REF, "--received", "2024-06-03", "--text", "T")
+    assert "set FOIDESK_TOKEN" in no_token
+    forged = desk.refused(
+        "foidesk_not-a-real-token", "request", "new", REF, "--received", "2024-06-03", "--text", "T"
+    )
+    assert "belongs to no active account" in forged
+    # A reviewer's account cannot log a request, whatever it claims.
+    refused = desk.refused("rita", "request", "new", REF, "--received", "2024-06-03", "--text", "T")
+    assert "rita may not 'log': it needs officer" in refused
+    # A deactivated account's token stops working at once.
+    desk.run(None, "user", "deactivate", "olly")
+    gone = desk.refused("olly", "request", "new", REF, "--received", "2024-06-03", "--text", "T")
+    assert "belongs to no active account" in gone
+    # The token is stored hashed: the database does not hold it.
+    with open(desk.db, "rb") as raw:
+        assert desk.tokens["rita"].encode() not in raw.read()
+
+
+def test_a_wrong_password_gets_no_token(desk: Desk) -> None:
+    result = desk.runner.invoke(
+        app,
+        ["user", "token", "olly", "--db", desk.db, "--password-env", "PW"],
+        env={"PW": "not the password"},
+    )
+    assert result.exit_code == 2
+    assert "no active account 'olly' with that password" in result.output
+
+
+def test_every_step_of_the_workflow_is_a_command() -> None:
+    import typer.main
+
+    group = typer.main.get_group(app)
+    commands = set(group.commands["request"].commands)
+    assert {s.command for s in workflow.STEPS} <= commands
+
+
+def test_fees_and_extensions_through_the_cli(desk: Desk) -> None:
+    run = desk.run
+    run("olly", "request", "new", REF, "--received", "2024-06-03", "--text", "Figures.")
+    out = run("olly", "request", "fee-notice", REF, "--notice", "2024-06-13", "--amount", "40")
+    assert out.strip() == f"{REF}: awaiting fee, due clock stopped"
+    # Paid Tue 18 Jun: 13, 14, 17 and 18 June do not count, so Mon 1 Jul becomes Fri 5 Jul.
+    out = run("olly", "request", "fee-paid", REF, "--paid", "2024-06-18")
+    assert out.strip() == f"{REF}: in progress, due 2024-07-05"
+    # Mon 8 Jul to Fri 16 Aug counts 28 working days (12 Jul and 5 Aug are skipped): beyond
+    # a reasonable 20, so it needs an override with its reason.
+    refused = desk.refused(
+        "olly", "request", "extend", REF, "--exemption", "s31", "--to", "2024-08-16",
+        "--notified", "2024-07-01",
+    )  # fmt: skip
+    assert "28 working days after the statutory due date 2024-07-05" in refused
+    out = run(
+        "olly", "request", "extend", REF, "--exemption", "s31", "--to", "2024-08-16",
+        "--notified", "2024-07-01", "--override", "Third-party consultation abroad.",
+    )  # fmt: skip
+    assert out.splitlines()[-1] == f"{REF}: in progress, due 2024-08-16"
     assert "adds 28 working days" in out
+    # Entered wrongly: the extension was to 16 July. A correction says why.
+    out = run("olly", "request", "correct", REF, "--extension", "2024-07-16", "--reason", "Typo.")
+    assert out.strip() == f"{REF}: in progress, due 2024-07-16"
+    trail = run(None, "request", "audit", REF)
+    assert "corrected\textension due: '2024-08-16' -> '2024-07-16'" in trail

@@ -78,7 +78,7 @@ def test_a_request_from_receipt_to_response(register: Register) -> None:
     assert register.status(REF) == "in progress"
     register.submit_for_approval(REF, "olly")
     assert register.status(REF) == "awaiting approval"
-    register.approve(REF, REVIEWER)
+    register.approve(REF, REVIEWER, fingerprint=register.fingerprint(REF))
     attachments = [{"title": "Tables", "file": "tables.xlsx", "sha256": "ab" * 32}]
     request = register.respond(REF, date(2024, 5, 28), attachments, "olly")
     assert request.status == "responded"
@@ -102,14 +102,16 @@ def test_a_request_from_receipt_to_response(register: Register) -> None:
 
 def test_audit_trail_records_who_changed_what(register: Register) -> None:
     _new(register)
-    register.decide(REF, 1, "not held", [], Actor("ana", "analyst"))
+    register.decide(REF, 1, "not held", [], Actor("ann", "officer"))
     register.decide(REF, 1, "disclosed", [], "olly")
+    register.add_cost_line(REF, "extract", "read each report", 10, 3, Actor("ana", "analyst"))
     trail = register.audit_trail(REF)
     changes = [(e.actor, e.role, e.field, e.old, e.new) for e in trail if e.action == "decision"]
     assert changes == [
-        ("ana", "analyst", "part 1 decision", None, "not held"),
+        ("ann", "officer", "part 1 decision", None, "not held"),
         ("olly", "officer", "part 1 decision", "not held", "disclosed"),
     ]
+    assert [(e.actor, e.role) for e in trail if e.action == "cost line"] == [("ana", "analyst")]
     contact = [e for e in trail if e.field == "requester_contact"]
     assert contact[0].new == "(recorded)"  # the trail never repeats the contact itself
 
@@ -125,11 +127,11 @@ def test_public_view_leaves_out_the_requester(register: Register) -> None:
 
 def test_impossible_steps_say_what_is_missing(register: Register) -> None:
     _new(register)
-    with pytest.raises(TransitionError, match="cannot be responded to: part 1: no decision"):
+    with pytest.raises(TransitionError, match="is 'received': 'respond' cannot happen now"):
         register.respond(REF, date(2024, 5, 1), [], "olly")
-    with pytest.raises(TransitionError, match="no clarification has been sought"):
+    with pytest.raises(TransitionError, match="no clarification is awaiting an answer"):
         register.answer_clarification(REF, date(2024, 4, 30), "yes", "olly")
-    with pytest.raises(TransitionError, match="part 1: no decision recorded"):
+    with pytest.raises(TransitionError, match="part 1, 2 are undecided"):
         register.submit_for_approval(REF, "olly")
     with pytest.raises(TransitionError, match="public interest test needs factors favouring"):
         register.decide(REF, 2, "withheld", [Exemption("s31", "(1)(a)", harm="h")], "olly")
@@ -139,7 +141,7 @@ def test_impossible_steps_say_what_is_missing(register: Register) -> None:
     with pytest.raises(TransitionError, match="part 2 is 'withheld': name the exemption"):
         register.submit_for_approval(REF, "olly")
     register.decide(REF, 2, "withheld", [S31], "olly")
-    with pytest.raises(TransitionError, match="has not been approved"):
+    with pytest.raises(TransitionError, match="is 'in progress': 'respond' cannot happen now"):
         register.respond(REF, date(2024, 5, 1), [], "olly")
     with pytest.raises(TransitionError, match="in the future"):
         register.clarify(REF, date(2025, 1, 2), "?", "olly")
@@ -155,12 +157,13 @@ def test_approval_needs_a_reviewer_who_did_not_submit(register: Register) -> Non
     _new(register)
     register.decide(REF, 1, "disclosed", [], "olly")
     register.decide(REF, 2, "not held", [], "olly")
-    register.submit_for_approval(REF, Actor("rita", "reviewer"))
-    with pytest.raises(TransitionError, match="only a reviewer can approve"):
-        register.approve(REF, "olly")
-    with pytest.raises(TransitionError, match="someone else must approve"):
-        register.approve(REF, REVIEWER)
-    register.approve(REF, Actor("ravi", "reviewer"))
+    register.submit_for_approval(REF, "rita")
+    seen = register.fingerprint(REF)
+    with pytest.raises(TransitionError, match="holds the role officer: 'approve' needs reviewer"):
+        register.approve(REF, "olly", fingerprint=seen)
+    with pytest.raises(TransitionError, match="a reviewer who took no part must approve"):
+        register.approve(REF, REVIEWER, fingerprint=seen)
+    register.approve(REF, Actor("ravi", "reviewer"), fingerprint=seen)
     # A changed decision withdraws the approval: the reviewer signed off something else.
     register.decide(REF, 2, "disclosed", [], "olly")
     assert register.status(REF) == "in progress"
@@ -178,7 +181,19 @@ def test_fee_pause_and_extension_move_the_deadline(register: Register) -> None:
     assert register.deadline(REF).due == date(2024, 7, 8)
     with pytest.raises(TransitionError, match="absolute"):
         register.extend(REF, "s40", date(2024, 8, 1), "olly", notified_on=date(2024, 7, 1))
-    register.extend(REF, "s31", date(2024, 8, 5), "olly", notified_on=date(2024, 7, 1))
+    # 5 August 2024 is Scotland's Summer Bank Holiday: such a date needs an override.
+    with pytest.raises(TransitionError, match="not a working day .*give an override reason"):
+        register.extend(REF, "s31", date(2024, 8, 5), "olly", notified_on=date(2024, 7, 1))
+    register.extend(
+        REF,
+        "s31",
+        date(2024, 8, 5),
+        "olly",
+        notified_on=date(2024, 7, 1),
+        override="The requester agreed the date by email.",
+    )
+    trail = [e for e in register.audit_trail(REF) if e.field == "override"]
+    assert trail[0].new.endswith("The requester agreed the date by email.")
     deadline = register.deadline(REF)
     assert (deadline.due, deadline.statutory_due) == (date(2024, 8, 5), date(2024, 7, 8))
     # Tue 9 Jul to Mon 5 Aug counts 18 working days: 12 July is a Northern Ireland bank

@@ -24,7 +24,9 @@ S31 = Exemption(
 def _answer(register: Register, reference: str, on: date, decision: str, exemptions=()) -> None:
     register.decide(reference, 1, decision, list(exemptions), "olly")
     register.submit_for_approval(reference, "olly")
-    register.approve(reference, Actor("rita", "reviewer"))
+    register.approve(
+        reference, Actor("rita", "reviewer"), fingerprint=register.fingerprint(reference)
+    )
     register.respond(reference, on, [], "olly")
 
 

@@ -1,4 +1,4 @@
-"""The web commands: user add/list and log publish, through Typer's runner."""
+"""The web commands: user add/list/token and request publish, through Typer's runner."""
 
 from __future__ import annotations
 
@@ -59,22 +59,39 @@ def test_user_add_takes_a_password_from_the_environment(web_db: str) -> None:
     assert bad.exit_code != 0 and "unknown role chief" in bad.output
 
 
-def test_log_publish_refuses_then_publishes(web_db: str, tmp_path: Path) -> None:
+def test_request_publish_refuses_then_publishes(web_db: str, tmp_path: Path) -> None:
     reference = "01.FOI.24.000301"
+    made = runner.invoke(
+        app,
+        ["user", "add", "olly", "--role", "officer", "--db", web_db, "--password-env", "PW"],
+        env={"PW": "correct horse battery staple"},
+    )
+    assert made.exit_code == 0, made.output
+    token = runner.invoke(
+        app,
+        ["user", "token", "olly", "--db", web_db, "--password-env", "PW"],
+        env={"PW": "correct horse battery staple"},
+    ).output.strip()
+    as_olly = {"FOIDESK_TOKEN": token}
     with Register(web_db, migrate=False) as register:
         register.new_request(
             reference, date(2024, 5, 1), "Number of police dogs.", ["Dogs"], "email",
             "someone@example.org", "olly", title="Police dogs", subject="Workforce",
         )  # fmt: skip
-        refused = runner.invoke(app, ["log", "publish", reference, "--db", web_db])
-        assert refused.exit_code == 1
-        assert "only a request a reviewer has approved" in refused.output
+        refused = runner.invoke(app, ["request", "publish", reference, "--db", web_db], env=as_olly)
+        assert refused.exit_code == 2
+        assert "is 'received': 'publish' cannot happen now" in refused.output
         register.decide(reference, 1, "disclosed", [], "olly", summary="There are 40 dogs.")
         register.submit_for_approval(reference, "olly")
-        register.approve(reference, Actor("rita", "reviewer"))
+        register.approve(
+            reference, Actor("rita", "reviewer"), fingerprint=register.fingerprint(reference)
+        )
         record_review(register, reference, None, [], "olly")
-    published = runner.invoke(app, ["log", "publish", reference, "--db", web_db])
+    published = runner.invoke(app, ["request", "publish", reference, "--db", web_db], env=as_olly)
     assert published.exit_code == 0, published.output
-    assert published.output.strip() == f"/log/{reference}"
+    assert published.output.splitlines() == [
+        f"/log/{reference}",
+        f"{reference}: responded, due 2024-05-31",
+    ]
     page = TestClient(create_app(web_db, migrate=False)).get(f"/log/{reference}")
     assert "There are 40 dogs." in page.text

@@ -101,7 +101,11 @@ def test_nothing_about_the_requester_is_published(tmp_path: Path) -> None:
         )
         register.decide("01.FOI.24.000001", 1, "disclosed", [], "officer.one", summary="12,345")
         register.submit_for_approval("01.FOI.24.000001", "officer.one")
-        register.approve("01.FOI.24.000001", Actor("reviewer.one", "reviewer"))
+        register.approve(
+            "01.FOI.24.000001",
+            Actor("reviewer.one", "reviewer"),
+            fingerprint=register.fingerprint("01.FOI.24.000001"),
+        )
         record_review(register, "01.FOI.24.000001", None, [], "officer.one")
     url = publish_answer(db, "01.FOI.24.000001", None, published_on=date(2024, 5, 20))
     client = TestClient(create_app(db, migrate=False))

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from site_setup import csrf_of, make_user, sign_in
 
 from foidesk.db import open_session
+from foidesk.foi import workflow
 from foidesk.foi.accounts import (
     FREE_FAILURES,
     AccountError,
@@ -52,15 +53,20 @@ def test_every_route_but_the_public_ones_refuses_anonymous_visitors(app: FastAPI
             assert "public" in route.tags, route.path
             continue
         assert "public" not in route.tags, route.path
+        # The one route that takes any step of the workflow is tried with every step.
+        commands = [s.command for s in workflow.STEPS] if "{command}" in route.path else [""]
         for method in route.methods:
-            response = client.request(method, _concrete(route.path), follow_redirects=False)
-            refused = response.status_code in (401, 403) or (
-                response.status_code == 303 and response.headers["location"].startswith("/login")
-            )
-            assert refused, f"{method} {route.path} answered {response.status_code}"
-            checked += 1
-    # The workspace has more than a dozen routes; all were tried.
-    assert checked >= 15
+            for command in commands:
+                path = _concrete(route.path.replace("{command}", command))
+                response = client.request(method, path, follow_redirects=False)
+                refused = response.status_code in (401, 403) or (
+                    response.status_code == 303
+                    and response.headers["location"].startswith("/login")
+                )
+                assert refused, f"{method} {path} answered {response.status_code}"
+                checked += 1
+    # The workspace has more than a dozen routes and two dozen steps; all were tried.
+    assert checked >= 30
     assert {r.path for r in routes} >= PUBLIC
 
 

@@ -62,7 +62,7 @@ def test_officer_decides_reviewer_approves_and_it_is_published(
     assert early.status_code == 400
     assert "only a request a reviewer has approved is published" in early.text
 
-    decided = post(officer, f"{page}/decisions", {"part": "1", **S31}, page=page)
+    decided = post(officer, f"{page}/decide", {"part": "1", **S31}, page=page)
     assert decided.status_code == 200
     assert "Decision recorded for part 1." in decided.text
     assert "partly disclosed (by officer.one)" in decided.text
@@ -70,7 +70,9 @@ def test_officer_decides_reviewer_approves_and_it_is_published(
 
     submitted = post(officer, f"{page}/submit", page=page)
     assert 'id="stage">Awaiting approval<' in submitted.text
-    approved = post(reviewer, f"{page}/approve", page=page)
+    shown = reviewer.get(page).text
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', shown).group(1)
+    approved = post(reviewer, f"{page}/approve", {"fingerprint": fingerprint}, page=page)
     assert 'id="stage">Approved<' in approved.text
     assert "Approved by" in approved.text and "reviewer.one" in approved.text
 
@@ -105,15 +107,15 @@ def test_the_register_refusals_are_shown_not_hidden(
     page = f"/workspace/requests/{REFERENCE}"
     refused = post(officer, f"{page}/submit", page=page)
     assert refused.status_code == 400
-    assert "cannot go for approval" in refused.text
-    no_harm = post(officer, f"{page}/decisions", {"part": "1", **S31, "harm": ""}, page=page)
+    assert "part 1 is undecided" in refused.text
+    no_harm = post(officer, f"{page}/decide", {"part": "1", **S31, "harm": ""}, page=page)
     assert no_harm.status_code == 400
     assert "harm" in no_harm.text.lower()
-    post(officer, f"{page}/decisions", {"part": "1", **S31}, page=page)
+    post(officer, f"{page}/decide", {"part": "1", **S31}, page=page)
     post(officer, f"{page}/submit", page=page)
     own = post(officer, f"{page}/approve", page=page)
     assert own.status_code == 400
-    assert "someone else must approve it" in own.text
+    assert "a reviewer who took no part must approve it" in own.text
 
 
 def test_clarification_and_cost_lines_from_the_request_page(
@@ -122,15 +124,15 @@ def test_clarification_and_cost_lines_from_the_request_page(
     new_request(web_db)
     officer = client_as("officer.one", "officer")
     page = f"/workspace/requests/{REFERENCE}"
-    asked = post(officer, f"{page}/clarification", {"question": "Which policy version?"}, page)
+    asked = post(officer, f"{page}/clarify", {"question": "Which policy version?"}, page)
     assert "Clarification sought" in asked.text and "Awaiting the answer." in asked.text
-    answered = post(officer, f"{page}/clarification-answer", {"answer": "The current one"}, page)
+    answered = post(officer, f"{page}/answer", {"answer": "The current one"}, page)
     assert "The current one" in answered.text
     with Register(web_db, migrate=False) as register:
         assert register.get(REFERENCE).clarifications[0].answered_on == date.today()
     costed = post(
         officer,
-        f"{page}/costs",
+        f"{page}/cost",
         {"activity": "extract", "description": "read each report", "records": "600",
          "minutes_per_record": "2", "part": "1"},
         page,
