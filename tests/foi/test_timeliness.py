@@ -44,7 +44,12 @@ def register(tmp_path: Path) -> Register:
         _answer(reg, "01.FOI.24.000001", date(2024, 6, 28), "disclosed")
         # Due Mon 1 Jul, extended to Mon 5 Aug, answered Fri 2 Aug: within the extension.
         reg.extend(
-            "01.FOI.24.000002", "s31", date(2024, 8, 5), "olly", notified_on=date(2024, 7, 1)
+            "01.FOI.24.000002",
+            "s31",
+            date(2024, 8, 5),
+            "olly",
+            notified_on=date(2024, 7, 1),
+            override="Agreed with the requester.",
         )
         _answer(reg, "01.FOI.24.000002", date(2024, 8, 2), "withheld", [S31])
         # Due Tue 30 Jul (12 July skipped), answered Wed 31 Jul: late.

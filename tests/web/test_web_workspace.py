@@ -107,7 +107,7 @@ def test_the_register_refusals_are_shown_not_hidden(
     page = f"/workspace/requests/{REFERENCE}"
     refused = post(officer, f"{page}/submit", page=page)
     assert refused.status_code == 400
-    assert "part 1 is undecided" in refused.text
+    assert "submit&#39; cannot happen now" in refused.text
     no_harm = post(officer, f"{page}/decide", {"part": "1", **S31, "harm": ""}, page=page)
     assert no_harm.status_code == 400
     assert "harm" in no_harm.text.lower()

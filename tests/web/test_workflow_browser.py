@@ -1,0 +1,274 @@
+"""Every step of the workflow taken in Chromium, from the request page, by the right account.
+
+Each case puts a request at the point just before the step (through the register's API),
+signs in as an officer or a reviewer, opens the step's form on the request page, fills it
+and presses its button, then reads the register to check the step was recorded. A test
+also checks that the cases cover every step of the table but logging, which has its form
+on the register page (tested in test_web_browser.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+from site_setup import LiveServer, make_user, start_server
+
+from foidesk.db import upgrade
+from foidesk.foi import workflow
+from foidesk.foi.clock import add_working_days
+from foidesk.foi.register import Actor, Register
+from foidesk.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+TODAY = date.today()
+RECEIVED = TODAY - timedelta(days=10)
+OFFICER = Actor("officer.setup", "officer")
+REVIEWER = Actor("reviewer.setup", "reviewer")
+
+
+def _received(r: Register, ref: str) -> None:
+    r.new_request(ref, RECEIVED, "Mounted officers.", ["How many?"], "email", "", OFFICER)
+
+
+def _decided(r: Register, ref: str) -> None:
+    _received(r, ref)
+    r.decide(ref, 1, "disclosed", [], OFFICER, summary="There are 32.")
+
+
+def _submitted(r: Register, ref: str) -> None:
+    _decided(r, ref)
+    r.submit_for_approval(ref, OFFICER)
+
+
+def _approved(r: Register, ref: str) -> None:
+    _submitted(r, ref)
+    r.approve(ref, REVIEWER, fingerprint=r.fingerprint(ref))
+
+
+def _responded(r: Register, ref: str) -> None:
+    _approved(r, ref)
+    r.respond(ref, TODAY - timedelta(days=6), [], OFFICER)
+
+
+def _clarifying(r: Register, ref: str) -> None:
+    _received(r, ref)
+    r.clarify(ref, RECEIVED + timedelta(days=1), "Which years?", OFFICER)
+
+
+def _fee_due(r: Register, ref: str) -> None:
+    _received(r, ref)
+    r.fee_notice(ref, RECEIVED + timedelta(days=1), 25, OFFICER)
+
+
+def _under_review(r: Register, ref: str) -> None:
+    _responded(r, ref)
+    r.internal_review(ref, TODAY - timedelta(days=5), OFFICER)
+
+
+def _at_ico(r: Register, ref: str) -> None:
+    _responded(r, ref)
+    r.ico_appeal(ref, TODAY - timedelta(days=5), OFFICER, ico_reference="IC-1")
+
+
+def _notice(r: Register, ref: str) -> None:
+    _at_ico(r, ref)
+    r.ico_decision(ref, TODAY - timedelta(days=3), "Disclose more.", OFFICER)
+
+
+def _at_tribunal(r: Register, ref: str) -> None:
+    _notice(r, ref)
+    r.tribunal_appeal(ref, TODAY - timedelta(days=2), OFFICER)
+
+
+def _new_due(r: Register, ref: str) -> str:
+    statutory = r.deadline(ref).statutory_due
+    new_due, _ = add_working_days(statutory, 10)
+    return new_due.isoformat()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A step: the state before it, who takes it, what they type, what the register shows."""
+
+    command: str
+    before: Callable[[Register, str], None]
+    check: Callable[[object], bool]
+    fields: dict[str, str | Callable[[Register, str], str]] = field(default_factory=dict)
+    reviewer: bool = False
+
+
+CASES = [
+    Case("acknowledge", _received, lambda q: q.acknowledged_on == TODAY),
+    Case(
+        "clarify",
+        _received,
+        lambda q: q.status == "awaiting clarification",
+        {"What needs clarifying": "Which years?"},
+    ),
+    Case(
+        "answer",
+        _clarifying,
+        lambda q: q.clarifications[0].answer == "2020 on.",
+        {"The requester's answer": "2020 on."},
+    ),
+    Case("fee-notice", _received, lambda q: q.status == "awaiting fee", {"Amount (£)": "25"}),
+    Case("fee-paid", _fee_due, lambda q: q.fee_notices[0].paid_on == TODAY),
+    Case(
+        "cost",
+        _received,
+        lambda q: q.cost_lines[0].records == 600,
+        {"Description": "read each report", "Records": "600", "Minutes per record": "2"},
+    ),
+    Case(
+        "decide",
+        _received,
+        lambda q: q.parts[0].decision == "disclosed",
+        {"Summary for the letter": "There are 32."},
+    ),
+    Case(
+        "advise",
+        _decided,
+        lambda q: q.advice == "Ask for one year.",
+        {"Advice and assistance (s16)": "Ask for one year."},
+    ),
+    Case(
+        "extend",
+        _decided,
+        lambda q: len(q.extensions) == 1,
+        {"Qualified exemption being weighed": "s31", "New date for the response": _new_due},
+    ),
+    Case("submit", _decided, lambda q: q.status == "awaiting approval"),
+    Case("approve", _submitted, lambda q: q.approved_by == "reviewer.walk", reviewer=True),
+    Case("respond", _approved, lambda q: q.responded_on == TODAY),
+    Case("publish", _approved, lambda q: q.status == "responded"),
+    Case(
+        "withdraw",
+        _decided,
+        lambda q: q.status == "withdrawn",
+        {"How the requester withdrew it": "By email."},
+    ),
+    Case(
+        "transfer",
+        _received,
+        lambda q: q.transferred_to == "HM Courts and Tribunals Service",
+        {"The authority that holds the information": "HM Courts and Tribunals Service"},
+    ),
+    Case("review", _responded, lambda q: q.status == "under internal review"),
+    Case(
+        "review-decided",
+        _under_review,
+        lambda q: q.reviews[0].outcome == "Upheld.",
+        {"What the review decided": "Upheld."},
+        reviewer=True,
+    ),
+    Case("ico", _responded, lambda q: q.status == "at ICO", {"ICO case reference": "IC-9"}),
+    Case(
+        "ico-decided",
+        _at_ico,
+        lambda q: q.appeals[0].compliance_days == 28,
+        {"What the decision notice found": "Disclose.", "Days it gives to comply": "28"},
+    ),
+    Case("comply", _notice, lambda q: q.appeals[0].complied_on == TODAY),
+    Case("tribunal", _notice, lambda q: q.status == "at tribunal"),
+    Case(
+        "tribunal-decided",
+        _at_tribunal,
+        lambda q: q.appeals[0].tribunal_outcome == "Dismissed.",
+        {"What the Tribunal decided": "Dismissed."},
+    ),
+    Case(
+        "correct",
+        _decided,
+        lambda q: q.received == RECEIVED - timedelta(days=1),
+        {
+            "Correct date of receipt": (RECEIVED - timedelta(days=1)).isoformat(),
+            "Why the entry was wrong": "It arrived the day before.",
+        },
+    ),
+]
+
+
+def test_the_cases_cover_every_step_but_logging() -> None:
+    assert {c.command for c in CASES} == {s.command for s in workflow.STEPS} - {"new"}
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    db = str(tmp_path_factory.mktemp("walk") / "desk.sqlite")
+    upgrade(db)
+    server = start_server(create_app(db, migrate=False))
+    server.db = db  # type: ignore[attr-defined]
+    server.passwords = {  # type: ignore[attr-defined]
+        "officer.walk": make_user(db, "officer.walk", "officer"),
+        "reviewer.walk": make_user(db, "reviewer.walk", "reviewer"),
+    }
+    yield server
+    server.stop()
+
+
+def _take(page, case: Case, register: Register, reference: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the step's form on the request page, fill it and press its button."""
+    name = workflow.BY_COMMAND[case.command].name
+    if case.command in ("submit", "approve", "publish"):
+        button = {
+            "submit": "Submit for approval",
+            "approve": "Approve the response",
+            "publish": "Publish to the disclosure log",
+        }[case.command]
+        page.get_by_role("button", name=button).click()
+        return
+    if case.command == "decide":
+        page.get_by_text("Record the decision on part 1").click()
+        page.get_by_label("Decision", exact=True).select_option("disclosed")
+        scope = page.locator(
+            "form", has=page.get_by_role("button", name="Record decision on part 1")
+        )
+        button = "Record decision on part 1"
+    elif case.command == "clarify":
+        page.get_by_text("Seek clarification", exact=True).first.click()
+        scope = page.locator("form[action$='/clarify']")
+        button = "Seek clarification"
+    elif case.command == "answer":
+        scope = page.locator("form[action$='/answer']")
+        button = "Record the answer"
+    elif case.command == "cost":
+        page.get_by_text("Add a cost line").click()
+        scope = page.locator("form[action$='/cost']")
+        button = "Add cost line"
+    else:
+        scope = page.locator(f"#step-{case.command}")
+        scope.locator("summary").click()
+        button = name[:1].upper() + name[1:]
+    for label, value in case.fields.items():
+        text = value(register, reference) if callable(value) else value
+        scope.get_by_label(label, exact=True).fill(text)
+    scope.get_by_role("button", name=button).click()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.command for c in CASES])
+def test_each_step_from_the_request_page(browser, desk: LiveServer, case: Case) -> None:  # type: ignore[no-untyped-def]
+    reference = f"01.FOI.24.{900 + CASES.index(case):06d}"
+    with Register(desk.db, migrate=False) as register:  # type: ignore[attr-defined]
+        case.before(register, reference)
+        who = "reviewer.walk" if case.reviewer else "officer.walk"
+        context = browser.new_context(base_url=desk.url)
+        page = context.new_page()
+        try:
+            page.goto("/login")
+            page.get_by_label("User name").fill(who)
+            page.get_by_label("Password").fill(desk.passwords[who])  # type: ignore[attr-defined]
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/workspace")
+            page.goto(f"/workspace/requests/{reference}")
+            _take(page, case, register, reference)
+            expect(page.locator("#flash")).to_be_visible()
+            expect(page.locator("#error")).to_have_count(0)
+        finally:
+            context.close()
+        after = register.get(reference)
+    assert case.check(after), (case.command, after.status)
