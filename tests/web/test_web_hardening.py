@@ -64,17 +64,23 @@ def test_framework_error_pages_carry_the_quick_exit_and_headers(
     not_allowed = client.post("/log")
     assert_safe_page(not_allowed, 405)
     assert "GET" in not_allowed.headers["allow"]
+    admin = client_as("admin.one", "admin")
+    token = csrf_of(admin.get("/workspace/users").text)
+    # A form the framework cannot read was a JSON 422: now the site's 400 page.
+    invalid = admin.post("/workspace/users", data={"csrf_token": token})
+    assert_safe_page(invalid, 400)
+    assert "Check these fields and try again: username." in invalid.text
+    assert not invalid.text.startswith("{")
+    # A step's form is read by the workflow route: a bad number is the page's own error.
     officer = client_as("officer.one", "officer")
     token = csrf_of(officer.get(f"/workspace/requests/{REFERENCE}").text)
-    # A number the framework cannot read was a JSON 422: now the site's 400 page.
-    invalid = officer.post(
-        f"/workspace/requests/{REFERENCE}/costs",
+    bad = officer.post(
+        f"/workspace/requests/{REFERENCE}/cost",
         data={"activity": "locating", "description": "x", "records": "NaN",
               "minutes_per_record": "1", "csrf_token": token},
     )  # fmt: skip
-    assert_safe_page(invalid, 400)
-    assert "Check these fields and try again: records." in invalid.text
-    assert not invalid.text.startswith("{")
+    assert_safe_page(bad, 400, quick_exit=False)
+    assert "records: &#39;NaN&#39; is not a number" in bad.text
 
 
 def test_a_crash_gives_the_sites_500_page(web_db: str) -> None:
@@ -257,7 +263,7 @@ def test_cost_lines_take_finite_bounded_numbers(
     page = f"/workspace/requests/{REFERENCE}"
     token = csrf_of(officer.get(page).text)
     response = officer.post(
-        f"{page}/costs",
+        f"{page}/cost",
         data={"activity": "locating", "description": "Searching files", "records": records,
               "minutes_per_record": minutes, "csrf_token": token},
     )  # fmt: skip
@@ -274,10 +280,11 @@ def test_a_huge_part_number_is_a_400(client_as, logged: str) -> None:
     page = f"/workspace/requests/{REFERENCE}"
     token = csrf_of(officer.get(page).text)
     response = officer.post(
-        f"{page}/decisions",
+        f"{page}/decide",
         data={"part": str(10**30), "decision": "disclosed", "csrf_token": token},
     )
-    assert_safe_page(response, 400)
+    assert_safe_page(response, 400, quick_exit=False)
+    assert "part: 1000000000000000000000000000000 is not between 1 and 1000" in response.text
 
 
 def test_references_are_checked_before_any_path_is_built(web_db: str, tmp_path: Path) -> None:

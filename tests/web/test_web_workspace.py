@@ -126,6 +126,11 @@ def test_clarification_and_cost_lines_from_the_request_page(
     page = f"/workspace/requests/{REFERENCE}"
     asked = post(officer, f"{page}/clarify", {"question": "Which policy version?"}, page)
     assert "Clarification sought" in asked.text and "Awaiting the answer." in asked.text
+    # While the clarification is open the clock is stopped: no due date, and since when.
+    since = f"Clock stopped since {date.today():%d %B %Y}"
+    assert since in asked.text
+    assert since in officer.get("/workspace").text
+    assert since in officer.get("/workspace?show=stopped").text
     answered = post(officer, f"{page}/answer", {"answer": "The current one"}, page)
     assert "The current one" in answered.text
     with Register(web_db, migrate=False) as register:
