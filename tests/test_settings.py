@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.db import open_session
+from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import Actor, Register
 from foidesk.foi.request_file import RequestFileError, export_request_file, import_request_file
@@ -164,8 +166,14 @@ def test_the_cli_settings_option_reaches_every_layer(
     monkeypatch.setenv(SETTINGS_ENV, str(MET))  # restored after the test
     other = _other_force(tmp_path)
     db = tmp_path / "r.sqlite"
+    # Importing acts as an account: an officer's token.
+    with open_session(db) as session:
+        add_user(session, "olly", ["officer"], "a long enough passphrase")
+        token = issue_token(session, "olly", "a long enough passphrase")
     result = CliRunner().invoke(
-        app, ["--settings", str(other), "request", "import", str(SEED), "--db", str(db)]
+        app,
+        ["--settings", str(other), "request", "import", str(SEED), "--db", str(db)],
+        env={"FOIDESK_TOKEN": token},
     )
     assert result.exit_code != 0
     assert "Northshire Constabulary" in result.output

@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from foidesk.cli import app
 from foidesk.db import open_session
 from foidesk.foi import personal_data
+from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.letters import write_response
 from foidesk.foi.register import Actor, Register
 from foidesk.web.app import create_app
@@ -42,10 +43,17 @@ NAME = "Alan Example"
 NEUTRAL_TITLE = "Whether a named person is under investigation"
 
 
-def _cli(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+def _cli(*args: str, token: str = "") -> str:
+    result = runner.invoke(app, list(args), env={"FOIDESK_TOKEN": token})
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def _officer_token(db: str) -> str:
+    """An officer's account and its command-line token."""
+    with open_session(db, migrate=False) as session:
+        add_user(session, "disclosure.officer", ["officer"], "a long enough passphrase")
+        return issue_token(session, "disclosure.officer", "a long enough passphrase")
 
 
 @pytest.fixture
@@ -94,10 +102,13 @@ def _file_text(name: str, content: bytes) -> str:
 
 def test_the_councillor_is_named_nowhere_public(web_db: str, councillor: Path) -> None:
     # Publishing without a review is refused, whatever else is ready.
+    token = _officer_token(web_db)
     refused = runner.invoke(
-        app, ["log", "publish", REFERENCE, "--db", web_db, "--answer", str(councillor)]
+        app,
+        ["request", "publish", REFERENCE, "--db", web_db, "--answer", str(councillor)],
+        env={"FOIDESK_TOKEN": token},
     )
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2
     assert f"{REFERENCE} has had no personal-data review" in refused.output
 
     template = _cli(
@@ -115,10 +126,13 @@ def test_the_councillor_is_named_nowhere_public(web_db: str, councillor: Path) -
     review = _review_file(template, councillor.parent / "review.yaml")
     recorded = _cli(
         "request", "personal-data", REFERENCE, "--answer", str(councillor), "--review",
-        str(review), "--actor", "disclosure.reviewer", "--role", "reviewer", "--db", web_db,
+        str(review), "--db", web_db, token=token,
     )  # fmt: skip
     assert f"{REFERENCE}: personal-data review recorded ({len(suggested)} removed)" in recorded
-    url = _cli("log", "publish", REFERENCE, "--db", web_db, "--answer", str(councillor)).strip()
+    published = _cli(
+        "request", "publish", REFERENCE, "--db", web_db, "--answer", str(councillor), token=token
+    )
+    url = published.splitlines()[0]
     assert url == f"/log/{REFERENCE}"
 
     client = TestClient(create_app(web_db, migrate=False))
@@ -183,7 +197,9 @@ def _approved(db: str, reference: str, text: str, summary: str) -> None:
         )  # fmt: skip
         register.decide(reference, 1, "disclosed", [], "olly", summary=summary)
         register.submit_for_approval(reference, "olly")
-        register.approve(reference, Actor("rita", "reviewer"))
+        register.approve(
+            reference, Actor("rita", "reviewer"), fingerprint=register.fingerprint(reference)
+        )
 
 
 def test_a_change_after_the_review_needs_a_new_review(web_db: str) -> None:
@@ -194,7 +210,9 @@ def test_a_change_after_the_review_needs_a_new_review(web_db: str) -> None:
         # The summary now names the dog handler: what the reviewer read has changed.
         register.decide(reference, 1, "disclosed", [], "olly", summary="PC Dave Jones has 40.")
         register.submit_for_approval(reference, "olly")
-        register.approve(reference, Actor("rita", "reviewer"))
+        register.approve(
+            reference, Actor("rita", "reviewer"), fingerprint=register.fingerprint(reference)
+        )
     with pytest.raises(PublishError, match="changed after its personal-data review by olly"):
         publish_answer(web_db, reference, None)
     with Register(web_db, migrate=False) as register:
