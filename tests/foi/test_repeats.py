@@ -10,7 +10,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.db import open_session
 from foidesk.foi import repeats
+from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Register
 
 runner = CliRunner()
@@ -107,11 +109,15 @@ def test_the_labelled_set_gives_the_documented_figures() -> None:
 
 def test_logging_a_repeat_says_so(tmp_path: Path) -> None:
     db = str(tmp_path / "register.sqlite")
+    with open_session(db) as session:
+        add_user(session, "olly", ["officer"], "a long enough passphrase")
+        token = issue_token(session, "olly", "a long enough passphrase")
     for reference, day in (("01.FOI.24.000701", "2024-03-04"), ("01.FOI.24.000702", "2024-03-11")):
         logged = runner.invoke(
             app,
             ["request", "new", reference, "--received", day, "--text", QUESTION,
-             "--contact", "sam@example.org", "--actor", "olly", "--db", db],
+             "--contact", "sam@example.org", "--db", db],
+            env={"FOIDESK_TOKEN": token},
         )  # fmt: skip
         assert logged.exit_code == 0, logged.output
     assert "note: identical to 01.FOI.24.000701" in logged.output

@@ -95,13 +95,19 @@ def test_internal_reviews_are_counted_with_their_time_and_outcome(register: Regi
     register.internal_review("01.FOI.24.000001", date(2024, 7, 1), "olly")
     # 2 to 26 July 2024: 19 weekdays less 12 July (Northern Ireland), 18 working days.
     register.decide_review(
-        "01.FOI.24.000001", date(2024, 7, 26), "Upheld: the figures stand.", "ravi"
+        "01.FOI.24.000001",
+        date(2024, 7, 26),
+        "Upheld: the figures stand.",
+        Actor("ravi", "reviewer"),
     )
     register.internal_review("01.FOI.24.000003", date(2024, 8, 1), "olly")
     # 2 August to 12 September 2024 less 5 August (Scotland) and 26 August (England, Wales
     # and Northern Ireland): 28 working days.
     register.decide_review(
-        "01.FOI.24.000003", date(2024, 9, 12), "Partly upheld: some data found.", "ravi"
+        "01.FOI.24.000003",
+        date(2024, 9, 12),
+        "Partly upheld: some data found.",
+        Actor("ravi", "reviewer"),
     )
     quarterly = s45_statistics(register, "quarter").set_index("period")
     q3 = quarterly.loc["2024Q3"]
