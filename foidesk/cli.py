@@ -965,17 +965,14 @@ def request_import_email(
     reference: Annotated[
         str | None, typer.Option(help="Reference for a new request (a reply finds its own).")
     ] = None,
-    actor: str = ACTOR_OPTION,
-    role: str = ROLE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """File an email (.eml) on its request, or log it as a new request."""
+    """File an email (.eml) on its request, or log it as a new request (as your account)."""
     from foidesk.foi import correspondence
 
     with _register(db) as register:
-        found, what = correspondence.import_email(
-            register, message, _actor(actor, role), reference=reference
-        )
+        who = _acting(register, db, "log")
+        found, what = correspondence.import_email(register, message, who, reference=reference)
     typer.echo(f"{found}: {what}")
 
 

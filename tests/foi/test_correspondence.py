@@ -18,7 +18,9 @@ from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.db import open_session
 from foidesk.foi import correspondence
+from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Actor, Register
 from foidesk.settings import Mail, Settings
 
@@ -124,7 +126,9 @@ def test_a_request_by_email_from_arrival_to_internal_review(
             )
         register.decide(REFERENCE, 1, "disclosed", [], "olly", summary="12 uses.")
         register.submit_for_approval(REFERENCE, "olly")
-        register.approve(REFERENCE, Actor("rita", "reviewer"))
+        register.approve(
+            REFERENCE, Actor("rita", "reviewer"), fingerprint=register.fingerprint(REFERENCE)
+        )
         register.respond(REFERENCE, date.today(), [], "olly")
         response = correspondence.send(
             register, REFERENCE, "response", f"Response to {REFERENCE}",
@@ -187,22 +191,22 @@ def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_pa
 def test_import_email_from_the_command_line(tmp_path: Path) -> None:
     db = str(tmp_path / "register.sqlite")
     message = _eml(tmp_path, "new.eml", "Police dogs", "How many police dogs do you have?")
-    runner = CliRunner()
-    refused = runner.invoke(
-        app, ["request", "import-email", str(message), "--actor", "olly", "--db", db]
-    )
+    with open_session(db) as session:
+        add_user(session, "olly", ["officer"], "a long enough passphrase")
+        token = issue_token(session, "olly", "a long enough passphrase")
+    runner = CliRunner(env={"FOIDESK_TOKEN": token})
+    refused = runner.invoke(app, ["request", "import-email", str(message), "--db", db])
     assert refused.exit_code == 2
     assert "give --reference to log it as a new request" in refused.output
     logged = runner.invoke(
         app,
-        ["request", "import-email", str(message), "--reference", REFERENCE, "--actor", "olly",
-         "--db", db],
+        ["request", "import-email", str(message), "--reference", REFERENCE, "--db", db],
     )  # fmt: skip
     assert logged.exit_code == 0, logged.output
     assert logged.output.strip() == f"{REFERENCE}: logged as a new request"
     again = runner.invoke(
         app,
         ["request", "import-email", str(message), "--reference", "01.FOI.24.000902",
-         "--actor", "olly", "--db", db],
+         "--db", db],
     )  # fmt: skip
     assert again.exit_code == 2 and "already in the register" in again.output

@@ -6,8 +6,8 @@ an extension's override reason, and an ICO decision notice's compliance period, 
 and First-tier Tribunal appeal. ``version`` lets two people acting on one request at the
 same moment find out, rather than one silently overwriting the other.
 
-Revision ID: foi_0004
-Revises: foi_0003_personal_data
+Revision ID: foi_0005
+Revises: foi_0004_messages
 Create Date: 2026-11-27
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "foi_0004"
-down_revision = "foi_0003_personal_data"
+revision = "foi_0005"
+down_revision = "foi_0004_messages"
 branch_labels = None
 depends_on = None
 

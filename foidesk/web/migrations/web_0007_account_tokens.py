@@ -3,8 +3,8 @@
 An account holder creates a token (``foidesk user token``); only its SHA-256 is stored, so
 the database cannot give it away. A new token replaces the old.
 
-Revision ID: web_0006
-Revises: web_0005
+Revision ID: web_0007
+Revises: web_0006
 Create Date: 2026-11-27
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "web_0006"
-down_revision = "web_0005"
+revision = "web_0007"
+down_revision = "web_0006"
 branch_labels = None
 depends_on = None
 
