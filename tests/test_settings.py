@@ -53,7 +53,7 @@ def _other_force(tmp_path: Path) -> Path:
 def test_the_met_settings_ship_with_the_demo() -> None:
     settings = read_settings(MET)
     assert settings.authority.name == "Metropolitan Police Service"
-    assert settings.authority.contact.postal_address[-1] == "DA15 0HH"
+    assert settings.authority.contact.postal_address[-1] == "Metropolitan Police Service"
     assert settings.authority.ico.phone == "0303 123 1113"
     assert settings.crime_store.duckdb_config() == {"memory_limit": "4GB", "threads": 2}
     # The tests run as the demo's installation.
@@ -138,7 +138,7 @@ def test_the_seed_letter_and_log_carry_the_met_settings(tmp_path: Path) -> None:
         import_request_file(SEED, register)
         letter = render_letter(register, REF)
     assert '<p class="authority">Metropolitan Police Service</p>' in letter
-    assert "PO Box 313<br>" in letter and "Telephone: 0303 123 1113" in letter
+    assert "Information Rights Unit<br>" in letter and "Telephone: 0303 123 1113" in letter
     assert "Please write to the Information Rights Unit at the address above" in letter
     page = TestClient(create_app(db)).get("/log").text
     assert "Metropolitan Police Service" in page

@@ -188,9 +188,9 @@ def test_the_cover_says_when_what_from_where_and_whom_to_ask(workbook: openpyxl.
     )
     # The contact is the settings' (the tests run with the Metropolitan Police Service's).
     assert "Information Rights Unit, Metropolitan Police Service." in cover
-    assert "Web: https://www.met.police.uk/foi-ai/" in cover
-    assert "Telephone: 020 7230 1212" in cover
-    assert "Post: Information Rights Unit, PO Box 313, Sidcup, DA15 0HH" in cover
+    assert "Web: https://www.met.police.uk/" in cover
+    assert "Telephone:" not in cover  # none in the settings, so none invented
+    assert "Post: Information Rights Unit, Metropolitan Police Service" in cover
     # The source is named, not given as a snapshot hash (the manifest keeps that).
     assert not re.search(r"[0-9a-f]{40,}", cover)
     assert not any(
