@@ -45,6 +45,8 @@ class DisclosureControlInput(InputModel):
     objective: Literal["count", "value"] | None = None
     rounding_base: int | None = None
     time_limit: float | None = None
+    # The legal basis for [c] cells; its keys are checked by the answer (publish) that reads it.
+    exemption: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def test_rounding_rounds_every_cell_on_its_own() -> None:
         ({"range": [1]}, r"disclosure_control: range\[1\]: Field required"),
         ({"method": "blur"}, "method: 'blur' is not one of suppress, round"),
         ({"protection": "primary"}, "only 'secondary'"),
-        ({"thresold": 5}, "thresold: unknown key; known keys: high, low, method"),
+        ({"thresold": 5}, "thresold: unknown key; known keys: exemption, high, low, method"),
         ({"rounding_bse": 5}, r"rounding_bse: unknown key \(did you mean rounding_base\?\)"),
         ({"range": [3, 2]}, "low <= high"),
     ],
@@ -192,4 +192,4 @@ def test_the_request_file_schema_names_every_policy_field() -> None:
     from foidesk.stats.disclosure import DisclosureControlInput
 
     keys = set(DisclosureControlInput.model_fields)
-    assert keys == {f.name for f in fields(DisclosurePolicy)} | {"range", "protection"}
+    assert keys == {f.name for f in fields(DisclosurePolicy)} | {"range", "protection", "exemption"}
