@@ -12,6 +12,8 @@ import yaml
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.db import open_session
+from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Register
 from foidesk.foi.request_file import RequestFileError, import_request_file
 from foidesk.publish.answer import answer, read_request
@@ -116,8 +118,13 @@ def test_an_invalid_date_in_the_foi_part_is_a_clear_message(tmp_path: Path) -> N
     assert "request.yaml: " in message and "clarification.sought" in message
     assert "2024-02-30" in message
     assert "Traceback" not in message and len(message.splitlines()) <= 3
+    with open_session(tmp_path / "r.sqlite") as session:
+        add_user(session, "olly", ["officer"], "a long enough passphrase")
+        token = issue_token(session, "olly", "a long enough passphrase")
     result = CliRunner().invoke(
-        app, ["request", "import", str(path), "--db", str(tmp_path / "r.sqlite")]
+        app,
+        ["request", "import", str(path), "--db", str(tmp_path / "r.sqlite")],
+        env={"FOIDESK_TOKEN": token},
     )
     assert result.exit_code != 0
     assert "clarification.sought" in result.output
