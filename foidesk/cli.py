@@ -102,14 +102,22 @@ def synth(
     scale: float = typer.Option(1.0, "--scale", help="Multiplier on the calibrated counts."),
     years: str = typer.Option("2015-2024", "--years", help="First and last year, e.g. 2015-2024."),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed, the same data."),
+    forces: str = typer.Option(
+        None,
+        "--forces",
+        help="Several forces, each calibrated to its ONS share: 'all', or ONS codes or names "
+        "separated by commas (default: London alone).",
+    ),
     db: str = STORE_OPTION,
 ) -> None:
-    """Generate synthetic London into the store as a new snapshot and summarise it."""
+    """Generate synthetic London (or several forces) into the store and summarise it."""
     from foidesk.records.synth import generate
 
     console = Console()
     try:
-        snap = generate(db, scale=scale, years=_parse_years(years), seed=seed, progress=True)
+        snap = generate(
+            db, scale=scale, years=_parse_years(years), seed=seed, forces=forces, progress=True
+        )
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -43,7 +43,16 @@ from foidesk.records.schema import (
 from foidesk.records.store import Snapshot, Store
 
 MAPPING_VERSION = 1
-_TOP_KEYS = {"mapping", "name", "description", "source_dir", "reference", "sources", "tables"}
+_TOP_KEYS = {
+    "mapping",
+    "name",
+    "description",
+    "force",
+    "source_dir",
+    "reference",
+    "sources",
+    "tables",
+}
 _SOURCE_KEYS = {"files", "one_per", "delimiter", "encoding"}
 _TABLE_KEYS = {"from", "join", "key", "crime", "victim", "suspect", "skip", "columns", "latest"}
 _SPEC_KEYS = {
@@ -148,6 +157,8 @@ class Mapping:
         if raw.get("mapping") != MAPPING_VERSION:
             raise MappingError(f"{self.path}: 'mapping: {MAPPING_VERSION}' (format version) needed")
         self.name: str = raw.get("name") or self.path.stem
+        # A single-force extract names its force once; crimes.columns.force overrides it.
+        self.force: str | None = raw.get("force")
         self.source_dir = raw.get("source_dir")
         self.reference = self._reference(raw.get("reference") or {})
         self.sources = self._sources(raw.get("sources"))
@@ -494,6 +505,8 @@ class _TableBuilder:
                 sql = self.column(rule, column.type)
             elif column.name == "source":
                 sql = _ColumnSQL(f"{_q(self.base)}._file")
+            elif column.name == "force" and self.mapping.force is not None:
+                sql = _ColumnSQL(_lit(self.mapping.force))
             else:
                 sql = _ColumnSQL(f"CAST(NULL AS {_SQL_TYPES[str(column.type)]})")
             selects.append(f"{sql.value} AS {_q(column.name)}")

@@ -61,6 +61,7 @@ CRIMES = CanonicalTable(
         Column("domestic_abuse", pa.bool_(), False, "The force's domestic-abuse flag."),
         Column("area", pa.string(), True, "Area the crime is attributed to (e.g. borough)."),
         Column("source", pa.string(), False, "Where the row came from (file or generator)."),
+        Column("force", pa.string(), True, "Police force that recorded the crime."),
     ),
     ("crime_id",),
     "One row per recorded crime (offence).",

@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +24,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
 from foidesk.settings import CrimeStore, load_settings
@@ -77,35 +81,47 @@ def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
     return bool(ascending.all())
 
 
-def _column_digest(column: pa.ChunkedArray) -> bytes:
-    """SHA-256 of a column's values, independent of chunking and of bytes under nulls.
+class _ColumnDigest:
+    """SHA-256 of one column's values, fed chunk by chunk, whatever the chunking.
 
-    Values, string lengths and validity are each hashed as one stream over the chunks, so
-    the same values give the same digest however Arrow happened to lay them out.
+    Values, string lengths and the positions of nulls are each hashed as one stream, so
+    the same values give the same digest however Arrow happened to lay them out and
+    however the rows were split into parts; the type and row count close the digest.
     """
-    values, lengths, validity = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
-    values.update(f"{column.type}:{len(column)}".encode())
-    has_nulls = column.null_count > 0
-    for chunk in column.chunks:
-        if has_nulls:
-            validity.update(chunk.is_valid().to_numpy(zero_copy_only=False).view(np.uint8))
-            if chunk.null_count == len(chunk):
-                continue  # all null: the validity stream says everything
-            chunk = chunk.fill_null(_ZERO[str(chunk.type)])
-        if pa.types.is_string(chunk.type):
-            offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
-                chunk.offset : chunk.offset + len(chunk) + 1
-            ]
-            if len(chunk) and offsets[-1] > offsets[0]:
-                values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
-            lengths.update(np.diff(offsets).astype(np.int32))
-        elif pa.types.is_boolean(chunk.type):
-            values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
-        else:
-            width = chunk.type.bit_width // 8
-            data = memoryview(chunk.buffers()[1])
-            values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
-    return values.digest() + lengths.digest() + validity.digest()
+
+    def __init__(self, type_: pa.DataType) -> None:
+        self.type = type_
+        self.rows = 0
+        self.values, self.lengths, self.nulls = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+
+    def update(self, column: pa.ChunkedArray | pa.Array) -> None:
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        for chunk in chunks:
+            start = self.rows
+            self.rows += len(chunk)
+            if chunk.null_count:
+                valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+                self.nulls.update((np.flatnonzero(~valid) + start).astype(np.int64))
+                if chunk.null_count == len(chunk):
+                    continue  # all null: the null positions say everything
+                chunk = chunk.fill_null(_ZERO[str(chunk.type)])
+            if pa.types.is_string(chunk.type):
+                offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
+                    chunk.offset : chunk.offset + len(chunk) + 1
+                ]
+                if len(chunk) and offsets[-1] > offsets[0]:
+                    self.values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
+                self.lengths.update(np.diff(offsets).astype(np.int32))
+            elif pa.types.is_boolean(chunk.type):
+                self.values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
+            else:
+                width = chunk.type.bit_width // 8
+                data = memoryview(chunk.buffers()[1])
+                self.values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
+
+    def digest(self) -> bytes:
+        closing = f"{self.type}:{self.rows}".encode()
+        return self.values.digest() + self.lengths.digest() + self.nulls.digest() + closing
 
 
 _ZERO = {
@@ -117,26 +133,61 @@ _ZERO = {
 }
 
 
-def content_hash(tables: dict[str, pa.Table]) -> str:
-    """SHA-256 over every snapshot table's columns, tables in a fixed order, rows by key.
+class ContentDigest:
+    """The snapshot id: SHA-256 over every snapshot table's columns, rows in key order.
 
-    Columns are hashed in parallel threads (hashlib and numpy release the GIL), then their
-    digests are hashed in order with the table and column names.
+    Tables may be fed in parts (``update`` per part, each table's parts in key order), so
+    a snapshot too large for memory hashes exactly as it would whole. Columns are hashed
+    in parallel threads (hashlib and numpy release the GIL); their digests are then
+    hashed in a fixed order with the table and column names.
     """
-    ordered = {}
+
+    def __init__(self) -> None:
+        self._columns = {
+            (t.name, c.name): _ColumnDigest(c.type) for t in SNAPSHOT_TABLES for c in t.columns
+        }
+        self._last_key: dict[str, tuple] = {}
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+
+    def update(self, table: str, data: pa.Table) -> None:
+        """Feed the next rows of ``table`` (conformed, in key order after earlier rows)."""
+        spec = TABLES_BY_NAME.get(table) or REJECTS
+        if data.num_rows == 0:
+            return
+        if all(pa.types.is_integer(data.schema.field(k).type) for k in spec.key):
+            # Record tables (integer keys) arrive in key order, in as many parts as needed.
+            if not _in_key_order(data, spec.key):
+                raise ValueError(f"{table}: rows are not in key order ({', '.join(spec.key)})")
+            first = tuple(data[k][0].as_py() for k in spec.key)
+            if table in self._last_key and first <= self._last_key[table]:
+                raise ValueError(f"{table}: a part starts before the end of the previous one")
+        else:
+            # Reference tables and rejects (text keys) are small: one part, sorted here.
+            if table in self._last_key:
+                raise ValueError(f"{table}: a table keyed by text arrives in one part")
+            data = data.sort_by([(k, "ascending") for k in spec.key])
+        self._last_key[table] = tuple(data[k][-1].as_py() for k in spec.key)
+        jobs = [(self._columns[(table, c)], data[c]) for c in data.column_names]
+        list(self._pool.map(lambda job: job[0].update(job[1]), jobs))
+
+    def hexdigest(self) -> str:
+        self._pool.shutdown()
+        digest = hashlib.sha256()
+        for (table, column), column_digest in self._columns.items():
+            digest.update(f"{table}.{column}".encode())
+            digest.update(column_digest.digest())
+        return digest.hexdigest()
+
+
+def content_hash(tables: dict[str, pa.Table]) -> str:
+    """The snapshot id of whole, in-memory tables: each sorted by key if need be."""
+    digest = ContentDigest()
     for spec in SNAPSHOT_TABLES:
         data = tables[spec.name]
         # Generated and most loaded tables arrive in key order; sorting again costs seconds.
         if not _in_key_order(data, spec.key):
             data = data.sort_by([(k, "ascending") for k in spec.key])
-        ordered[spec.name] = data
-    jobs = [(t, c) for t, data in ordered.items() for c in data.column_names]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        digests = list(pool.map(lambda job: _column_digest(ordered[job[0]][job[1]]), jobs))
-    digest = hashlib.sha256()
-    for (table, column), column_digest in zip(jobs, digests, strict=True):
-        digest.update(f"{table}.{column}".encode())
-        digest.update(column_digest)
+        digest.update(spec.name, data)
     return digest.hexdigest()
 
 
@@ -229,19 +280,93 @@ class Store:
             raise ValueError(f"not canonical tables: {', '.join(sorted(unknown))}")
         conformed = {t.name: conform(t, tables[t.name]) for t in SNAPSHOT_TABLES}
         snapshot_id = content_hash(conformed)
+        row_counts = {name: data.num_rows for name, data in conformed.items()}
+
+        def insert(schema: str) -> None:
+            for name, data in conformed.items():
+                self.con.register("_incoming", data)
+                self.con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM _incoming')
+                self.con.unregister("_incoming")
+
+        return self._commit(snapshot_id, kind, provenance, row_counts, insert)
+
+    def write_snapshot_parts(
+        self,
+        parts: Iterable[dict[str, pa.Table]],
+        *,
+        kind: str,
+        provenance: dict[str, Any],
+        on_part: Callable[[], None] | None = None,
+    ) -> Snapshot:
+        """Write a snapshot that arrives in parts, holding one part in memory at a time.
+
+        Each part maps table names to their next rows; every table's rows must arrive in
+        key order across the parts (record tables are checked). Parts are hashed as they
+        come and staged as Parquet beside the store (the snapshot id, which names the
+        schema, is known only after the last part), then copied into the store in one
+        transaction. ``on_part`` is called after each part.
+        """
+        digest = ContentDigest()
+        row_counts = {t.name: 0 for t in SNAPSHOT_TABLES}
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.parts-", dir=self.path.parent))
+        writers: dict[str, pq.ParquetWriter] = {}
+        try:
+            for part in parts:
+                unknown = set(part) - set(row_counts)
+                if unknown:
+                    raise ValueError(f"not canonical tables: {', '.join(sorted(unknown))}")
+                for name, data in part.items():
+                    spec = TABLES_BY_NAME.get(name) or REJECTS
+                    data = conform(spec, data)
+                    digest.update(name, data)
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(
+                            staging / f"{name}.parquet", spec.arrow_schema, compression="snappy"
+                        )
+                    writers[name].write_table(data)
+                    row_counts[name] += data.num_rows
+                if on_part is not None:
+                    on_part()
+            for writer in writers.values():
+                writer.close()
+            snapshot_id = digest.hexdigest()
+
+            def insert(schema: str) -> None:
+                for spec in SNAPSHOT_TABLES:
+                    target = f'"{schema}"."{spec.name}"'
+                    if spec.name in writers:
+                        path = str(staging / f"{spec.name}.parquet").replace("'", "''")
+                        self.con.execute(f"CREATE TABLE {target} AS FROM read_parquet('{path}')")
+                    else:
+                        self.con.register("_incoming", spec.arrow_schema.empty_table())
+                        self.con.execute(f"CREATE TABLE {target} AS SELECT * FROM _incoming")
+                        self.con.unregister("_incoming")
+
+            return self._commit(snapshot_id, kind, provenance, row_counts, insert)
+        finally:
+            for writer in writers.values():
+                writer.close()
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _commit(
+        self,
+        snapshot_id: str,
+        kind: str,
+        provenance: dict[str, Any],
+        row_counts: dict[str, int],
+        insert: Callable[[str], None],
+    ) -> Snapshot:
+        """Create the snapshot's schema, fill it with ``insert`` and record it, atomically;
+        or return the stored snapshot if these contents are already stored."""
         for existing in self.snapshots():
             if existing.snapshot_id == snapshot_id:
                 return existing
-        row_counts = {name: data.num_rows for name, data in conformed.items()}
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
-            for name, data in conformed.items():
-                self.con.register("_incoming", data)
-                self.con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM _incoming')
-                self.con.unregister("_incoming")
+            insert(schema)
             self.con.execute(
                 "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
                 [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
