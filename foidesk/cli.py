@@ -227,15 +227,28 @@ def summary(
 @app.command()
 def answer(
     request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
-    db: str = typer.Option(..., "--db", help="The crime-record store (DuckDB file)."),
+    db: str = typer.Option(None, "--db", help="The crime-record store (DuckDB file)."),
     out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="Where the tables are computed: duckdb (--db) or spark."
+    ),
+    parquet: str = typer.Option(
+        None, "--parquet", help="With --engine spark: a snapshot written by `foidesk export`."
+    ),
+    spark: str = typer.Option(
+        None,
+        "--spark",
+        help="With --engine spark: local[N] (default local[2]), a master URL, or sc://HOST:PORT.",
+    ),
 ) -> None:
     """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
     from foidesk.publish.answer import answer as write_answer
     from foidesk.stats.specs import SpecError
 
     try:
-        package = write_answer(request_file, db, out, progress=True)
+        package = write_answer(
+            request_file, db, out, progress=True, engine=engine, parquet=parquet, spark=spark
+        )
     except (SpecError, FileNotFoundError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

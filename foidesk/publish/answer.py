@@ -23,6 +23,7 @@ from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, 
 from foidesk.publish.package import (
     AnswerPackage,
     DisclosureControl,
+    Engine,
     FileEntry,
     Manifest,
     SnapshotEntry,
@@ -124,41 +125,96 @@ def earlier_package(request_file: str | Path, answer_dir: str | Path) -> Earlier
     return EarlierPackage(reference, tuple(load_tables(request_file)), package.withheld)
 
 
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+
+
 def answer(
-    request_file: str | Path, db: str | Path, out_dir: str | Path, *, progress: bool = False
+    request_file: str | Path,
+    db: str | Path | None,
+    out_dir: str | Path,
+    *,
+    progress: bool = False,
+    engine: str = "duckdb",
+    parquet: str | Path | None = None,
+    spark: str | None = None,
 ) -> AnswerPackage:
     """Compute, protect and write a request's tables; return the answer package.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
-    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
+    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables. With
+    ``engine="duckdb"`` (the default) the tables come from the store ``db``; with
+    ``engine="spark"`` from the export directory ``parquet`` (``foidesk export``), on the
+    Spark session at ``spark`` (``local[2]``, a master URL or an ``sc://`` address), where
+    the tables and the disclosure-control atoms are computed. Either way the same files
+    are written; the manifest names the engine.
     """
     request = read_request(request_file)
     out = Path(out_dir)
-    with Store(db, read_only=True) as store:
-        snapshot = store.snapshot(request.snapshot)
-        source = Source.from_store(store, snapshot)
-        computed = []
-        with Progress(disable=not progress, transient=True) as bar:
-            task = bar.add_task("Computing tables", total=len(request.tables))
-            for spec in request.tables:
-                computed.append(compute_table(spec, source))
-                bar.advance(task)
-        earlier = [earlier_package(r, a) for r, a in request.earlier]
-        protected, report = apply_disclosure_control(
-            computed, request.disclosure_control, store=store, snapshot=snapshot, earlier=earlier
+    if engine == "duckdb":
+        if db is None:
+            raise FileNotFoundError("engine duckdb: give the store (--db)")
+        with Store(db, read_only=True) as store:
+            snapshot = store.snapshot(request.snapshot)
+            source = Source.from_store(store, snapshot)
+            return _answer(request, snapshot, source, out, progress, _engine("duckdb"))
+    if engine != "spark":
+        raise SpecError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if parquet is None:
+        raise FileNotFoundError("engine spark: give the exported snapshot (--parquet DIR)")
+    from foidesk.records.export import read_snapshot
+    from foidesk.stats.spark import parquet_source, spark_session
+
+    snapshot = read_snapshot(parquet)
+    if request.snapshot and not snapshot.snapshot_id.startswith(request.snapshot):
+        raise LookupError(
+            f"{request.path}: snapshot {request.snapshot} is pinned, but {parquet} holds "
+            f"snapshot {snapshot.short_id}"
         )
-        report["earlier_disclosures"] = [package.reference for package in earlier]
-        page = notes_page(
-            protected,
-            request.notes,
-            snapshot,
-            source,
-            request_file=str(request.path),
-            disclosure_note=Note(DISCLOSURE_NOTE, report["note"]),
-        )
+    source = parquet_source(spark_session(spark), parquet)
+    return _answer(request, snapshot, source, out, progress, _engine("spark"))
+
+
+def _engine(name: str) -> dict[str, str]:
+    """The engine as the manifest names it: its name and version."""
+    if name == "spark":
+        import pyspark
+
+        return {"name": "spark", "version": pyspark.__version__}
+    import duckdb
+
+    return {"name": "duckdb", "version": duckdb.__version__}
+
+
+def _answer(
+    request: StatisticsRequest,
+    snapshot: Snapshot,
+    source: Source,
+    out: Path,
+    progress: bool,
+    engine: dict[str, str],
+) -> AnswerPackage:
+    computed = []
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Computing tables", total=len(request.tables))
+        for spec in request.tables:
+            computed.append(compute_table(spec, source))
+            bar.advance(task)
+    earlier = [earlier_package(r, a) for r, a in request.earlier]
+    protected, report = apply_disclosure_control(
+        computed, request.disclosure_control, source=source, earlier=earlier
+    )
+    report["earlier_disclosures"] = [package.reference for package in earlier]
+    page = notes_page(
+        protected,
+        request.notes,
+        snapshot,
+        source,
+        request_file=str(request.path),
+        disclosure_note=Note(DISCLOSURE_NOTE, report["note"]),
+    )
     # The audit problem goes to its own internal file, never into the published manifest.
     write_audit_file(out, report)
-    return write_answer(request, snapshot, protected, page, report, out)
+    return write_answer(request, snapshot, protected, page, report, out, engine=engine)
 
 
 def write_answer(
@@ -168,6 +224,8 @@ def write_answer(
     notes: NotesPage,
     disclosure_report: dict[str, Any],
     out: Path,
+    *,
+    engine: dict[str, str] | None = None,
 ) -> AnswerPackage:
     """Write the workbook, CSVs and manifest for already computed, protected tables."""
     out.mkdir(parents=True, exist_ok=True)
@@ -187,6 +245,7 @@ def write_answer(
         request=request.reference,
         title=request.title,
         software=Software(name="foidesk", version=__version__),
+        engine=Engine(**(engine or _engine("duckdb"))),
         snapshot=SnapshotEntry(
             id=snapshot.snapshot_id,
             kind=snapshot.kind,

@@ -10,7 +10,7 @@ import pytest
 
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, case_tables, write_cases
-from foidesk.stats.compiler import Source, compile_counts, compute_table
+from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.specs import load_tables, parse_table
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
@@ -114,12 +114,3 @@ def test_a_by_force_table_on_postgresql(tmp_path: Path, postgres_url: str) -> No
             assert by_force_rows(Source.from_backend(pg)) == BY_FORCE_ROWS
         finally:
             pg.disconnect()
-
-
-def test_seed_tables_compile_for_spark_sql(tmp_path: Path) -> None:
-    with Store(tmp_path / "store.duckdb") as store:
-        write_cases(store, CASES)
-        source = Source.from_store(store)
-        for spec in load_tables(SEED):
-            sql = ibis.to_sql(compile_counts(spec, source), dialect="pyspark")
-            assert "GROUP BY" in sql and "`" in sql  # Spark quotes identifiers with backticks
