@@ -32,7 +32,7 @@ SEED = ROOT / "examples" / "requests" / "01.FOI.24.035331.yaml"
 FORCES = "Metropolitan Police,Kent,Dyfed-Powys"
 
 # One JVM for the module: xdist keeps these tests on one worker (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group(name="spark")
 
 
 @pytest.fixture(scope="module")
