@@ -4,9 +4,10 @@ Tables that count the same counting unit are linked: a crime in Table 3's 2019 r
 also in one of Table 5's 2019 cells. For each counting unit this module takes every
 unit's interior cell in every table (``unit_frame``), and groups units by that tuple of
 cells in the engine that holds them (DuckDB, Spark): each distinct tuple is one atom, and
-every cell, total or interior, is a sum of atoms. ``apply_disclosure_control`` then protects the tables of a disclosure
-together, with any earlier disclosures recomputed on the same snapshot, and returns the
-tables with [c] markers (or rounded figures) and the report for the manifest.
+every cell, total or interior, is a sum of atoms. ``apply_disclosure_control`` then
+protects the tables of a disclosure together, with any earlier disclosures recomputed on
+the same snapshot, and returns the tables with [c] markers (or rounded figures) and the
+report for the manifest.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ server (``sc://host:15002``).
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,9 @@ def spark_session(url: str | None = None, *, driver_memory: str | None = None) -
         builder = SparkSession.builder.master(url).appName("foidesk")
         for key, value in LOCAL_SETTINGS.items():
             builder = builder.config(key, value)
+        # Python workers (for in-memory tables) run this interpreter, not whatever
+        # python3 is first on the PATH.
+        builder = builder.config("spark.pyspark.python", sys.executable)
         if driver_memory:
             builder = builder.config("spark.driver.memory", driver_memory)
         session = builder.getOrCreate()
