@@ -321,7 +321,7 @@ def chart(rows: list[dict], path: Path) -> None:
         if not points:
             continue
         crimes = [p[0] for p in points]
-        seconds = [p[1]["tables"] + p[1]["atoms"] + p[1].get("protection", 0) for p in points]
+        seconds = [p[1]["tables"] + p[1]["atoms"] for p in points]
         left.plot(crimes, seconds, style, label=label)
         right.plot(crimes, [p[1]["peak_mb"] for p in points], style, label=label)
     for axis, title, unit in ((left, "Time", "seconds"), (right, "Peak memory", "MB (RSS)")):
@@ -337,11 +337,18 @@ def chart(rows: list[dict], path: Path) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # each line out as it is measured
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10,50")
     parser.add_argument("--spark-max", type=float, default=10.0)
     parser.add_argument("--workdir", default=str(ROOT / "out" / "bench"))
     parser.add_argument("--chart", default=str(CHART))
+    parser.add_argument(
+        "--results",
+        default=None,
+        help="JSON file of earlier runs' rows (by scale): this run's rows replace theirs, "
+        "and the chart shows them all",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -377,13 +384,22 @@ def main() -> None:
             row["spark_sql"] = measure("spark_sql", str(parquet))
         rows.append(row)
         report(row)
+        if options.results:
+            # Saved after every scale, so a long run that is stopped keeps what it measured.
+            path = Path(options.results)
+            earlier = json.loads(path.read_text()) if path.exists() else []
+            done = {r["scale"] for r in rows}
+            kept = [r for r in earlier if r["scale"] not in done] + rows
+            path.write_text(json.dumps(sorted(kept, key=lambda r: r["scale"]), indent=1))
+    if options.results:
+        rows = json.loads(Path(options.results).read_text())
     chart(rows, Path(options.chart))
     print(f"chart: {options.chart}")
-    print(json.dumps(rows, indent=1, default=str))
+    print(json.dumps(rows, indent=1, default=str), flush=True)
 
 
 def report(row: dict) -> None:
-    print(f"\nscale {row['scale']:g}: {row['crimes']:,} crimes")
+    print(f"\nscale {row['scale']:g}: {row['crimes']:,} crimes", flush=True)
     for engine in ("duckdb", "spark"):
         if engine not in row:
             continue

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from foidesk.records.schema import CRIMES, RECORD_TABLES, conform
-from foidesk.records.store import SNAPSHOT_TABLES, Snapshot, Store
+from foidesk.records.store import SNAPSHOT_TABLES, Snapshot, Store, default_force
 
 SNAPSHOT_FILE = "snapshot.json"
 PARTITIONS = ("year", "force")
@@ -52,11 +52,12 @@ def export(db: str | Path, out: str | Path, *, snapshot_id: str | None = None) -
                 [snap.schema],
             ).fetchall()
         }
-        # A snapshot written before crimes had a force is one force: its provenance's.
+        # A snapshot written before crimes had a force is one force: its provenance's,
+        # else the settings'.
         force = (
             "c.force"
             if "force" in columns
-            else f"CAST({_literal(snap.provenance.get('force'))} AS VARCHAR)"
+            else f"CAST({_literal(snap.provenance.get('force') or default_force())} AS VARCHAR)"
         )
         for spec in SNAPSHOT_TABLES:
             if spec in RECORD_TABLES:

@@ -40,7 +40,7 @@ from foidesk.records.schema import (
     VICTIMS,
     CanonicalTable,
 )
-from foidesk.records.store import Snapshot, Store
+from foidesk.records.store import Snapshot, Store, default_force
 
 MAPPING_VERSION = 1
 _TOP_KEYS = {
@@ -157,8 +157,9 @@ class Mapping:
         if raw.get("mapping") != MAPPING_VERSION:
             raise MappingError(f"{self.path}: 'mapping: {MAPPING_VERSION}' (format version) needed")
         self.name: str = raw.get("name") or self.path.stem
-        # A single-force extract names its force once; crimes.columns.force overrides it.
-        self.force: str | None = raw.get("force")
+        # A single-force extract names its force once (else the settings' force);
+        # crimes.columns.force overrides it.
+        self.force: str | None = raw.get("force") or default_force()
         self.source_dir = raw.get("source_dir")
         self.reference = self._reference(raw.get("reference") or {})
         self.sources = self._sources(raw.get("sources"))

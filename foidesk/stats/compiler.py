@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from foidesk.records.store import Snapshot, Store
+from foidesk.records.store import Snapshot, Store, default_force
 from foidesk.stats.specs import NOT_RECORDED, UNIT_KEYS, Dimension, Population, TableSpec
 from foidesk.stats.table import ComputedTable
 
@@ -67,8 +67,8 @@ class Source:
         crimes = tables["crimes"]
         if "force" not in crimes.columns:
             # Snapshots written before crimes had a force column: one force throughout,
-            # the one their provenance names (or not recorded).
-            force = ibis.literal(snap.provenance.get("force"), "string")
+            # the one their provenance names, else the settings' (or not recorded).
+            force = ibis.literal(snap.provenance.get("force") or default_force(), "string")
             tables["crimes"] = crimes.mutate(force=force)
         return cls(tables)
 

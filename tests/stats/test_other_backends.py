@@ -9,11 +9,13 @@ import ibis
 import pytest
 
 from foidesk.records.store import Store
+from foidesk.settings import SETTINGS_ENV
 from foidesk.stats.cases import Case, case_tables, write_cases
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.specs import load_tables, parse_table
 
-SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "examples" / "requests" / "01.FOI.24.035331.yaml"
 
 CASES = [
     Case(date(2023, 2, 1), victims=("F", "M"), suspects=("M",), pairs=((0, 0, "XP"), (1, 0, "XB"))),
@@ -80,6 +82,19 @@ def test_a_snapshot_older_than_the_force_column_is_one_force(tmp_path: Path) -> 
         ("Not recorded",): [0, 0, 0],
         ("Total",): [3, 3, 6],
     }
+
+
+def test_an_old_snapshot_without_a_force_takes_the_settings_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(tmp_path / "store.duckdb") as store:
+        snap = store.write_snapshot(case_tables(FORCE_CASES), kind="cases", provenance={})
+        store.con.execute(f'ALTER TABLE "{snap.schema}".crimes DROP COLUMN force')
+        monkeypatch.delenv(SETTINGS_ENV)  # no settings file: the force is not recorded
+        assert by_force_rows(Source.from_store(store, snap))[("Not recorded",)] == [3, 3, 6]
+        monkeypatch.setenv(SETTINGS_ENV, str(ROOT / "examples" / "settings" / "met.yaml"))
+        rows = by_force_rows(Source.from_store(store, snap))
+    assert rows[("Metropolitan Police Service",)] == [3, 3, 6]
 
 
 @pytest.mark.postgres
