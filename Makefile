@@ -57,7 +57,9 @@ vocabulary: $(VENV_STAMP)
 	$(PY) -m pip install --quiet -e '.[vocabulary]'
 	$(PY) -m foidesk.documents.vocabulary
 
+# The benchmarks' own extra: Tau-Argus (pytauargus) for benchmarks/disclosure.py.
 bench: $(VENV_STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from foidesk import __version__
-from foidesk.records.store import Store
+from foidesk.records.store import Store, StoreError
 from foidesk.settings import SETTINGS_ENV, SettingsError, read_settings
 
 app = typer.Typer(
@@ -89,6 +89,12 @@ def print_summary(
     _print_frame(console, frame, f"Snapshot {snap.short_id}: crimes by year and offence group")
 
 
+def _written(snapshot_id: str, already_stored: bool) -> str:
+    if already_stored:
+        return f"already stored as {snapshot_id}; now current"
+    return f"snapshot {snapshot_id} written; now current"
+
+
 def _parse_years(text: str) -> tuple[int, int]:
     first, _, last = text.partition("-")
     try:
@@ -108,20 +114,33 @@ def synth(
         help="Several forces, each calibrated to its ONS share: 'all', or ONS codes or names "
         "separated by commas (default: London alone).",
     ),
+    extracted: str = typer.Option(
+        None, "--extracted", help="Extraction date in the last year (default its 31 December)."
+    ),
     db: str = STORE_OPTION,
 ) -> None:
     """Generate synthetic London (or several forces) into the store and summarise it."""
+    from datetime import date
+
     from foidesk.records.synth import generate
 
     console = Console()
     try:
+        day = date.fromisoformat(extracted) if extracted else None
         snap = generate(
-            db, scale=scale, years=_parse_years(years), seed=seed, forces=forces, progress=True
+            db,
+            scale=scale,
+            years=_parse_years(years),
+            seed=seed,
+            forces=forces,
+            progress=True,
+            extracted=day,
         )
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    except (ValueError, StoreError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"snapshot {snap.snapshot_id} ({snap.row_counts['crimes']:,} crimes)")
+    console.print(_written(snap.snapshot_id, snap.already_stored), highlight=False, soft_wrap=True)
+    console.print(f"{snap.row_counts['crimes']:,} crimes")
     print_summary(db, snap.snapshot_id, console)
 
 
@@ -143,9 +162,14 @@ def load(
     console = Console()
     try:
         result = load_mapping(mapping, db, source_dir=source_dir, progress=True)
-    except MappingError as exc:
+    except (MappingError, StoreError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    console.print(
+        _written(result.snapshot.snapshot_id, result.snapshot.already_stored),
+        highlight=False,
+        soft_wrap=True,
+    )
     table = Table(title=f"Snapshot {result.snapshot.short_id}: every source row accounted for")
     for column in ("table", "read", "loaded", "skipped", "rejected", "none-yet added"):
         table.add_column(column, justify="left" if column == "table" else "right")
@@ -168,37 +192,48 @@ def load(
 def export(
     out: Annotated[Path, typer.Option("--out", help="Directory for the Parquet files.")],
     db: str = STORE_OPTION,
-    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (latest)."),
+    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (current)."),
 ) -> None:
     """Write one Parquet file per canonical table of a snapshot."""
     from foidesk.records.export import export as export_snapshot
 
     try:
         written = export_snapshot(db, out, snapshot_id=snapshot)
-    except (FileNotFoundError, LookupError) as exc:
+    except (FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     for path in written:
         typer.echo(str(path))
 
 
-@app.command()
-def snapshots(db: str = STORE_OPTION) -> None:
-    """List the store's snapshots, oldest first."""
+snapshots_app = typer.Typer(
+    help="List the store's snapshots (oldest first; * marks the current one), or choose one.",
+    invoke_without_command=True,
+)
+app.add_typer(snapshots_app, name="snapshots")
+
+
+@snapshots_app.callback()
+def snapshots(ctx: typer.Context, db: str = STORE_OPTION) -> None:
+    """List the store's snapshots, oldest first; * marks the current one."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         with Store(db, read_only=True) as store:
             found = store.snapshots()
-    except FileNotFoundError as exc:
+            current = store.current().snapshot_id if found else None
+    except (FileNotFoundError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     table = Table(title=f"Snapshots in {db}")
-    for column in ("id", "created (UTC)", "kind", "from", "crimes"):
+    for column in ("", "id", "created (UTC)", "kind", "from", "crimes"):
         table.add_column(column)
     for snap in found:
         origin = snap.provenance.get("mapping", {}).get("name") or (
             f"seed {snap.provenance.get('seed')}, scale {snap.provenance.get('scale')}"
         )
         table.add_row(
+            "*" if snap.snapshot_id == current else "",
             snap.short_id,
             snap.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             snap.kind,
@@ -208,15 +243,30 @@ def snapshots(db: str = STORE_OPTION) -> None:
     Console().print(table)
 
 
+@snapshots_app.command("use")
+def snapshots_use(
+    snapshot_id: str = typer.Argument(..., help="Snapshot id or prefix."),
+    db: str = STORE_OPTION,
+) -> None:
+    """Make a snapshot the current one: answer, export and summary use it unless pinned."""
+    try:
+        with Store(db) as store:
+            snap = store.use(snapshot_id)
+    except (LookupError, StoreError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"snapshot {snap.snapshot_id} is now current")
+
+
 @app.command()
 def summary(
     db: str = STORE_OPTION,
-    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (latest)."),
+    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (current)."),
 ) -> None:
     """Print crimes by year and offence group for a snapshot."""
     try:
         print_summary(db, snapshot)
-    except (FileNotFoundError, LookupError) as exc:
+    except (FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -249,7 +299,7 @@ def answer(
         package = write_answer(
             request_file, db, out, progress=True, engine=engine, parquet=parquet, spark=spark
         )
-    except (SpecError, FileNotFoundError, LookupError) as exc:
+    except (SpecError, FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     manifest = package.manifest
@@ -384,6 +434,8 @@ def request_new(
     db: str = REGISTER_OPTION,
 ) -> None:
     """Log a new request."""
+    from foidesk.foi import repeats
+
     with _register(db) as register:
         request = register.new_request(
             reference,
@@ -396,7 +448,10 @@ def request_new(
             title=title,
         )
         due = register.deadline_for(request).due
+        flags = repeats.find(register, request.reference).flags
     typer.echo(f"{request.reference}: {request.status}, due {due}")
+    for line in flags:
+        typer.echo(f"note: {line}")
 
 
 @request_app.command("list")
@@ -418,9 +473,14 @@ def request_list(
 def request_show(
     reference: str,
     explain: bool = typer.Option(False, "--explain", help="Say how the due date was reached."),
+    requester: bool = typer.Option(
+        False, "--requester", help="Also the requester's contact and other requests (private)."
+    ),
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Show a request: status, deadline, parts and decisions (not the requester)."""
+    """Show a request: status, deadline, parts and decisions (the requester only if asked)."""
+    from foidesk.foi.repeats import requests_from_requester
+
     with _register(db) as register:
         request = register.get(reference)
         deadline_ = register.deadline_for(request)
@@ -437,6 +497,10 @@ def request_show(
             typer.echo(f"  {part.text}")
         for problem in register.s17_problems(reference):
             typer.echo(f"to do: {problem}")
+        if requester:
+            typer.echo(f"requester (private): {request.requester_contact or 'no contact'}")
+            for other in requests_from_requester(register, reference):
+                typer.echo(f"  also asked: {other.reference} ({other.received}, {other.status})")
 
 
 @request_app.command("clarify")
@@ -690,6 +754,66 @@ def request_personal_data(
         recorded = personal_data.review_from_file(register, review, answer, _actor(actor, role))
         removed = sum(1 for d in recorded.decisions if d.decision == "remove")
         typer.echo(f"{reference}: personal-data review recorded ({removed} removed)")
+
+
+@request_app.command("repeats")
+def request_repeats(
+    reference: str,
+    as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON.")] = False,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """Earlier requests this one repeats (s14(2)), and whether it is a round robin."""
+    import json
+    from dataclasses import asdict
+
+    from foidesk.foi import repeats
+
+    with _register(db) as register:
+        found = repeats.find(register, reference)
+    if as_json:
+        data = {**asdict(found), "flags": found.flags}
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    for line in found.flags or [f"{reference}: no earlier request repeats it"]:
+        typer.echo(line)
+
+
+@request_app.command("import-email")
+def request_import_email(
+    message: Path,
+    reference: Annotated[
+        str | None, typer.Option(help="Reference for a new request (a reply finds its own).")
+    ] = None,
+    actor: str = ACTOR_OPTION,
+    role: str = ROLE_OPTION,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """File an email (.eml) on its request, or log it as a new request."""
+    from foidesk.foi import correspondence
+
+    with _register(db) as register:
+        found, what = correspondence.import_email(
+            register, message, _actor(actor, role), reference=reference
+        )
+    typer.echo(f"{found}: {what}")
+
+
+@request_app.command("messages")
+def request_messages(
+    reference: str,
+    retry: Annotated[bool, typer.Option(help="Send again what failed (every request).")] = False,
+    db: str = REGISTER_OPTION,
+) -> None:
+    """The email thread with the requester: each message, its direction and status."""
+    from foidesk.foi import correspondence
+
+    with _register(db) as register:
+        if retry:
+            for sent in correspondence.retry(register):
+                typer.echo(f"{sent.message_id}\t{sent.status}\t{sent.error}".rstrip())
+        for m in correspondence.thread(register, reference):
+            error = f"\t{m.last_error}" if m.last_error else ""
+            typer.echo(f"{m.at:%Y-%m-%d %H:%M}\t{m.direction}\t{m.kind}\t{m.status}{error}")
 
 
 @request_app.command("audit")

@@ -114,11 +114,37 @@ class CrimeStore(_Strict):
         return config
 
 
+class WebSite(_Strict):
+    """How the disclosure log and workspace are served."""
+
+    # The host names the site is reached by (the Host header); empty means the address
+    # ``foidesk serve`` listens on and the loopback names.
+    trusted_hosts: list[str] = Field(default_factory=list)
+
+
+class Mail(_Strict):
+    """The SMTP server letters are sent through; unset host means nothing is sent."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    # "starttls" upgrades a plain connection, "ssl" connects over TLS, "none" is for a
+    # server on the same machine only.
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    # The password is never in the file: the name of the environment variable holding it.
+    password_env: str | None = None
+    sender: str = "foi@example.invalid"
+    # Attempts before a failed message is left for an officer to retry by hand.
+    attempts: int = Field(default=3, ge=1, le=10)
+
+
 class Settings(_Strict):
     """The whole settings file."""
 
     authority: Authority = Field(default_factory=Authority)
     crime_store: CrimeStore = Field(default_factory=CrimeStore)
+    web: WebSite = Field(default_factory=WebSite)
+    mail: Mail = Field(default_factory=Mail)
     # The file these came from, or None for the built-in defaults.
     source: str | None = Field(default=None, exclude=True)
 

@@ -41,6 +41,11 @@ CORE_FIELDS = (
     "identifier",
 )
 
+# Properties a published workbook should have: its title, subject and language are what
+# assistive technology announces, so they are expected, not hidden content (their text is
+# still searched for forbidden strings).
+EXPECTED_WORKBOOK_PROPERTIES = ("title", "subject", "language")
+
 Patterns = list[tuple[str, re.Pattern[str]]]
 
 
@@ -282,6 +287,8 @@ def inspect_workbook(path: Path, forbidden: list[str]) -> list[Finding]:
     Looks at every part: sheets (hidden and very hidden ones, hidden rows and columns),
     shared strings, comments, defined names, document properties (core, app, custom),
     cached formula values, and any other part (charts' caches, pivot caches, drawings).
+    The title, subject and language properties are expected and not reported, unless
+    they hold a forbidden string.
     """
     package = Package(path)
     patterns = [(s, phrase_pattern(str(s))) for s in forbidden if str(s).strip()]
@@ -368,7 +375,11 @@ def inspect_workbook(path: Path, forbidden: list[str]) -> list[Finding]:
             findings.append(Finding(name, name, "external link", "part present"))
         if name.startswith("xl/pivotCache/") and name.endswith(".xml"):
             findings.append(Finding(name, name, "pivot cache", "part present"))
-    findings.extend(_core_properties(package))
+    findings.extend(
+        f
+        for f in _core_properties(package)
+        if not (f.part == "docProps/core.xml" and f.where in EXPECTED_WORKBOOK_PROPERTIES)
+    )
     custom = package.xml("docProps/custom.xml")
     for prop in custom.iter() if custom is not None else []:
         if _local(prop.tag) == "property":

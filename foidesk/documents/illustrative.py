@@ -2,12 +2,15 @@
 
 foidesk writes this policy itself (``illustrative/domestic_abuse_policy.yaml``, clearly
 marked as not any force's policy) so the demonstration can show what the seed response
-released: the current version redacted on its tactical sections under s31(1)(a), and the
-version-control document listing every amendment since 2021.
+released: the current version redacted on its tactical sections under s31(1)(a), the
+version-control document listing every amendment since 2021 and when each version was in
+force, and the recording procedures in use since 2015 (the recording section of every
+version in force since then), which the requester's clarification asked for.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.documents.redaction import redact
 from foidesk.documents.registry import (
     NewVersion,
@@ -23,12 +27,15 @@ from foidesk.documents.registry import (
     policy_history,
 )
 from foidesk.documents.rules import Rule
-from foidesk.documents.versioncontrol import _environment, write_version_control
+from foidesk.documents.versioncontrol import _environment, in_force_between, write_version_control
 
 POLICY_FILE = Path(__file__).parent / "illustrative" / "domestic_abuse_policy.yaml"
 # The names the seed request file lists under ``documents``, so the response letter finds them.
 REDACTED_POLICY_FILE = "domestic_abuse_policy_redacted.pdf"
 VERSION_CONTROL_STEM = "domestic_abuse_policy_versions"
+RECORDING_PROCEDURES_STEM = "domestic_abuse_recording_procedures"
+# The requester narrowed part 5 to "the recording procedures in use since 2015".
+RECORDING_SINCE = date(2015, 1, 1)
 
 
 @lru_cache(maxsize=1)
@@ -45,8 +52,6 @@ def tactical_paragraphs() -> list[str]:
 
 def policy_pdf(path: Path, number: str | None = None) -> Path:
     """Render the policy (the current version unless ``number`` is given) to a PDF."""
-    from weasyprint import HTML
-
     policy = illustrative_policy()
     versions = {v["number"]: v for v in policy["versions"]}
     version = versions[number or policy["versions"][-1]["number"]]
@@ -59,9 +64,56 @@ def policy_pdf(path: Path, number: str | None = None) -> Path:
             sections=policy["sections"],
         )
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=html).write_pdf(path)
-    return path
+    return write_pdf_ua(html, path)
+
+
+@dataclass(frozen=True)
+class RecordingPeriod:
+    """A version in force and its recording procedure, or the version it kept it from."""
+
+    number: str
+    since: date
+    until: date | None
+    recording: tuple[str, ...]
+    same_as: str | None
+
+
+def write_recording_procedures(
+    out_dir: Path, register_db: str | Path, since: date = RECORDING_SINCE
+) -> dict[str, Path]:
+    """ "Recording procedures in use since 2015" as HTML and tagged PDF: the recording section
+    of every version in force on any day since ``since`` (dates from the registry)."""
+    policy = illustrative_policy()
+    texts = {v["number"]: tuple(v.get("recording") or ()) for v in policy["versions"]}
+    history = policy_history(register_db, policy["name"])
+    # A version that did not rewrite the recording section kept the one before it.
+    kept: dict[str, tuple[tuple[str, ...], str | None]] = {}
+    procedure: tuple[str, ...] = ()
+    written_in: str | None = None
+    for version in history:
+        if texts.get(version.number):
+            procedure, written_in = texts[version.number], version.number
+        kept[version.number] = (procedure, written_in)
+    periods = []
+    for period in in_force_between(history, since, date.max):
+        procedure, written_in = kept[period.version.number]
+        if not procedure:
+            raise PolicyError(f"{POLICY_FILE}: version {period.version.number} has no recording")
+        same_as = None if written_in == period.version.number else written_in
+        periods.append(
+            RecordingPeriod(period.version.number, period.since, period.until, procedure, same_as)
+        )
+    html = (
+        _environment()
+        .get_template("recording_procedures.html.j2")
+        .render(title=policy["title"], since=since, periods=periods)
+    )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {"html": out_dir / f"{RECORDING_PROCEDURES_STEM}.html"}
+    written["html"].write_text(html, encoding="utf-8")
+    written["pdf"] = write_pdf_ua(html, out_dir / f"{RECORDING_PROCEDURES_STEM}.pdf")
+    return written
 
 
 def _as_date(value: date | str) -> date:
@@ -122,8 +174,11 @@ def write_policy_documents(out_dir: Path, register_db: str | Path) -> dict[str, 
         log_csv=internal / "redaction-log.csv",
     )
     control = write_version_control(register_db, policy["name"], out_dir, stem=VERSION_CONTROL_STEM)
+    recording = write_recording_procedures(out_dir, register_db)
     return {
         "policy_redacted": redacted.output,
         "version_control_pdf": control["pdf"],
         "version_control_html": control["html"],
+        "recording_procedures_pdf": recording["pdf"],
+        "recording_procedures_html": recording["html"],
     }

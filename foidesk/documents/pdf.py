@@ -20,7 +20,7 @@ import pikepdf
 import pymupdf
 
 from foidesk.documents.log import RedactionEntry
-from foidesk.documents.rules import Rule, RuleError
+from foidesk.documents.rules import Rule, RuleError, phrase_pattern
 
 # Called as progress(stage, pages done, pages in all) on long work.
 Progress = Callable[[str, int, int], None]
@@ -303,6 +303,74 @@ def _separated(data: bytes, pages: set[int]) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class Tagging:
+    """What makes the source accessible and must survive the scrub: its title, language,
+    whether it is tagged and whether it claims PDF/UA-1."""
+
+    title: str
+    lang: str
+    marked: bool
+    pdf_ua: bool
+
+    @classmethod
+    def of(cls, data: bytes) -> Tagging:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            title = str(pdf.docinfo.get("/Title", ""))
+            with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+                title = title or str(xmp.get("dc:title", ""))
+                pdf_ua = str(xmp.get("pdfuaid:part", "")) == "1"
+            mark_info = pdf.Root.get("/MarkInfo")
+            marked = isinstance(mark_info, pikepdf.Dictionary) and bool(mark_info.get("/Marked"))
+            return cls(title.strip(), str(pdf.Root.get("/Lang", "")), marked, pdf_ua)
+
+
+# Structure element entries that hold text a reader hears: alternative text, replacement
+# text, an abbreviation's expansion and a title.
+STRUCTURE_TEXT_KEYS = ("/Alt", "/ActualText", "/E", "/T")
+
+
+def _withheld(text: str, redactions: list[tuple[re.Pattern[str], str]]) -> str:
+    """``text`` with every withheld string replaced by its label in brackets."""
+    for pattern, label in redactions:
+        text = pattern.sub(f"[{label}]", text)
+    return text
+
+
+def _tag_again(
+    target: Path, tagging: Tagging, redactions: list[tuple[re.Pattern[str], str]]
+) -> None:
+    """Put back the title, language and PDF/UA identification the scrub removed, and redact
+    the structure tree's texts (a figure's Alt can name what its picture showed)."""
+    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Dictionary) or "/S" not in obj:
+                continue
+            for key in STRUCTURE_TEXT_KEYS:
+                value = obj.get(key)
+                if isinstance(value, pikepdf.String):
+                    cleaned = _withheld(str(value), redactions)
+                    if cleaned != str(value):
+                        obj[key] = pikepdf.String(cleaned)
+        if tagging.lang and "/Lang" not in pdf.Root:
+            pdf.Root.Lang = pikepdf.String(tagging.lang)
+        # An untagged source keeps no metadata at all; a tagged one gets its title back,
+        # which assistive technology announces in place of the file name.
+        if tagging.marked or tagging.pdf_ua:
+            pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+            title = _withheld(tagging.title, redactions)
+            if title:
+                pdf.docinfo["/Title"] = pikepdf.String(title)
+                pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+            if title or tagging.pdf_ua:
+                with pdf.open_metadata(set_pikepdf_as_editor=False) as xmp:
+                    if title:
+                        xmp["dc:title"] = title
+                    if tagging.pdf_ua:
+                        xmp["pdfuaid:part"] = "1"
+        pdf.save(target)
+
+
 def _remove_actions(doc: pymupdf.Document) -> None:
     """Drop document and page actions: scripts can run, and carry text, from there."""
     catalog = doc.pdf_catalog()
@@ -336,6 +404,7 @@ def redact_pdf(
         if not doc.is_pdf:
             raise RuleError(f"{source}: not a PDF")
         found = _locate(doc, rules)
+    tagging = Tagging.of(data)
     if found:
         data = _separated(data, {index for index, _, _, _ in found})
     with pymupdf.open(stream=data, filetype="pdf") as doc:
@@ -399,4 +468,13 @@ def redact_pdf(
         doc.del_xml_metadata()
         _remove_actions(doc)
         doc.save(target, garbage=4, deflate=True, clean=True, incremental=False)
+    # Every phrase and expression, found on a page or not (Alt text is not page text), and
+    # the text under every page and area box.
+    redactions = [(r.pattern(), r.label) for r in rules if r.kind in ("phrase", "regex")]
+    redactions += [
+        (phrase_pattern(text), rule.label)
+        for _, _, rule, text in found
+        if rule.kind in ("pages", "area") and text
+    ]
+    _tag_again(target, tagging, redactions)
     return result

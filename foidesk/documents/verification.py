@@ -6,6 +6,10 @@ installed), never with PyMuPDF, which redacted it. The checks:
 * the text of every page, matched against every phrase and regular expression and every
   string removed by a page or area box, whatever the spacing or line breaks;
 * the characters inside each box, which may only spell the box's exemption label;
+* the structure tree of a tagged PDF: every element's alternative text (``/Alt``),
+  replacement text (``/ActualText``), expansion (``/E``) and title (``/T``), which
+  assistive technology reads aloud, for every phrase, regular expression and removed
+  string;
 * every object other than page content, fonts and images (metadata, XMP, annotations,
   attachments, JavaScript, bookmarks, form fields) for the same strings;
 * the file has a single revision, so no incremental update keeps an older copy.
@@ -227,6 +231,44 @@ def _scan_objects(path: Path, patterns: list[tuple[str, re.Pattern[str]]]) -> li
     return findings
 
 
+STRUCTURE_TEXT_KEYS = ("Alt", "ActualText", "E", "T")
+
+
+def _structure_texts(node: object, seen: set[int], depth: int = 0) -> list[tuple[str, str]]:
+    """(element type, text) for every text a structure element gives assistive technology."""
+    if depth > 200:
+        return []
+    if isinstance(node, PDFObjRef):
+        if node.objid in seen:
+            return []
+        seen.add(node.objid)
+        node = resolve1(node)
+    if isinstance(node, list):
+        return [t for child in node for t in _structure_texts(child, seen, depth + 1)]
+    if not isinstance(node, dict):
+        return []
+    kind = node.get("S")
+    name = kind.name if isinstance(kind, PSLiteral) else "element"
+    found = [
+        (f"{name} {key}", decode_text(value))
+        for key in STRUCTURE_TEXT_KEYS
+        if isinstance(value := resolve1(node.get(key)), bytes)
+    ]
+    return found + _structure_texts(node.get("K"), seen, depth + 1)
+
+
+def _scan_structure_tree(path: Path, patterns: list[tuple[str, re.Pattern[str]]]) -> list[Finding]:
+    """The structure tree's texts, searched like page text (regular expressions too)."""
+    with path.open("rb") as handle:
+        document = PDFDocument(PDFParser(handle))
+        root = resolve1(document.catalog).get("StructTreeRoot")
+        texts = _structure_texts(resolve1(root), set()) if root is not None else []
+    findings: list[Finding] = []
+    for where, text in texts:
+        findings.extend(_search(text, patterns, path.name, where, "structure tree"))
+    return findings
+
+
 def _page_count(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for _ in PDFPage.create_pages(PDFDocument(PDFParser(handle))))
@@ -287,6 +329,7 @@ def verify_pdf(
                 "pdftotext text",
             )
         )
+    findings.extend(_scan_structure_tree(path, patterns))
     exact = _exact_patterns(rules, removed_texts)
     findings.extend(_scan_objects(path, exact))
     findings.extend(_search(raw.decode("latin-1"), exact, path.name, "raw bytes", "raw bytes"))

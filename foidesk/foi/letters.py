@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import lookup
 from foidesk.foi.register import Register, TransitionError
@@ -124,11 +125,8 @@ def render_letter(
 
 
 def write_pdf(html: str, path: Path) -> Path:
-    """The letter as PDF (WeasyPrint), with the same stylesheet's print rules."""
-    from weasyprint import HTML  # imported here: WeasyPrint loads Pango on import
-
-    HTML(string=html, base_url=str(path.parent)).write_pdf(path)
-    return path
+    """The letter as tagged PDF/UA-1 (WeasyPrint), with the same stylesheet's print rules."""
+    return write_pdf_ua(html, path)
 
 
 def _document_attachments(data: dict[str, Any], out_dir: Path, path: Path) -> list[dict]:
@@ -137,8 +135,13 @@ def _document_attachments(data: dict[str, Any], out_dir: Path, path: Path) -> li
         if not isinstance(doc, dict) or not doc.get("title") or not doc.get("file"):
             raise ValueError(f"{path}: field 'documents[{number}]' needs a title and a file")
         found = out_dir / doc["file"]
-        digest = sha256_file(found) if found.is_file() else None
-        files.append({"title": doc["title"], "file": doc["file"], "sha256": digest})
+        if not found.is_file():
+            # The letter says every document it lists is attached: it must be.
+            raise ValueError(
+                f"{path}: field 'documents[{number}]': {doc['file']} is not in {out_dir}, so "
+                "the letter would say it is attached when it is not; write it first"
+            )
+        files.append({"title": doc["title"], "file": doc["file"], "sha256": sha256_file(found)})
     return files
 
 

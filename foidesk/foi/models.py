@@ -259,3 +259,27 @@ class PersonalDataReview(Base):
     reviewed_at: Mapped[datetime] = mapped_column(DateTime)
     fingerprint: Mapped[str] = mapped_column(String(64))
     decisions: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Message(Base):
+    """One email to or from the requester: the register's correspondence record.
+
+    Outgoing messages are kept before they are sent, so a failed send is shown and
+    retried, never lost; ``message_id`` threads replies back to their request.
+    """
+
+    __tablename__ = "foi_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))  # "in" or "out"
+    kind: Mapped[str] = mapped_column(String(60))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    in_reply_to: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20))  # received, queued, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime)

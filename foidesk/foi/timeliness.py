@@ -1,9 +1,11 @@
 """s45 statistics: how many requests were answered, how promptly, and with what outcome.
 
-Per month or quarter: requests received, requests answered, answered within the statutory
-20 working days (after any clarification restart and fee pause), answered within a public
-interest extension, extensions used, and the outcome of each answered request. The same
-figures go to CSV and to the web workspace.
+Per month or quarter of receipt, as the s45 Code of Practice counts them: requests
+received, how many of them were answered, answered within the statutory 20 working days
+(after any clarification restart and fee pause) or within a public interest extension,
+are still open, extensions used, and the outcome of each answered request; and internal
+reviews asked for in the period, decided, within 20 working days, the median time taken
+and their outcomes. The same figures go to CSV and to the web workspace.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from foidesk.foi import clock
 from foidesk.foi.models import Request
 from foidesk.foi.register import Register
 
@@ -27,6 +30,15 @@ OUTCOMES: tuple[str, ...] = (
     "vexatious (s14)",
 )
 PERIODS = {"month": "M", "quarter": "Q"}
+# How an internal review ends; the recorded outcome starts with one of these words.
+REVIEW_OUTCOMES: tuple[str, ...] = ("upheld", "partly upheld", "overturned")
+S45_COLUMNS: tuple[str, ...] = (
+    "period", "received", "answered", "still_open", "answered_within_20_working_days",
+    "answered_within_extended_time", "answered_late", "extensions_used", "percent_in_time",
+    *OUTCOMES, "internal_reviews_requested", "internal_reviews_decided",
+    "internal_reviews_within_20_working_days", "internal_review_median_working_days",
+    *(f"review {o}" for o in (*REVIEW_OUTCOMES, "other")),
+)  # fmt: skip
 
 
 def request_outcome(request: Request) -> str | None:
@@ -92,35 +104,67 @@ def _period(day: date | None, period: str) -> str | None:
     return str(pd.Period(day, freq=PERIODS[period]))
 
 
-def s45_statistics(register: Register, period: str = "month") -> pd.DataFrame:
-    """Counts per month or quarter, as the s45 Code's published statistics report them.
+def review_outcome(outcome: str) -> str:
+    """An internal review's outcome as the statistics count it, from the recorded words."""
+    words = outcome.strip().lower()
+    for label in REVIEW_OUTCOMES:
+        if words.startswith(label) or words.startswith(label.replace("partly", "partially")):
+            return label
+    return "other"
 
-    Received requests are counted in the period they arrived; answered ones, with their
-    timeliness and outcome, in the period they were answered.
+
+def review_timeliness(register: Register) -> pd.DataFrame:
+    """One row per internal review: when asked for and decided, working days, outcome."""
+    rows = []
+    for request in register.list_requests():
+        for review in request.reviews:
+            days = (
+                clock.working_days_between(review.requested_on, review.decided_on)
+                if review.decided_on
+                else None
+            )
+            rows.append(
+                {
+                    "reference": request.reference,
+                    "requested_on": review.requested_on,
+                    "decided_on": review.decided_on,
+                    "working_days": days,
+                    "outcome": review_outcome(review.outcome) if review.decided_on else None,
+                }
+            )
+    columns = ["reference", "requested_on", "decided_on", "working_days", "outcome"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def s45_statistics(register: Register, period: str = "month") -> pd.DataFrame:
+    """Counts per month or quarter, as the s45 Code of Practice reports them.
+
+    Requests are counted in the period they were received, with how many of those were
+    answered, answered in time or late, are still open, and their outcomes. Internal
+    reviews are counted in the period they were asked for, with how many were decided,
+    within 20 working days, the median working days taken and their outcomes.
     """
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
     detail = request_timeliness(register)
-    columns = [
-        "period", "received", "answered", "answered_within_20_working_days",
-        "answered_within_extended_time", "answered_late", "extensions_used",
-        "percent_in_time", *OUTCOMES,
-    ]  # fmt: skip
+    reviews = review_timeliness(register)
     if detail.empty:
-        return pd.DataFrame(columns=columns)
-    detail["received_period"] = [_period(d, period) for d in detail["received"]]
-    detail["answered_period"] = [_period(d, period) for d in detail["responded_on"]]
-    periods = sorted(set(detail["received_period"]) | set(detail["answered_period"].dropna()))
+        return pd.DataFrame(columns=S45_COLUMNS)
+    detail["period"] = [_period(d, period) for d in detail["received"]]
+    reviews["period"] = [_period(d, period) for d in reviews["requested_on"]]
     rows = []
-    for label in periods:
-        received = detail[detail["received_period"] == label]
-        answered = detail[detail["answered_period"] == label]
+    for label in sorted(set(detail["period"]) | set(reviews["period"])):
+        received = detail[detail["period"] == label]
+        answered = received[received["responded_on"].notna()]
         in_20 = int(answered["within_20_working_days"].sum())
         in_ext = int(answered["within_extended_time"].sum())
+        asked = reviews[reviews["period"] == label]
+        decided = asked[asked["decided_on"].notna()]
         row = {
             "period": label,
             "received": len(received),
             "answered": len(answered),
+            "still_open": len(received) - len(answered),
             "answered_within_20_working_days": in_20,
             "answered_within_extended_time": in_ext,
             "answered_late": len(answered) - in_20 - in_ext,
@@ -128,11 +172,20 @@ def s45_statistics(register: Register, period: str = "month") -> pd.DataFrame:
             "percent_in_time": round(100 * (in_20 + in_ext) / len(answered), 1)
             if len(answered)
             else None,
+            **{outcome: int((answered["outcome"] == outcome).sum()) for outcome in OUTCOMES},
+            "internal_reviews_requested": len(asked),
+            "internal_reviews_decided": len(decided),
+            "internal_reviews_within_20_working_days": int((decided["working_days"] <= 20).sum()),
+            "internal_review_median_working_days": float(decided["working_days"].median())
+            if len(decided)
+            else None,
+            **{
+                f"review {outcome}": int((decided["outcome"] == outcome).sum())
+                for outcome in (*REVIEW_OUTCOMES, "other")
+            },
         }
-        for outcome in OUTCOMES:
-            row[outcome] = int((answered["outcome"] == outcome).sum())
         rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=S45_COLUMNS)
 
 
 def write_s45_csv(register: Register, path: str | Path, period: str = "month") -> Path:

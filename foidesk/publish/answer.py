@@ -10,7 +10,10 @@ The same request on the same snapshot gives the same files.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from foidesk import __version__
 from foidesk.publish.csv_files import write_csv
 from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
 from foidesk.publish.package import (
+    INTERNAL_DIR,
     AnswerPackage,
     DisclosureControl,
     Engine,
@@ -29,11 +33,22 @@ from foidesk.publish.package import (
     SnapshotEntry,
     Software,
     TableEntry,
+    WithheldExemption,
+    reviewers_only_dir,
+    seal_reviewers_only,
 )
 from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
 from foidesk.records.store import Snapshot, Store
+from foidesk.settings import Authority, load_settings
+from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table
-from foidesk.stats.linkage import EarlierPackage, apply_disclosure_control, write_audit_file
+from foidesk.stats.coverage import check_coverage
+from foidesk.stats.linkage import (
+    EarlierPackage,
+    apply_disclosure_control,
+    sharing_records,
+    write_audit_file,
+)
 from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables, read_yaml
 from foidesk.stats.table import ComputedTable
 
@@ -45,6 +60,24 @@ DEFAULT_DISCLOSURE_CONTROL: dict[str, Any] = {
     "method": "suppress",
     "range": [1, 4],
     "protection": "secondary",
+}
+
+# The legal basis for [c] cells unless the request file's disclosure_control.exemption
+# gives another (e.g. s31 for figures that would reveal police tactics).
+DEFAULT_WITHHELD_EXEMPTION: dict[str, Any] = {
+    "section": "s40",
+    "subsection": "(2)",
+    "reason": (
+        "The figures shown as [c] are withheld: some are small counts of people, the others "
+        "are withheld so that the small counts cannot be worked out from totals or from other "
+        "published tables. A small count of victims or suspects, put together with other "
+        "information likely to be available to someone who wanted to identify them (local "
+        "knowledge, press reports, social media), could identify the people it counts and "
+        "disclose information about them, including about criminal offences. That would "
+        "breach the first data protection principle (lawful, fair and transparent "
+        "processing), so section 40(2) applies by virtue of section 40(3A)(a), an absolute "
+        "exemption."
+    ),
 }
 
 
@@ -62,9 +95,19 @@ class StatisticsRequest:
         default_factory=lambda: dict(DEFAULT_DISCLOSURE_CONTROL)
     )
     snapshot: str | None = None
+    # The response date (``response: responded``) and the authority (``authority: name``),
+    # when the request file gives them: no table may run past the first, and the second
+    # names the workbook's contact when the settings do not.
+    responded: date | None = None
+    authority: str = "the force"
     # Disclosures already on the log that an attacker could difference against this one:
     # (request file, answer directory) pairs.
     earlier: tuple[tuple[Path, Path], ...] = ()
+    withheld_exemption: WithheldExemption = field(
+        default_factory=lambda: WithheldExemption(**DEFAULT_WITHHELD_EXEMPTION)
+    )
+    # Each table's specification as written in the request file (JSON-safe), by table id.
+    specifications: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_request(request_file: str | Path) -> StatisticsRequest:
@@ -84,18 +127,53 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
     policy = data.get("disclosure_control", DEFAULT_DISCLOSURE_CONTROL)
     if not isinstance(policy, dict):
         raise SpecError(f"{path}: disclosure_control: expected a mapping")
+    policy = dict(policy)
+    exemption = _withheld_exemption(policy.pop("exemption", None), path)
     snapshot = data.get("snapshot")
+    response = data.get("response") if isinstance(data.get("response"), dict) else {}
+    responded = response.get("responded")
+    if responded is not None and not isinstance(responded, date):
+        raise SpecError(f"{path}: response.responded: expected a date like 2024-06-03")
+    authority = data.get("authority") if isinstance(data.get("authority"), dict) else {}
+    tables = parse_tables(data.get("tables"), str(path))
+    # JSON-safe copies (dates as ISO text), which parse_table reads back the same.
+    written = json.loads(json.dumps(data.get("tables") or [], default=str))
     return StatisticsRequest(
         path=path,
         reference=str(data["reference"]),
         title=str(data["title"]),
         subject=str(data.get("subject") or data["title"]),
-        tables=parse_tables(data.get("tables"), str(path)),
+        tables=tables,
         notes=parse_notes(data.get("notes"), str(path)),
-        disclosure_control=dict(policy),
+        disclosure_control=policy,
         snapshot=str(snapshot) if snapshot is not None else None,
+        responded=responded,
+        authority=str(authority.get("name") or "the force"),
         earlier=_earlier_disclosures(data.get("earlier_disclosures"), path),
+        withheld_exemption=exemption,
+        specifications={spec.id: entry for spec, entry in zip(tables, written, strict=True)},
     )
+
+
+def _withheld_exemption(entry: Any, path: Path) -> WithheldExemption:
+    """``disclosure_control.exemption``: the legal basis for [c] cells (s40(2) by default)."""
+    if entry is None:
+        return WithheldExemption(**DEFAULT_WITHHELD_EXEMPTION)
+    where = f"{path}: disclosure_control.exemption"
+    if not isinstance(entry, dict):
+        raise SpecError(f"{where}: expected a mapping with section, subsection and reason")
+    known = set(WithheldExemption.model_fields)
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    if not entry.get("section"):
+        raise SpecError(f"{where}.section: required, e.g. s40")
+    if not (entry.get("reason") or entry.get("harm")):
+        raise SpecError(f"{where}.reason: say why the exemption applies to the [c] figures")
+    try:
+        return WithheldExemption.model_validate(entry)
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from None
 
 
 def _earlier_disclosures(entries: Any, path: Path) -> tuple[tuple[Path, Path], ...]:
@@ -125,6 +203,24 @@ def earlier_package(request_file: str | Path, answer_dir: str | Path) -> Earlier
     return EarlierPackage(reference, tuple(load_tables(request_file)), package.withheld)
 
 
+def workbook_contact(authority_name: str) -> tuple[str, ...]:
+    """The cover's contact lines: the FOI team and how to reach it, from the settings."""
+    authority = load_settings().authority
+    # The request file names the authority when the settings are the built-in defaults.
+    name = authority_name if authority.name == Authority().name else authority.name
+    lines = [f"{authority.team}, {name}."]
+    contact = authority.contact
+    if contact.web:
+        lines.append(f"Web: {contact.web}")
+    if contact.email:
+        lines.append(f"Email: {contact.email}")
+    if contact.phone:
+        lines.append(f"Telephone: {contact.phone}")
+    if contact.postal_address:
+        lines.append(f"Post: {', '.join(contact.postal_address)}")
+    return tuple(lines)
+
+
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
@@ -134,6 +230,7 @@ def answer(
     out_dir: str | Path,
     *,
     progress: bool = False,
+    published: Sequence[EarlierPackage] | None = None,
     engine: str = "duckdb",
     parquet: str | Path | None = None,
     spark: str | None = None,
@@ -141,8 +238,12 @@ def answer(
     """Compute, protect and write a request's tables; return the answer package.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
-    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables. With
-    ``engine="duckdb"`` (the default) the tables come from the store ``db``; with
+    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
+    ``published`` are the disclosures on the log (``foidesk.web.log.published_disclosures``):
+    those whose tables count any of the same records are protected against, besides the
+    request file's ``earlier_disclosures``; None means the log was not consulted.
+
+    With ``engine="duckdb"`` (the default) the tables come from the store ``db``; with
     ``engine="spark"`` from the export directory ``parquet`` (``foidesk export``), on the
     Spark session at ``spark`` (``local[2]``, a master URL or an ``sc://`` address), where
     the tables and the disclosure-control atoms are computed. Either way the same files
@@ -156,7 +257,7 @@ def answer(
         with Store(db, read_only=True) as store:
             snapshot = store.snapshot(request.snapshot)
             source = Source.from_store(store, snapshot)
-            return _answer(request, snapshot, source, out, progress, _engine("duckdb"))
+            return _answer(request, snapshot, source, out, progress, published, store)
     if engine != "spark":
         raise SpecError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     if parquet is None:
@@ -171,7 +272,7 @@ def answer(
             f"snapshot {snapshot.short_id}"
         )
     source = parquet_source(spark_session(spark), parquet)
-    return _answer(request, snapshot, source, out, progress, _engine("spark"))
+    return _answer(request, snapshot, source, out, progress, published, None)
 
 
 def _engine(name: str) -> dict[str, str]:
@@ -191,8 +292,16 @@ def _answer(
     source: Source,
     out: Path,
     progress: bool,
-    engine: dict[str, str],
+    published: Sequence[EarlierPackage] | None,
+    store: Store | None,
 ) -> AnswerPackage:
+    """Compute and protect on ``source`` (the store's, when ``store``; else Spark's)."""
+    check_coverage(
+        request.tables,
+        str(request.path),
+        extracted=snapshot.extracted_on,
+        responded=request.responded,
+    )
     computed = []
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Computing tables", total=len(request.tables))
@@ -200,21 +309,66 @@ def _answer(
             computed.append(compute_table(spec, source))
             bar.advance(task)
     earlier = [earlier_package(r, a) for r, a in request.earlier]
+    named = {package.reference for package in earlier} | {request.reference}
+    candidates = [p for p in published or () if p.reference not in named]
+    if candidates and store is None:
+        raise ValueError("disclosures on the log are checked against the store: use --db")
+    if candidates:
+        earlier += sharing_records(computed, candidates, store, snapshot)
     protected, report = apply_disclosure_control(
         computed, request.disclosure_control, source=source, earlier=earlier
     )
     report["earlier_disclosures"] = [package.reference for package in earlier]
+    if report.get("method") != "round":
+        report["exemption"] = request.withheld_exemption.model_dump()
+    note = disclosure_note(report, request.withheld_exemption, log=published is not None)
     page = notes_page(
         protected,
         request.notes,
         snapshot,
         source,
         request_file=str(request.path),
-        disclosure_note=Note(DISCLOSURE_NOTE, report["note"]),
+        disclosure_note=Note(DISCLOSURE_NOTE, note),
     )
-    # The audit problem goes to its own internal file, never into the published manifest.
-    write_audit_file(out, report)
+    # The audit problem says which [c] cells are the small counts: reviewers only.
+    write_audit_file(reviewers_only_dir(out), report)
+    seal_reviewers_only(out)
+    # An older foidesk wrote it at the top, where publishing now refuses it.
+    (out / AUDIT_FILE).unlink(missing_ok=True)
+    if "audit_file" in report:
+        report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
+    engine = _engine("duckdb" if store is not None else "spark")
     return write_answer(request, snapshot, protected, page, report, out, engine=engine)
+
+
+def disclosure_note(
+    report: dict[str, Any], exemption: WithheldExemption, *, log: bool = False
+) -> str:
+    """The Notes page's entry on [c]: what it marks, the exemption, and exactly which
+    earlier disclosures the withheld figures were checked against."""
+    if report.get("method") == "round":
+        return str(report["note"])
+    text = (
+        f"{report['note']} Figures shown as [c] are withheld under {exemption.citation} of the "
+        "Freedom of Information Act 2000; the refusal notice in the response letter gives "
+        "the reasons."
+    )
+    checked = list(report.get("earlier_disclosures") or [])
+    if checked:
+        return (
+            f"{text} They were also checked against the tables published in "
+            f"{_listed(checked)}, which count some of the same records."
+        )
+    if log:
+        return (
+            f"{text} No table on the disclosure log counts any of the same records, so no "
+            "earlier disclosure needed checking."
+        )
+    return f"{text} They were not checked against earlier disclosures."
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def write_answer(
@@ -233,8 +387,11 @@ def write_answer(
         reference=request.reference,
         title=request.title,
         subject=request.subject,
-        snapshot_id=snapshot.snapshot_id,
         created=snapshot.created_at,
+        source=snapshot.source_name,
+        extracted=snapshot.extracted_on,
+        contact=workbook_contact(request.authority),
+        published=request.responded,
     )
     files: list[tuple[Path, str]] = [
         (write_workbook(out / WORKBOOK_FILE, tables, notes, info), "Tables (Excel workbook)")
@@ -251,6 +408,8 @@ def write_answer(
             kind=snapshot.kind,
             created_at=snapshot.created_at.isoformat(),
             provenance=snapshot.provenance,
+            # Whether the request pinned this snapshot or the store's current one was used.
+            chosen="pinned by the request" if request.snapshot else "current in the store",
         ),
         tables=[
             TableEntry(
@@ -261,6 +420,7 @@ def write_answer(
                 notes=list(notes.citations[t.id]),
                 file=f"{t.id}.csv",
                 sheet=sheet_name(t.id),
+                specification=request.specifications.get(t.id),
             )
             for t in tables
         ],

@@ -1,24 +1,37 @@
 """The Notes page: the notes foidesk writes itself, the request's own notes, and numbering.
 
-Some notes are facts foidesk knows better than anyone typing them: which snapshot the
-figures came from and when it was extracted, what each counting unit used means, and
+Some notes are facts foidesk knows better than anyone typing them: which system the
+figures came from and when they were extracted, what each counting unit used means,
 which how-known codes a relationship group stands for (read from the snapshot's own
-reference data). These come first, then the request file's ``notes:`` in their order.
-Notes are numbered in that order and each table cites the notes that apply to it.
+reference data), which periods of a table are part periods, and that the Home Office
+Counting Rules changed in June 2023 (cited by every table whose recorded dates span it).
+These come first, then the request file's ``notes:`` in their order. Notes are numbered
+in that order and each table cites the notes that apply to it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from foidesk.records.store import Snapshot
 from foidesk.stats.compiler import Source
+from foidesk.stats.coverage import date_span, long_date, part_periods, spans
 from foidesk.stats.specs import COUNTING_UNITS, SpecError, TableSpec
 from foidesk.stats.table import ComputedTable
 
 SOURCE_NOTE = "source"
 DISCLOSURE_NOTE = "disclosure_control"
+COUNTING_RULES_NOTE = "counting_rules_2023"
+# The Home Office Counting Rules' principal crime change took effect in June 2023.
+COUNTING_RULES_CHANGE = date(2023, 6, 1)
+COUNTING_RULES_TEXT = (
+    "The Home Office Counting Rules changed in June 2023 (the principal crime rule): one "
+    "crime is recorded per report in more cases, and some offences such as malicious "
+    "communications are no longer counted separately. Figures before and after mid-2023 "
+    "are not directly comparable."
+)
 
 UNIT_NOTES: dict[str, str] = {
     "crime": (
@@ -78,23 +91,40 @@ def parse_notes(values: Any, source: str) -> list[Note]:
             raise SpecError(f"{source}: notes[{i}]: expected a mapping with id and text")
         notes.append(Note(str(item["id"]), " ".join(str(item["text"]).split())))
     ids = [n.id for n in notes]
-    reserved = {SOURCE_NOTE, *(f"unit_{u}" for u in COUNTING_UNITS)}
-    clash = sorted({i for i in ids if ids.count(i) > 1 or i in reserved or i.startswith("hk_")})
+    reserved = {SOURCE_NOTE, COUNTING_RULES_NOTE, *(f"unit_{u}" for u in COUNTING_UNITS)}
+    owned = ("hk_", "part_")
+    clash = sorted({i for i in ids if ids.count(i) > 1 or i in reserved or i.startswith(owned)})
     if clash:
         raise SpecError(f"{source}: notes: duplicate or reserved id(s) {', '.join(clash)}")
     return notes
 
 
 def source_note(snapshot: Snapshot) -> Note:
-    """Where the figures come from: the snapshot's id, kind and extraction time."""
+    """Where the figures come from: the source system and the day the data were extracted.
+
+    The snapshot's id (a hash) stays in the manifest: it means nothing to a reader.
+    """
     text = (
-        f"Source: crime records snapshot {snapshot.snapshot_id}, extracted "
-        f"{snapshot.created_at:%d %B %Y at %H:%M} UTC. The snapshot id is a SHA-256 hash of "
-        "its contents, so the same id always means exactly the same records."
+        f"Source: {snapshot.source_name}, data extracted on {long_date(snapshot.extracted_on)}. "
+        "Nothing recorded after that day is counted."
     )
     if snapshot.kind == "synthetic":
         text += " These records are synthetic (generated for demonstration), not real crimes."
     return Note(SOURCE_NOTE, text)
+
+
+def _part_period_notes(specs: list[TableSpec], extracted: date) -> dict[str, Note]:
+    notes: dict[str, Note] = {}
+    for spec in specs:
+        for part in part_periods(spec):
+            covered = date_span(part.start, part.end)
+            if part.start.year == part.end.year:
+                covered += f" {part.end.year}"
+            text = f"{part.label} is a part period: its figures cover {covered} only."
+            if part.end == extracted:
+                text += f" The data were extracted on {long_date(extracted)}."
+            notes.setdefault(f"part_{part.label}", Note(f"part_{part.label}", text))
+    return notes
 
 
 def _how_known_notes(specs: list[TableSpec], source: Source) -> dict[str, Note]:
@@ -140,10 +170,14 @@ def notes_page(
     specs = [t.spec for t in tables]
     units = [u for u in COUNTING_UNITS if any(s.counting_unit == u for s in specs)]
     how_known = _how_known_notes(specs, source)
+    parts = _part_period_notes(specs, snapshot.extracted_on)
+    spanning = [s.id for s in specs if spans(s, COUNTING_RULES_CHANGE)]
     notes = [
         source_note(snapshot),
         *(Note(f"unit_{u}", UNIT_NOTES[u]) for u in units),
         *how_known.values(),
+        *parts.values(),
+        *([Note(COUNTING_RULES_NOTE, COUNTING_RULES_TEXT)] if spanning else []),
         *request_notes,
         *([disclosure_note] if disclosure_note else []),
     ]
@@ -158,6 +192,8 @@ def notes_page(
         pop = spec.population
         ids = [SOURCE_NOTE, f"unit_{spec.counting_unit}"]
         ids += [f"hk_{g}" for g in pop.how_known_groups + pop.how_known_codes]
+        ids += [f"part_{p.label}" for p in part_periods(spec)]
+        ids += [COUNTING_RULES_NOTE] if spec.id in spanning else []
         ids += list(spec.notes)
         ids += [disclosure_note.id] if disclosure_note else []
         citations[spec.id] = tuple(sorted({numbers[i] for i in ids}))

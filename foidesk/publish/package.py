@@ -10,23 +10,35 @@ workspace shows its tables, and a later answer reads its suppression pattern.
 The manifest's schema is versioned (``MANIFEST_VERSION``). A manifest without a
 ``version`` field was written before the schema had one (version 0): it is read as the
 current version, with a file entry's old ``file`` key read as ``path`` and a bare list
-read as the ``files`` list; writing the package again writes the current version.
+read as the ``files`` list; writing the package again writes the current version. Version
+1 had no table specifications and no exemption for [c] cells; it reads as version 2
+without them (such a package cannot serve as an earlier disclosure from the log).
+
+Files for reviewers only (the audit problem that says which [c] cells are the small
+counts, unredacted documents, redaction logs) live in the package's ``internal/`` folder,
+readable by the owner alone, and never at its top: publishing refuses a folder that
+holds one there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.table import CellKey
 
 MANIFEST_FILE = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+INTERNAL_DIR = "internal"
+# Names of reviewers-only files, refused at the top of a package.
+REVIEWERS_ONLY_FILES = (AUDIT_FILE, "redaction-log.json", "redaction-log.csv")
 
 
 class PackageError(ValueError):
@@ -56,6 +68,8 @@ class SnapshotEntry(_Strict):
     kind: str
     created_at: str
     provenance: Any = None
+    # "pinned by the request" or "current in the store": how the snapshot was chosen.
+    chosen: str | None = None
 
 
 class TableEntry(_Strict):
@@ -68,6 +82,8 @@ class TableEntry(_Strict):
     notes: list[Any] = Field(default_factory=list)
     file: str | None = None
     sheet: str | None = None
+    # The specification as the request file gives it, so a later answer can recompute it.
+    specification: dict[str, Any] | None = None
 
 
 class FileEntry(_Strict):
@@ -97,6 +113,21 @@ class WithheldCell(_Strict):
         return self.table, (tuple(self.row), tuple(self.column))
 
 
+class WithheldExemption(_Strict):
+    """The exemption [c] cells are withheld under: s40(2) unless the request says otherwise."""
+
+    section: str
+    subsection: str = ""
+    reason: str = ""
+    harm: str = ""
+    public_interest: dict[str, Any] | None = None
+
+    @property
+    def citation(self) -> str:
+        """``section 40(2)``, as the Notes and the letter name it."""
+        return f"section {self.section.removeprefix('s')}{self.subsection}"
+
+
 class DisclosureControl(BaseModel):
     """The disclosure-control report: the pattern and whether it passed its audit.
 
@@ -114,6 +145,7 @@ class DisclosureControl(BaseModel):
     cells_marked: int = 0
     pattern: list[WithheldCell] = Field(default_factory=list)
     earlier_disclosures: list[str] = Field(default_factory=list)
+    exemption: WithheldExemption | None = None
 
 
 class Manifest(_Strict):
@@ -137,6 +169,33 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def reviewers_only_dir(directory: str | Path) -> Path:
+    """The package's ``internal/`` folder, created owner-only (0700) if need be."""
+    path = Path(directory) / INTERNAL_DIR
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+    return path
+
+
+def seal_reviewers_only(directory: str | Path) -> None:
+    """Make ``internal/`` and every file under it readable and writable by the owner only."""
+    root = Path(directory) / INTERNAL_DIR
+    if not root.is_dir():
+        return
+    root.chmod(0o700)
+    for here, folders, files in os.walk(root):
+        for name in folders:
+            (Path(here) / name).chmod(0o700)
+        for name in files:
+            (Path(here) / name).chmod(0o600)
+
+
+def audit_file(directory: str | Path) -> Path:
+    """Where a package keeps its audit problem: ``internal/``, or the top for older ones."""
+    inside = Path(directory) / INTERNAL_DIR / AUDIT_FILE
+    return inside if inside.is_file() else Path(directory) / AUDIT_FILE
 
 
 def _upgrade(data: Any) -> Any:
@@ -251,7 +310,14 @@ class AnswerPackage:
         return control is not None and control.passed is False
 
     def check_publishable(self) -> None:
-        """Raise ``PackageError`` if the package must not be published."""
+        """Raise ``PackageError`` if the package must not be published: its tables failed
+        their audit, or a reviewers-only file sits at its top rather than in ``internal/``."""
+        misplaced = [n for n in REVIEWERS_ONLY_FILES if (self.directory / n).exists()]
+        if misplaced:
+            raise PackageError(
+                f"{self.directory}: {', '.join(misplaced)} is for reviewers only and must be "
+                f"in {INTERNAL_DIR}/, not at the top of the answer folder; nothing published"
+            )
         if self.failed_audit:
             raise PackageError(
                 f"{self.manifest_path}: field 'disclosure_control.passed' is false: the "
@@ -263,6 +329,13 @@ class AnswerPackage:
         """The [c] cells, as (table id, (row labels, column labels))."""
         control = self.manifest.disclosure_control
         return frozenset(c.key for c in control.pattern) if control else frozenset()
+
+    def withheld_per_table(self) -> dict[str, int]:
+        """How many [c] cells each table holds (tables without any are left out)."""
+        counts: dict[str, int] = {}
+        for table, _ in self.withheld:
+            counts[table] = counts.get(table, 0) + 1
+        return counts
 
     @property
     def table_titles(self) -> list[str]:

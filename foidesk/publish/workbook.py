@@ -5,21 +5,28 @@ sheet, a contents sheet linking to every table, a notes sheet, then one table pe
 with its title in A1 and "This worksheet contains one table." in A2, marked up as an
 Excel table with a single header row, no merged cells and no blank rows. Numbers are
 stored as numbers; a suppressed cell holds only its shorthand text (``[c]``), which the
-cover explains. The document's created date is the snapshot's, so the same snapshot gives
-the same file, byte for byte.
+cover explains (only the shorthand some table uses). Each table's title is generated from
+its specification (:func:`foidesk.stats.description.describe`), so it names the counting
+unit and any part period; each value column's heading names its dimension ("Victim sex:
+Female"), so a screen reader never announces a bare "Female". The cover gives the
+publication date, the period covered, the source system and a contact. The document's
+created date is the snapshot's, so the same snapshot gives the same file, byte for byte;
+its only properties are the title and subject.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import gptables as gpt
 import pandas as pd
 
 from foidesk.publish.notes import NotesPage
+from foidesk.stats.coverage import long_date, recorded_span
+from foidesk.stats.description import describe
 from foidesk.stats.table import SHORTHAND, ComputedTable
 
 ONE_TABLE = "This worksheet contains one table."
@@ -32,8 +39,11 @@ class WorkbookInfo:
     reference: str
     title: str
     subject: str
-    snapshot_id: str
     created: datetime
+    source: str
+    extracted: date
+    contact: tuple[str, ...]
+    published: date | None = None
 
 
 def sheet_name(table_id: str) -> str:
@@ -41,10 +51,22 @@ def sheet_name(table_id: str) -> str:
     return table_id.replace("_", " ").strip().capitalize()[:31]
 
 
+def period_covered(tables: list[ComputedTable]) -> str:
+    """'crimes recorded 1 January 2015 to 31 May 2024': the widest recorded dates of any table."""
+    starts, ends = [], []
+    for table in tables:
+        first, last = recorded_span(table.spec)
+        starts += [first] if first else []
+        ends += [last] if last else []
+    if not starts or not ends:
+        return "all records in the source (see the Notes worksheet)"
+    return f"crimes recorded {long_date(min(starts))} to {long_date(max(ends))}"
+
+
 def _gptable(table: ComputedTable, notes: NotesPage) -> gpt.GPTable:
     frame = table.display_frame()
     cited = notes.cited(table.id)
-    title = f"{table.spec.title} {cited}".strip()
+    title = f"{sheet_name(table.id)}: {describe(table.spec)} {cited}".strip()
     legend = [f"Counting unit: {table.unit_label}."]
     if table.spec.subtitle:
         legend.insert(0, table.spec.subtitle)
@@ -73,7 +95,13 @@ def write_workbook(
     sheets = {sheet_name(t.id): _gptable(t, notes) for t in tables}
     if len(sheets) != len(tables):
         raise ValueError(f"{path}: two tables would share a worksheet name")
-    shorthand = [f"{marker}: {text}" for marker, text in SHORTHAND.items()]
+    used = {m for t in tables for m in t.markers.values()}
+    shorthand = [f"{marker}: {text}" for marker, text in SHORTHAND.items() if marker in used]
+    published = (
+        f"Published: {long_date(info.published)}."
+        if info.published
+        else "Published: not yet (this is a draft)."
+    )
     cover = gpt.Cover(
         title=f"{info.title} (freedom of information request {info.reference})",
         intro=[
@@ -81,13 +109,17 @@ def write_workbook(
             "Read the Notes worksheet with the tables: it says what each table counts.",
         ],
         about=[
+            published,
+            f"Period covered: {period_covered(tables)}.",
+            f"Source: {info.source}, data extracted on {long_date(info.extracted)}.",
             f"This workbook contains {len(tables)} tables, one per worksheet, listed on the "
             "Contents worksheet.",
-            f"Source: crime records snapshot {info.snapshot_id}.",
-            "Shorthand used in tables:",
-            *shorthand,
+            *(["Shorthand used in tables:", *shorthand] if shorthand else []),
         ],
-        contact=[f"Please quote reference {info.reference} in any correspondence."],
+        contact=[
+            *info.contact,
+            f"Please quote reference {info.reference} in any correspondence.",
+        ],
     )
     notes_table = pd.DataFrame(
         {
@@ -107,13 +139,12 @@ def write_workbook(
             contentsheet_label="Contents",
             notesheet_label="Notes",
         )
+        # Title and subject only: assistive technology announces them; anything else
+        # (author, comments, keywords) would be hidden content a reader cannot see.
         workbook.set_properties(
             {
                 "title": f"{info.reference}: {info.title}",
                 "subject": info.subject,
-                "author": "Freedom of Information desk",
-                "keywords": "freedom of information, police recorded crime, statistics",
-                "comments": f"Computed from crime records snapshot {info.snapshot_id}.",
                 "created": info.created,
             }
         )

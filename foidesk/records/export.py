@@ -33,7 +33,7 @@ def _quoted(path: Path) -> str:
 
 
 def export(db: str | Path, out: str | Path, *, snapshot_id: str | None = None) -> list[Path]:
-    """Write the snapshot (latest by default) of the store at ``db`` into ``out``.
+    """Write the snapshot (the store's current one by default) of the store at ``db`` into ``out``.
 
     Returns what was written: a directory per record table, a file per other table, and
     ``snapshot.json`` last. A directory already in ``out`` for a record table is replaced.

@@ -178,6 +178,16 @@ ALL_TABLES: tuple[CanonicalTable, ...] = RECORD_TABLES + REFERENCE_TABLES
 TABLES_BY_NAME: dict[str, CanonicalTable] = {t.name: t for t in ALL_TABLES}
 
 
+# The DuckDB type of each Arrow type the schema uses.
+SQL_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "date32[day]": "DATE",
+    "bool": "BOOLEAN",
+    "int16": "SMALLINT",
+    "int64": "BIGINT",
+}
+
+
 def conform(table: CanonicalTable, data: pa.Table) -> pa.Table:
     """Cast ``data`` to ``table``'s column order and types; raise naming what is missing."""
     missing = [c for c in table.column_names if c not in data.column_names]

@@ -5,28 +5,40 @@ every canonical table (records, reference tables and rejects), plus a row in
 ``main.snapshots`` with its provenance. A snapshot is written in one transaction, so an
 interrupted load leaves earlier snapshots exactly as they were. The snapshot id is the
 SHA-256 of the tables' contents in key order: the same data always has the same id.
+
+Before a snapshot commits, its invariants are checked: every table's key is unique and
+every reference between record tables (a person's crime, a pair's victim and suspect)
+resolves; a snapshot that breaks one is never written. The store
+names one snapshot **current** (``main.current_snapshot``): the one ``answer``, ``export``
+and ``summary`` use unless pinned. Every write makes its snapshot current; a store
+written before that table existed treats its newest snapshot as current.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from foidesk.records.schema import ALL_TABLES, REJECTS, TABLES_BY_NAME, CanonicalTable, conform
+from foidesk.records.schema import (
+    ALL_TABLES,
+    REJECTS,
+    SQL_TYPES,
+    TABLES_BY_NAME,
+    CanonicalTable,
+    conform,
+)
 from foidesk.settings import CrimeStore, load_settings
 
 
@@ -52,6 +64,17 @@ CREATE TABLE IF NOT EXISTS main.snapshots (
 """
 
 
+_CURRENT_DDL = "CREATE TABLE IF NOT EXISTS main.current_snapshot (snapshot_id VARCHAR NOT NULL)"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says why and what to do."""
+
+
+class SnapshotInvariantError(StoreError):
+    """A snapshot's tables break a key or a reference; nothing was written."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One immutable snapshot: its id (content hash), when and how it was made."""
@@ -61,6 +84,8 @@ class Snapshot:
     kind: str
     provenance: dict[str, Any] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    # Set on the snapshot a write returns when the same contents were already stored.
+    already_stored: bool = field(default=False, compare=False)
 
     @property
     def schema(self) -> str:
@@ -69,6 +94,21 @@ class Snapshot:
     @property
     def short_id(self) -> str:
         return self.snapshot_id[:12]
+
+    @property
+    def extracted_on(self) -> date:
+        """The day the data were extracted: the provenance's ``extracted`` when it gives
+        one (synthetic London does), else the day the snapshot was written."""
+        given = self.provenance.get("extracted")
+        return date.fromisoformat(str(given)) if given else self.created_at.date()
+
+    @property
+    def source_name(self) -> str:
+        """The system the records came from, as a reader would name it."""
+        if self.kind == "synthetic":
+            return "synthetic London (generated records standing in for a force's crime system)"
+        mapping = self.provenance.get("mapping") or {}
+        return str(mapping.get("name") or "the force's crime recording system")
 
 
 def schema_name(snapshot_id: str) -> str:
@@ -92,46 +132,47 @@ def _in_key_order(data: pa.Table, key: tuple[str, ...]) -> bool:
 
 
 class _ColumnDigest:
-    """SHA-256 of one column's values, fed chunk by chunk, whatever the chunking.
+    """SHA-256 of a column's values, independent of chunking and of bytes under nulls.
 
-    Values, string lengths and the positions of nulls are each hashed as one stream, so
-    the same values give the same digest however Arrow happened to lay them out and
-    however the rows were split into parts; the type and row count close the digest.
+    Values, string lengths and validity are each hashed as one stream over the chunks, so
+    the same values give the same digest however Arrow happened to lay them out, whether
+    the column is whole in memory or streamed from DuckDB batch by batch.
     """
 
-    def __init__(self, type_: pa.DataType) -> None:
-        self.type = type_
-        self.rows = 0
-        self.values, self.lengths, self.nulls = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    def __init__(self, type_: pa.DataType, length: int, has_nulls: bool) -> None:
+        self.values, self.lengths, self.validity = (hashlib.sha256() for _ in range(3))
+        self.values.update(f"{type_}:{length}".encode())
+        self.has_nulls = has_nulls
 
-    def update(self, column: pa.ChunkedArray | pa.Array) -> None:
-        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-        for chunk in chunks:
-            start = self.rows
-            self.rows += len(chunk)
-            if chunk.null_count:
-                valid = chunk.is_valid().to_numpy(zero_copy_only=False)
-                self.nulls.update((np.flatnonzero(~valid) + start).astype(np.int64))
-                if chunk.null_count == len(chunk):
-                    continue  # all null: the null positions say everything
-                chunk = chunk.fill_null(_ZERO[str(chunk.type)])
-            if pa.types.is_string(chunk.type):
-                offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
-                    chunk.offset : chunk.offset + len(chunk) + 1
-                ]
-                if len(chunk) and offsets[-1] > offsets[0]:
-                    self.values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
-                self.lengths.update(np.diff(offsets).astype(np.int32))
-            elif pa.types.is_boolean(chunk.type):
-                self.values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
-            else:
-                width = chunk.type.bit_width // 8
-                data = memoryview(chunk.buffers()[1])
-                self.values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
+    def update(self, chunk: pa.Array) -> None:
+        if self.has_nulls:
+            self.validity.update(chunk.is_valid().to_numpy(zero_copy_only=False).view(np.uint8))
+            if chunk.null_count == len(chunk):
+                return  # all null: the validity stream says everything
+            chunk = chunk.fill_null(_ZERO[str(chunk.type)])
+        if pa.types.is_string(chunk.type):
+            offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
+                chunk.offset : chunk.offset + len(chunk) + 1
+            ]
+            if len(chunk) and offsets[-1] > offsets[0]:
+                self.values.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
+            self.lengths.update(np.diff(offsets).astype(np.int32))
+        elif pa.types.is_boolean(chunk.type):
+            self.values.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
+        else:
+            width = chunk.type.bit_width // 8
+            data = memoryview(chunk.buffers()[1])
+            self.values.update(data[chunk.offset * width : (chunk.offset + len(chunk)) * width])
 
     def digest(self) -> bytes:
-        closing = f"{self.type}:{self.rows}".encode()
-        return self.values.digest() + self.lengths.digest() + self.nulls.digest() + closing
+        return self.values.digest() + self.lengths.digest() + self.validity.digest()
+
+
+def _column_digest(column: pa.ChunkedArray) -> bytes:
+    digest = _ColumnDigest(column.type, len(column), column.null_count > 0)
+    for chunk in column.chunks:
+        digest.update(chunk)
+    return digest.digest()
 
 
 _ZERO = {
@@ -143,62 +184,67 @@ _ZERO = {
 }
 
 
-class ContentDigest:
-    """The snapshot id: SHA-256 over every snapshot table's columns, rows in key order.
-
-    Tables may be fed in parts (``update`` per part, each table's parts in key order), so
-    a snapshot too large for memory hashes exactly as it would whole. Columns are hashed
-    in parallel threads (hashlib and numpy release the GIL); their digests are then
-    hashed in a fixed order with the table and column names.
-    """
-
-    def __init__(self) -> None:
-        self._columns = {
-            (t.name, c.name): _ColumnDigest(c.type) for t in SNAPSHOT_TABLES for c in t.columns
-        }
-        self._last_key: dict[str, tuple] = {}
-        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-
-    def update(self, table: str, data: pa.Table) -> None:
-        """Feed the next rows of ``table`` (conformed, in key order after earlier rows)."""
-        spec = TABLES_BY_NAME.get(table) or REJECTS
-        if data.num_rows == 0:
-            return
-        if all(pa.types.is_integer(data.schema.field(k).type) for k in spec.key):
-            # Record tables (integer keys) arrive in key order, in as many parts as needed.
-            if not _in_key_order(data, spec.key):
-                raise ValueError(f"{table}: rows are not in key order ({', '.join(spec.key)})")
-            first = tuple(data[k][0].as_py() for k in spec.key)
-            if table in self._last_key and first <= self._last_key[table]:
-                raise ValueError(f"{table}: a part starts before the end of the previous one")
-        else:
-            # Reference tables and rejects (text keys) are small: one part, sorted here.
-            if table in self._last_key:
-                raise ValueError(f"{table}: a table keyed by text arrives in one part")
-            data = data.sort_by([(k, "ascending") for k in spec.key])
-        self._last_key[table] = tuple(data[k][-1].as_py() for k in spec.key)
-        jobs = [(self._columns[(table, c)], data[c]) for c in data.column_names]
-        list(self._pool.map(lambda job: job[0].update(job[1]), jobs))
-
-    def hexdigest(self) -> str:
-        self._pool.shutdown()
-        digest = hashlib.sha256()
-        for (table, column), column_digest in self._columns.items():
-            digest.update(f"{table}.{column}".encode())
-            digest.update(column_digest.digest())
-        return digest.hexdigest()
-
-
 def content_hash(tables: dict[str, pa.Table]) -> str:
-    """The snapshot id of whole, in-memory tables: each sorted by key if need be."""
-    digest = ContentDigest()
+    """SHA-256 over every snapshot table's columns, tables in a fixed order, rows by key.
+
+    Columns are hashed in parallel threads (hashlib and numpy release the GIL), then their
+    digests are hashed in order with the table and column names.
+    """
+    ordered = {}
     for spec in SNAPSHOT_TABLES:
         data = tables[spec.name]
         # Generated and most loaded tables arrive in key order; sorting again costs seconds.
         if not _in_key_order(data, spec.key):
             data = data.sort_by([(k, "ascending") for k in spec.key])
-        digest.update(spec.name, data)
+        ordered[spec.name] = data
+    jobs = [(t, c) for t, data in ordered.items() for c in data.column_names]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        digests = list(pool.map(lambda job: _column_digest(ordered[job[0]][job[1]]), jobs))
+    return _combine(jobs, digests)
+
+
+def _combine(jobs: list[tuple[str, str]], digests: list[bytes]) -> str:
+    digest = hashlib.sha256()
+    for (table, column), column_digest in zip(jobs, digests, strict=True):
+        digest.update(f"{table}.{column}".encode())
+        digest.update(column_digest)
     return digest.hexdigest()
+
+
+def _ordered_select(spec: CanonicalTable, relation: str) -> str:
+    """The canonical columns of ``relation``, cast to their types, rows in key order (every
+    column for the rejects, whose key need not be unique)."""
+    columns = ", ".join(
+        f'CAST("{c.name}" AS {SQL_TYPES[str(c.type)]}) AS "{c.name}"' for c in spec.columns
+    )
+    order = ", ".join(
+        f'"{k}"' for k in (spec.column_names if spec.name == REJECTS.name else spec.key)
+    )
+    return f"SELECT {columns} FROM {relation} ORDER BY {order}"
+
+
+def relation_hash(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> str:
+    """``content_hash`` of tables held in DuckDB, streamed in batches: the same id as the
+    same tables would get in memory, without holding them there."""
+    jobs, digests = [], []
+    for spec in SNAPSHOT_TABLES:
+        relation = relations[spec.name]
+        counted = ", ".join(f'count("{c}")' for c in spec.column_names)
+        counts = con.sql(f"SELECT count(*), {counted} FROM {relation}").fetchall()[0]
+        n = counts[0]
+        hashers = [
+            _ColumnDigest(c.type, n, counted < n)
+            for c, counted in zip(spec.columns, counts[1:], strict=True)
+        ]
+        loose = pa.schema([f.with_nullable(True) for f in spec.arrow_schema])
+        batches = con.sql(_ordered_select(spec, relation)).to_arrow_reader(262_144)
+        for batch in batches:
+            batch = batch.cast(loose)
+            for hasher, column in zip(hashers, batch.columns, strict=True):
+                hasher.update(column)
+        jobs += [(spec.name, c) for c in spec.column_names]
+        digests += [h.digest() for h in hashers]
+    return _combine(jobs, digests)
 
 
 class Store:
@@ -215,14 +261,23 @@ class Store:
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no store here (run `foidesk synth` or `load`)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
-        # The CLI draws its own Rich progress bars; DuckDB's would interleave with them.
-        self.con.execute("SET enable_progress_bar = false")
-        limits = settings or load_settings().crime_store
-        for name, value in limits.duckdb_config().items():
-            self.con.execute(f"SET {name} = ?", [value])
-        if not read_only:
-            self.con.execute(_SNAPSHOTS_DDL)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _store_error(self.path, exc) from None
+        try:
+            # The CLI draws its own Rich progress bars; DuckDB's would interleave with them.
+            self.con.execute("SET enable_progress_bar = false")
+            limits = settings or load_settings().crime_store
+            for name, value in limits.duckdb_config().items():
+                self.con.execute(f"SET {name} = ?", [value])
+            if not read_only:
+                self.con.execute(_SNAPSHOTS_DDL)
+                self.con.execute(_CURRENT_DDL)
+            self.con.sql("SELECT count(*) FROM information_schema.tables").fetchall()
+        except duckdb.Error as exc:
+            self.con.close()
+            raise _store_error(self.path, exc) from None
 
     def __enter__(self) -> Store:
         return self
@@ -249,13 +304,47 @@ class Store:
         ).fetchall()
         return [Snapshot(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) for r in rows]
 
+    def _table_exists(self, name: str) -> bool:
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = ?",
+                [name],
+            ).fetchall()[0][0]
+        )
+
+    def current(self) -> Snapshot:
+        """The store's current snapshot: the one last written or chosen with ``use``
+        (in a store older than that choice, its newest snapshot)."""
+        snapshots = self.snapshots()
+        if not snapshots:
+            raise LookupError(f"{self.path}: the store holds no snapshot yet")
+        if self._table_exists("current_snapshot"):
+            chosen = self.con.sql("SELECT snapshot_id FROM main.current_snapshot").fetchall()
+            for snap in snapshots:
+                if chosen and snap.snapshot_id == chosen[0][0]:
+                    return snap
+        return snapshots[-1]
+
+    def use(self, snapshot_id: str) -> Snapshot:
+        """Make the snapshot whose id starts with ``snapshot_id`` the current one."""
+        snap = self.snapshot(snapshot_id)
+        self._set_current(snap.snapshot_id)
+        return snap
+
+    def _set_current(self, snapshot_id: str) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.execute("DELETE FROM main.current_snapshot")
+        self.con.execute("INSERT INTO main.current_snapshot VALUES (?)", [snapshot_id])
+        self.con.execute("COMMIT")
+
     def snapshot(self, snapshot_id: str | None = None) -> Snapshot:
-        """The snapshot whose id starts with ``snapshot_id``, or the latest one."""
+        """The snapshot whose id starts with ``snapshot_id``, or the current one."""
         snapshots = self.snapshots()
         if not snapshots:
             raise LookupError(f"{self.path}: the store holds no snapshot yet")
         if snapshot_id is None:
-            return snapshots[-1]
+            return self.current()
         matches = [s for s in snapshots if s.snapshot_id.startswith(snapshot_id)]
         if len(matches) != 1:
             found = "no" if not matches else "more than one"
@@ -263,7 +352,7 @@ class Store:
         return matches[0]
 
     def relation(self, table: str, snapshot: Snapshot | None = None) -> str:
-        """The qualified SQL name of ``table`` in ``snapshot`` (latest by default)."""
+        """The qualified SQL name of ``table`` in ``snapshot`` (the current by default)."""
         if table not in TABLES_BY_NAME and table != REJECTS.name:
             raise KeyError(f"no canonical table called {table!r}")
         snap = snapshot or self.snapshot()
@@ -281,7 +370,10 @@ class Store:
         """Write ``tables`` as one new snapshot, atomically; return it.
 
         ``tables`` must hold every canonical table (rejects may be omitted when there are
-        none). Writing data that is already stored returns the existing snapshot.
+        none). Writing data that is already stored returns the existing snapshot (with
+        ``already_stored`` set). Either way the snapshot becomes the current one.
+        Raises ``SnapshotInvariantError`` (nothing written) when a key is repeated or a
+        reference does not resolve, and ``StoreError`` when the disk is full.
         """
         tables = dict(tables)
         tables.setdefault(REJECTS.name, REJECTS.arrow_schema.empty_table())
@@ -290,99 +382,158 @@ class Store:
             raise ValueError(f"not canonical tables: {', '.join(sorted(unknown))}")
         conformed = {t.name: conform(t, tables[t.name]) for t in SNAPSHOT_TABLES}
         snapshot_id = content_hash(conformed)
+        for existing in self.snapshots():
+            if existing.snapshot_id == snapshot_id:
+                self._set_current(snapshot_id)
+                return Snapshot(**{**vars(existing), "already_stored": True})
         row_counts = {name: data.num_rows for name, data in conformed.items()}
-
-        def insert(schema: str) -> None:
+        try:
             for name, data in conformed.items():
-                self.con.register("_incoming", data)
-                self.con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM _incoming')
-                self.con.unregister("_incoming")
+                self.con.register(f"_incoming_{name}", data)
+            relations = {name: f"_incoming_{name}" for name in conformed}
+            return self._write(snapshot_id, relations, kind, provenance, row_counts)
+        finally:
+            for name in conformed:
+                self.con.unregister(f"_incoming_{name}")
 
-        return self._commit(snapshot_id, kind, provenance, row_counts, insert)
-
-    def write_snapshot_parts(
+    def write_snapshot_from(
         self,
-        parts: Iterable[dict[str, pa.Table]],
+        source: duckdb.DuckDBPyConnection,
+        tables: dict[str, str],
         *,
         kind: str,
         provenance: dict[str, Any],
-        on_part: Callable[[], None] | None = None,
     ) -> Snapshot:
-        """Write a snapshot that arrives in parts, holding one part in memory at a time.
-
-        Each part maps table names to their next rows; every table's rows must arrive in
-        key order across the parts (record tables are checked). Parts are hashed as they
-        come and staged as Parquet beside the store (the snapshot id, which names the
-        schema, is known only after the last part), then copied into the store in one
-        transaction. ``on_part`` is called after each part.
-        """
-        digest = ContentDigest()
-        row_counts = {t.name: 0 for t in SNAPSHOT_TABLES}
-        staging = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.parts-", dir=self.path.parent))
-        writers: dict[str, pq.ParquetWriter] = {}
+        """Write the tables named in ``tables`` (canonical name -> table name) of another
+        DuckDB database, open as ``source``, as one new snapshot, as ``write_snapshot``
+        does. The rows are hashed and copied in batches: they never need to fit in memory."""
+        relations = {name: f'"{table}"' for name, table in tables.items()}
         try:
-            for part in parts:
-                unknown = set(part) - set(row_counts)
-                if unknown:
-                    raise ValueError(f"not canonical tables: {', '.join(sorted(unknown))}")
-                for name, data in part.items():
-                    spec = TABLES_BY_NAME.get(name) or REJECTS
-                    data = conform(spec, data)
-                    digest.update(name, data)
-                    if name not in writers:
-                        writers[name] = pq.ParquetWriter(
-                            staging / f"{name}.parquet", spec.arrow_schema, compression="snappy"
-                        )
-                    writers[name].write_table(data)
-                    row_counts[name] += data.num_rows
-                if on_part is not None:
-                    on_part()
-            for writer in writers.values():
-                writer.close()
-            snapshot_id = digest.hexdigest()
+            snapshot_id = relation_hash(source, relations)
+            for existing in self.snapshots():
+                if existing.snapshot_id == snapshot_id:
+                    self._set_current(snapshot_id)
+                    return Snapshot(**{**vars(existing), "already_stored": True})
+            row_counts = {
+                name: source.sql(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+                for name, relation in relations.items()
+            }
+        except duckdb.Error as exc:
+            raise _store_error(self.path, exc) from None
+        return self._write(snapshot_id, relations, kind, provenance, row_counts, source)
 
-            def insert(schema: str) -> None:
-                for spec in SNAPSHOT_TABLES:
-                    target = f'"{schema}"."{spec.name}"'
-                    if spec.name in writers:
-                        path = str(staging / f"{spec.name}.parquet").replace("'", "''")
-                        self.con.execute(f"CREATE TABLE {target} AS FROM read_parquet('{path}')")
-                    else:
-                        self.con.register("_incoming", spec.arrow_schema.empty_table())
-                        self.con.execute(f"CREATE TABLE {target} AS SELECT * FROM _incoming")
-                        self.con.unregister("_incoming")
-
-            return self._commit(snapshot_id, kind, provenance, row_counts, insert)
-        finally:
-            for writer in writers.values():
-                writer.close()
-            shutil.rmtree(staging, ignore_errors=True)
-
-    def _commit(
+    def _write(
         self,
         snapshot_id: str,
+        relations: dict[str, str],
         kind: str,
         provenance: dict[str, Any],
         row_counts: dict[str, int],
-        insert: Callable[[str], None],
+        source: duckdb.DuckDBPyConnection | None = None,
     ) -> Snapshot:
-        """Create the snapshot's schema, fill it with ``insert`` and record it, atomically;
-        or return the stored snapshot if these contents are already stored."""
-        for existing in self.snapshots():
-            if existing.snapshot_id == snapshot_id:
-                return existing
+        """Copy ``relations`` (of ``source``, in key order, when given; else registered
+        on this connection) into a new snapshot schema in one transaction."""
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
-            insert(schema)
+            for spec in SNAPSHOT_TABLES:
+                relation = relations[spec.name]
+                if source is None:
+                    select = f"SELECT * FROM {relation}"
+                else:
+                    rows = source.sql(_ordered_select(spec, relation)).to_arrow_reader(262_144)
+                    self.con.register("_rows", rows)
+                    select = "SELECT * FROM _rows"
+                self.con.execute(f'CREATE TABLE "{schema}"."{spec.name}" AS {select}')
+                if source is not None:
+                    self.con.unregister("_rows")
             self.con.execute(
                 "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
                 [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
             )
+            check_invariants(self.con, schema)
+            self.con.execute("DELETE FROM main.current_snapshot")
+            self.con.execute("INSERT INTO main.current_snapshot VALUES (?)", [snapshot_id])
             self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
+            # A failed write may already have ended the transaction: its error is the news.
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise _store_error(self.path, exc) from None
             raise
         return Snapshot(snapshot_id, created_at, kind, provenance, row_counts)
+
+
+# (table, columns) -> (table, columns) each row's columns must be found in. Codes are not
+# among them: a load rejects an unknown code, and the compiler refuses one by name in a
+# snapshot written otherwise.
+_REFERENCES: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
+    ("victims", ("crime_id",), "crimes", ("crime_id",)),
+    ("suspects", ("crime_id",), "crimes", ("crime_id",)),
+    ("relationships", ("crime_id",), "crimes", ("crime_id",)),
+    ("relationships", ("victim_id", "crime_id"), "victims", ("victim_id", "crime_id")),
+    ("relationships", ("suspect_id", "crime_id"), "suspects", ("suspect_id", "crime_id")),
+    ("outcomes", ("crime_id",), "crimes", ("crime_id",)),
+)
+
+
+def check_invariants(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Raise ``SnapshotInvariantError`` unless every key of the snapshot in ``schema`` is
+    unique and every reference between its tables resolves."""
+
+    def rel(table: str) -> str:
+        return f'"{schema}"."{table}"'
+
+    for spec in ALL_TABLES:
+        key = ", ".join(spec.key)
+        repeated = con.sql(
+            f"SELECT {key}, count(*) FROM {rel(spec.name)} GROUP BY ALL HAVING count(*) > 1 "
+            f"ORDER BY ALL LIMIT 1"
+        ).fetchall()
+        if repeated:
+            *values, n = repeated[0]
+            raise SnapshotInvariantError(
+                f"{spec.name}: key ({key}) = {tuple(values)} is held by {n} rows; "
+                "a key must be unique, so the snapshot was not written"
+            )
+    for table, columns, target, target_columns in _REFERENCES:
+        on = " AND ".join(f"t.{b} = s.{a}" for a, b in zip(columns, target_columns, strict=True))
+        not_null = " AND ".join(f"s.{a} IS NOT NULL" for a in columns)
+        dangling = con.sql(
+            f"SELECT {', '.join(f's.{a}' for a in columns)}, count(*) OVER () "
+            f"FROM {rel(table)} s WHERE {not_null} "
+            f"AND NOT EXISTS (SELECT 1 FROM {rel(target)} t WHERE {on}) LIMIT 1"
+        ).fetchall()
+        if dangling:
+            *values, n = dangling[0]
+            raise SnapshotInvariantError(
+                f"{table}: {n:,} row(s) refer to no {target} row, e.g. "
+                f"({', '.join(columns)}) = {tuple(values)}; the snapshot was not written"
+            )
+
+
+def _store_error(path: Path, exc: duckdb.Error) -> StoreError:
+    """A clear message for what DuckDB reports about a store it cannot open or write."""
+    text = str(exc)
+    if "Could not set lock" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return StoreError(
+            f"{path}: another foidesk process{holder} is writing to this store; wait for it "
+            "to finish and run the command again (a store takes one writer at a time, and "
+            "no reader while it writes)"
+        )
+    if "No space left on device" in text or "no space left" in text.lower():
+        return StoreError(
+            f"{path}: no space left on the device; the snapshot was not written and the "
+            "store is as it was. Free some space (or use --db on another disk) and run again"
+        )
+    if "not a valid DuckDB database" in text or "Corrupt database" in text:
+        return StoreError(
+            f"{path}: not a foidesk store: the file is not a DuckDB database, or it is "
+            f"damaged ({text.splitlines()[0]}). Give another --db, or restore it from a backup"
+        )
+    return StoreError(f"{path}: {text.splitlines()[0] if text else type(exc).__name__}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,7 +49,7 @@ from foidesk.records.schema import (
     SUSPECTS,
     VICTIMS,
 )
-from foidesk.records.store import Snapshot, Store
+from foidesk.records.store import SNAPSHOT_TABLES, Snapshot, Store
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "london_calibration.yaml"
 FORCE_AREAS_FILE = Path(__file__).resolve().parent / "force_areas.yaml"
@@ -245,13 +247,13 @@ class _Draw:
         group: str,
         year: int,
         n: int,
-        last_year: int,
+        extracted: date,
         boroughs: bool,
     ) -> None:
         first = date(year, 1, 1)
         if group == "ccb":
             first = max(first, cal.ccb_in_force_from)
-        days = np.arange(_day(first), _day(date(year, 12, 31)) + 1)
+        days = np.arange(_day(first), _day(min(date(year, 12, 31), extracted)) + 1)
         # The lower rate shapes 2023 only; later years' calibrated counts already include it.
         step = (days >= _day(RULE_CHANGE_DATE)) & (days <= _day(date(2023, 12, 31)))
         rate = np.where(step, RATE_AFTER_RULE_CHANGE[group], 1.0)
@@ -306,9 +308,9 @@ class _Draw:
         self.outcome_code = np.where(
             needs_suspect & (self.n_suspects == 0), no_suspect_outcome, outcome
         )
-        self.pending = rng.random(n) < cal.pending(year, last_year)
+        self.pending = rng.random(n) < cal.pending(year, extracted.year)
         outcome_lag = rng.geometric(1 / 75, size=n)
-        self.outcome_date = np.minimum(self.recorded + outcome_lag, _day(date(last_year, 12, 31)))
+        self.outcome_date = np.minimum(self.recorded + outcome_lag, _day(extracted))
 
         pair_groups = np.repeat(how_known_group, self.n_victims * self.n_suspects)
         self.how_known = np.empty(len(pair_groups), dtype=np.int16)
@@ -408,14 +410,18 @@ def _parts(
     years: range,
     scale: float,
     part_crimes: int,
+    extracted: date,
 ) -> list[_Part]:
     """Every part in id order: years, then forces, then slices of at most part_crimes."""
     parts = []
     for year in years:
         for position, (_, factor) in enumerate(forces):
             target = cal.yearly_counts[year]
+            # A year the data end part-way through gets its counts cut in proportion.
+            start, end = date(year, 1, 1), date(year, 12, 31)
+            share = ((min(end, extracted) - start).days + 1) / ((end - start).days + 1)
             counts = {
-                g: int(round(target[g] * scale * factor[g]))
+                g: int(round(target[g] * scale * factor[g] * share))
                 for g in ("da", "ccb", "stalking", "harassment")
             }
             # Every crime is DA-flagged or stalking or harassment: the two bound the total.
@@ -429,14 +435,24 @@ def _parts(
     return parts
 
 
-def _check(cal: Calibration, scale: float, years: tuple[int, int]) -> None:
+def _check(
+    cal: Calibration, scale: float, years: tuple[int, int], extracted: date | None = None
+) -> date:
+    """Raise ``ValueError`` on uncalibrated years or a bad scale; return the extraction
+    date (default: 31 December of the last year), which must fall in the last year."""
     first_year, last_year = years
+    extracted = extracted or date(last_year, 12, 31)
+    if extracted.year != last_year:
+        raise ValueError(
+            f"extracted {extracted.isoformat()} must fall in the last year, {last_year}"
+        )
     missing = [y for y in range(first_year, last_year + 1) if y not in cal.yearly_counts]
     if first_year > last_year or missing:
         known = f"{min(cal.yearly_counts)}-{max(cal.yearly_counts)}"
         raise ValueError(f"{cal.path}: years {first_year}-{last_year} not all calibrated ({known})")
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
+    return extracted
 
 
 def generate_parts(
@@ -449,6 +465,7 @@ def generate_parts(
     force_areas: ForceAreas | None = None,
     on_plan: Callable[[int], None] | None = None,
     part_crimes: int = PART_CRIMES,
+    extracted: date | None = None,
 ) -> Iterator[dict[str, pa.Table]]:
     """The record tables in parts of at most about PART_CRIMES crimes, in id order.
 
@@ -459,7 +476,7 @@ def generate_parts(
     how many parts there will be.
     """
     cal = calibration or Calibration.read()
-    _check(cal, scale, years)
+    extracted = _check(cal, scale, years, extracted)
     first_year, last_year = years
     outcomes = Vocabulary(
         sorted({code for mix in cal.outcome_mix.values() for code in mix} | {"18"})
@@ -483,16 +500,16 @@ def generate_parts(
         for group in ("ccb", "stalking", "harassment"):
             n = part.counts[group]
             draws.append(
-                _Draw(rng, cal, outcomes, group, part.year, n, last_year, london[part.force])
+                _Draw(rng, cal, outcomes, group, part.year, n, extracted, london[part.force])
             )
         flagged = sum(int(d.domestic_abuse.sum()) for d in draws)
         other = max(part.counts["da"] - flagged, 0)
         draws.append(
-            _Draw(rng, cal, outcomes, "da_other", part.year, other, last_year, london[part.force])
+            _Draw(rng, cal, outcomes, "da_other", part.year, other, extracted, london[part.force])
         )
         return _year_tables(rng, draws, part, outcomes, source, refs[part.force], force_names)
 
-    plan = _parts(cal, chosen, range(first_year, last_year + 1), scale, part_crimes)
+    plan = _parts(cal, chosen, range(first_year, last_year + 1), scale, part_crimes, extracted)
     if on_plan is not None:
         on_plan(len(plan))
     offsets = {"crime_id": 0, "victim_id": 0, "suspect_id": 0}
@@ -527,8 +544,13 @@ def build_tables(
     forces: list[Force] | None = None,
     calibration: Calibration | None = None,
     part_crimes: int = PART_CRIMES,
+    extracted: date | None = None,
 ) -> dict[str, pa.Table]:
-    """The record tables (no reference tables) as whole Arrow tables, for small scales."""
+    """The record tables (no reference tables) as whole Arrow tables, for small scales.
+
+    ``extracted`` is the day the data were taken from the (imagined) crime system: nothing
+    is recorded or closed after it. It must fall in the last year (default: its 31 December).
+    """
     parts: dict[str, list[pa.Table]] = {t.name: [] for t in RECORD_TABLES}
     for part in generate_parts(
         scale=scale,
@@ -537,6 +559,7 @@ def build_tables(
         forces=forces,
         calibration=calibration,
         part_crimes=part_crimes,
+        extracted=extracted,
     ):
         for name, table in part.items():
             parts[name].append(table)
@@ -666,16 +689,21 @@ def generate(
     progress: bool = True,
     on_part: Callable[[int, int], None] | None = None,
     part_crimes: int = PART_CRIMES,
+    extracted: date | None = None,
 ) -> Snapshot:
     """Generate synthetic data into the store at ``db`` as a new snapshot; return it.
 
     Without ``forces``, synthetic London; with them (ONS codes or names, or ``all``),
-    each force calibrated to its share of the ONS offence groups. Parts are hashed and
-    staged as they are generated, so memory stays flat at any scale. ``on_part(done,
-    total)`` reports progress; ``progress`` draws a bar when no callback is given.
+    each force calibrated to its share of the ONS offence groups. Parts are appended to a
+    staging DuckDB file beside the store as they are generated, then hashed and copied in
+    batches (``Store.write_snapshot_from``), so memory stays flat at any scale.
+    ``extracted`` (default 31 December of the last year) is recorded in the provenance as
+    the snapshot's extraction date: no crime is recorded or closed after it.
+    ``on_part(done, total)`` reports progress; ``progress`` draws a bar when no callback
+    is given.
     """
     cal = Calibration.read()
-    _check(cal, scale, years)
+    extracted = _check(cal, scale, years, extracted)
     areas = ForceAreas.read()
     chosen = areas.select(forces) if forces else None
     provenance: dict[str, Any] = {
@@ -683,6 +711,7 @@ def generate(
         "scale": scale,
         "years": list(years),
         "seed": seed,
+        "extracted": extracted.isoformat(),
         "calibration": {"file": cal.path.name, "sha256": cal.sha256},
     }
     if chosen:
@@ -719,14 +748,33 @@ def generate(
             force_areas=areas,
             on_plan=planned,
             part_crimes=part_crimes,
+            extracted=extracted,
         )
-        with Store(db) as store:
-            return store.write_snapshot_parts(
-                _with_reference(parts),
-                kind="synthetic",
-                provenance=provenance,
-                on_part=advance,
-            )
+        db = Path(db)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
+            staging = duckdb.connect(str(Path(work) / "parts.duckdb"))
+            try:
+                staging.execute("SET enable_progress_bar = false")
+                for spec in SNAPSHOT_TABLES:
+                    staging.register("_empty", spec.arrow_schema.empty_table())
+                    staging.execute(f'CREATE TABLE "{spec.name}" AS SELECT * FROM _empty')
+                    staging.unregister("_empty")
+                for part in _with_reference(parts):
+                    for name, table in part.items():
+                        staging.register("_part", table)
+                        staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
+                        staging.unregister("_part")
+                    advance()
+                with Store(db) as store:
+                    return store.write_snapshot_from(
+                        staging,
+                        {t.name: t.name for t in SNAPSHOT_TABLES},
+                        kind="synthetic",
+                        provenance=provenance,
+                    )
+            finally:
+                staging.close()
 
 
 def _with_reference(parts: Iterator[dict[str, pa.Table]]) -> Iterator[dict[str, pa.Table]]:

@@ -18,7 +18,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ AUDIT_FORMAT = "foidesk-disclosure-audit/2"
 # Files of the first format were written before [c] cells had a known least value.
 _READABLE_FORMATS = (AUDIT_FORMAT, "foidesk-disclosure-audit/1")
 _TOLERANCE = 1e-6
+# Seconds for one whole-number bound, solved only where the linear bound's vertex is not
+# whole. If the time runs out, the best whole value found stands in for the bound.
+MIP_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,9 @@ def _quiet_highs() -> highspy.Highs:
     return highspy.Highs()
 
 
-def audit(problem: AuditProblem, *, whole_numbers: bool = True) -> AuditResult:
+def audit(
+    problem: AuditProblem, *, whole_numbers: bool = True, only: Collection[str] | None = None
+) -> AuditResult:
     """The interval an attacker can infer for every suppressed cell.
 
     The attacker's feasible set is every assignment of non-negative whole numbers to the
@@ -394,11 +399,12 @@ def audit(problem: AuditProblem, *, whole_numbers: bool = True) -> AuditResult:
     two-way), a mixed-integer programme gives the whole-number bound. A cell passes when
     its interval satisfies its requirement; a cell without one (a complementary cell)
     passes unless it is exact. ``whole_numbers=False`` gives the real-valued attacker,
-    with bounds rounded inwards.
+    with bounds rounded inwards. ``only`` limits the intervals found to those cells.
     """
     started = time.perf_counter()
     hidden = [i for i, c in enumerate(problem.cells) if c.suppressed]
-    if not hidden:
+    bounded = [i for i in hidden if only is None or problem.cells[i].id in only]
+    if not bounded:
         return AuditResult(seconds=time.perf_counter() - started)
     shown = [i for i, c in enumerate(problem.cells) if not c.suppressed]
     floored = [i for i in hidden if problem.cells[i].at_least > 0]
@@ -426,7 +432,7 @@ def audit(problem: AuditProblem, *, whole_numbers: bool = True) -> AuditResult:
 
     intervals: list[Interval] = []
     status = "optimal"
-    for i in hidden:
+    for i in bounded:
         cell = problem.cells[i]
         cost = np.zeros(n)
         cost[list(cell.atoms)] = 1.0
@@ -439,7 +445,16 @@ def audit(problem: AuditProblem, *, whole_numbers: bool = True) -> AuditResult:
                     if not whole:
                         integer = np.ones(n, dtype=bool)
                         whole.append(highs_model(np.zeros(n), a, lower, upper, *bounds_of, integer))
+                        whole[0].setOptionValue("time_limit", MIP_SECONDS)
                     model_status, model = solve(whole[0], sense, cost)
+                    if (
+                        model_status == highspy.HighsModelStatus.kTimeLimit
+                        and model.getInfo().primal_solution_status == 2
+                    ):
+                        # Out of time: the best whole solution found is a value the cell
+                        # can take, so the true interval is at least this wide; judging
+                        # the narrower one can only call a safe cell exposed, not the reverse.
+                        model_status = highspy.HighsModelStatus.kOptimal
             if model_status == highspy.HighsModelStatus.kOptimal:
                 bounds.append(model.getInfo().objective_function_value)
             elif (
@@ -455,7 +470,7 @@ def audit(problem: AuditProblem, *, whole_numbers: bool = True) -> AuditResult:
                 status = model.modelStatusToString(model_status)
                 bounds.append(math.nan)
         low_f, high_f = bounds
-        if low_f is None or (isinstance(low_f, float) and math.isnan(low_f)):
+        if low_f is None or math.isnan(low_f) or (high_f is not None and math.isnan(high_f)):
             intervals.append(
                 Interval(cell.id, cell.table, cell.labels, 0, None, Requirement(), True, status)
             )

@@ -13,15 +13,15 @@ capacity cuts (Benders decomposition): choose a pattern, find for every primary 
 violates, add the cuts, choose again. Every cut holds for every protecting pattern, so
 each choice is a relaxation of the full programme. The first choice that violates no cut
 is then audited against the whole-number attacker; in the rare linked tables where whole
-numbers narrow a cell further, a cut that asks for one more cell is added and the search
-goes on, so the result is the cheapest pattern that passes the audit.
+numbers narrow a small count further, the search asks for one more unit of room for it
+and goes on (a few times at most: the audit of the result has the last word).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any, Literal
 
@@ -39,6 +39,9 @@ Objective = Literal["count", "value"]
 # when any move does; twice that leaves room for linked tables, and the limit keeps the
 # cuts strong. If the limit leaves no feasible pattern, the search is repeated without it.
 MOVE_FACTOR = 2.0
+# How many times the search may widen the room it asks for a small count that whole
+# numbers narrow further than real ones; the audit of the result decides in the end.
+WHOLE_NUMBER_ROUNDS = 3
 
 
 def primary_cells(cells: LinkedCells, low: int, high: int) -> list[str]:
@@ -171,13 +174,12 @@ def _protect_component(
         return cells.audit_problem(hidden_ids, judged, hidden_at_least)
 
     # Suppressing every cell that may be suppressed is the most protection possible: a
-    # primary still exposed then can only be protected by withholding earlier tables.
+    # primary still exposed then can only be protected by withholding earlier tables. (The
+    # real-valued attacker is enough to tell: the rare cell only whole numbers expose with
+    # everything hidden leaves the search below without a pattern.)
     everything = [c.id for c, shown in zip(cells.cells, fixed_shown, strict=True) if not shown]
-    unprotectable = sorted(
-        i.cell
-        for i in audit(problem_for(everything)).intervals
-        if i.exposed and i.cell in requirements
-    )
+    most = audit(problem_for(everything), whole_numbers=False, only=set(primary))
+    unprotectable = sorted(i.cell for i in most.intervals if i.exposed)
     if unprotectable:
         return SuppressionResult(
             primary,
@@ -189,41 +191,52 @@ def _protect_component(
             unprotectable=unprotectable,
         )
 
-    blocks = [
-        (index[p], d)
-        for p in primary
-        for d in (+1, -1)
-        if _need(cells.cells[index[p]].value, requirements[p], d) > 0
-    ]
     status, gap, solves, cuts_made = "optimal", None, 0, 0
     hidden = fixed_hidden.copy()
     # The move limit can only be too tight in linked tables where one move shifts a cell
     # by more than the protection itself: if it leaves nothing feasible, drop it.
     for factor in (MOVE_FACTOR, None):
-        separation = _Separation(cells, blocks, requirements, fixed_shown, floors, factor)
+        wanted = dict(requirements)
         master = _Master(weights, fixed_shown, fixed_hidden)
         hidden = fixed_hidden.copy()
-        while True:
-            cuts = separation.cuts(hidden)
-            if not cuts:
-                # Protected against the real-valued attacker: now the whole-number one.
-                cuts = _whole_number_cuts(
-                    audit(problem_for(pattern_of(hidden) + primary)),
-                    index,
-                    hidden,
-                    fixed_hidden,
-                    fixed_shown,
+        for _ in range(WHOLE_NUMBER_ROUNDS + 1):
+            blocks = [
+                (index[p], d)
+                for p in primary
+                for d in (+1, -1)
+                if _need(cells.cells[index[p]].value, wanted[p], d) > 0
+            ]
+            separation = _Separation(cells, blocks, wanted, fixed_shown, floors, factor)
+            while cuts := separation.cuts(hidden):
+                master.add(cuts)
+                cuts_made += len(cuts)
+                remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+                x, status, gap = master.solve(remaining)
+                solves += 1
+                if x is None or status != "optimal":
+                    break
+                hidden = x
+            if status != "optimal":
+                break
+            # Protected against the real-valued attacker: now the whole-number one. Where
+            # whole numbers narrow a small count further (only in linked tables that are
+            # not simply two-way), ask the real-valued search for one more unit of room.
+            # Cuts made for the smaller need stay valid for the larger one.
+            checked = audit(problem_for(pattern_of(hidden) + primary), only=set(primary))
+            short = [i.cell for i in checked.exposed]
+            if not short:
+                break
+            for cell in short:
+                bound = wanted[cell]
+                wanted[cell] = replace(
+                    bound,
+                    upper_at_least=None
+                    if bound.upper_at_least is None
+                    else bound.upper_at_least + 1,
+                    lower_at_most=None
+                    if bound.lower_at_most is None
+                    else max(bound.lower_at_most - 1, 0),
                 )
-            if not cuts:
-                break
-            master.add(cuts)
-            cuts_made += len(cuts)
-            remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            x, status, gap = master.solve(remaining)
-            solves += 1
-            if x is None or status != "optimal":
-                break
-            hidden = x
         if status != "infeasible":
             break
     secondary = pattern_of(hidden)
@@ -240,31 +253,6 @@ def _protect_component(
         mip_gap=gap,
         seconds=time.perf_counter() - started,
     )
-
-
-def _whole_number_cuts(
-    result: Any,
-    index: dict[str, int],
-    hidden: np.ndarray,
-    fixed_hidden: np.ndarray,
-    fixed_shown: np.ndarray,
-) -> list[tuple[np.ndarray, float]]:
-    """For each cell the audit finds exposed, a cut that every passing pattern satisfies.
-
-    Hiding fewer cells never widens an interval, so a pattern that passes is not a subset
-    of this one while it hides the exposed cell: it hides some cell this one does not, or
-    (for a complementary cell) leaves the exposed cell shown.
-    """
-    cuts = []
-    for interval in result.exposed:
-        coefficient = np.where(hidden | fixed_shown, 0.0, 1.0)
-        j = index[interval.cell]
-        rhs = 1.0
-        if not fixed_hidden[j]:
-            coefficient[j] = -1.0  # sum(x outside) + (1 - x_j) >= 1
-            rhs = 0.0
-        cuts.append((coefficient, rhs))
-    return cuts
 
 
 def _need(value: int, requirement: Requirement, direction: int) -> float:

@@ -200,10 +200,19 @@ class ComputedTable:
         return f"Number of {UNIT_LABELS[self.spec.counting_unit]}"
 
     def column_headings(self) -> list[str]:
-        """Headings of the value columns, in order (one header row; labels joined)."""
+        """Headings of the value columns, in order (one header row).
+
+        Each names its dimension as well as its category ("Victim sex: Female"), so a
+        column read alone, as a screen reader announces it, says what it holds.
+        """
         if not self.spec.columns:
             return [self.value_heading]
-        headings = [", ".join(col) for col in self.column_keys]
+        headings = [
+            "; ".join(
+                f"{d.heading}: {label}" for d, label in zip(self.spec.columns, col, strict=True)
+            )
+            for col in self.column_keys
+        ]
         if self.has_total_column:
             headings.append(TOTAL)
         return headings

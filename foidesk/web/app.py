@@ -27,7 +27,7 @@ from starlette.types import ASGIApp
 
 from foidesk.db import make_engine, upgrade
 from foidesk.settings import Settings, load_settings
-from foidesk.web import public, review, workspace
+from foidesk.web import public, requester, review, workspace
 from foidesk.web.guard import MAX_BODY_BYTES, MAX_IN_FLIGHT, Guard
 from foidesk.web.pages import (
     DEFAULT_SITE_NAME,
@@ -158,6 +158,7 @@ def create_app(
     app.include_router(public.router)
     app.include_router(workspace.router)
     app.include_router(review.router)
+    app.include_router(requester.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -244,23 +245,29 @@ def server_config(
     https: bool = False,
     trusted_hosts: Sequence[str] | None = None,
     forwarded_allow_ips: str | None = None,
+    settings: Settings | None = None,
     answers_dir: Path | None = None,
     requests_dir: Path | None = None,
     records: Path | None = None,
 ) -> Any:
     """The uvicorn configuration ``serve`` runs (a ``uvicorn.Config``).
 
-    The app answers only to ``trusted_hosts`` (by default the address it listens on and
-    the loopback names). uvicorn's own access log is off: it records the query string,
-    which holds a visitor's search words, beside their address; the app's ``Guard``
-    logs each request without it. ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are
-    believed only from ``forwarded_allow_ips`` (else the ``FORWARDED_ALLOW_IPS``
-    environment variable, else 127.0.0.1): the proxy in front, so that sign-in limits
-    count each visitor's own address rather than the proxy's.
+    The app answers only to ``trusted_hosts``, else the settings' ``web.trusted_hosts``,
+    else the address it listens on and the loopback names. uvicorn's own access log is
+    off: it records the query string, which holds a visitor's search words, beside their
+    address; the app's ``Guard`` logs each request without it. ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed only from ``forwarded_allow_ips`` (else the
+    ``FORWARDED_ALLOW_IPS`` environment variable, else 127.0.0.1): the proxy in front, so
+    that sign-in limits count each visitor's own address rather than the proxy's.
     """
     import uvicorn
 
-    hosts = list(trusted_hosts) if trusted_hosts else [host, "localhost", "127.0.0.1", "[::1]"]
+    settings = settings or load_settings()
+    hosts = (
+        list(trusted_hosts or ())
+        or settings.web.trusted_hosts
+        or [host, "localhost", "127.0.0.1", "[::1]"]
+    )
     app = create_app(
         db,
         https=https,
@@ -268,6 +275,7 @@ def server_config(
         requests_dir=requests_dir,
         records=records,
         trusted_hosts=hosts,
+        settings=settings,
     )
     return uvicorn.Config(
         app,

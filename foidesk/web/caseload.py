@@ -1,18 +1,21 @@
 """The register page's rows: every request's deadline worked out in bulk, filtered and paged.
 
-The register page orders open requests by due date, so every request's deadline is
+The register page orders open requests by due date, so every open request's deadline is
 needed, not only the page's. Loading each request whole took seconds with a thousand
-of them; here four queries read only what sets a deadline (received, receipt rule, the
+of them; here a few queries read only what sets a deadline (received, receipt rule, the
 latest clarification answered, fees notices, the latest extension) and the deadline is
-computed once per distinct set of those facts (``register.deadline_from``). Only the
-page's rows are turned into the words and explanations the page shows.
+computed once per distinct set of those facts (``register.deadline_from``). Responded
+requests follow, most recently received first, counted and paged by the database. Only
+the page's rows are turned into the words and explanations the page shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -54,29 +57,52 @@ def deadline_status(deadline: clock.Deadline, status: str, today: date) -> Deadl
     return DeadlineStatus(label, css, deadline.due, left, lines)
 
 
+# Counting working days walks the calendar a day at a time: a request a year overdue
+# costs hundreds of steps, so each count is kept.
+_working_days = lru_cache(maxsize=8192)(clock.working_days_between)
+
+
 def _standing(due: date | None, responded: bool, today: date) -> tuple[str, str, int | None]:
     if responded:
         return "Responded", "green", None
     if due is None:
         return "Clock stopped", "grey", None
     if today > due:
-        late = clock.working_days_between(due, today)
+        late = _working_days(due, today)
         return f"Overdue by {late} working day{'s' if late != 1 else ''}", "red", -late
-    left = clock.working_days_between(today, due)
+    left = _working_days(today, due)
     if left <= DUE_SOON_WORKING_DAYS:
         return f"Due soon: {left} working day{'s' if left != 1 else ''} left", "yellow", left
     return f"{left} working days left", "blue", left
 
 
-def _shown_as(css: str) -> set[str]:
-    """The filters a request whose tag has colour ``css`` appears under."""
-    return {
-        "red": {"all", "open", "overdue"},
-        "yellow": {"all", "open", "due-soon"},
-        "blue": {"all", "open"},
-        "grey": {"all", "open", "stopped"},
-        "green": {"all", "responded"},
-    }[css]
+def _last_due_soon(today: date) -> date:
+    """The last due date still "due soon" today (the classification ``_standing`` makes)."""
+    day = today
+    while _working_days(today, day + timedelta(days=1)) <= DUE_SOON_WORKING_DAYS:
+        day += timedelta(days=1)
+    return day
+
+
+def _colour(due: date | None, responded: bool, today: date, soon: date) -> str:
+    """The colour ``_standing`` gives, without counting working days."""
+    if responded:
+        return "green"
+    if due is None:
+        return "grey"
+    if due < today:
+        return "red"
+    return "yellow" if due <= soon else "blue"
+
+
+# The filters a request appears under, by the colour of its deadline's tag.
+_SHOWN_AS = {
+    "red": frozenset({"all", "open", "overdue"}),
+    "yellow": frozenset({"all", "open", "due-soon"}),
+    "blue": frozenset({"all", "open"}),
+    "grey": frozenset({"all", "open", "stopped"}),
+    "green": frozenset({"all", "responded"}),
+}
 
 
 @dataclass(frozen=True)
@@ -125,13 +151,16 @@ def caseload(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> CasePage:
-    """The register's page ``page``: open requests first by due date, then responded ones.
+    """The register's page ``page``: open requests first by due date, then responded ones,
+    most recently received first.
 
     ``show`` is one of ``SHOWS``; ``q`` keeps requests whose reference or title holds it.
+    Only open requests need their deadlines to be placed; the responded ones, most of a
+    register of any age, are counted and paged by the database.
     """
     if show not in SHOWS:
         raise ValueError(f"show {show!r} is not one of {', '.join(SHOWS)}")
-    query = select(
+    columns = (
         Request.id,
         Request.reference,
         Request.title,
@@ -140,60 +169,88 @@ def caseload(
         Request.receipt_rule,
     )
     words = q.strip()
+    matching = []
     if words:
         pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
+        matching.append(
             or_(
                 Request.reference.ilike(pattern, escape="\\"),
                 Request.title.ilike(pattern, escape="\\"),
             )
         )
-    requests = session.execute(query).all()
-    clarified = dict(
-        session.execute(
-            select(Clarification.request_id, func.max(Clarification.answered_on)).group_by(
-                Clarification.request_id
-            )
-        ).all()
+    responded = Request.status.in_(RESPONDED)
+    open_rows = session.execute(select(*columns).where(~responded, *matching)).all()
+    responded_count = session.scalar(
+        select(func.count()).select_from(Request).where(responded, *matching)
     )
-    extended = dict(
-        session.execute(
-            select(Extension.request_id, func.max(Extension.new_due)).group_by(Extension.request_id)
-        ).all()
-    )
-    notices = _grouped(
-        (r.request_id, (r.issued_on, r.paid_on))
-        for r in session.execute(
-            select(FeeNotice.request_id, FeeNotice.issued_on, FeeNotice.paid_on).order_by(
-                FeeNotice.id
-            )
-        )
-    )
-    standing: dict[tuple[date | None, bool], tuple[str, str, int | None]] = {}
-    listed = []
+    facts = _Facts(session)
+    soon = _last_due_soon(today)
     counts = dict.fromkeys(SHOWS, 0)
-    for row in requests:
-        deadline = deadline_from(
-            row.received,
-            clarified.get(row.id),
-            tuple(notices.get(row.id, ())),
-            extended.get(row.id),
-            row.receipt_rule,
-        )
-        responded = row.status in RESPONDED
-        key = (deadline.due, responded)
-        if key not in standing:
-            standing[key] = _standing(deadline.due, responded, today)
-        shown = _shown_as(standing[key][1])
+    counts["all"] = len(open_rows) + (responded_count or 0)
+    counts["responded"] = responded_count or 0
+    listed = []
+    for row in open_rows:
+        deadline = facts.deadline(row)
+        shown = _SHOWN_AS[_colour(deadline.due, False, today, soon)]
         for name in shown:
-            counts[name] += 1
+            if name != "all":
+                counts[name] += 1
         if show in shown:
-            listed.append((row, deadline))
-    listed.sort(key=lambda r: (r[0].status in RESPONDED, r[1].due or date.max, r[0].reference))
-    pages = max(1, -(-len(listed) // per_page))
+            listed.append(((deadline.due or date.max, row.reference), row, deadline))
+    listed.sort(key=lambda item: item[0])
+    total = len(listed) + (counts["responded"] if show in ("all", "responded") else 0)
+    pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
+    start, end = (page - 1) * per_page, page * per_page
+    chosen = [(row, deadline) for _, row, deadline in listed[start:end]]
+    if show in ("all", "responded") and end > len(listed):
+        answered = session.execute(
+            select(*columns)
+            .where(responded, *matching)
+            .order_by(Request.received.desc(), Request.reference)
+            .offset(max(0, start - len(listed)))
+            .limit(end - max(start, len(listed)))
+        ).all()
+        chosen += [(row, facts.deadline(row)) for row in answered]
     rows = [
         CaseRow(row.reference, row.title, row.status, deadline_status(deadline, row.status, today))
-        for row, deadline in listed[(page - 1) * per_page : page * per_page]
+        for row, deadline in chosen
     ]
-    return CasePage(rows, len(listed), page, pages, per_page, show, words, counts)
+    return CasePage(rows, total, page, pages, per_page, show, words, counts)
+
+
+class _Facts:
+    """What sets deadlines besides the request itself, read once for the whole register."""
+
+    def __init__(self, session: Session) -> None:
+        self.clarified = dict(
+            session.execute(
+                select(Clarification.request_id, func.max(Clarification.answered_on)).group_by(
+                    Clarification.request_id
+                )
+            ).all()
+        )
+        self.extended = dict(
+            session.execute(
+                select(Extension.request_id, func.max(Extension.new_due)).group_by(
+                    Extension.request_id
+                )
+            ).all()
+        )
+        self.notices = _grouped(
+            (r.request_id, (r.issued_on, r.paid_on))
+            for r in session.execute(
+                select(FeeNotice.request_id, FeeNotice.issued_on, FeeNotice.paid_on).order_by(
+                    FeeNotice.id
+                )
+            )
+        )
+
+    def deadline(self, row: Any) -> clock.Deadline:
+        return deadline_from(
+            row.received,
+            self.clarified.get(row.id),
+            tuple(self.notices.get(row.id, ())),
+            self.extended.get(row.id),
+            row.receipt_rule,
+        )

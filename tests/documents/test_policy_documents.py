@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def test_demo_publishes_redacted_policy_and_version_control(tmp_path: Path) -> N
         "domestic_abuse_policy_redacted.pdf",
         "domestic_abuse_policy_versions.pdf",
         "domestic_abuse_policy_versions.html",
+        "domestic_abuse_recording_procedures.pdf",
+        "domestic_abuse_recording_procedures.html",
     }
     assert all(p.parent == tmp_path / "out" for p in published.values())
     policy_text = squashed(extract_text(published["policy_redacted"]))
@@ -52,6 +55,34 @@ def test_demo_publishes_redacted_policy_and_version_control(tmp_path: Path) -> N
     ).stdout
     assert "Amendments since 2021" in control
     assert "Versions 1.0 to 9.1 (2009 to 2020)" in " ".join(control.split())
+    # Which versions were in force from 2015 to 2020, though their amendments were not
+    # recorded: 5.0 on 1 January 2015, then 6.0 to 9.1, 9.1 until 10.0 on 4 May 2021.
+    flat = " ".join(control.split())
+    assert "When each version was in force" in flat
+    assert "5.0 1 March 2014 28 December 2015" in flat
+    assert "9.1 1 June 2020 3 May 2021" in flat
+    assert "12.1 1 April 2024 in force now" in flat
+
+    procedures = subprocess.run(
+        ["pdftotext", str(published["recording_procedures_pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = " ".join(procedures.split())
+    assert "Recording procedures in use since 1 January 2015" in flat
+    # Every version in force since 2015, 5.0 to 12.1, each with its dates.
+    versions = re.findall(r"Version (\d+\.\d+): in force from", flat)
+    assert versions == ["5.0", "6.0", "7.0", "8.0", "9.0", "9.1", "10.0", "10.1", "10.2"] + [
+        "11.0",
+        "11.1",
+        "11.2",
+        "12.0",
+        "12.1",
+    ]
+    assert "Version 7.0: in force from 1 October 2016 to 31 March 2018" in flat
+    assert "The recording procedure was unchanged from version 6.0." in flat
+    assert "whether or not they live together; current intimate partners were always" in flat
 
 
 def test_version_control_lists_every_amendment_since_2021_only(tmp_path: Path) -> None:

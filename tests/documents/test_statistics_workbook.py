@@ -7,7 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
+from foidesk.cli import app
 from foidesk.documents.hidden_content import inspect_workbook
 from foidesk.publish.answer import answer
 from foidesk.records.store import Store
@@ -36,11 +38,35 @@ def test_statistics_workbook_hides_nothing(published: tuple[Path, Path]) -> None
     # Where the records came from on this machine must not travel with the tables.
     findings = inspect_workbook(book, [str(folder), "crime-records.duckdb"])
 
-    assert [f for f in findings if f.forbidden] == []
-    # The only things a screen does not show are the deliberate document properties.
-    assert {f.kind for f in findings} <= {"document property"}
-    properties = {f.where: f.detail for f in findings}
-    assert properties["creator"] == "creator = 'Freedom of Information desk'"
+    # Nothing: title and subject are expected properties (assistive technology announces
+    # them), and foidesk sets no other.
+    assert findings == []
+
+
+def test_foidesk_inspect_reports_nothing_on_foidesks_own_workbook(
+    published: tuple[Path, Path],
+) -> None:
+    book, _ = published
+    result = CliRunner().invoke(app, ["inspect", str(book)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(f"0 findings in {book}")
+
+
+def test_an_unexpected_property_is_still_reported(
+    published: tuple[Path, Path], tmp_path: Path
+) -> None:
+    book, _ = published
+    tampered = openpyxl.load_workbook(book)
+    tampered.properties.creator = "DS Jane Smith"
+    tampered.properties.title = "Kestrel tables"
+    tampered.save(tmp_path / "tampered.xlsx")
+
+    findings = inspect_workbook(tmp_path / "tampered.xlsx", ["Kestrel"])
+
+    assert ("document property", "creator") in {(f.kind, f.where) for f in findings}
+    # An expected property is not a finding in itself, but its text is still searched.
+    assert ("document property", "title") not in {(f.kind, f.where) for f in findings}
+    assert any(f.forbidden == "Kestrel" for f in findings)
 
 
 def test_a_hidden_sheet_added_to_the_statistics_workbook_is_caught(

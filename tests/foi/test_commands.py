@@ -88,9 +88,10 @@ def test_a_request_through_the_cli(tmp_path: Path) -> None:
     trail = run("request", "audit", REF)
     assert "rita (reviewer)\tapproved" in trail
     stats = run("request", "stats", "--csv", str(tmp_path / "s45.csv"))
-    assert (
-        (tmp_path / "s45.csv").read_text(encoding="utf-8").splitlines()[1].startswith("2024-06,1,0")
-    )
+    # Received in June and answered in time: June's row says 1 received, 1 answered, 0 still
+    # open, 1 within 20 working days.
+    row = (tmp_path / "s45.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert row.startswith("2024-06,1,1,0,1,")
     assert stats.strip().endswith("s45.csv")
     # Review asked for Mon 8 Jul 2024: 12 Jul (NI) and 5 Aug (Scotland) are skipped, so day
     # 20 is Wed 7 Aug.

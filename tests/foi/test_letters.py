@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pdfminer.high_level import extract_text
 
+from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi.letters import render_letter, write_response
 from foidesk.foi.register import Actor, Register
 from foidesk.foi.request_file import import_request_file
@@ -53,6 +54,8 @@ def answer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out.mkdir(parents=True)
     (out / "tables.xlsx").write_bytes(b"workbook bytes")
     (out / "domestic_abuse_policy_redacted.pdf").write_bytes(b"%PDF redacted policy")
+    (out / "domestic_abuse_policy_versions.pdf").write_bytes(b"%PDF version control")
+    (out / "domestic_abuse_recording_procedures.pdf").write_bytes(b"%PDF recording procedures")
     manifest = {
         "request": REF,
         "tables": [{"id": "table_1", "title": "Table 1: CCB offences in 2023"}],
@@ -124,7 +127,12 @@ def test_seed_letter_has_every_s17_element(
     assert CONTACT not in html and CONTACT not in pdf
     # Attachments: the documents named in the request file and the answer's workbook.
     assert "Domestic abuse policy (redacted)" in text
-    assert _sha(answer_dir / "domestic_abuse_policy_redacted.pdf") in text
+    # Part 5 says the recording procedures in use since 2015 are released: they are listed.
+    assert "Domestic abuse recording procedures in use since 2015" in text
+    # No file hashes for the requester (the manifest keeps them).
+    assert _sha(answer_dir / "domestic_abuse_policy_redacted.pdf") not in text
+    assert not re.search(r"[0-9a-f]{64}", html) and not re.search(r"[0-9a-f]{64}", pdf)
+    assert "SHA-256" not in text
     assert "Tables (Excel workbook)" in text and "Table 1: CCB offences in 2023" in text
     # 40 working days from Mon 3 Jun 2024 (12 Jul skipped) is Tue 30 Jul 2024.
     assert "by 30 July 2024" in text
@@ -150,11 +158,12 @@ def test_letter_is_accessible_printable_and_in_the_manifest(
     assert re.search(r"Page 1 of \d+", footer)
     manifest = json.loads((answer_dir / "manifest.json").read_text(encoding="utf-8"))
     files = {f["path"]: f for f in manifest["files"]}
-    # The redacted policy is in the answer directory, so it is listed; the version-control
-    # document is not there (yet), so it is not.
+    # Every document the request file names is in the answer directory, so it is listed.
     assert set(files) == {
         "tables.xlsx",
+        "domestic_abuse_recording_procedures.pdf",
         "domestic_abuse_policy_redacted.pdf",
+        "domestic_abuse_policy_versions.pdf",
         "response.html",
         "response.pdf",
     }
@@ -163,6 +172,25 @@ def test_letter_is_accessible_printable_and_in_the_manifest(
     )
     assert files["response.pdf"]["sha256"] == _sha(paths["pdf"])
     assert manifest["tables"][0]["id"] == "table_1"  # the statistics keys are kept
+
+
+def test_the_letter_pdf_is_tagged_pdf_ua_with_title_and_language(
+    seed_response: tuple[dict[str, Path], Path],
+) -> None:
+    paths, _ = seed_response
+    assert check_tagged_pdf(paths["pdf"]) == []
+
+
+def test_a_letter_naming_a_document_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "answer"
+    out.mkdir()
+    (out / "domestic_abuse_policy_redacted.pdf").write_bytes(b"%PDF redacted policy")
+    with pytest.raises(ValueError) as error:
+        write_response(SEED, tmp_path / "register.sqlite", out)
+    message = str(error.value)
+    assert "field 'documents[1]': domestic_abuse_recording_procedures.pdf is not in" in message
+    assert "the letter would say it is attached when it is not" in message
+    assert not (out / "response.pdf").exists()
 
 
 def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:

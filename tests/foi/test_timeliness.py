@@ -64,20 +64,45 @@ def test_each_request_is_judged_against_its_own_deadline(register: Register) -> 
     }
 
 
-def test_monthly_and_quarterly_figures(register: Register) -> None:
+def test_requests_are_counted_in_the_period_they_were_received(register: Register) -> None:
+    # The s45 Code counts requests received in a period and what became of them: the
+    # June requests were both answered (one in July, one in August), in June's row.
     monthly = s45_statistics(register, "month").set_index("period")
-    assert monthly[["received", "answered"]].to_dict("index") == {
-        "2024-06": {"received": 2, "answered": 1},
-        "2024-07": {"received": 2, "answered": 1},
-        "2024-08": {"received": 0, "answered": 1},
-    }
-    assert monthly.loc["2024-07", "answered_late"] == 1
-    assert monthly.loc["2024-08", "extensions_used"] == 1
+    assert list(monthly.index) == ["2024-06", "2024-07"]
+    june, july = monthly.loc["2024-06"], monthly.loc["2024-07"]
+    assert (june["received"], june["answered"], june["still_open"]) == (2, 2, 0)
+    assert (june["answered_within_20_working_days"], june["answered_within_extended_time"]) == (
+        1,
+        1,
+    )
+    assert (june["extensions_used"], june["percent_in_time"]) == (1, 100.0)
+    assert (july["received"], july["answered"], july["still_open"]) == (2, 1, 1)
+    assert (july["answered_late"], july["percent_in_time"], july["not held"]) == (1, 0.0, 1)
+    quarterly = s45_statistics(register, "quarter").set_index("period")
+    q2, q3 = quarterly.loc["2024Q2"], quarterly.loc["2024Q3"]
+    assert (q2["granted in full"], q2["withheld in full"]) == (1, 1)
+    assert (q3["answered"], q3["answered_late"], q3["percent_in_time"]) == (1, 1, 0.0)
+
+
+def test_internal_reviews_are_counted_with_their_time_and_outcome(register: Register) -> None:
+    register.internal_review("01.FOI.24.000001", date(2024, 7, 1), "olly")
+    # 2 to 26 July 2024: 19 weekdays less 12 July (Northern Ireland), 18 working days.
+    register.decide_review(
+        "01.FOI.24.000001", date(2024, 7, 26), "Upheld: the figures stand.", "ravi"
+    )
+    register.internal_review("01.FOI.24.000003", date(2024, 8, 1), "olly")
+    # 2 August to 12 September 2024 less 5 August (Scotland) and 26 August (England, Wales
+    # and Northern Ireland): 28 working days.
+    register.decide_review(
+        "01.FOI.24.000003", date(2024, 9, 12), "Partly upheld: some data found.", "ravi"
+    )
     quarterly = s45_statistics(register, "quarter").set_index("period")
     q3 = quarterly.loc["2024Q3"]
-    assert (q3["answered"], q3["answered_within_extended_time"], q3["answered_late"]) == (2, 1, 1)
-    assert q3["percent_in_time"] == 50.0
-    assert (q3["withheld in full"], q3["not held"]) == (1, 1)
+    assert (q3["internal_reviews_requested"], q3["internal_reviews_decided"]) == (2, 2)
+    assert q3["internal_reviews_within_20_working_days"] == 1  # 18 days in, 28 out
+    assert q3["internal_review_median_working_days"] == 23.0
+    assert (q3["review upheld"], q3["review partly upheld"], q3["review overturned"]) == (1, 1, 0)
+    assert quarterly.loc["2024Q2", "internal_reviews_requested"] == 0
 
 
 def test_csv_reads_back(register: Register, tmp_path: Path) -> None:
@@ -85,8 +110,8 @@ def test_csv_reads_back(register: Register, tmp_path: Path) -> None:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["period"], r["received"], r["answered"]) for r in rows] == [
-        ("2024Q2", "2", "1"),
-        ("2024Q3", "2", "2"),
+        ("2024Q2", "2", "2"),
+        ("2024Q3", "2", "1"),
     ]
     with pytest.raises(ValueError, match="period must be one of"):
         s45_statistics(register, "week")

@@ -60,7 +60,14 @@ def test_answer_writes_workbook_csvs_and_manifest(db: Path, tmp_path: Path) -> N
 
     with (out / "table_1.csv").open(newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["Period recorded", "Suspect sex", "Female", "Male", "Not recorded", "Total"]
+    assert rows[0] == [
+        "Period recorded",
+        "Suspect sex",
+        "Victim sex: Female",
+        "Victim sex: Male",
+        "Victim sex: Not recorded",
+        "Total",
+    ]
     # Case 1: two former-partner pairs before 5 April (male suspect; a female and a male
     # victim); case 2: one pair after it (suspect sex not recorded, female victim). Every
     # count here is 1 to 4, so disclosure control shows each as [c]; zeros stay published.
@@ -82,7 +89,9 @@ def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> 
     book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
     assert book.sheetnames == ["Cover", "Contents", "Notes"] + [f"Table {i}" for i in range(1, 7)]
     assert book.properties.title.startswith("01.FOI.24.035331: ")
-    assert book.properties.creator == "Freedom of Information desk"
+    # Title and subject only: nothing a reader cannot see travels in the properties.
+    assert book.properties.subject == "Domestic abuse"
+    assert book.properties.creator is None and book.properties.keywords is None
     for name in book.sheetnames:
         sheet = book[name]
         assert not sheet.merged_cells.ranges, name
@@ -101,7 +110,12 @@ def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> 
         first_number = next(
             j
             for j, h in enumerate(headers)
-            if h in ("Female", "Number of crimes (offences recorded)", "Charged/summonsed")
+            if h
+            in (
+                "Victim sex: Female",
+                "Number of crimes (offences recorded)",
+                "Outcome group: Charged/summonsed",
+            )
         )
         # Numbers are stored as numbers; a withheld figure holds only its shorthand.
         assert all(
@@ -113,7 +127,7 @@ def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> 
     assert ("Table 3", contents[5][1]) == ("Table 3", book["Table 3"]["A1"].value)
     notes = list(book["Notes"].iter_rows(values_only=True))
     assert notes[2] == ("Note number", "Note text")
-    assert notes[3][1].startswith("Source: crime records snapshot ")
+    assert notes[3][1].startswith("Source: the force's crime recording system, data extracted on ")
     assert any("XS (Ex-spouse or ex-civil partner)" in (n[1] or "") for n in notes)
 
 

@@ -1,4 +1,4 @@
-"""Several forces, the force column, and generation in parts that hashes as if whole."""
+"""Several forces, the force column, and generation in parts that stores as if whole."""
 
 from __future__ import annotations
 
@@ -11,41 +11,13 @@ from typer.testing import CliRunner
 from foidesk.cli import app
 from foidesk.records.ingest import load
 from foidesk.records.reference import load_reference
-from foidesk.records.schema import REJECTS
-from foidesk.records.store import ContentDigest, Store, content_hash
+from foidesk.records.store import Store
 from foidesk.records.synth import CALIBRATION_FILE, FORCE_AREAS_FILE, build_tables, generate
 
 from .conftest import MAPPINGS
 
 CALIBRATION = yaml.safe_load(CALIBRATION_FILE.read_text())
 ONS = yaml.safe_load(FORCE_AREAS_FILE.read_text())["forces"]
-
-
-def test_the_same_rows_hash_the_same_whole_or_in_parts() -> None:
-    tables = build_tables(scale=0.01, years=(2023, 2024))
-    tables.update(load_reference())
-    tables["rejects"] = REJECTS.arrow_schema.empty_table()
-    whole = content_hash(tables)
-    digest = ContentDigest()
-    for name, table in tables.items():
-        if name not in ("crimes", "victims", "suspects", "relationships", "outcomes"):
-            digest.update(name, table)  # keyed by text: one part, in any order
-            continue
-        # Uneven slices, each table cut in different places.
-        cut = table.num_rows // 3
-        for piece in (table.slice(0, cut), table.slice(cut, 7), table.slice(cut + 7)):
-            digest.update(name, piece)
-    assert digest.hexdigest() == whole
-    one_row_less = dict(tables, crimes=tables["crimes"].slice(1))
-    assert content_hash(one_row_less) != whole
-
-
-def test_parts_out_of_key_order_are_refused() -> None:
-    crimes = build_tables(scale=0.002, years=(2024, 2024))["crimes"]
-    digest = ContentDigest()
-    digest.update("crimes", crimes.slice(10))
-    with pytest.raises(ValueError, match="crimes: a part starts before the end"):
-        digest.update("crimes", crimes.slice(0, 10))
 
 
 def test_generation_in_parts_gives_the_snapshot_whole_tables_give(tmp_path: Path) -> None:

@@ -115,7 +115,16 @@ def nibrs_expected() -> dict[str, int]:
         "SS",
         "OF",
     }
-    flagged = {o for victim, code in pairs if code in close for o in victim_offences[victim]}
+    # A pair is one relationship row; an offence is flagged when a pair of its incident is.
+    incident_of_victim = {
+        r["VICTIM_ID"]: r["INCIDENT_ID"] for *_, r in rows(NIBRS, "*/NIBRS_VICTIM.csv")
+    }
+    flagged = {
+        o
+        for victim, code in pairs
+        if code in close
+        for o in offences_of_incident[incident_of_victim[victim]]
+    }
     arrested = {r["INCIDENT_ID"] for *_, r in rows(NIBRS, "*/NIBRS_ARRESTEE.csv")}
     return {
         "crimes": len(offences),
@@ -124,8 +133,8 @@ def nibrs_expected() -> dict[str, int]:
             len(o) for v, o in victim_offences.items() if person[v] and victim_sex[v] == "F"
         ),
         "suspects": sum(len(offences_of_incident[r["INCIDENT_ID"]]) for r in offenders),
-        "relationships": sum(len(victim_offences[v]) for v, _ in pairs),
-        "former partner pairs": sum(len(victim_offences[v]) for v, c in pairs if c in ("XS", "XR")),
+        "relationships": len(pairs),
+        "former partner pairs": sum(1 for _, c in pairs if c in ("XS", "XR")),
         "flagged": len(flagged),
         "charged": sum(1 for o in offences if o["INCIDENT_ID"] in arrested),
     }

@@ -87,8 +87,8 @@ def independent_units(cases: list[Case]) -> dict[str, pd.DataFrame]:
     hs = crimes["group"].isin(["Harassment", "Stalking"])
     p_ccb = pairs["group"] == "Controlling or coercive behaviour"
     p_hs = pairs["group"].isin(["Harassment", "Stalking"])
-    in_2015_24 = (crimes["day"] >= "2015-01-01") & (crimes["day"] <= "2024-12-31")
-    p_2015_24 = (pairs["day"] >= "2015-01-01") & (pairs["day"] <= "2024-12-31")
+    in_2015_24 = (crimes["day"] >= "2015-01-01") & (crimes["day"] <= "2024-05-31")
+    p_2015_24 = (pairs["day"] >= "2015-01-01") & (pairs["day"] <= "2024-05-31")
     former_crimes = set(pairs.loc[pairs["former"], "crime_id"])
 
     t1 = pairs[p_ccb & pairs["former"] & (pairs["day"].dt.year == 2023)].copy()

@@ -67,6 +67,7 @@ def build_seed_site(root: Path) -> Site:
     answer(SEED, store, out)
     policy_pdf(out / "domestic_abuse_policy_redacted.pdf", "Domestic Abuse Policy v12.1 [redacted]")
     policy_pdf(out / "domestic_abuse_policy_versions.pdf", "Version control document")
+    policy_pdf(out / "domestic_abuse_recording_procedures.pdf", "Recording procedures since 2015")
     write_response(SEED, db, out)
     with Register(db, migrate=False) as register:
         review_from_file(register, SEED_REVIEW, out, "officer.one")

@@ -244,7 +244,8 @@ def test_workspace_pages_have_no_axe_violations(page, site: LiveServer) -> None:
     for path in ("/workspace", f"/workspace/requests/{SEED_REFERENCE}", "/workspace/users",
                  "/workspace/statistics", f"/workspace/requests/{SEED_REFERENCE}/audit",
                  f"/workspace/requests/{SEED_REFERENCE}/letter",
-                 f"/workspace/requests/{SEED_REFERENCE}/tables"):  # fmt: skip
+                 f"/workspace/requests/{SEED_REFERENCE}/tables", "/workspace/password",
+                 "/workspace?show=overdue&q=FOI"):  # fmt: skip
         page.goto(path)
         results = Axe().run(page)
         assert results.violations_count == 0, (path, results.generate_report())

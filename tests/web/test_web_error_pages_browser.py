@@ -125,3 +125,17 @@ def test_the_crash_page_has_the_quick_exit(browser, seed_site: Site, tmp_path) -
     finally:
         context.close()
         server.stop()
+
+
+def test_head_over_a_real_server(site) -> None:  # type: ignore[no-untyped-def]
+    """uvicorn itself takes the guard's HEAD answer: headers of the GET, no body."""
+    import httpx
+
+    head = httpx.head(f"{site.url}/log")
+    get = httpx.get(f"{site.url}/log")
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["cache-control"] == "no-store"
+    refused = httpx.request("PUT", f"{site.url}/log")
+    assert refused.status_code == 405 and "GET" in refused.headers["allow"]

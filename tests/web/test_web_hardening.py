@@ -193,6 +193,24 @@ def test_serve_trusts_its_own_address_and_keeps_no_query_strings(web_db: str) ->
     assert guard.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+def test_trusted_hosts_come_from_the_settings_file(web_db: str, tmp_path: Path) -> None:
+    from foidesk.settings import read_settings
+
+    path = tmp_path / "settings.yaml"
+    path.write_text("web:\n  trusted_hosts: [foi.example.police.uk]\n")
+    config = server_config(web_db, "0.0.0.0", 8123, settings=read_settings(path))
+    guard = config.app.build_middleware_stack()
+    assert guard.trusted_hosts == {"foi.example.police.uk"}
+    # The command line's own names win over the file's.
+    config = server_config(
+        web_db, "0.0.0.0", 8123, trusted_hosts=["desk.local"], settings=read_settings(path)
+    )
+    assert config.app.build_middleware_stack().trusted_hosts == {"desk.local"}
+    path.write_text("web:\n  trusted_host: [x]\n")
+    with pytest.raises(ValueError, match="did you mean 'trusted_hosts'"):
+        read_settings(path)
+
+
 def test_the_access_log_keeps_no_search_words(
     app: FastAPI, caplog: pytest.LogCaptureFixture
 ) -> None:

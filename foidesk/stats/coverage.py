@@ -1,0 +1,143 @@
+"""The dates a table covers: no later than its data, and every part period said plainly.
+
+A table cannot count crimes recorded after the data were extracted, nor after the day the
+response goes out; a table whose period runs past either would claim figures that do not
+exist yet. A period dimension whose first or last period is cut short (a year from
+29 December, a year to 31 May) shows a part period, which the workbook flags in the
+table's title and on the Notes page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from foidesk.stats.specs import Dimension, SpecError, TableSpec
+
+
+@dataclass(frozen=True)
+class PartPeriod:
+    """A period of a table's period dimension that covers only ``start`` to ``end``."""
+
+    label: str
+    start: date
+    end: date
+
+    @property
+    def text(self) -> str:
+        """'2024: 1 January to 31 May only'."""
+        return f"{self.label}: {date_span(self.start, self.end)} only"
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def date_span(start: date, end: date) -> str:
+    """'1 January to 31 May' within one year, '1 January 2023 to 31 May 2024' across."""
+    if start.year != end.year:
+        return f"{long_date(start)} to {long_date(end)}"
+    if start.month == end.month:
+        return f"{start.day} to {end.day} {end:%B}"
+    return f"{start.day} {start:%B} to {end.day} {end:%B}"
+
+
+def _bucket(unit: str, day: date) -> tuple[date, date, str]:
+    """The period of ``unit`` holding ``day``: its first and last day and its label."""
+    if unit == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31), str(day.year)
+    if unit == "financial_year":
+        first = day.year - (day.month < 4)
+        return date(first, 4, 1), date(first + 1, 3, 31), f"{first}-{(first + 1) % 100:02d}"
+    month = day.month - 1
+    if unit == "quarter":
+        month -= month % 3
+        length, label = 3, f"{day.year} Q{month // 3 + 1}"
+    else:
+        length, label = 1, f"{day.year}-{month + 1:02d}"
+    start = date(day.year, month + 1, 1)
+    after = date(start.year + (month + length) // 12, (month + length) % 12 + 1, 1)
+    return start, after - timedelta(days=1), label
+
+
+def part_periods(spec: TableSpec) -> list[PartPeriod]:
+    """The first and last periods of ``spec``'s period dimensions that are cut short."""
+    found: list[PartPeriod] = []
+    for dim in spec.dimensions:
+        if dim.kind != "period" or dim.unit == "custom" or dim.start is None or dim.end is None:
+            continue
+        first_start, first_end, first_label = _bucket(dim.unit, dim.start)
+        last_start, last_end, last_label = _bucket(dim.unit, dim.end)
+        if first_label == last_label:
+            if (dim.start, dim.end) != (first_start, first_end):
+                found.append(PartPeriod(first_label, dim.start, dim.end))
+            continue
+        if dim.start != first_start:
+            found.append(PartPeriod(first_label, dim.start, first_end))
+        if dim.end != last_end:
+            found.append(PartPeriod(last_label, last_start, dim.end))
+    return found
+
+
+def _last_days(spec: TableSpec) -> list[tuple[str, date]]:
+    """(field, last day) for every recorded-date bound the specification sets."""
+    ends: list[tuple[str, date]] = []
+    if spec.population.recorded.end is not None:
+        ends.append(("population.recorded.to", spec.population.recorded.end))
+    for place, dims in (("rows", spec.rows), ("columns", spec.columns)):
+        for dim in dims:
+            ends.extend((f"{place}: period", day) for day in _period_ends(dim))
+    return ends
+
+
+def _period_ends(dim: Dimension) -> list[date]:
+    if dim.kind != "period":
+        return []
+    if dim.unit == "custom":
+        return [c.end for c in dim.custom]
+    return [dim.end] if dim.end is not None else []
+
+
+def check_coverage(
+    specs: list[TableSpec], source: str, *, extracted: date, responded: date | None = None
+) -> None:
+    """Raise ``SpecError`` if a table's dates run past the extraction or response date."""
+    limits = [(extracted, "the data were extracted")]
+    if responded is not None:
+        limits.append((responded, "the response date"))
+    for spec in specs:
+        for field, day in _last_days(spec):
+            for limit, what in limits:
+                if day > limit:
+                    raise SpecError(
+                        f"{source}: table {spec.id}: {field} runs to {long_date(day)}, after "
+                        f"{what} ({long_date(limit)}); end it on or before {long_date(limit)}"
+                    )
+
+
+def recorded_span(spec: TableSpec) -> tuple[date | None, date | None]:
+    """The first and last recorded dates ``spec`` can count (None: not bounded there).
+
+    The population's recorded dates and every recorded-basis period dimension narrow it.
+    """
+    starts: list[date] = []
+    ends: list[date] = []
+    recorded = spec.population.recorded
+    starts += [recorded.start] if recorded.start else []
+    ends += [recorded.end] if recorded.end else []
+    for dim in spec.dimensions:
+        if dim.kind != "period" or dim.basis != "recorded":
+            continue
+        if dim.unit == "custom":
+            starts.append(min(c.start for c in dim.custom))
+            ends.append(max(c.end for c in dim.custom))
+        else:
+            starts += [dim.start] if dim.start else []
+            ends += [dim.end] if dim.end else []
+    return (max(starts) if starts else None, min(ends) if ends else None)
+
+
+def spans(spec: TableSpec, day: date) -> bool:
+    """Whether ``spec`` counts crimes recorded both before and on or after ``day``."""
+    start, end = recorded_span(spec)
+    return (start is None or start < day) and (end is None or end >= day)

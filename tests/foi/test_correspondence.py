@@ -1,0 +1,208 @@
+"""Correspondence by email through a real SMTP server (aiosmtpd, started in the test)."""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import socket
+from collections.abc import Iterator
+from datetime import date
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pymupdf
+import pytest
+from aiosmtpd.controller import Controller
+from typer.testing import CliRunner
+
+from foidesk.cli import app
+from foidesk.foi import correspondence
+from foidesk.foi.register import Actor, Register
+from foidesk.settings import Mail, Settings
+
+REFERENCE = "01.FOI.24.000901"
+REQUESTER = "sam.requester@example.org"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content, policy=policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _settings(port: int) -> Settings:
+    mail = Mail(host="127.0.0.1", port=port, security="none", sender="foi@force.example")
+    return Settings(mail=mail)
+
+
+def _eml(tmp_path: Path, name: str, subject: str, body: str, reply_to: str = "") -> Path:
+    message = EmailMessage()
+    message["From"] = f"Sam Requester <{REQUESTER}>"
+    message["To"] = "foi@force.example"
+    message["Subject"] = subject
+    message["Date"] = email.utils.format_datetime(email.utils.localtime())
+    message["Message-ID"] = email.utils.make_msgid(domain="example.org")
+    if reply_to:
+        message["In-Reply-To"] = reply_to
+        message["References"] = reply_to
+    message.set_content(body)
+    path = tmp_path / name
+    path.write_bytes(bytes(message))
+    return path
+
+
+def test_a_request_by_email_from_arrival_to_internal_review(
+    smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, port = smtp
+    settings = _settings(port)
+    with Register(tmp_path / "register.sqlite", settings=settings) as register:
+        # It arrives by email and is logged as a new request.
+        first = _eml(tmp_path, "1.eml", "Spit hoods", "How many spit hoods were used in 2023?")
+        assert correspondence.import_email(register, first, "olly", reference=REFERENCE) == (
+            REFERENCE,
+            "logged as a new request",
+        )
+        request = register.get(REFERENCE)
+        assert (request.requester_contact, request.title) == (REQUESTER, "Spit hoods")
+        # Acknowledged by email, with the due date.
+        due = register.deadline(REFERENCE).due
+        sent = correspondence.send(
+            register, REFERENCE, "acknowledgement", f"Your request {REFERENCE}",
+            f"We received your request and will respond by {due:%d %B %Y}.",
+        )  # fmt: skip
+        assert sent.status == "sent"
+        # Clarified: the question goes out, the requester's reply is filed as the answer.
+        register.clarify(REFERENCE, date.today(), "Do you mean calendar 2023?", "olly")
+        question = correspondence.send(
+            register, REFERENCE, "clarification request", f"Re: {REFERENCE}",
+            "Do you mean calendar 2023?",
+        )  # fmt: skip
+        reply = _eml(
+            tmp_path, "2.eml", "Re: Spit hoods", "Yes, calendar 2023.", question.message_id
+        )
+        assert correspondence.import_email(register, reply, "olly") == (
+            REFERENCE,
+            "filed as the answer to the clarification",
+        )
+        assert register.get(REFERENCE).clarifications[0].answer == "Yes, calendar 2023."
+        # The response cannot go before a reviewer approves it.
+        letter = tmp_path / "response.pdf"
+        document = pymupdf.open()
+        document.new_page().insert_text((72, 72), "There were 12 uses of spit hoods in 2023.")
+        document.save(letter)
+        with pytest.raises(correspondence.CorrespondenceError, match="not been approved"):
+            correspondence.send(
+                register, REFERENCE, "response", "Response", "See attached.", attachments=[letter]
+            )
+        register.decide(REFERENCE, 1, "disclosed", [], "olly", summary="12 uses.")
+        register.submit_for_approval(REFERENCE, "olly")
+        register.approve(REFERENCE, Actor("rita", "reviewer"))
+        register.respond(REFERENCE, date.today(), [], "olly")
+        response = correspondence.send(
+            register, REFERENCE, "response", f"Response to {REFERENCE}",
+            "Our response is attached.", attachments=[letter],
+        )  # fmt: skip
+        assert response.status == "sent"
+        # The requester asks for an internal review by replying.
+        review = _eml(tmp_path, "3.eml", "Re: Response", "Please review this.", response.message_id)
+        assert correspondence.import_email(register, review, "olly")[1] == (
+            "filed as a request for internal review"
+        )
+        assert register.get(REFERENCE).reviews[0].requested_on == date.today()
+        kept = [(m.direction, m.kind, m.status) for m in correspondence.thread(register, REFERENCE)]
+    assert kept == [
+        ("in", "request", "received"),
+        ("out", "acknowledgement", "sent"),
+        ("out", "clarification request", "sent"),
+        ("in", "clarification answer", "received"),
+        ("out", "response", "sent"),
+        ("in", "internal review request", "received"),
+    ]
+    # What the SMTP server received, read back: addressed, threaded, the PDF attached.
+    assert [m["To"] for m in inbox.messages] == [REQUESTER] * 3
+    acknowledgement, clarification, final = inbox.messages
+    assert due.strftime("%d %B %Y") in acknowledgement.get_body().get_content()
+    # Each message answers the one before it, starting from the requester's own email.
+    original = BytesParser(policy=policy.default).parse(first.open("rb"))["Message-ID"]
+    assert acknowledgement["In-Reply-To"] == original
+    assert clarification["In-Reply-To"] == acknowledgement["Message-ID"]
+    assert final["References"].split()[:3] == [
+        original,
+        acknowledgement["Message-ID"],
+        clarification["Message-ID"],
+    ]
+    (attached,) = list(final.iter_attachments())
+    assert attached.get_filename() == "response.pdf"
+    with pymupdf.open(stream=attached.get_content(), filetype="pdf") as pdf:
+        assert "12 uses of spit hoods" in pdf[0].get_text()
+
+
+def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_path: Path) -> None:
+    inbox, port = smtp
+    down = _settings(_free_port())  # nothing listens there
+    with Register(tmp_path / "register.sqlite", settings=down) as register:
+        register.new_request(
+            REFERENCE, date.today(), "Figures.", ["Figures."], "email", REQUESTER, "olly"
+        )
+        failed = correspondence.send(register, REFERENCE, "acknowledgement", "Ack", "Received.")
+        assert (failed.status, failed.attempts) == ("failed", 3)
+        assert "ConnectionRefusedError" in failed.error
+        (row,) = correspondence.thread(register, REFERENCE)
+        assert (row.status, row.attempts) == ("failed", 3)
+        assert inbox.messages == []
+        again = correspondence.retry(register, _settings(port))
+        assert [(r.message_id, r.status) for r in again] == [(failed.message_id, "sent")]
+        assert correspondence.thread(register, REFERENCE)[0].status == "sent"
+    assert inbox.messages[0]["Message-ID"] == failed.message_id
+
+
+def test_import_email_from_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "register.sqlite")
+    message = _eml(tmp_path, "new.eml", "Police dogs", "How many police dogs do you have?")
+    runner = CliRunner()
+    refused = runner.invoke(
+        app, ["request", "import-email", str(message), "--actor", "olly", "--db", db]
+    )
+    assert refused.exit_code == 2
+    assert "give --reference to log it as a new request" in refused.output
+    logged = runner.invoke(
+        app,
+        ["request", "import-email", str(message), "--reference", REFERENCE, "--actor", "olly",
+         "--db", db],
+    )  # fmt: skip
+    assert logged.exit_code == 0, logged.output
+    assert logged.output.strip() == f"{REFERENCE}: logged as a new request"
+    again = runner.invoke(
+        app,
+        ["request", "import-email", str(message), "--reference", "01.FOI.24.000902",
+         "--actor", "olly", "--db", db],
+    )  # fmt: skip
+    assert again.exit_code == 2 and "already in the register" in again.output
