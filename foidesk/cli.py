@@ -290,14 +290,34 @@ def answer(
         "--spark",
         help="With --engine spark: local[N] (default local[2]), a master URL, or sc://HOST:PORT.",
     ),
+    log: str | None = typer.Option(
+        None,
+        "--log",
+        envvar="FOIDESK_DB",
+        help="The disclosure log's database: protect against its responses that count any "
+        "of the same records.",
+    ),
 ) -> None:
     """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
+    from foidesk.db import open_session
     from foidesk.publish.answer import answer as write_answer
     from foidesk.stats.specs import SpecError
+    from foidesk.web.log import published_disclosures
 
     try:
+        published = None
+        if log is not None:
+            with open_session(log) as session:
+                published = published_disclosures(session)
         package = write_answer(
-            request_file, db, out, progress=True, engine=engine, parquet=parquet, spark=spark
+            request_file,
+            db,
+            out,
+            progress=True,
+            published=published,
+            engine=engine,
+            parquet=parquet,
+            spark=spark,
         )
     except (SpecError, FileNotFoundError, LookupError, StoreError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -307,6 +327,10 @@ def answer(
     typer.echo(f"{manifest.request}: snapshot {snapshot}")
     for entry in manifest.files:
         typer.echo(f"  {out}/{entry.path}  {entry.title}  sha256 {entry.sha256[:12]}")
+    control = manifest.disclosure_control
+    if control is not None:
+        checked = ", ".join(control.earlier_disclosures) or "none"
+        typer.echo(f"Earlier disclosures checked: {checked}")
 
 
 @app.command("audit")
@@ -314,10 +338,11 @@ def audit_command(
     directory: str = typer.Argument(..., help="An answer directory written by `answer`."),
 ) -> None:
     """Re-audit an answer's \\[c] cells; exit 1 if an attacker could narrow any of them."""
+    from foidesk.publish.package import audit_file
     from foidesk.stats.audit import audit_answer
 
     try:
-        result = audit_answer(directory)
+        result = audit_answer(audit_file(directory))
     except (FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -3,7 +3,8 @@
 It generates synthetic London, answers the seed's request file (tables, workbook, CSVs,
 manifest with disclosure control), writes the redacted policy and its version-control
 document, renders the response letter, and publishes the response to a demo disclosure
-log. Everything lands under ``out/``; running it again gives the same numbers.
+log. Everything lands under ``out/``; running it again gives the same numbers, with the
+demo's register and log (``out/demo/foidesk.sqlite``) made afresh.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def run_demo(
     work.mkdir(parents=True, exist_ok=True)
     store_path = work / "london.duckdb"
     register_db = work / "foidesk.sqlite"
+    # A fresh desk each run: a request already in the register is not imported again, so
+    # an old register would keep decisions an earlier run (or version) recorded.
+    register_db.unlink(missing_ok=True)
     reference = yaml.safe_load(SEED_REQUEST.read_text(encoding="utf-8"))["reference"]
     response_dir = out / reference
 

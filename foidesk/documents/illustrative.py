@@ -28,6 +28,7 @@ from foidesk.documents.registry import (
 )
 from foidesk.documents.rules import Rule
 from foidesk.documents.versioncontrol import _environment, in_force_between, write_version_control
+from foidesk.publish.package import reviewers_only_dir, seal_reviewers_only
 
 POLICY_FILE = Path(__file__).parent / "illustrative" / "domestic_abuse_policy.yaml"
 # The names the seed request file lists under ``documents``, so the response letter finds them.
@@ -154,10 +155,10 @@ def write_policy_documents(out_dir: Path, register_db: str | Path) -> dict[str, 
     control document (PDF and HTML) and "Version 12.1 Domestic Abuse Policy Redacted",
     redacted on its tactical sections under s31(1)(a), under the file names the seed
     request file lists. The unredacted source and the
-    redaction log go to ``out_dir/internal/``, which is not part of the published set.
+    redaction log go to ``out_dir/internal/``, the package's reviewers-only folder.
     """
     out_dir = Path(out_dir)
-    internal = out_dir / "internal"
+    internal = reviewers_only_dir(out_dir)
     policy = illustrative_policy()
     current = policy["versions"][-1]["number"]
     source = policy_pdf(internal / f"domestic-abuse-policy-v{current}.pdf", current)
@@ -173,6 +174,7 @@ def write_policy_documents(out_dir: Path, register_db: str | Path) -> dict[str, 
         log_json=internal / "redaction-log.json",
         log_csv=internal / "redaction-log.csv",
     )
+    seal_reviewers_only(out_dir)
     control = write_version_control(register_db, policy["name"], out_dir, stem=VERSION_CONTROL_STEM)
     recording = write_recording_procedures(out_dir, register_db)
     return {

@@ -184,13 +184,14 @@ def write_response(
     response = data.get("response") or {}
     with Register(register_db) as register:
         documents = _document_attachments(data, out_dir, request_file)
+        package = AnswerPackage.read_or_new(answer_dir)
         attachments = documents + [
             a
-            for a in _manifest_attachments(AnswerPackage.read_or_new(answer_dir))
+            for a in _manifest_attachments(package)
             if a["file"] not in {d["file"] for d in documents}
         ]
         reference = import_request_file(
-            request_file, register, store=store, attachments=attachments
+            request_file, register, store=store, attachments=attachments, answer=package
         )
         if register.get(reference).responded_on is None and response.get("responded"):
             raise TransitionError(f"{reference} is in the register but was not responded to")

@@ -9,6 +9,7 @@ Errors name the file and the field.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
+from foidesk.publish.package import AnswerPackage
 
 STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
 DEFAULT_OFFICER = "foi.officer"
@@ -106,14 +108,67 @@ def _check_authority(data: Mapping[str, Any], register: Register, path: Path) ->
             )
 
 
+def _with_withheld_cells(
+    decision: Mapping[str, Any],
+    data: Mapping[str, Any],
+    answer: AnswerPackage | None,
+    where: str,
+    path: Path,
+) -> Mapping[str, Any]:
+    """The decision on a part, with the exemption for the [c] cells of its ``tables``.
+
+    Withheld cells are withheld information: a part whose tables hold them is at best
+    partly disclosed, and cites the exemption (s40(2) unless the request file's
+    ``disclosure_control.exemption`` says otherwise) for them.
+    """
+    tables = decision.get("tables") or []
+    if not isinstance(tables, list):
+        raise RequestFileError(f"{path}: field '{where}tables' should be a list of table ids")
+    known = [str(t.get("id")) for t in data.get("tables") or [] if isinstance(t, dict)]
+    for table in tables:
+        if str(table) not in known:
+            close = difflib.get_close_matches(str(table), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (tables: {', '.join(known)})"
+            raise RequestFileError(
+                f"{path}: field '{where}tables': no table {table!r} in this file{hint}"
+            )
+    control = answer.manifest.disclosure_control if answer is not None else None
+    if control is None or control.exemption is None:
+        return decision
+    counts = answer.withheld_per_table() if answer is not None else {}
+    holding = [str(t) for t in tables if counts.get(str(t))]
+    if not holding:
+        return decision
+    withheld = sum(counts[t] for t in holding)
+    names = {t.id: t.sheet or t.id for t in answer.manifest.tables} if answer else {}
+    listed = [names.get(t, t) for t in holding]
+    in_tables = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+    exemption = control.exemption.model_dump(exclude_defaults=True)
+    exemption["applies_to"] = f"the {withheld} figures shown as [c] in {in_tables}"
+    cited = {
+        (str(e.get("section")), str(e.get("subsection") or ""))
+        for e in decision.get("exemptions") or []
+    }
+    updated = dict(decision)
+    if (control.exemption.section, control.exemption.subsection) not in cited:
+        updated["exemptions"] = [*(decision.get("exemptions") or []), exemption]
+    if decision.get("decision") == "disclosed":
+        updated["decision"] = "partly disclosed"
+    return updated
+
+
 def import_request_file(
     path: str | Path,
     register: Register,
     *,
     store: str | Path | None = None,
     attachments: Sequence[Mapping[str, Any]] | None = None,
+    answer: AnswerPackage | None = None,
 ) -> str:
     """Put a request file's request and its handling into the register; return the reference.
+
+    With ``answer`` (the request's answer package), a part whose ``tables`` hold [c] cells
+    is at best "partly disclosed", and relies on the exemption the package gives for them.
 
     A request already in the register is left as it is. Record counts of the cost
     estimate come from ``store`` when its lines say ``records_from``. ``attachments``
@@ -180,6 +235,7 @@ def import_request_file(
         worksheet = register.cost_estimate(reference)
         for i, decision in enumerate(data.get("decisions") or [], start=1):
             where = f"decisions[{i}]."
+            decision = _with_withheld_cells(decision, data, answer, where, path)
             exemptions = []
             for exemption in decision.get("exemptions") or []:
                 exemption = dict(exemption)

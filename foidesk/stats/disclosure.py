@@ -119,7 +119,10 @@ class DisclosurePolicy:
         return Requirement(lower_at_most=self.protect_down_to, upper_at_least=up)
 
     def note(self) -> str:
-        """The sentence the Notes page uses to explain [c] or rounding."""
+        """The sentence the Notes page uses to explain [c] or rounding.
+
+        Which earlier disclosures were checked is for the answer to say: only it knows.
+        """
         if self.method == "round":
             return (
                 f"Figures are rounded to the nearest {self.rounding_base}. Each figure, "
@@ -130,8 +133,7 @@ class DisclosurePolicy:
         return (
             f"[c] marks a figure withheld to protect the people it counts: counts of "
             f"{zero}{self.high}, and further figures chosen so that the withheld ones cannot "
-            "be worked out from totals or from other tables, including tables this force "
-            "has published before."
+            "be worked out from totals or from the other tables of this response."
         )
 
 

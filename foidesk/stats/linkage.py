@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
@@ -59,6 +60,60 @@ class EarlierPackage:
     reference: str
     specs: tuple[TableSpec, ...]
     suppressed: frozenset[tuple[str, CellKey]] = frozenset()
+
+
+def sharing_records(
+    tables: Sequence[ComputedTable],
+    packages: Sequence[EarlierPackage],
+    store: Store,
+    snapshot: Snapshot,
+) -> list[EarlierPackage]:
+    """The packages with a table that counts some of the same units as ``tables``.
+
+    Only those can be differenced against this disclosure; the caller finds the
+    candidates (on the disclosure log) and this decides on the records themselves.
+    """
+    by_unit: dict[str, list[pa.Table]] = {}
+    for table in tables:
+        keys = list(UNIT_KEYS[table.spec.counting_unit])
+        frame = unit_cells(table.spec, store, snapshot).select(keys)
+        by_unit.setdefault(table.spec.counting_unit, []).append(frame)
+    found = []
+    con = duckdb.connect()
+    try:
+        for package in packages:
+            if any(_overlaps(con, spec, by_unit, store, snapshot) for spec in package.specs):
+                found.append(package)
+    finally:
+        con.close()
+    return found
+
+
+def _overlaps(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    by_unit: Mapping[str, list[pa.Table]],
+    store: Store,
+    snapshot: Snapshot,
+) -> bool:
+    if spec.counting_unit not in by_unit:
+        return False
+    keys = ", ".join(f'"{k}"' for k in UNIT_KEYS[spec.counting_unit])
+    con.register(
+        "theirs", unit_cells(spec, store, snapshot).select(list(UNIT_KEYS[spec.counting_unit]))
+    )
+    try:
+        for frame in by_unit[spec.counting_unit]:
+            con.register("ours", frame)
+            hit = con.execute(
+                f"SELECT EXISTS (SELECT 1 FROM ours SEMI JOIN theirs USING ({keys}))"
+            ).fetchall()[0][0]
+            con.unregister("ours")
+            if hit:
+                return True
+        return False
+    finally:
+        con.unregister("theirs")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from sqlalchemy import select
@@ -31,6 +31,10 @@ from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
 from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.settings import Settings
+from foidesk.stats.specs import parse_table
+
+if TYPE_CHECKING:
+    from foidesk.stats.linkage import EarlierPackage
 from foidesk.web.models import Attachment, PublishedResponse, Setting
 
 # Register statuses from which a request has been approved and may appear on the log.
@@ -72,6 +76,9 @@ class Publication:
     exemptions: Sequence[Mapping[str, Any]] = ()
     letter_html: str = ""
     files: Sequence[PublishedFile] = field(default_factory=tuple)
+    # From the answer's manifest: the tables' specifications and their [c] cells.
+    tables: Sequence[Mapping[str, Any]] = ()
+    withheld: Sequence[Mapping[str, Any]] = ()
 
 
 def url_for_response(reference: str) -> str:
@@ -279,6 +286,8 @@ def publish(session: Session, publication: Publication, *, published_by: str = "
         search_text=search_text,
         published_by=published_by,
         created_at=datetime.now(UTC).replace(tzinfo=None),
+        tables=[dict(t) for t in publication.tables],
+        withheld=[dict(w) for w in publication.withheld],
         attachments=[
             Attachment(
                 position=n,
@@ -345,8 +354,62 @@ def publish_answer(
     publication = publication_from_view(
         view, letter_html=letter, files=files, published_on=published_on
     )
+    if answer_dir is not None and AnswerPackage.exists(answer_dir):
+        tables, withheld = published_tables(AnswerPackage.read(answer_dir))
+        publication = replace(publication, tables=tables, withheld=withheld)
     with open_session(db, migrate=False) as session:
         return publish(session, reviewed(publication, decisions), published_by=published_by)
+
+
+def published_tables(package: AnswerPackage) -> tuple[list[dict], list[dict]]:
+    """What the log keeps of an answer's tables: their specifications and [c] cells."""
+    manifest = package.manifest
+    tables = [
+        {
+            "id": t.id,
+            "title": t.title,
+            "counting_unit": t.counting_unit,
+            "specification_sha256": t.specification_sha256,
+            "specification": t.specification,
+        }
+        for t in manifest.tables
+        if t.specification is not None
+    ]
+    control = manifest.disclosure_control
+    withheld = [c.model_dump() for c in control.pattern] if control else []
+    return tables, withheld
+
+
+def published_disclosures(session: Session) -> list[EarlierPackage]:
+    """The responses on the log with their tables, as earlier disclosures for an answer.
+
+    Each table's specification is read back and checked against its fingerprint, so a
+    table whose meaning changed is an error rather than a silent mismatch.
+    """
+    # Imported on use: the statistics engine loads Ibis, which slows the app's start.
+    from foidesk.stats.linkage import EarlierPackage
+
+    found = []
+    rows = session.execute(
+        select(
+            PublishedResponse.reference, PublishedResponse.tables, PublishedResponse.withheld
+        ).order_by(PublishedResponse.reference)
+    ).all()
+    for reference, tables, withheld in rows:
+        if not tables:
+            continue
+        specs = []
+        for index, entry in enumerate(tables):
+            source = f"disclosure log, {reference}"
+            spec = parse_table(entry["specification"], source, index)
+            if entry.get("specification_sha256") not in (None, spec.fingerprint()):
+                raise ValueError(f"{source}, table {spec.id}: specification fingerprint differs")
+            specs.append(spec)
+        cells = frozenset(
+            (str(c["table"]), (tuple(c["row"]), tuple(c["column"]))) for c in withheld or []
+        )
+        found.append(EarlierPackage(reference, tuple(specs), cells))
+    return found
 
 
 def reviewed(publication: Publication, decisions: Sequence[personal_data.Decision]) -> Publication:

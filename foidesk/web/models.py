@@ -45,6 +45,11 @@ class PublishedResponse(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     published_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The published tables' specifications ({id, title, counting_unit, specification_sha256,
+    # specification}) and their [c] cells ({table, row, column}), from the answer's
+    # manifest: what a later answer is protected against.
+    tables: Mapped[list] = mapped_column(JSON, default=list)
+    withheld: Mapped[list] = mapped_column(JSON, default=list)
 
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="response",

@@ -55,6 +55,7 @@ from foidesk.web.log import (
     clean_letter,
     publish_answer,
     published,
+    published_disclosures,
 )
 from foidesk.web.pages import render
 from foidesk.web.security import (
@@ -563,7 +564,9 @@ def run_tables(request: Request, reference: str, user: Analyst) -> Response:
         )
     else:
         try:
-            answer(request_file, records, answer_dir)
+            with request.app.state.sessions() as session:
+                published = published_disclosures(session)
+            answer(request_file, records, answer_dir, published=published)
             _flash(request, "Tables computed with disclosure control applied.")
         except (ValueError, LookupError, OSError) as exc:
             request.session["tables_error"] = str(exc)

@@ -80,7 +80,7 @@ def test_answer_writes_workbook_csvs_and_manifest(db: Path, tmp_path: Path) -> N
     control = manifest["disclosure_control"]
     assert control["applied"] is True
     assert control["summary"].endswith("audit passed (HiGHS optimal)")
-    assert (out / "disclosure_audit.json").is_file()
+    assert (out / "internal" / "disclosure_audit.json").is_file()
     assert "audit_problem" not in control
 
 

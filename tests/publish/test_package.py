@@ -47,14 +47,14 @@ def test_a_manifest_without_a_version_is_read_and_rewritten_as_the_current_one(
     }
     folder = _folder(tmp_path, old)
     package = AnswerPackage.read(folder)
-    assert package.manifest.version == MANIFEST_VERSION == 1
+    assert package.manifest.version == MANIFEST_VERSION == 2
     assert [f.path for f in package.manifest.files] == ["tables.xlsx"]
     assert package.withheld == frozenset({("table_1", (("2019",), ("Total",)))})
     assert package.table_titles == ["Table 1: offences"]
     assert not package.failed_audit
     package.write()
     written = json.loads((folder / "manifest.json").read_text())
-    assert written["version"] == 1
+    assert written["version"] == 2
     assert written["files"][0]["path"] == "tables.xlsx" and "file" not in written["files"][0]
     # Fields the statistics engine adds to its report are kept as written.
     assert written["disclosure_control"]["solver"] == {"status": "optimal"}
@@ -70,8 +70,8 @@ def test_errors_name_the_manifest_and_field(tmp_path: Path) -> None:
     folder = _folder(tmp_path, {"version": 1, "files": [{"path": "tables.xlsx", "title": "T"}]})
     with pytest.raises(PackageError, match=r"manifest.json, files\[1\] \(tables.xlsx\): field "):
         AnswerPackage.read(folder)
-    (folder / "manifest.json").write_text(json.dumps({"version": 2, "files": []}))
-    with pytest.raises(PackageError, match="field 'version' is 2; this foidesk reads .* 1"):
+    (folder / "manifest.json").write_text(json.dumps({"version": 3, "files": []}))
+    with pytest.raises(PackageError, match="field 'version' is 3; this foidesk reads .* 2"):
         AnswerPackage.read(folder)
     (folder / "manifest.json").write_text(json.dumps({"version": 1, "colour": "blue"}))
     with pytest.raises(PackageError, match="colour: Extra inputs are not permitted"):

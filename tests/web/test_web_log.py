@@ -19,6 +19,7 @@ from site_setup import SEED_REFERENCE, Site
 from foidesk.db import open_session
 from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
+from foidesk.publish.package import AnswerPackage
 from foidesk.web.app import create_app
 from foidesk.web.log import (
     Publication,
@@ -42,15 +43,21 @@ def test_seed_is_published_with_its_files_and_checksums(seed_site: Site) -> None
         assert response.subject == "Domestic abuse"
         assert response.decision == "Information partially disclosed"
         sections = [e["section"] for e in response.exemptions]
-        assert sections == ["s12", "s31(1)(a) and (b)"]
-        assert [e["parts"] for e in response.exemptions] == [[1], [5]]
+        # The [c] cells' exemption, s40(2), for every part whose tables hold [c].
+        assert sections == ["s12", "s40(2)", "s31(1)(a) and (b)"]
+        held = AnswerPackage.read(seed_site.answers / SEED_REFERENCE).withheld_per_table()
+        tables_of = {1: ["table_1"], 2: ["table_2", "table_6"], 3: ["table_3", "table_4"]}
+        tables_of[4] = ["table_5"]
+        with_c = [p for p, ids in tables_of.items() if any(held.get(t) for t in ids)]
+        assert 3 in with_c
+        assert [e["parts"] for e in response.exemptions] == [[1], with_c, [5]]
         names = [a.filename for a in response.attachments]
         assert names[0] == "tables.xlsx"
         assert {f"table_{i}.csv" for i in range(1, 7)} <= set(names)
         assert "domestic_abuse_policy_redacted.pdf" in names
         assert "response.pdf" in names
         # The disclosure audit's working file is internal and never published.
-        assert (seed_site.answers / SEED_REFERENCE / "disclosure_audit.json").is_file()
+        assert (seed_site.answers / SEED_REFERENCE / "internal" / "disclosure_audit.json").is_file()
         assert "disclosure_audit.json" not in names
         answer_dir = seed_site.answers / SEED_REFERENCE
         for attachment in response.attachments:
