@@ -50,6 +50,7 @@ from foidesk.records.schema import (
     VICTIMS,
 )
 from foidesk.records.store import SNAPSHOT_TABLES, Snapshot, Store
+from foidesk.records.store import _store_error as store_error
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "london_calibration.yaml"
 FORCE_AREAS_FILE = Path(__file__).resolve().parent / "force_areas.yaml"
@@ -763,7 +764,10 @@ def generate(
                 for part in _with_reference(parts):
                     for name, table in part.items():
                         staging.register("_part", table)
-                        staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
+                        try:
+                            staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
+                        except duckdb.Error as exc:  # a full disk, most likely: say so
+                            raise store_error(db, exc) from None
                         staging.unregister("_part")
                     advance()
                 with Store(db) as store:
