@@ -319,18 +319,48 @@ def answer(
             parquet=parquet,
             spark=spark,
         )
-    except (SpecError, FileNotFoundError, LookupError, StoreError) as exc:
+    except (SpecError, ValueError, FileNotFoundError, LookupError, StoreError) as exc:
+        # ValueError: a disclosure-control setting that cannot be used (e.g. range [3, 2]).
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     manifest = package.manifest
     snapshot = manifest.snapshot.id[:12] if manifest.snapshot else "none"
     typer.echo(f"{manifest.request}: snapshot {snapshot}")
+    for warning in manifest.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for entry in manifest.files:
         typer.echo(f"  {out}/{entry.path}  {entry.title}  sha256 {entry.sha256[:12]}")
     control = manifest.disclosure_control
     if control is not None:
         checked = ", ".join(control.earlier_disclosures) or "none"
         typer.echo(f"Earlier disclosures checked: {checked}")
+
+
+@app.command("schema")
+def schema_command(
+    kind: str = typer.Argument(..., help="request, mapping, table, settings or review."),
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a request, mapping or settings file, or a table."""
+    import json
+
+    from foidesk.foi.personal_data import ReviewFile
+    from foidesk.foi.request_schema import RequestFile
+    from foidesk.input_files import did_you_mean, json_schema
+    from foidesk.records.mapping_schema import MappingFile
+    from foidesk.settings import Settings
+    from foidesk.stats.specs import TableInput
+
+    models = {
+        "request": (RequestFile, "foidesk request file"),
+        "mapping": (MappingFile, "foidesk mapping file"),
+        "table": (TableInput, "foidesk table specification"),
+        "settings": (Settings, "foidesk settings file"),
+        "review": (ReviewFile, "foidesk personal-data review file"),
+    }
+    if kind not in models:
+        typer.echo(f"error: no schema {kind!r}{did_you_mean(kind, models)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(json_schema(*models[kind]), indent=2))
 
 
 @app.command("audit")
@@ -661,10 +691,10 @@ def request_decide(
     db: str = REGISTER_OPTION,
 ) -> None:
     """Record the decision on one part, with its exemptions."""
-    import yaml
+    from foidesk.input_files import read_yaml
 
-    applied = yaml.safe_load(exemptions.read_text(encoding="utf-8")) if exemptions else []
     with _register(db) as register:
+        applied = read_yaml(exemptions) if exemptions else []
         register.decide(
             reference,
             part,
@@ -859,7 +889,10 @@ def request_import(
     ] = None,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Import a request file into the register (a request already there is left alone)."""
+    """Import a request file into the register, all or nothing.
+
+    A request already in the register is refused and left as it is.
+    """
     from foidesk.foi.request_file import import_request_file
 
     with _register(db) as register:

@@ -19,6 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Concerns that own tables in this database, in the order their branches were created.
 MIGRATION_BRANCHES = ("foi", "documents", "web")
+SQLITE_BUSY_SECONDS = 60.0
 
 
 class Base(DeclarativeBase):
@@ -34,8 +35,15 @@ def database_url(db: str | Path) -> str:
 
 
 def make_engine(db: str | Path, **options: object) -> Engine:
-    """An engine for ``db``; SQLite gets foreign keys enforced, as PostgreSQL does."""
-    engine = create_engine(database_url(db), **options)
+    """An engine for ``db``; SQLite gets foreign keys enforced, as PostgreSQL does.
+
+    A SQLite writer waits up to ``SQLITE_BUSY_SECONDS`` for another's transaction (a whole
+    request import is one) rather than failing with "database is locked".
+    """
+    url = database_url(db)
+    if url.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": SQLITE_BUSY_SECONDS})
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -12,15 +12,15 @@ the Metropolitan Police Service's, which the demo uses.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from foidesk.input_files import InputError, parse_yaml, validate
 
 SETTINGS_ENV = "FOIDESK_SETTINGS"
 
@@ -149,42 +149,6 @@ class Settings(_Strict):
     source: str | None = Field(default=None, exclude=True)
 
 
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """The line of the YAML node at ``loc``, for error messages."""
-    node = yaml.compose(text)
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if k.value == part]
-            if not match:
-                break
-            line = match[0][0].start_mark.line + 1
-            node = match[0][1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _known_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys the model allows at ``loc`` (a field path), for suggestions."""
-    model: Any = Settings
-    for part in loc:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        annotation = field.annotation if field else None
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        model = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if model is None:
-            return []
-    return [name for name in model.model_fields if name != "source"]
-
-
 def read_settings(path: str | Path) -> Settings:
     """Read a settings file; errors name the file, the line and the field."""
     path = Path(path)
@@ -192,28 +156,12 @@ def read_settings(path: str | Path) -> Settings:
         raise SettingsError(f"{path}: settings file not found")
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise SettingsError(f"{path}: expected a mapping at the top level")
-    try:
-        return Settings.model_validate({**data, "source": str(path)})
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            field = ".".join(str(p) for p in loc)
-            line = _line_of(text, loc)
-            where = f"{path}, line {line}" if line else str(path)
-            message = error["msg"]
-            if error["type"] == "extra_forbidden":
-                known = _known_keys(loc[:-1])
-                close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-                message = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
-                message += f" (known: {', '.join(known)})" if known else ""
-            problems.append(f"{where}: {field}: {message}")
-        raise SettingsError("; ".join(problems)) from None
+        data = parse_yaml(text, str(path)) or {}
+        if not isinstance(data, dict):
+            raise SettingsError(f"{path}: expected a mapping at the top level")
+        return validate(Settings, {**data, "source": str(path)}, str(path), text)
+    except InputError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 @lru_cache(maxsize=8)

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from foidesk.input_files import did_you_mean
 from foidesk.records.store import Store
 
 # Regulation 4(3): the only activities whose cost may be estimated.
@@ -178,9 +179,9 @@ def count_records(
         }
         unknown = [g for g in groups if g not in known]
         if unknown:
+            hint = did_you_mean(unknown[0], known) or f" (known: {', '.join(sorted(known))})"
             raise ValueError(
-                f"{store_path}: offence group(s) {', '.join(unknown)} not in the store "
-                f"(known: {', '.join(sorted(known))})"
+                f"{store_path}: offence group(s) {', '.join(unknown)} not in the store{hint}"
             )
         placeholders = ", ".join("?" for _ in groups)
         row = store.con.execute(

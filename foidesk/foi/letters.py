@@ -10,6 +10,7 @@ applicant-blind: nothing about the requester appears in it.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,12 @@ from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import lookup
 from foidesk.foi.register import Register, TransitionError
-from foidesk.foi.request_file import REVIEW_WINDOW, import_request_file, load_request_file
+from foidesk.foi.request_file import (
+    REVIEW_WINDOW,
+    AlreadyInRegister,
+    import_request_file,
+    load_request_file,
+)
 from foidesk.publish.package import AnswerPackage, FileEntry, sha256_file
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -190,9 +196,12 @@ def write_response(
             for a in _manifest_attachments(package)
             if a["file"] not in {d["file"] for d in documents}
         ]
-        reference = import_request_file(
-            request_file, register, store=store, attachments=attachments, answer=package
-        )
+        reference = data["reference"]
+        # A request imported earlier is answered as the register holds it.
+        with suppress(AlreadyInRegister):
+            import_request_file(
+                request_file, register, store=store, attachments=attachments, answer=package
+            )
         if register.get(reference).responded_on is None and response.get("responded"):
             raise TransitionError(f"{reference} is in the register but was not responded to")
         html = render_letter(

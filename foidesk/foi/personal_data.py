@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from lxml import html as lxml_html
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from foidesk.documents.rules import phrase_pattern
 from foidesk.documents.suggestions import Suggestion, suggest_text
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import ActorLike, Register
+from foidesk.input_files import InputError, parse_yaml, validate
 from foidesk.settings import Settings, load_settings
 
 REMOVED = "[personal data removed]"
@@ -237,15 +237,12 @@ def read_review_file(path: Path) -> ReviewFile:
     """A review file, checked: unknown keys and bad decisions name the file and field."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        return validate(ReviewFile, parse_yaml(text, str(path)), str(path), text)
+    except OSError as exc:
         raise ReviewError(f"{path}: cannot read the review file ({exc})") from exc
-    try:
-        return ReviewFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ReviewError(f"{path}: field {field!r}: {first['msg']}") from exc
+    except InputError as exc:
+        raise ReviewError(str(exc)) from None
 
 
 def review_template(reference: str, found: Sequence[Suggestion]) -> str:

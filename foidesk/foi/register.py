@@ -12,6 +12,7 @@ The requester's contact is private: ``public_view`` is what the disclosure log m
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -201,6 +202,8 @@ class Register:
             upgrade(db)
         self.engine = make_engine(db)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The session of the transaction() a thread is in, if any: its steps share it.
+        self._open = threading.local()
         # ASCII: \d is 0-9 only, not the digits of other scripts.
         self.reference_pattern = (
             re.compile(reference_pattern, re.ASCII)
@@ -222,7 +225,28 @@ class Register:
     # -- plumbing ------------------------------------------------------------------------
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run several steps as one transaction: all of them are committed, or none is.
+
+        Inside it every method shares one session; an exception rolls every step back,
+        and so does a process killed part-way (the database never saw a commit).
+        """
+        if getattr(self._open, "session", None) is not None:
+            yield
+            return
+        with self._sessions() as session, session.begin():
+            self._open.session = session
+            try:
+                yield
+            finally:
+                self._open.session = None
+
+    @contextmanager
     def _session(self) -> Iterator[Session]:
+        shared = getattr(self._open, "session", None)
+        if shared is not None:
+            yield shared
+            return
         with self._sessions() as session, session.begin():
             yield session
 

@@ -10,15 +10,20 @@ Errors name the file and the field.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.exc import OperationalError
 
 from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
+from foidesk.foi.request_schema import RequestFile
+from foidesk.input_files import InputError, read_yaml
+from foidesk.publish.answer import check_request_file
 from foidesk.publish.package import AnswerPackage
 
 STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
@@ -29,6 +34,10 @@ REVIEW_WINDOW = 40  # working days commonly given to ask for an internal review
 
 class RequestFileError(ValueError):
     """A request file that cannot be used, naming the file and the field."""
+
+
+class AlreadyInRegister(RequestFileError):
+    """The request is already in the register; the import changed nothing."""
 
 
 def _field(data: Mapping[str, Any], key: str, where: str, path: Path, kind: type | tuple) -> Any:
@@ -61,11 +70,15 @@ def load_request_file(path: str | Path) -> dict[str, Any]:
     """The request file as a mapping, with the fields every request needs checked."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise RequestFileError(f"{path}: not valid YAML ({error})") from error
+        data = read_yaml(path)
+    except InputError as error:
+        raise RequestFileError(str(error)) from None
     if not isinstance(data, dict):
         raise RequestFileError(f"{path}: expected a mapping of fields at the top level")
+    try:
+        check_request_file(path, data, RequestFile)
+    except InputError as error:
+        raise RequestFileError(str(error)) from None
     _field(data, "reference", "", path, str)
     _date(data, "received", "", path)
     request = _field(data, "request", "", path, dict)
@@ -170,23 +183,25 @@ def import_request_file(
     With ``answer`` (the request's answer package), a part whose ``tables`` hold [c] cells
     is at best "partly disclosed", and relies on the exemption the package gives for them.
 
-    A request already in the register is left as it is. Record counts of the cost
-    estimate come from ``store`` when its lines say ``records_from``. ``attachments``
-    (title, file, sha256) are those the response goes out with; by default the file's
-    ``documents``.
+    The import is one transaction: afterwards the request is wholly in the register or
+    not at all, even if the process is killed part-way. A request already in the register
+    (imported earlier, or by another process at the same moment) raises
+    ``AlreadyInRegister`` and nothing is changed. Record counts of the cost estimate come
+    from ``store`` when its lines say ``records_from``. ``attachments`` (title, file,
+    sha256) are those the response goes out with; by default the file's ``documents``.
     """
     path = Path(path)
     data = load_request_file(path)
     reference = data["reference"]
-    if register.exists(reference):
-        return reference
-    _check_authority(data, register, path)
     authority = data.get("authority") or {}
     handled = data.get("handled_by") or {}
     officer = Actor(str(handled.get("officer") or DEFAULT_OFFICER), "officer")
     reviewer = Actor(str(handled.get("reviewer") or DEFAULT_REVIEWER), "reviewer")
     request = data["request"]
-    try:
+    with _import_errors(path, reference), register.transaction():
+        if register.exists(reference):
+            raise AlreadyInRegister(f"{path}: request {reference} is already in the register")
+        _check_authority(data, register, path)
         register.new_request(
             reference,
             _date(data, "received", "", path),
@@ -262,16 +277,30 @@ def import_request_file(
             register.respond(
                 reference, _date(response, "responded", "response.", path), files, officer
             )
-    except Exception as error:
-        # All or nothing: a half-imported request would block a corrected file.
-        if register.exists(reference):
-            register.delete_request(reference, officer, f"import of {path.name} failed: {error}")
-        if isinstance(error, RequestFileError):
-            raise
-        if isinstance(error, TransitionError | ValueError | KeyError | LookupError | OSError):
-            raise RequestFileError(f"{path}: {error}") from error
-        raise
     return reference
+
+
+@contextmanager
+def _import_errors(path: Path, reference: str) -> Iterator[None]:
+    """Errors of the register's steps as ``RequestFileError`` naming the file."""
+    try:
+        yield
+    except RequestFileError:
+        raise
+    except TransitionError as error:
+        # Another import committed the same request first: its unique reference refused ours.
+        if "already in the register" in str(error):
+            raise AlreadyInRegister(
+                f"{path}: request {reference} is already in the register"
+            ) from error
+        raise RequestFileError(f"{path}: {error}") from error
+    except (ValueError, KeyError, LookupError, OSError) as error:
+        raise RequestFileError(f"{path}: {error}") from error
+    except OperationalError as error:
+        # e.g. SQLite still locked by another import after the busy timeout.
+        raise RequestFileError(
+            f"{path}: the register could not be written ({error.orig}); nothing was changed"
+        ) from error
 
 
 def export_request_file(register: Register, reference: str, path: str | Path) -> Path:

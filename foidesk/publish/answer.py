@@ -1,7 +1,8 @@
 """Answering a request: from its request file and a store to the files that go out.
 
 ``answer`` reads the request file's statistics keys (``snapshot``, ``disclosure_control``,
-``notes``, ``tables``; every other key belongs to the FOI desk and is ignored here),
+``notes``, ``tables``, ``earlier_disclosures``; the rest belong to the FOI desk, whose
+schema ``RequestFile`` includes so that a misspelt key is refused here too),
 computes every table on one snapshot, applies disclosure control, and writes the
 workbook, one CSV per table and ``manifest.json``: the request reference, the snapshot,
 each specification's fingerprint, the software version and the SHA-256 of every file.
@@ -17,12 +18,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import ConfigDict
 from rich.progress import Progress
 
 from foidesk import __version__
+from foidesk.input_files import InputError, InputModel, read_yaml, validate
 from foidesk.publish.csv_files import write_csv
-from foidesk.publish.notes import DISCLOSURE_NOTE, Note, NotesPage, notes_page, parse_notes
+from foidesk.publish.notes import (
+    DISCLOSURE_NOTE,
+    Note,
+    NoteInput,
+    NotesPage,
+    notes_page,
+    parse_notes,
+)
 from foidesk.publish.package import (
     INTERNAL_DIR,
     AnswerPackage,
@@ -43,13 +52,14 @@ from foidesk.settings import Authority, load_settings
 from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.coverage import check_coverage
+from foidesk.stats.disclosure import DisclosureControlInput
 from foidesk.stats.linkage import (
     EarlierPackage,
     apply_disclosure_control,
     sharing_records,
     write_audit_file,
 )
-from foidesk.stats.specs import SpecError, TableSpec, load_tables, parse_tables, read_yaml
+from foidesk.stats.specs import SpecError, TableInput, TableSpec, load_tables, parse_tables
 from foidesk.stats.table import ComputedTable
 
 WORKBOOK_FILE = "tables.xlsx"
@@ -79,6 +89,76 @@ DEFAULT_WITHHELD_EXEMPTION: dict[str, Any] = {
         "exemption."
     ),
 }
+
+
+class EarlierDisclosureInput(InputModel):
+    """``earlier_disclosures[]``: a published answer this one must not difference against."""
+
+    request: str
+    answer: str
+
+
+class _FoiSection(InputModel):
+    """A FOI-part section of which the statistics engine reads one key; the FOI desk checks
+    the rest (``foidesk.foi.request_schema``)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ResponseSeen(_FoiSection):
+    """``response:``, for the date the tables may not run past."""
+
+    responded: date | None = None
+
+
+class AuthoritySeen(_FoiSection):
+    """``authority:``, for the name the workbook gives."""
+
+    name: str | None = None
+
+
+class StatisticsPart(InputModel):
+    """The keys of a request file that the statistics engine reads, and the FOI desk's.
+
+    The FOI desk's top-level keys (``received`` to ``documents``) are only declared here:
+    their contents belong to ``foidesk.foi.request_schema.FoiPart``, a layer above, whose
+    ``RequestFile`` checks them. Declaring them means a misspelt top-level key
+    (``snapshots:``, ``earlier_disclosure:``, ``handeld_by:``) is refused here too.
+    """
+
+    reference: str
+    title: str | None = None  # answer() needs it; a request without tables may leave it out
+    subject: str | None = None
+    snapshot: str | None = None
+    disclosure_control: DisclosureControlInput | None = None
+    notes: list[NoteInput] | None = None
+    tables: list[TableInput] | None = None  # answer() needs at least one
+    earlier_disclosures: list[EarlierDisclosureInput] | None = None
+    received: Any = None
+    channel: Any = None
+    requester_contact: Any = None
+    request: Any = None
+    authority: AuthoritySeen | None = None
+    handled_by: Any = None
+    clarification: Any = None
+    cost_estimate: Any = None
+    decisions: Any = None
+    response: ResponseSeen | None = None
+    documents: Any = None
+
+
+def check_request_file(
+    path: Path, data: Any, schema: type[StatisticsPart] = StatisticsPart
+) -> StatisticsPart:
+    """``data``, read from ``path``, checked against ``schema``; errors name the lines.
+
+    The FOI desk passes its ``RequestFile``, which also checks what its keys hold.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = None
+    return validate(schema, data, str(path), text)
 
 
 @dataclass(frozen=True)
@@ -117,24 +197,24 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         raise FileNotFoundError(f"{path}: request file not found")
     try:
         data = read_yaml(path) or {}
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping at the top level")
-    for key in ("reference", "title"):
-        if not data.get(key):
-            raise SpecError(f"{path}: {key}: required")
+    try:
+        checked = check_request_file(path, data)
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
+    if not data.get("title"):
+        raise SpecError(f"{path}: title: required to answer (the workbook's cover shows it)")
     policy = data.get("disclosure_control", DEFAULT_DISCLOSURE_CONTROL)
     if not isinstance(policy, dict):
         raise SpecError(f"{path}: disclosure_control: expected a mapping")
     policy = dict(policy)
     exemption = _withheld_exemption(policy.pop("exemption", None), path)
     snapshot = data.get("snapshot")
-    response = data.get("response") if isinstance(data.get("response"), dict) else {}
-    responded = response.get("responded")
-    if responded is not None and not isinstance(responded, date):
-        raise SpecError(f"{path}: response.responded: expected a date like 2024-06-03")
-    authority = data.get("authority") if isinstance(data.get("authority"), dict) else {}
+    responded = checked.response.responded if checked.response else None
+    authority_name = checked.authority.name if checked.authority else None
     tables = parse_tables(data.get("tables"), str(path))
     # JSON-safe copies (dates as ISO text), which parse_table reads back the same.
     written = json.loads(json.dumps(data.get("tables") or [], default=str))
@@ -148,7 +228,7 @@ def read_request(request_file: str | Path) -> StatisticsRequest:
         disclosure_control=policy,
         snapshot=str(snapshot) if snapshot is not None else None,
         responded=responded,
-        authority=str(authority.get("name") or "the force"),
+        authority=authority_name or "the force",
         earlier=_earlier_disclosures(data.get("earlier_disclosures"), path),
         withheld_exemption=exemption,
         specifications={spec.id: entry for spec, entry in zip(tables, written, strict=True)},
@@ -306,7 +386,10 @@ def _answer(
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Computing tables", total=len(request.tables))
         for spec in request.tables:
-            computed.append(compute_table(spec, source))
+            try:
+                computed.append(compute_table(spec, source))
+            except SpecError as exc:
+                raise SpecError(f"{request.path}: {exc}") from None
             bar.advance(task)
     earlier = [earlier_package(r, a) for r, a in request.earlier]
     named = {package.reference for package in earlier} | {request.reference}
@@ -338,7 +421,25 @@ def _answer(
     if "audit_file" in report:
         report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
     engine = _engine("duckdb" if store is not None else "spark")
-    return write_answer(request, snapshot, protected, page, report, out, engine=engine)
+    return write_answer(
+        request,
+        snapshot,
+        protected,
+        page,
+        report,
+        out,
+        warnings=empty_table_warnings(computed),
+        engine=engine,
+    )
+
+
+def empty_table_warnings(tables: list[ComputedTable]) -> list[str]:
+    """A warning for each table whose every cell is 0: its population is likely wrong."""
+    return [
+        f"table {t.id}: every cell is 0; check its population against the snapshot"
+        for t in tables
+        if not t.counts.any()
+    ]
 
 
 def disclosure_note(
@@ -379,9 +480,13 @@ def write_answer(
     disclosure_report: dict[str, Any],
     out: Path,
     *,
+    warnings: list[str] | None = None,
     engine: dict[str, str] | None = None,
 ) -> AnswerPackage:
-    """Write the workbook, CSVs and manifest for already computed, protected tables."""
+    """Write the workbook, CSVs and manifest for already computed, protected tables.
+
+    ``warnings`` (e.g. a table of zeros) go into the manifest for reviewers to see.
+    """
     out.mkdir(parents=True, exist_ok=True)
     info = WorkbookInfo(
         reference=request.reference,
@@ -427,6 +532,7 @@ def write_answer(
         disclosure_control=(
             DisclosureControl.model_validate(disclosure_report) if disclosure_report else None
         ),
+        warnings=list(warnings or []),
         files=[FileEntry.of(path, title) for path, title in files],
     )
     package = AnswerPackage(out, manifest)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from foidesk.input_files import InputModel
 from foidesk.records.store import Snapshot
 from foidesk.stats.compiler import Source
 from foidesk.stats.coverage import date_span, long_date, part_periods, spans
@@ -77,6 +78,13 @@ class NotesPage:
     def cited(self, table_id: str) -> str:
         """The citation text after a table's title, e.g. ``[note 1] [note 4]``."""
         return " ".join(f"[note {n}]" for n in self.citations.get(table_id, ()))
+
+
+class NoteInput(InputModel):
+    """One entry of ``notes:``: an id tables cite, and its text."""
+
+    id: str
+    text: str
 
 
 def parse_notes(values: Any, source: str) -> list[Note]:

@@ -159,6 +159,8 @@ class Manifest(_Strict):
     snapshot: SnapshotEntry | None = None
     tables: list[TableEntry] = Field(default_factory=list)
     disclosure_control: DisclosureControl | None = None
+    # What a reviewer should look at before release, e.g. a table whose every cell is 0.
+    warnings: list[str] = Field(default_factory=list)
     files: list[FileEntry] = Field(default_factory=list)
 
 

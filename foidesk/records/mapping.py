@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from foidesk.input_files import InputError, did_you_mean, parse_yaml, validate
+from foidesk.records.mapping_schema import MappingFile
 from foidesk.records.reference import REFERENCE_DIR
 from foidesk.records.schema import (
     CRIMES,
@@ -110,11 +110,18 @@ class Mapping:
             raise MappingError(f"{self.path}: mapping file not found")
         self.text = self.path.read_bytes()
         try:
-            raw = yaml.safe_load(self.text)
-        except yaml.YAMLError as exc:
-            raise MappingError(f"{self.path}: not valid YAML: {exc}") from None
+            text = self.text.decode("utf-8")
+            raw = parse_yaml(text, str(self.path))
+        except UnicodeDecodeError as exc:
+            raise MappingError(f"{self.path}: not UTF-8 text: {exc}") from None
+        except InputError as exc:
+            raise MappingError(str(exc)) from None
         if not isinstance(raw, dict):
             raise MappingError(f"{self.path}: a mapping file is a YAML mapping of sections")
+        try:
+            validate(MappingFile, raw, str(self.path), text)
+        except InputError as exc:
+            raise MappingError(str(exc)) from None
         self._check_keys(raw, _TOP_KEYS, "top level")
         if raw.get("mapping") != MAPPING_VERSION:
             raise MappingError(f"{self.path}: 'mapping: {MAPPING_VERSION}' (format version) needed")
@@ -139,7 +146,8 @@ class Mapping:
             raise self.fail(where, "expected a mapping of options")
         unknown = sorted(set(section) - allowed)
         if unknown:
-            raise self.fail(where, f"unknown option {unknown[0]!r} (allowed: {sorted(allowed)})")
+            hint = did_you_mean(unknown[0], allowed) or f" (allowed: {sorted(allowed)})"
+            raise self.fail(where, f"unknown option {unknown[0]!r}{hint}")
 
     def _reference(self, section: dict[str, Any]) -> dict[str, list[Path]]:
         self._check_keys(

@@ -22,8 +22,16 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from foidesk.input_files import did_you_mean
 from foidesk.records.store import Snapshot, Store, default_force
-from foidesk.stats.specs import NOT_RECORDED, UNIT_KEYS, Dimension, Population, TableSpec
+from foidesk.stats.specs import (
+    NOT_RECORDED,
+    UNIT_KEYS,
+    Dimension,
+    Population,
+    SpecError,
+    TableSpec,
+)
 from foidesk.stats.table import ComputedTable
 
 NOT_CLASSIFIED = "Not classified"
@@ -489,8 +497,45 @@ def compile_counts(spec: TableSpec, source: Source) -> ir.Table:
     return labelled.group_by(kinds).aggregate(**{COUNT: labelled[COUNT].sum()})
 
 
+def check_population(spec: TableSpec, source: Source) -> None:
+    """Refuse a population naming a value the snapshot does not hold.
+
+    A misspelt offence group or an unknown code would otherwise select nothing and give a
+    complete, publishable table of zeros. ``SpecError`` names the table, the field, the
+    value and the nearest valid values.
+    """
+    pop = spec.population
+    offences = source.fetch("offence_classification")
+    how_known = source.fetch("how_known_codes")
+    checks = [
+        ("offence_groups", pop.offence_groups, lambda: offences["offence_group"].to_pylist()),
+        ("offence_codes", pop.offence_codes, lambda: offences["code"].to_pylist()),
+        (
+            "how_known_groups",
+            pop.how_known_groups,
+            lambda: how_known["how_known_group"].to_pylist(),
+        ),
+        ("how_known_codes", pop.how_known_codes, lambda: how_known["code"].to_pylist()),
+        ("areas", pop.areas, lambda: categories(Dimension("area"), source)[:-1]),
+    ]
+    for name, wanted, valid in checks:
+        if not wanted:
+            continue
+        known = _ordered_unique(valid())
+        for value in wanted:
+            if value not in known:
+                hint = did_you_mean(value, known)
+                if not hint:
+                    hint = f" (known: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})"
+                raise SpecError(
+                    f"table {spec.id}: population.{name}: {value!r} is not in the snapshot's "
+                    f"reference data{hint}"
+                )
+
+
 def compute_table(spec: TableSpec, source: Source) -> ComputedTable:
     """Run ``spec`` and return the full table: every category listed, zeros filled."""
+    check_population(spec, source)
     counts = compile_counts(spec, source).to_pyarrow()
     cats = {d.kind: categories(d, source) for d in spec.dimensions}
     return ComputedTable.from_counts(spec, counts, cats, count_column=COUNT)

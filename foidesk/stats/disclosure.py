@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from foidesk.input_files import InputError, InputModel, validate
 from foidesk.stats.audit import AuditProblem, AuditResult, LinkedCells, Requirement, audit
 from foidesk.stats.suppression import (
     SuppressionResult,
@@ -27,6 +28,23 @@ SUPPRESSED = "[c]"
 
 class DisclosureError(ValueError):
     """The tables cannot be released safely under the policy."""
+
+
+class DisclosureControlInput(InputModel):
+    """``disclosure_control:`` in a request file: the fields of ``DisclosurePolicy`` (whose
+    defaults apply to what is left out), ``range: [low, high]`` and ``protection``."""
+
+    method: Literal["suppress", "round"] | None = None
+    range: tuple[int, int] | None = None
+    protection: str | None = None  # only secondary is offered; from_mapping says why
+    low: int | None = None
+    high: int | None = None
+    suppress_zero: bool | None = None
+    protect_down_to: int | None = None
+    protect_up_to: int | None = None
+    objective: Literal["count", "value"] | None = None
+    rounding_base: int | None = None
+    time_limit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,10 @@ class DisclosurePolicy:
         secondary`` (the only protection offered: suppressing small counts alone lets
         totals give them away). Unknown keys are errors.
         """
+        try:
+            validate(DisclosureControlInput, dict(data or {}), source)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         values = dict(data or {})
         if "range" in values:
             span = values.pop("range")

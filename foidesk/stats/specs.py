@@ -13,11 +13,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-import yaml
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
+from foidesk.input_files import InputError, InputModel, did_you_mean, read_yaml, validate
 from foidesk.records.schema import CRIMES
 
 CountingUnit = Literal["crime", "victim", "suspect", "pair"]
@@ -217,6 +218,120 @@ class TableSpec:
         return self
 
 
+# -- the schema of a table specification --------------------------------------------------
+
+# A name, or a list of names (codes such as 105A may be written bare, as numbers).
+Names = str | list[str | int]
+
+
+class DateRangeInput(InputModel):
+    """``{from, to}``: inclusive, either end optional."""
+
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
+class PopulationInput(InputModel):
+    """``population:``: which records a table counts; every key optional."""
+
+    offence_groups: Names | None = None
+    offence_codes: Names | None = None
+    recorded: DateRangeInput | None = None
+    committed: DateRangeInput | None = None
+    domestic_abuse: StrictBool | None = None
+    how_known_groups: Names | None = None
+    how_known_codes: Names | None = None
+    areas: Names | None = None
+    crime_fields: dict[Literal[TEXT_CRIME_FIELDS], Names] | None = None  # type: ignore[valid-type]
+
+
+class CustomPeriodInput(InputModel):
+    """One labelled range of a custom period dimension."""
+
+    label: str
+    from_: date = Field(alias="from")
+    to: date
+
+
+class PeriodInput(InputModel):
+    """Options of a ``period`` dimension."""
+
+    unit: Literal[PERIOD_UNITS] | None = None  # type: ignore[valid-type]
+    basis: Literal[DATE_BASES] = "recorded"  # type: ignore[valid-type]
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    custom: list[CustomPeriodInput] | None = None
+    label: str | None = None
+
+
+class CategoryInput(InputModel):
+    """Options of a dimension other than ``period``."""
+
+    level: Literal["code", "group"] = "group"
+    label: str | None = None
+
+
+def _dimension_as_mapping(value: Any) -> Any:
+    # A bare kind (`- suspect_sex`) is the kind with default options.
+    return {value: None} if isinstance(value, str) else value
+
+
+class DimensionInput(InputModel):
+    """One dimension: exactly one of its kinds, with that kind's options."""
+
+    period: PeriodInput | None = None
+    victim_sex: CategoryInput | None = None
+    suspect_sex: CategoryInput | None = None
+    how_known: CategoryInput | None = None
+    outcome: CategoryInput | None = None
+    area: CategoryInput | None = None
+    offence: CategoryInput | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DimensionInput:
+        if len(self.model_fields_set) != 1:
+            raise ValueError(f"give exactly one dimension ({', '.join(DIMENSION_KINDS)})")
+        return self
+
+
+Dimensions = list[
+    Annotated[
+        DimensionInput,
+        BeforeValidator(
+            _dimension_as_mapping,
+            json_schema_input_type=Literal[DIMENSION_KINDS] | DimensionInput,  # type: ignore[valid-type]
+        ),
+    ]
+]
+
+
+class TotalsInput(InputModel):
+    """Which totals a table shows."""
+
+    rows: StrictBool = True
+    columns: StrictBool = True
+
+
+class TableInput(InputModel):
+    """One entry of ``tables:`` (docs/tables.md describes every key)."""
+
+    id: str
+    title: str
+    subtitle: str | None = None
+    counting_unit: Literal[COUNTING_UNITS]  # type: ignore[valid-type]
+    population: PopulationInput | None = None
+    rows: Dimensions = []
+    columns: Dimensions = []
+    totals: Annotated[
+        TotalsInput,
+        BeforeValidator(
+            lambda v: {"rows": v, "columns": v} if isinstance(v, bool) else v,
+            json_schema_input_type=bool | TotalsInput,
+        ),
+    ] = TotalsInput()
+    notes: Names | None = None
+
+
 # -- parsing ------------------------------------------------------------------------------
 
 
@@ -250,11 +365,7 @@ def _mapping(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise SpecError(f"{where}: expected a mapping, got {value!r}")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise SpecError(
-            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
-        )
+    # Unknown keys were refused with a suggestion by the schema (TableInput).
     return value
 
 
@@ -310,7 +421,8 @@ def parse_dimension(value: Any, where: str) -> Dimension:
     else:
         raise SpecError(f"{where}: expected a dimension name or {{name: options}}, got {value!r}")
     if kind not in DIMENSION_KINDS:
-        raise SpecError(f"{where}: unknown dimension {kind!r} ({', '.join(DIMENSION_KINDS)})")
+        hint = did_you_mean(kind, DIMENSION_KINDS) or f" ({', '.join(DIMENSION_KINDS)})"
+        raise SpecError(f"{where}: unknown dimension {kind!r}{hint}")
     where = f"{where}.{kind}"
     if kind == "period":
         data = _mapping(options, where, {"unit", "basis", "from", "to", "custom", "label"})
@@ -364,6 +476,10 @@ def parse_table(value: Any, source: str, index: int) -> TableSpec:
     if not isinstance(value, dict):
         raise SpecError(f"{source}: tables[{index}]: expected a mapping")
     table_id = str(value.get("id") or f"tables[{index}]")
+    try:
+        validate(TableInput, value, f"{source}: table {table_id}")
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
     allowed = {
         "id",
         "title",
@@ -430,17 +546,11 @@ def parse_tables(values: Any, source: str = "<tables>") -> list[TableSpec]:
     return specs
 
 
-# libyaml's loader when PyYAML was built with it: request files parse several times faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(path: Path) -> Any:
-    """A YAML file's contents, loaded safely (no arbitrary objects)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
-
-
 def load_tables(request_file: str | Path) -> list[TableSpec]:
     """The table specifications of a request file."""
     path = Path(request_file)
-    data = read_yaml(path) or {}
+    try:
+        data = read_yaml(path) or {}
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
     return parse_tables(data.get("tables"), str(path))

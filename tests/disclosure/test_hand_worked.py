@@ -165,10 +165,11 @@ def test_rounding_rounds_every_cell_on_its_own() -> None:
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [
-        ({"range": [1]}, "range: expected"),
-        ({"method": "blur"}, "method must be"),
+        ({"range": [1]}, r"disclosure_control: range\[1\]: Field required"),
+        ({"method": "blur"}, "method: 'blur' is not one of suppress, round"),
         ({"protection": "primary"}, "only 'secondary'"),
-        ({"thresold": 5}, "unknown setting"),
+        ({"thresold": 5}, "thresold: unknown key; known keys: high, low, method"),
+        ({"rounding_bse": 5}, r"rounding_bse: unknown key \(did you mean rounding_base\?\)"),
         ({"range": [3, 2]}, "low <= high"),
     ],
 )
@@ -183,3 +184,12 @@ def test_request_file_policy_reads_range_and_protection() -> None:
     )
     assert (policy.low, policy.high) == (1, 9)
     assert policy.requirement().upper_at_least == 10
+
+
+def test_the_request_file_schema_names_every_policy_field() -> None:
+    from dataclasses import fields
+
+    from foidesk.stats.disclosure import DisclosureControlInput
+
+    keys = set(DisclosureControlInput.model_fields)
+    assert keys == {f.name for f in fields(DisclosurePolicy)} | {"range", "protection"}

@@ -58,3 +58,5 @@ def test_record_counts_come_from_the_store(crime_store: Path) -> None:
     assert count_records(store, offence_groups=both, domestic_abuse=True, **period) == 3
     with pytest.raises(ValueError, match="offence group\\(s\\) Coercion not in the store"):
         count_records(store, offence_groups=["Coercion"], **period)
+    with pytest.raises(ValueError, match="did you mean Stalking\\?"):
+        count_records(store, offence_groups=["Stalkin"], **period)

@@ -176,14 +176,13 @@ def test_a_marked_cell_shows_its_marker_and_its_number_is_nowhere(tmp_path: Path
 
 def test_request_file_errors_name_the_file_and_field(tmp_path: Path, db: Path) -> None:
     data = yaml.safe_load(SEED.read_text())
-    data["clarification"] = {"anything": "the FOI desk reads this"}  # unknown keys are ignored
     data["tables"][2]["rows"] = [
         {"period": {"unit": "decade", "from": "2015-01-01", "to": "2024-12-31"}}
     ]
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data))
     with pytest.raises(
-        SpecError, match=r"bad.yaml: table table_3: rows\[0\].period.unit: 'decade'"
+        SpecError, match=r"bad.yaml: line \d+: tables\[2\].rows\[0\].period.unit: 'decade'"
     ):
         answer(bad, db, tmp_path / "out")
     assert not (tmp_path / "out").exists()  # nothing half-written

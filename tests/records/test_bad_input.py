@@ -188,7 +188,8 @@ def test_a_wrong_mapping_fails_naming_the_entry(
     mapping = spoiled_mapping(tmp_path, typo)
     with pytest.raises(
         MappingError,
-        match=r"spoiled\.yaml: tables\.crimes\.columns\.crime_ref: unknown option 'colum'",
+        match=r"spoiled\.yaml: line \d+: tables\.crimes\.columns\.crime_ref\.colum: "
+        r"unknown key \(did you mean column\?\)",
     ):
         load(mapping, store_with_snapshot, source_dir=nibrs_copy, progress=False)
 

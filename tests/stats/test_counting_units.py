@@ -380,5 +380,8 @@ def test_population_by_any_text_field_of_crimes(store: Store) -> None:
     assert compute_table(by_ref, source).grand_total == 2
     by_area_and_flag = spec("crime", [], population={"areas": ["Camden"], "domestic_abuse": True})
     assert compute_table(by_area_and_flag, source).grand_total == 1
-    with pytest.raises(SpecError, match=r"population.crime_fields: unknown key\(s\) recorded_date"):
+    with pytest.raises(
+        SpecError,
+        match=r"population.crime_fields.recorded_date: 'recorded_date' is not one of crime_ref",
+    ):
         spec("crime", [], population={"crime_fields": {"recorded_date": ["2023-06-01"]}})
