@@ -286,6 +286,7 @@ class DimensionInput(InputModel):
     outcome: CategoryInput | None = None
     area: CategoryInput | None = None
     offence: CategoryInput | None = None
+    force: CategoryInput | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> DimensionInput:
