@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 from foidesk.publish.answer import answer
+from foidesk.publish.package import INTERNAL_DIR
 from foidesk.records.export import export
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
+from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table, unit_frame
 from foidesk.stats.linkage import link_tables
 from foidesk.stats.spark import parquet_source, spark_session
@@ -248,6 +250,6 @@ def test_the_seed_answer_through_spark_connect_is_the_duckdb_answer(
         name = entry["path"]
         assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "duckdb" / name).read_bytes()
     audit_files = [
-        (tmp_path / d / "disclosure_audit.json").read_text() for d in ("duckdb", "spark")
+        (tmp_path / d / INTERNAL_DIR / AUDIT_FILE).read_text() for d in ("duckdb", "spark")
     ]
     assert json.loads(audit_files[0])["cells"] == json.loads(audit_files[1])["cells"]
