@@ -12,10 +12,14 @@ $(VENV_STAMP): pyproject.toml
 
 # Debian packages: Chromium for the browser tests, Pango for PDF letters, Poppler's
 # pdftotext as the second reader that proves a redaction, Liberation Sans Narrow for the
-# redaction tests in a narrow font.
+# redaction tests in a narrow font, and Java 17 for Spark (pyspark 4 needs it; any java
+# reporting version 17 or later will do).
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libpango-1.0-0 >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! dpkg -s fonts-liberation >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation poppler-utils >/dev/null; \
+	fi
+	@if ! java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	fi
 
 # GOV.UK Frontend from npm, pinned to the release govuk-frontend-jinja 4.x targets; the web

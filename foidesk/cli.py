@@ -108,12 +108,18 @@ def synth(
     scale: float = typer.Option(1.0, "--scale", help="Multiplier on the calibrated counts."),
     years: str = typer.Option("2015-2024", "--years", help="First and last year, e.g. 2015-2024."),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed, the same data."),
+    forces: str = typer.Option(
+        None,
+        "--forces",
+        help="Several forces, each calibrated to its ONS share: 'all', or ONS codes or names "
+        "separated by commas (default: London alone).",
+    ),
     extracted: str = typer.Option(
         None, "--extracted", help="Extraction date in the last year (default its 31 December)."
     ),
     db: str = STORE_OPTION,
 ) -> None:
-    """Generate synthetic London into the store as a new snapshot and summarise it."""
+    """Generate synthetic London (or several forces) into the store and summarise it."""
     from datetime import date
 
     from foidesk.records.synth import generate
@@ -122,7 +128,13 @@ def synth(
     try:
         day = date.fromisoformat(extracted) if extracted else None
         snap = generate(
-            db, scale=scale, years=_parse_years(years), seed=seed, progress=True, extracted=day
+            db,
+            scale=scale,
+            years=_parse_years(years),
+            seed=seed,
+            forces=forces,
+            progress=True,
+            extracted=day,
         )
     except (ValueError, StoreError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
@@ -265,8 +277,19 @@ def summary(
 @app.command()
 def answer(
     request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
-    db: str = typer.Option(..., "--db", help="The crime-record store (DuckDB file)."),
+    db: str = typer.Option(None, "--db", help="The crime-record store (DuckDB file)."),
     out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="Where the tables are computed: duckdb (--db) or spark."
+    ),
+    parquet: str = typer.Option(
+        None, "--parquet", help="With --engine spark: a snapshot written by `foidesk export`."
+    ),
+    spark: str = typer.Option(
+        None,
+        "--spark",
+        help="With --engine spark: local[N] (default local[2]), a master URL, or sc://HOST:PORT.",
+    ),
     log: str | None = typer.Option(
         None,
         "--log",
@@ -286,7 +309,16 @@ def answer(
         if log is not None:
             with open_session(log) as session:
                 published = published_disclosures(session)
-        package = write_answer(request_file, db, out, progress=True, published=published)
+        package = write_answer(
+            request_file,
+            db,
+            out,
+            progress=True,
+            published=published,
+            engine=engine,
+            parquet=parquet,
+            spark=spark,
+        )
     except (SpecError, ValueError, FileNotFoundError, LookupError, StoreError) as exc:
         # ValueError: a disclosure-control setting that cannot be used (e.g. range [3, 2]).
         typer.echo(f"error: {exc}", err=True)

@@ -36,6 +36,7 @@ from foidesk.publish.package import (
     INTERNAL_DIR,
     AnswerPackage,
     DisclosureControl,
+    Engine,
     FileEntry,
     Manifest,
     SnapshotEntry,
@@ -300,13 +301,19 @@ def workbook_contact(authority_name: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+
+
 def answer(
     request_file: str | Path,
-    db: str | Path,
+    db: str | Path | None,
     out_dir: str | Path,
     *,
     progress: bool = False,
     published: Sequence[EarlierPackage] | None = None,
+    engine: str = "duckdb",
+    parquet: str | Path | None = None,
+    spark: str | None = None,
 ) -> AnswerPackage:
     """Compute, protect and write a request's tables; return the answer package.
 
@@ -315,46 +322,97 @@ def answer(
     ``published`` are the disclosures on the log (``foidesk.web.log.published_disclosures``):
     those whose tables count any of the same records are protected against, besides the
     request file's ``earlier_disclosures``; None means the log was not consulted.
+
+    With ``engine="duckdb"`` (the default) the tables come from the store ``db``; with
+    ``engine="spark"`` from the export directory ``parquet`` (``foidesk export``), on the
+    Spark session at ``spark`` (``local[2]``, a master URL or an ``sc://`` address), where
+    the tables and the disclosure-control atoms are computed. Either way the same files
+    are written; the manifest names the engine.
     """
     request = read_request(request_file)
     out = Path(out_dir)
-    with Store(db, read_only=True) as store:
-        snapshot = store.snapshot(request.snapshot)
-        check_coverage(
-            request.tables,
-            str(request.path),
-            extracted=snapshot.extracted_on,
-            responded=request.responded,
+    if engine == "duckdb":
+        if db is None:
+            raise FileNotFoundError("engine duckdb: give the store (--db)")
+        with Store(db, read_only=True) as store:
+            snapshot = store.snapshot(request.snapshot)
+            source = Source.from_store(store, snapshot)
+            return _answer(request, snapshot, source, out, progress, published, store)
+    if engine != "spark":
+        raise SpecError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if parquet is None:
+        raise FileNotFoundError("engine spark: give the exported snapshot (--parquet DIR)")
+    from foidesk.records.export import read_snapshot
+    from foidesk.stats.spark import parquet_source, spark_session
+
+    snapshot = read_snapshot(parquet)
+    if request.snapshot and not snapshot.snapshot_id.startswith(request.snapshot):
+        raise LookupError(
+            f"{request.path}: snapshot {request.snapshot} is pinned, but {parquet} holds "
+            f"snapshot {snapshot.short_id}"
         )
-        source = Source.from_store(store, snapshot)
-        computed = []
-        with Progress(disable=not progress, transient=True) as bar:
-            task = bar.add_task("Computing tables", total=len(request.tables))
-            for spec in request.tables:
-                try:
-                    computed.append(compute_table(spec, source))
-                except SpecError as exc:
-                    raise SpecError(f"{request.path}: {exc}") from None
-                bar.advance(task)
-        earlier = [earlier_package(r, a) for r, a in request.earlier]
-        named = {package.reference for package in earlier} | {request.reference}
-        candidates = [p for p in published or () if p.reference not in named]
+    source = parquet_source(spark_session(spark), parquet)
+    return _answer(request, snapshot, source, out, progress, published, None)
+
+
+def _engine(name: str) -> dict[str, str]:
+    """The engine as the manifest names it: its name and version."""
+    if name == "spark":
+        import pyspark
+
+        return {"name": "spark", "version": pyspark.__version__}
+    import duckdb
+
+    return {"name": "duckdb", "version": duckdb.__version__}
+
+
+def _answer(
+    request: StatisticsRequest,
+    snapshot: Snapshot,
+    source: Source,
+    out: Path,
+    progress: bool,
+    published: Sequence[EarlierPackage] | None,
+    store: Store | None,
+) -> AnswerPackage:
+    """Compute and protect on ``source`` (the store's, when ``store``; else Spark's)."""
+    check_coverage(
+        request.tables,
+        str(request.path),
+        extracted=snapshot.extracted_on,
+        responded=request.responded,
+    )
+    computed = []
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Computing tables", total=len(request.tables))
+        for spec in request.tables:
+            try:
+                computed.append(compute_table(spec, source))
+            except SpecError as exc:
+                raise SpecError(f"{request.path}: {exc}") from None
+            bar.advance(task)
+    earlier = [earlier_package(r, a) for r, a in request.earlier]
+    named = {package.reference for package in earlier} | {request.reference}
+    candidates = [p for p in published or () if p.reference not in named]
+    if candidates and store is None:
+        raise ValueError("disclosures on the log are checked against the store: use --db")
+    if candidates:
         earlier += sharing_records(computed, candidates, store, snapshot)
-        protected, report = apply_disclosure_control(
-            computed, request.disclosure_control, store=store, snapshot=snapshot, earlier=earlier
-        )
-        report["earlier_disclosures"] = [package.reference for package in earlier]
-        if report.get("method") != "round":
-            report["exemption"] = request.withheld_exemption.model_dump()
-        note = disclosure_note(report, request.withheld_exemption, log=published is not None)
-        page = notes_page(
-            protected,
-            request.notes,
-            snapshot,
-            source,
-            request_file=str(request.path),
-            disclosure_note=Note(DISCLOSURE_NOTE, note),
-        )
+    protected, report = apply_disclosure_control(
+        computed, request.disclosure_control, source=source, earlier=earlier
+    )
+    report["earlier_disclosures"] = [package.reference for package in earlier]
+    if report.get("method") != "round":
+        report["exemption"] = request.withheld_exemption.model_dump()
+    note = disclosure_note(report, request.withheld_exemption, log=published is not None)
+    page = notes_page(
+        protected,
+        request.notes,
+        snapshot,
+        source,
+        request_file=str(request.path),
+        disclosure_note=Note(DISCLOSURE_NOTE, note),
+    )
     # The audit problem says which [c] cells are the small counts: reviewers only.
     write_audit_file(reviewers_only_dir(out), report)
     seal_reviewers_only(out)
@@ -362,8 +420,16 @@ def answer(
     (out / AUDIT_FILE).unlink(missing_ok=True)
     if "audit_file" in report:
         report["audit_file"] = f"{INTERNAL_DIR}/{AUDIT_FILE}"
+    engine = _engine("duckdb" if store is not None else "spark")
     return write_answer(
-        request, snapshot, protected, page, report, out, warnings=empty_table_warnings(computed)
+        request,
+        snapshot,
+        protected,
+        page,
+        report,
+        out,
+        warnings=empty_table_warnings(computed),
+        engine=engine,
     )
 
 
@@ -415,6 +481,7 @@ def write_answer(
     out: Path,
     *,
     warnings: list[str] | None = None,
+    engine: dict[str, str] | None = None,
 ) -> AnswerPackage:
     """Write the workbook, CSVs and manifest for already computed, protected tables.
 
@@ -440,6 +507,7 @@ def write_answer(
         request=request.reference,
         title=request.title,
         software=Software(name="foidesk", version=__version__),
+        engine=Engine(**(engine or _engine("duckdb"))),
         snapshot=SnapshotEntry(
             id=snapshot.snapshot_id,
             kind=snapshot.kind,

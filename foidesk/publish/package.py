@@ -54,6 +54,13 @@ class Software(_Strict):
     version: str
 
 
+class Engine(_Strict):
+    """Where the tables were computed: ``duckdb`` (the store) or ``spark``, and its version."""
+
+    name: str
+    version: str
+
+
 class SnapshotEntry(_Strict):
     """The crime-record snapshot every table was computed on."""
 
@@ -148,6 +155,7 @@ class Manifest(_Strict):
     request: str | None = None
     title: str | None = None
     software: Software | None = None
+    engine: Engine | None = None
     snapshot: SnapshotEntry | None = None
     tables: list[TableEntry] = Field(default_factory=list)
     disclosure_control: DisclosureControl | None = None

@@ -264,6 +264,8 @@ class _TableBuilder:
                 sql = self.column(rule, column.type)
             elif column.name == "source":
                 sql = _ColumnSQL(f"{_q(self.base)}._file")
+            elif column.name == "force" and self.mapping.force is not None:
+                sql = _ColumnSQL(_lit(self.mapping.force))
             else:
                 sql = _ColumnSQL(f"CAST(NULL AS {SQL_TYPES[str(column.type)]})")
             selects.append(f"{sql.value} AS {_q(column.name)}")

@@ -24,9 +24,19 @@ from foidesk.records.schema import (
     TABLES_BY_NAME,
     VICTIMS,
 )
+from foidesk.records.store import default_force
 
 MAPPING_VERSION = 1
-_TOP_KEYS = {"mapping", "name", "description", "source_dir", "reference", "sources", "tables"}
+_TOP_KEYS = {
+    "mapping",
+    "name",
+    "description",
+    "force",
+    "source_dir",
+    "reference",
+    "sources",
+    "tables",
+}
 _SOURCE_KEYS = {"files", "one_per", "delimiter", "encoding", "max_lines", "max_rejected"}
 _TABLE_KEYS = {"from", "join", "key", "crime", "victim", "suspect", "skip", "columns", "latest"}
 _SPEC_KEYS = {
@@ -116,6 +126,9 @@ class Mapping:
         if raw.get("mapping") != MAPPING_VERSION:
             raise MappingError(f"{self.path}: 'mapping: {MAPPING_VERSION}' (format version) needed")
         self.name: str = raw.get("name") or self.path.stem
+        # A single-force extract names its force once (else the settings' force);
+        # crimes.columns.force overrides it.
+        self.force: str | None = raw.get("force") or default_force()
         self.source_dir = raw.get("source_dir")
         self.reference = self._reference(raw.get("reference") or {})
         self.sources = self._sources(raw.get("sources"))

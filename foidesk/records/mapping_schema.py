@@ -109,6 +109,8 @@ class MappingFile(InputModel):
     mapping: Literal[1]
     name: str | None = None
     description: str | None = None
+    # The force of every crime of a single-force extract (crimes.columns.force overrides).
+    force: str | None = None
     source_dir: str | None = None
     reference: ReferenceInput | None = None
     sources: dict[str, SourceInput]

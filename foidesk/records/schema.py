@@ -61,6 +61,7 @@ CRIMES = CanonicalTable(
         Column("domestic_abuse", pa.bool_(), False, "The force's domestic-abuse flag."),
         Column("area", pa.string(), True, "Area the crime is attributed to (e.g. borough)."),
         Column("source", pa.string(), False, "Where the row came from (file or generator)."),
+        Column("force", pa.string(), True, "Police force that recorded the crime."),
     ),
     ("crime_id",),
     "One row per recorded crime (offence).",
@@ -187,8 +188,16 @@ SQL_TYPES: dict[str, str] = {
 }
 
 
+# Columns added to the schema after tables were first built without them: absent from
+# data handed to ``conform``, they are null (the force is then the settings' or unknown).
+ADDED_LATER: tuple[str, ...] = ("force",)
+
+
 def conform(table: CanonicalTable, data: pa.Table) -> pa.Table:
     """Cast ``data`` to ``table``'s column order and types; raise naming what is missing."""
+    for name in ADDED_LATER:
+        if name in table.column_names and name not in data.column_names:
+            data = data.append_column(name, pa.nulls(data.num_rows, pa.string()))
     missing = [c for c in table.column_names if c not in data.column_names]
     if missing:
         raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")

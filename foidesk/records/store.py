@@ -41,6 +41,16 @@ from foidesk.records.schema import (
 )
 from foidesk.settings import CrimeStore, load_settings
 
+
+def default_force() -> str | None:
+    """The force of records that do not name one (a snapshot older than the force column,
+    a mapping that names none): the authority of the settings file, when it names a
+    police force; otherwise not recorded."""
+    authority = load_settings().authority
+    named = "name" in authority.model_fields_set
+    return authority.name if named and authority.type == "police" else None
+
+
 SNAPSHOT_TABLES: tuple[CanonicalTable, ...] = ALL_TABLES + (REJECTS,)
 
 _SNAPSHOTS_DDL = """

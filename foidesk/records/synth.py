@@ -22,14 +22,18 @@ Counting rules the generator follows:
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,9 +49,16 @@ from foidesk.records.schema import (
     SUSPECTS,
     VICTIMS,
 )
-from foidesk.records.store import Snapshot, Store
+from foidesk.records.store import SNAPSHOT_TABLES, Snapshot, Store
+from foidesk.records.store import _store_error as store_error
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "london_calibration.yaml"
+FORCE_AREAS_FILE = Path(__file__).resolve().parent / "force_areas.yaml"
+
+# Crimes per generated part, and parts generated at once: memory holds about
+# IN_FLIGHT + 1 parts (a part of 250,000 crimes is about 60 MB of Arrow tables).
+PART_CRIMES = 250_000
+IN_FLIGHT = 2
 
 OFFENCE_SCHEME = "HO"
 HOW_KNOWN_SCHEME = "ILLUSTRATIVE"
@@ -134,6 +145,7 @@ class Calibration:
     """The parsed calibration file: targets and mixes the generator reproduces."""
 
     yearly_counts: dict[int, dict[str, int]]
+    force: str
     ccb_in_force_from: date
     former_partner_reform: date
     relationship_mix: dict[str, dict[str, float]]
@@ -153,6 +165,7 @@ class Calibration:
         try:
             return cls(
                 yearly_counts={int(y): dict(v) for y, v in raw["yearly_counts"].items()},
+                force=str(raw["force"]),
                 ccb_in_force_from=raw["ccb_in_force_from"],
                 former_partner_reform=raw["living_together_requirement_removed"],
                 relationship_mix=raw["relationship_mix"],
@@ -236,6 +249,7 @@ class _Draw:
         year: int,
         n: int,
         extracted: date,
+        boroughs: bool,
     ) -> None:
         first = date(year, 1, 1)
         if group == "ccb":
@@ -257,7 +271,8 @@ class _Draw:
             self.committed_to = np.maximum(self.committed_to, floor)
 
         self.offence_code = OFFENCES.choose(rng, OFFENCE_CODES[group], n)
-        self.area = AREAS.choose(rng, BOROUGHS, n)
+        # Boroughs are London's; other forces' crimes have no area in the calibration.
+        self.area = AREAS.choose(rng, BOROUGHS, n) if boroughs else np.full(n, -1, np.int16)
 
         parties = PARTIES.choose(rng, cal.parties, n)
         self.n_victims = _VICTIMS_PER_PARTIES[parties]
@@ -315,30 +330,117 @@ def _dates(days: np.ndarray) -> pa.Array:
     return pa.array(days.astype(np.int32), type=pa.int32()).cast(pa.date32())
 
 
-def _crime_counts(cal: Calibration, year: int, scale: float, extracted: date) -> dict[str, int]:
-    """The year's calibrated counts, cut in proportion when the data end part-way through."""
-    target = cal.yearly_counts[year]
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    share = ((min(end, extracted) - start).days + 1) / ((end - start).days + 1)
-    groups = ("da", "ccb", "stalking", "harassment")
-    return {g: int(round(target[g] * scale * share)) for g in groups}
+@dataclass(frozen=True)
+class Force:
+    """One police force area: its ONS code, its name and its recorded offences by group."""
+
+    code: str
+    name: str
+    violence_with_injury: int
+    violence_without_injury: int
+    stalking_and_harassment: int
 
 
-def build_tables(
-    *,
-    scale: float = 1.0,
-    years: tuple[int, int] = (2015, 2024),
-    seed: int = 7,
-    calibration: Calibration | None = None,
-    progress: Progress | None = None,
-    extracted: date | None = None,
-) -> dict[str, pa.Table]:
-    """The record tables of synthetic London (no reference tables), as Arrow.
+@dataclass(frozen=True)
+class ForceAreas:
+    """The force areas of ``force_areas.yaml``, and the one the calibration describes."""
 
-    ``extracted`` is the day the data were taken from the (imagined) crime system: nothing
-    is recorded or closed after it. It must fall in the last year (default: its 31 December).
-    """
-    cal = calibration or Calibration.read()
+    forces: dict[str, Force]
+    reference: str
+    edition: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: str | Path = FORCE_AREAS_FILE) -> ForceAreas:
+        raw_bytes = Path(path).read_bytes()
+        raw = yaml.safe_load(raw_bytes)
+        forces = {str(code): Force(str(code), *row) for code, row in raw["forces"].items()}
+        return cls(
+            forces, raw["reference_force"], raw["edition"], hashlib.sha256(raw_bytes).hexdigest()
+        )
+
+    def select(self, names: str | list[str]) -> list[Force]:
+        """Forces by ONS code or name (any case), or every force for ``all``."""
+        wanted = [n.strip() for n in names.split(",")] if isinstance(names, str) else names
+        if [n.lower() for n in wanted] == ["all"]:
+            return list(self.forces.values())
+        by_key = {f.code.lower(): f for f in self.forces.values()}
+        by_key |= {f.name.lower(): f for f in self.forces.values()}
+        chosen: list[Force] = []
+        for name in wanted:
+            force = by_key.get(name.lower())
+            if force is None:
+                close = difflib.get_close_matches(name.lower(), list(by_key), n=1)
+                hint = f" (did you mean {by_key[close[0]].name!r}?)" if close else ""
+                raise ValueError(f"no police force area called {name!r}{hint}; or use all")
+            if force not in chosen:
+                chosen.append(force)
+        if not chosen:
+            raise ValueError("name at least one police force area, or all")
+        return chosen
+
+    def factors(self, force: Force) -> dict[str, float]:
+        """How many times the calibrated force's counts ``force`` records, per group.
+
+        Controlling or coercive behaviour, stalking and harassment are in the ONS
+        "stalking and harassment" group; the rest of domestic abuse in the two
+        violence groups.
+        """
+        ref = self.forces[self.reference]
+        harassment = force.stalking_and_harassment / ref.stalking_and_harassment
+        violence = (force.violence_with_injury + force.violence_without_injury) / (
+            ref.violence_with_injury + ref.violence_without_injury
+        )
+        return {"ccb": harassment, "stalking": harassment, "harassment": harassment, "da": violence}
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of the generation: a year of one force, or a slice of such a year."""
+
+    year: int
+    force: int  # position in the list of forces
+    index: int  # slice within the force's year
+    counts: dict[str, int]
+    first_ref: int  # number of the slice's first crime reference within the year
+
+
+def _parts(
+    cal: Calibration,
+    forces: list[tuple[str, dict[str, float]]],
+    years: range,
+    scale: float,
+    part_crimes: int,
+    extracted: date,
+) -> list[_Part]:
+    """Every part in id order: years, then forces, then slices of at most part_crimes."""
+    parts = []
+    for year in years:
+        for position, (_, factor) in enumerate(forces):
+            target = cal.yearly_counts[year]
+            # A year the data end part-way through gets its counts cut in proportion.
+            start, end = date(year, 1, 1), date(year, 12, 31)
+            share = ((min(end, extracted) - start).days + 1) / ((end - start).days + 1)
+            counts = {
+                g: int(round(target[g] * scale * factor[g] * share))
+                for g in ("da", "ccb", "stalking", "harassment")
+            }
+            # Every crime is DA-flagged or stalking or harassment: the two bound the total.
+            size = counts["da"] + counts["stalking"] + counts["harassment"]
+            slices = max(1, -(-size // part_crimes))
+            first_ref = 1
+            for index in range(slices):
+                share = {g: n // slices + (index < n % slices) for g, n in counts.items()}
+                parts.append(_Part(year, position, index, share, first_ref))
+                first_ref += share["da"] + share["stalking"] + share["harassment"]
+    return parts
+
+
+def _check(
+    cal: Calibration, scale: float, years: tuple[int, int], extracted: date | None = None
+) -> date:
+    """Raise ``ValueError`` on uncalibrated years or a bad scale; return the extraction
+    date (default: 31 December of the last year), which must fall in the last year."""
     first_year, last_year = years
     extracted = extracted or date(last_year, 12, 31)
     if extracted.year != last_year:
@@ -351,59 +453,131 @@ def build_tables(
         raise ValueError(f"{cal.path}: years {first_year}-{last_year} not all calibrated ({known})")
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    bar = progress or Progress(disable=True)
-    task = bar.add_task("Generating synthetic London", total=last_year - first_year + 1)
+    return extracted
+
+
+def generate_parts(
+    *,
+    scale: float = 1.0,
+    years: tuple[int, int] = (2015, 2024),
+    seed: int = 7,
+    forces: list[Force] | None = None,
+    calibration: Calibration | None = None,
+    force_areas: ForceAreas | None = None,
+    on_plan: Callable[[int], None] | None = None,
+    part_crimes: int = PART_CRIMES,
+    extracted: date | None = None,
+) -> Iterator[dict[str, pa.Table]]:
+    """The record tables in parts of at most about PART_CRIMES crimes, in id order.
+
+    Parts are generated two at a time in threads (numpy releases the GIL) and yielded in
+    order, so memory holds a few parts whatever the scale. Without ``forces`` the one
+    force is the calibration's (London, with boroughs); with them each force's counts
+    are the calibration's times its share (``ForceAreas.factors``). ``on_plan`` is told
+    how many parts there will be.
+    """
+    cal = calibration or Calibration.read()
+    extracted = _check(cal, scale, years, extracted)
+    first_year, last_year = years
     outcomes = Vocabulary(
         sorted({code for mix in cal.outcome_mix.values() for code in mix} | {"18"})
     )
-    source = "synthetic London"  # seed and scale are in the snapshot's provenance
+    if forces:
+        areas = force_areas or ForceAreas.read()
+        chosen = [(f.name, areas.factors(f)) for f in forces]
+        refs = [f.code for f in forces]
+        london = [f.code == areas.reference for f in forces]
+        source = "synthetic forces"
+    else:
+        chosen = [(cal.force, dict.fromkeys(("da", "ccb", "stalking", "harassment"), 1.0))]
+        refs, london, source = [CRIME_REF_PREFIX], [True], "synthetic London"
+    force_names = Vocabulary([name for name, _ in chosen])
 
-    def one_year(year: int) -> dict[str, pa.Table]:
-        # Each year draws from its own stream, keyed by seed and year, so years can be
-        # generated in parallel and a year's crimes do not depend on the others.
-        rng = np.random.default_rng([seed, year])
-        counts = _crime_counts(cal, year, scale, extracted)
+    def one_part(part: _Part) -> dict[str, pa.Table]:
+        # Each part draws from its own stream, keyed by seed, year, force and slice, so
+        # parts can be generated in parallel and none depends on another.
+        rng = np.random.default_rng([seed, part.year, part.force, part.index])
         draws = []
         for group in ("ccb", "stalking", "harassment"):
-            draws.append(_Draw(rng, cal, outcomes, group, year, counts[group], extracted))
+            n = part.counts[group]
+            draws.append(
+                _Draw(rng, cal, outcomes, group, part.year, n, extracted, london[part.force])
+            )
         flagged = sum(int(d.domestic_abuse.sum()) for d in draws)
-        other = max(counts["da"] - flagged, 0)
-        draws.append(_Draw(rng, cal, outcomes, "da_other", year, other, extracted))
-        return _year_tables(rng, draws, year, outcomes, source)
+        other = max(part.counts["da"] - flagged, 0)
+        draws.append(
+            _Draw(rng, cal, outcomes, "da_other", part.year, other, extracted, london[part.force])
+        )
+        return _year_tables(rng, draws, part, outcomes, source, refs[part.force], force_names)
 
-    years_in_order = list(range(first_year, last_year + 1))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {pool.submit(one_year, year): year for year in years_in_order}
-        for _ in as_completed(futures):
-            bar.advance(task)
-        by_year = {futures[f]: f.result() for f in futures}
-
-    # Ids count from 1 within each year; shift them so they run on across the years.
-    parts: dict[str, list[pa.Table]] = {t.name: [] for t in RECORD_TABLES}
+    plan = _parts(cal, chosen, range(first_year, last_year + 1), scale, part_crimes, extracted)
+    if on_plan is not None:
+        on_plan(len(plan))
     offsets = {"crime_id": 0, "victim_id": 0, "suspect_id": 0}
-    for year in years_in_order:
-        tables = by_year[year]
-        for name, table in tables.items():
-            for column, offset in offsets.items():
-                if column in table.column_names and offset:
-                    index = table.column_names.index(column)
-                    shifted = pc.add(table[column], pa.scalar(offset, pa.int64()))
-                    table = table.set_column(index, column, shifted)
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+        pending = deque(pool.submit(one_part, p) for p in plan[:IN_FLIGHT])
+        for next_part in plan[IN_FLIGHT:] + [None] * IN_FLIGHT:
+            if not pending:
+                break
+            tables = pending.popleft().result()
+            if next_part is not None:
+                pending.append(pool.submit(one_part, next_part))
+            # Ids count from 1 within each part; shift them so they run on across parts.
+            shifted = {}
+            for name, table in tables.items():
+                for column, offset in offsets.items():
+                    if column in table.column_names and offset:
+                        index = table.column_names.index(column)
+                        moved = pc.add(table[column], pa.scalar(offset, pa.int64()))
+                        table = table.set_column(index, column, moved)
+                shifted[name] = table
+            offsets["crime_id"] += tables[CRIMES.name].num_rows
+            offsets["victim_id"] += tables[VICTIMS.name].num_rows
+            offsets["suspect_id"] += tables[SUSPECTS.name].num_rows
+            yield shifted
+
+
+def build_tables(
+    *,
+    scale: float = 1.0,
+    years: tuple[int, int] = (2015, 2024),
+    seed: int = 7,
+    forces: list[Force] | None = None,
+    calibration: Calibration | None = None,
+    part_crimes: int = PART_CRIMES,
+    extracted: date | None = None,
+) -> dict[str, pa.Table]:
+    """The record tables (no reference tables) as whole Arrow tables, for small scales.
+
+    ``extracted`` is the day the data were taken from the (imagined) crime system: nothing
+    is recorded or closed after it. It must fall in the last year (default: its 31 December).
+    """
+    parts: dict[str, list[pa.Table]] = {t.name: [] for t in RECORD_TABLES}
+    for part in generate_parts(
+        scale=scale,
+        years=years,
+        seed=seed,
+        forces=forces,
+        calibration=calibration,
+        part_crimes=part_crimes,
+        extracted=extracted,
+    ):
+        for name, table in part.items():
             parts[name].append(table)
-        offsets["crime_id"] += tables[CRIMES.name].num_rows
-        offsets["victim_id"] += tables[VICTIMS.name].num_rows
-        offsets["suspect_id"] += tables[SUSPECTS.name].num_rows
     return {name: pa.concat_tables(tables) for name, tables in parts.items()}
 
 
 def _year_tables(
     rng: np.random.Generator,
     draws: list[_Draw],
-    year: int,
+    part: _Part,
     outcomes: Vocabulary,
     source: str,
+    ref_prefix: str,
+    forces: Vocabulary,
 ) -> dict[str, pa.Table]:
-    """One year's record tables from its draws, with ids counted from 1."""
+    """One part's record tables from its draws, with ids counted from 1."""
+    year = part.year
 
     def cat(attr: str) -> np.ndarray:
         return np.concatenate([getattr(d, attr) for d in draws])
@@ -414,12 +588,14 @@ def _year_tables(
     crime_id = np.arange(1, n + 1, dtype=np.int64)
     recorded = recorded[order]
 
-    # Crime references number crimes within their recorded year: CRIS-2023-0001234.
+    # Crime references number a force's crimes within their recorded year: CRIS-2023-0001234.
+    numbers = np.arange(part.first_ref, part.first_ref + n)
     crime_ref = pc.binary_join_element_wise(
-        f"{CRIME_REF_PREFIX}-{year}-",
-        pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 7, "0"),
+        f"{ref_prefix}-{year}-",
+        pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), 7, "0"),
         "",
     )
+    area = cat("area")[order]
     crimes = pa.table(
         {
             "crime_id": crime_id,
@@ -431,8 +607,9 @@ def _year_tables(
             "offence_scheme": pa.repeat(pa.scalar(OFFENCE_SCHEME), n),
             "offence_code": OFFENCES.strings(cat("offence_code")[order]),
             "domestic_abuse": cat("domestic_abuse")[order],
-            "area": AREAS.strings(cat("area")[order]),
+            "area": AREAS.strings(np.maximum(area, 0), area < 0),
             "source": pa.repeat(pa.scalar(source), n),
+            "force": forces.strings(np.full(n, part.force, np.int16)),
         }
     )
 
@@ -509,39 +686,101 @@ def generate(
     scale: float = 1.0,
     years: tuple[int, int] = (2015, 2024),
     seed: int = 7,
+    forces: str | list[str] | None = None,
     progress: bool = True,
+    on_part: Callable[[int, int], None] | None = None,
+    part_crimes: int = PART_CRIMES,
     extracted: date | None = None,
 ) -> Snapshot:
-    """Generate synthetic London into the store at ``db`` as a new snapshot; return it.
+    """Generate synthetic data into the store at ``db`` as a new snapshot; return it.
 
+    Without ``forces``, synthetic London; with them (ONS codes or names, or ``all``),
+    each force calibrated to its share of the ONS offence groups. Parts are appended to a
+    staging DuckDB file beside the store as they are generated, then hashed and copied in
+    batches (``Store.write_snapshot_from``), so memory stays flat at any scale.
     ``extracted`` (default 31 December of the last year) is recorded in the provenance as
     the snapshot's extraction date: no crime is recorded or closed after it.
+    ``on_part(done, total)`` reports progress; ``progress`` draws a bar when no callback
+    is given.
     """
     cal = Calibration.read()
-    extracted = extracted or date(years[1], 12, 31)
-    with Progress(disable=not progress, transient=True) as bar:
-        tables = build_tables(
+    extracted = _check(cal, scale, years, extracted)
+    areas = ForceAreas.read()
+    chosen = areas.select(forces) if forces else None
+    provenance: dict[str, Any] = {
+        "generator": "foidesk.records.synth",
+        "scale": scale,
+        "years": list(years),
+        "seed": seed,
+        "extracted": extracted.isoformat(),
+        "calibration": {"file": cal.path.name, "sha256": cal.sha256},
+    }
+    if chosen:
+        provenance["forces"] = [f.code for f in chosen]
+        provenance["force_areas"] = {
+            "file": FORCE_AREAS_FILE.name,
+            "edition": areas.edition,
+            "sha256": areas.sha256,
+        }
+    else:
+        provenance["force"] = cal.force
+    with Progress(disable=not progress or on_part is not None, transient=True) as bar:
+        task = bar.add_task("Generating and storing", total=None)
+        done, total = 0, 0
+
+        def planned(n: int) -> None:
+            nonlocal total
+            total = n + 1  # the last part holds the reference tables
+            bar.update(task, total=total)
+
+        def advance() -> None:
+            nonlocal done
+            done += 1
+            bar.advance(task)
+            if on_part is not None:
+                on_part(done, total)
+
+        parts = generate_parts(
             scale=scale,
             years=years,
             seed=seed,
+            forces=chosen,
             calibration=cal,
-            progress=bar,
+            force_areas=areas,
+            on_plan=planned,
+            part_crimes=part_crimes,
             extracted=extracted,
         )
-        tables.update(load_reference())
-        task = bar.add_task("Storing snapshot", total=None)
-        with Store(db) as store:
-            snapshot = store.write_snapshot(
-                tables,
-                kind="synthetic",
-                provenance={
-                    "generator": "foidesk.records.synth",
-                    "scale": scale,
-                    "years": list(years),
-                    "seed": seed,
-                    "extracted": extracted.isoformat(),
-                    "calibration": {"file": cal.path.name, "sha256": cal.sha256},
-                },
-            )
-        bar.update(task, completed=1, total=1)
-    return snapshot
+        db = Path(db)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
+            staging = duckdb.connect(str(Path(work) / "parts.duckdb"))
+            try:
+                staging.execute("SET enable_progress_bar = false")
+                for spec in SNAPSHOT_TABLES:
+                    staging.register("_empty", spec.arrow_schema.empty_table())
+                    staging.execute(f'CREATE TABLE "{spec.name}" AS SELECT * FROM _empty')
+                    staging.unregister("_empty")
+                for part in _with_reference(parts):
+                    for name, table in part.items():
+                        staging.register("_part", table)
+                        try:
+                            staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
+                        except duckdb.Error as exc:  # a full disk, most likely: say so
+                            raise store_error(db, exc) from None
+                        staging.unregister("_part")
+                    advance()
+                with Store(db) as store:
+                    return store.write_snapshot_from(
+                        staging,
+                        {t.name: t.name for t in SNAPSHOT_TABLES},
+                        kind="synthetic",
+                        provenance=provenance,
+                    )
+            finally:
+                staging.close()
+
+
+def _with_reference(parts: Iterator[dict[str, pa.Table]]) -> Iterator[dict[str, pa.Table]]:
+    yield from parts
+    yield load_reference()

@@ -36,6 +36,7 @@ class Case:
     domestic_abuse: bool = True
     committed: date | None = None
     area: str | None = "Camden"
+    force: str | None = "Metropolitan Police Service"
     ref: str | None = None
     how_known_scheme: str = "ILLUSTRATIVE"
 
@@ -57,6 +58,7 @@ def case_tables(cases: list[Case]) -> dict[str, pa.Table]:
                 "domestic_abuse": case.domestic_abuse,
                 "area": case.area,
                 "source": "cases",
+                "force": case.force,
             }
         )
         victim_ids, suspect_ids = [], []

@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from foidesk.input_files import did_you_mean
-from foidesk.records.store import Snapshot, Store
+from foidesk.records.store import Snapshot, Store, default_force
 from foidesk.stats.specs import (
     NOT_RECORDED,
     UNIT_KEYS,
@@ -35,7 +35,7 @@ from foidesk.stats.specs import (
 from foidesk.stats.table import ComputedTable
 
 NOT_CLASSIFIED = "Not classified"
-CRIME_DIMENSIONS: tuple[str, ...] = ("period", "outcome", "area", "offence")
+CRIME_DIMENSIONS: tuple[str, ...] = ("period", "outcome", "area", "offence", "force")
 COUNT = "n"
 SOURCE_TABLES: tuple[str, ...] = (
     "crimes",
@@ -71,7 +71,14 @@ class Source:
         """The snapshot's tables in the store's own DuckDB connection (no copy)."""
         snap = snapshot or store.snapshot()
         con = ibis.duckdb.from_connection(store.con)
-        return cls({n: con.table(n, database=snap.schema) for n in SOURCE_TABLES})
+        tables = {n: con.table(n, database=snap.schema) for n in SOURCE_TABLES}
+        crimes = tables["crimes"]
+        if "force" not in crimes.columns:
+            # Snapshots written before crimes had a force column: one force throughout,
+            # the one their provenance names, else the settings' (or not recorded).
+            force = ibis.literal(snap.provenance.get("force") or default_force(), "string")
+            tables["crimes"] = crimes.mutate(force=force)
+        return cls(tables)
 
     @classmethod
     def from_backend(cls, con: ibis.BaseBackend, database: str | None = None) -> Source:
@@ -134,10 +141,12 @@ def categories(dim: Dimension, source: Source) -> list[str]:
         else:
             labels = [_offence_label(r["code"], r["name"]) for r in rows]
         return _ordered_unique([*labels, NOT_CLASSIFIED])
-    # Areas are not reference data: every area any crime in the snapshot has is listed.
+    # Areas and forces are not reference data: every one any crime in the snapshot has is
+    # listed.
     crimes = source["crimes"]
-    areas = crimes.select(crimes.area).distinct().order_by(crimes.area).to_pyarrow()
-    return _ordered_unique([*areas["area"].to_pylist(), NOT_RECORDED])
+    column = crimes[dim.kind]
+    values = crimes.select(column).distinct().order_by(column).to_pyarrow()
+    return _ordered_unique([*values[dim.kind].to_pylist(), NOT_RECORDED])
 
 
 def _how_known_label_text(code: str, description: str) -> str:
@@ -369,9 +378,10 @@ def _crime_keys(spec: TableSpec, crimes: ir.Table, source: Source) -> tuple[ir.T
         labels["outcome"] = lambda t: _outcome_label(dim, t.outcome_code, source)
     if period is not None:
         keys["period"], labels["period"] = _period_key(period, crimes)
-    if "area" in wanted:
-        keys["area"] = crimes.area
-        labels["area"] = lambda t: t.area.fill_null(NOT_RECORDED)
+    for kind in ("area", "force"):
+        if kind in wanted:
+            keys[kind] = crimes[kind]
+            labels[kind] = lambda t, kind=kind: t[kind].fill_null(NOT_RECORDED)
     if "offence" in wanted:
         rows = source.fetch("offence_classification").to_pylist()
         if wanted["offence"].level == "group":

@@ -2,11 +2,12 @@
 
 Tables that count the same counting unit are linked: a crime in Table 3's 2019 row is
 also in one of Table 5's 2019 cells. For each counting unit this module takes every
-unit's interior cell in every table (``unit_cells``), and groups units by that tuple of
-cells with DuckDB: each distinct tuple is one atom, and every cell, total or interior,
-is a sum of atoms. ``apply_disclosure_control`` then protects the tables of a disclosure
-together, with any earlier disclosures recomputed on the same snapshot, and returns the
-tables with [c] markers (or rounded figures) and the report for the manifest.
+unit's interior cell in every table (``unit_frame``), and groups units by that tuple of
+cells in the engine that holds them (DuckDB, Spark): each distinct tuple is one atom, and
+every cell, total or interior, is a sum of atoms. ``apply_disclosure_control`` then
+protects the tables of a disclosure together, with any earlier disclosures recomputed on
+the same snapshot, and returns the tables with [c] markers (or rounded figures) and the
+report for the manifest.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from foidesk.records.store import Snapshot, Store
 from foidesk.stats.audit import AUDIT_FILE, Cell, LinkedCells, audit
-from foidesk.stats.compiler import Source, compute_table, unit_cells
+from foidesk.stats.compiler import Source, compute_table, unit_cells, unit_frame
 from foidesk.stats.disclosure import (
     SUPPRESSED,
     DisclosureError,
@@ -129,20 +133,21 @@ def cell_id(table_id: str, key: CellKey, package: str | None = None) -> str:
 
 def link_tables(
     tables: Sequence[ComputedTable],
-    frames: Mapping[str, pa.Table],
-    earlier: Sequence[tuple[str, ComputedTable, pa.Table]] = (),
+    frames: Mapping[str, pa.Table | ir.Table],
+    earlier: Sequence[tuple[str, ComputedTable, pa.Table | ir.Table]] = (),
     *,
     zero_atoms: bool = False,
 ) -> LinkedTables:
     """Build the linked-cell model of ``tables`` (and earlier tables) from unit frames.
 
-    ``frames[table.id]`` is the table's ``unit_cells``; ``earlier`` holds (package
-    reference, recomputed table with its [c] markers, its unit cells). With
+    ``frames[table.id]`` is the table's units and their cells: ``unit_frame`` (an Ibis
+    expression, grouped into atoms on its engine) or ``unit_cells`` (Arrow); ``earlier``
+    holds (package reference, recomputed table with its [c] markers, its units). With
     ``zero_atoms``, a table that is alone in its counting unit gets an empty atom for each
     empty cell, so that a zero can be protected; in linked tables which combination an
     empty cell would belong to is unknown, so zeros there stay exact (and exposed).
     """
-    entries: list[tuple[str | None, ComputedTable, pa.Table]] = [
+    entries: list[tuple[str | None, ComputedTable, pa.Table | ir.Table]] = [
         (None, t, frames[t.id]) for t in tables
     ] + list(earlier)
     cells: list[Cell] = []
@@ -192,61 +197,70 @@ def link_tables(
 
 
 def _atoms(
-    unit: str, group: Sequence[tuple[str | None, ComputedTable, pa.Table]]
+    unit: str, group: Sequence[tuple[str | None, ComputedTable, pa.Table | ir.Table]]
 ) -> tuple[list[dict[int, list[int]]], np.ndarray]:
-    """For one counting unit: each table's interior cell -> atom ids, and atom counts."""
+    """For one counting unit: each table's interior cell -> atom ids, and atom counts.
+
+    One query on the engine that holds the unit frames (DuckDB, PostgreSQL, Spark; Arrow
+    frames run on DuckDB): each table's units are joined to its cells, the units are
+    grouped by their tuple of cells, one cell per table, and only the atoms (a tuple of
+    cells and its count) come back, however many units there are. Atoms are numbered in
+    the order of their cell tuples, an absent cell last.
+    """
     keys = list(UNIT_KEYS[unit])
-    con = duckdb.connect()
-    try:
-        parts = []
-        for position, (package, table, frame) in enumerate(group):
-            kinds = [d.kind for d in table.spec.rows + table.spec.columns]
-            label_rows = {
-                kind: [(row + col)[n] for row in table.row_keys for col in table.column_keys]
-                for n, kind in enumerate(kinds)
-            }
-            n_interior = len(table.row_keys) * len(table.column_keys)
-            labels = pa.table({**label_rows, "cell": pa.array(range(n_interior), pa.int64())})
-            con.register(f"frame_{position}", frame.select(keys + kinds))
-            con.register(f"labels_{position}", labels)
-            key_list = ", ".join(f'u."{k}"' for k in keys)
-            join = " AND ".join(f'u."{k}" = l."{k}"' for k in kinds)
-            name = f"{package + ': ' if package else ''}{table.id}"
-            unmatched = con.execute(
-                f"SELECT count(*) FROM frame_{position} u ANTI JOIN labels_{position} l ON {join}"
-            ).fetchall()[0][0]
-            if unmatched:
-                raise ValueError(f"{name}: {unmatched} counting units fall in no listed cell")
-            twice = con.execute(
-                f"SELECT count(*) - count(DISTINCT ({key_list})) FROM frame_{position} u"
-            ).fetchall()[0][0]
-            if twice:
-                raise ValueError(f"{name}: {twice} counting units fall in more than one cell")
-            parts.append(
-                f"SELECT {key_list}, {position} AS t, l.cell FROM frame_{position} u "
-                f"JOIN labels_{position} l ON {join}"
-            )
-        pivot = ", ".join(f"max(cell) FILTER (WHERE t = {p}) AS c{p}" for p in range(len(group)))
-        cols = ", ".join(f"c{p}" for p in range(len(group)))
-        quoted_keys = ", ".join(f'"{k}"' for k in keys)
-        con.execute(
-            f"CREATE TABLE atoms AS SELECT row_number() OVER (ORDER BY {cols}) - 1 AS atom, "
-            f"{cols}, n FROM (SELECT {cols}, count(*) AS n FROM ("
-            f"SELECT {quoted_keys}, {pivot} FROM ({' UNION ALL '.join(parts)}) "
-            f"GROUP BY {quoted_keys}) GROUP BY {cols})"
+    parts, names = [], []
+    for position, (package, table, frame) in enumerate(group):
+        kinds = [d.kind for d in table.spec.rows + table.spec.columns]
+        label_rows = {
+            f"label_{kind}": [(row + col)[n] for row in table.row_keys for col in table.column_keys]
+            for n, kind in enumerate(kinds)
+        }
+        n_interior = len(table.row_keys) * len(table.column_keys)
+        labels = ibis.memtable(
+            pa.table({**label_rows, "cell": pa.array(range(n_interior), pa.int64())})
         )
-        counts = con.execute("SELECT n FROM atoms ORDER BY atom").fetchnumpy()["n"]
-        counts_np = np.asarray(counts, dtype=np.int64)
-        per_table = []
-        for p in range(len(group)):
-            rows = con.execute(
-                f"SELECT c{p}, list(atom ORDER BY atom) FROM atoms "
-                f"WHERE c{p} IS NOT NULL GROUP BY c{p}"
-            ).fetchall()
-            per_table.append({int(c): [int(a) for a in atoms] for c, atoms in rows})
-        return per_table, counts_np
-    finally:
-        con.close()
+        units = frame if isinstance(frame, ir.Table) else ibis.memtable(frame)
+        units = units.select(*keys, *kinds)
+        joined = units.left_join(labels, [units[k] == labels[f"label_{k}"] for k in kinds])
+        parts.append(joined.select(*keys, t=ibis.literal(position, "int64"), cell=joined.cell))
+        names.append(f"{package + ': ' if package else ''}{table.id}")
+    units = ibis.union(*parts)
+    tables = range(len(group))
+    cols = [f"c{p}" for p in tables]
+    in_table = {p: units.t == p for p in tables}
+    per_unit = units.group_by(keys).aggregate(
+        **{f"c{p}": units.cell.max(where=in_table[p]) for p in tables},
+        **{f"rows{p}": in_table[p].cast("int64").sum() for p in tables},
+        **{f"lost{p}": (in_table[p] & units.cell.isnull()).cast("int64").sum() for p in tables},
+    )
+    atoms = (
+        per_unit.group_by(cols)
+        .aggregate(
+            n=per_unit.count(),
+            **{f"twice{p}": (per_unit[f"rows{p}"] > 1).cast("int64").sum() for p in tables},
+            **{f"lost{p}": per_unit[f"lost{p}"].sum() for p in tables},
+        )
+        .to_pyarrow()
+    )
+    for p, name in zip(tables, names, strict=True):
+        lost = int(pc.sum(atoms[f"lost{p}"]).as_py() or 0)
+        if lost:
+            raise ValueError(f"{name}: {lost} counting units fall in no listed cell")
+        twice = int(pc.sum(atoms[f"twice{p}"]).as_py() or 0)
+        if twice:
+            raise ValueError(f"{name}: {twice} counting units fall in more than one cell")
+    # An absent cell (null) sorts after every cell id.
+    order = pa.table({c: pc.fill_null(atoms[c], np.iinfo(np.int64).max) for c in cols})
+    atoms = atoms.take(pc.sort_indices(order, [(c, "ascending") for c in cols]))
+    counts = atoms["n"].to_numpy().astype(np.int64)
+    per_table = []
+    for p in tables:
+        members: dict[int, list[int]] = {}
+        for atom, cell in enumerate(atoms[f"c{p}"].to_pylist()):
+            if cell is not None:
+                members.setdefault(int(cell), []).append(atom)
+        per_table.append(members)
+    return per_table, counts
 
 
 @dataclass(frozen=True)
@@ -284,11 +298,15 @@ def apply_disclosure_control(
     tables: list[ComputedTable],
     policy: Mapping[str, Any] | DisclosurePolicy | None,
     *,
-    store: Store,
+    store: Store | None = None,
     snapshot: Snapshot | None = None,
     earlier: Sequence[EarlierPackage] = (),
+    source: Source | None = None,
 ) -> tuple[list[ComputedTable], dict[str, Any]]:
     """Protect a disclosure's tables together; return them marked, and the report.
+
+    The units are grouped into atoms where the records are: on ``source`` (any engine,
+    e.g. Spark), or on the snapshot (the store's current one by default) of ``store``.
 
     Suppressed cells get the [c] marker (``ComputedTable.with_markers``); with the
     rounding policy every figure is rounded. The report is for the manifest: the
@@ -301,7 +319,6 @@ def apply_disclosure_control(
         if isinstance(policy, DisclosurePolicy)
         else DisclosurePolicy.from_mapping(policy, source="disclosure_control")
     )
-    snap = snapshot or store.snapshot()
     if rules.method == "round":
         rounded: list[ComputedTable] = [RoundedTable.of(t, rules.rounding_base) for t in tables]
         report = {
@@ -314,8 +331,11 @@ def apply_disclosure_control(
             "pattern": [],
         }
         return rounded, report
-    frames = {t.id: unit_cells(t.spec, store, snap) for t in tables}
-    source = Source.from_store(store, snap) if earlier else None
+    if source is None:
+        if store is None:
+            raise ValueError("apply_disclosure_control needs a store or a source")
+        source = Source.from_store(store, snapshot)
+    frames = {t.id: unit_frame(t.spec, source) for t in tables}
     earlier_entries = []
     for package in earlier:
         for spec in package.specs:
@@ -328,7 +348,7 @@ def apply_disclosure_control(
                     f"earlier package {package.reference}: its [c] cells are not in its "
                     f"tables as computed now: {exc}"
                 ) from None
-            earlier_entries.append((package.reference, table, unit_cells(spec, store, snap)))
+            earlier_entries.append((package.reference, table, unit_frame(spec, source)))
     linked = link_tables(tables, frames, earlier_entries, zero_atoms=rules.suppress_zero)
     outcome = protect(linked.cells, rules)
     if not outcome.passed:

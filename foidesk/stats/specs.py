@@ -41,7 +41,7 @@ UNIT_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 DimensionKind = Literal[
-    "period", "victim_sex", "suspect_sex", "how_known", "outcome", "area", "offence"
+    "period", "victim_sex", "suspect_sex", "how_known", "outcome", "area", "offence", "force"
 ]
 DIMENSION_KINDS: tuple[str, ...] = (
     "period",
@@ -51,6 +51,7 @@ DIMENSION_KINDS: tuple[str, ...] = (
     "outcome",
     "area",
     "offence",
+    "force",
 )
 
 # Which counting units a dimension can classify. A crime can have several victims, so a
@@ -60,6 +61,7 @@ DIMENSION_UNITS: dict[str, tuple[str, ...]] = {
     "outcome": COUNTING_UNITS,
     "area": COUNTING_UNITS,
     "offence": COUNTING_UNITS,
+    "force": COUNTING_UNITS,
     "victim_sex": ("victim", "pair"),
     "suspect_sex": ("suspect", "pair"),
     "how_known": ("pair",),
@@ -157,6 +159,7 @@ class Dimension:
             "how_known": "How known",
             "outcome": "Outcome" if self.level == "code" else "Outcome group",
             "area": "Area",
+            "force": "Police force",
             "offence": "Offence" if self.level == "code" else "Offence group",
         }
         return names[self.kind]
@@ -283,6 +286,7 @@ class DimensionInput(InputModel):
     outcome: CategoryInput | None = None
     area: CategoryInput | None = None
     offence: CategoryInput | None = None
+    force: CategoryInput | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> DimensionInput:

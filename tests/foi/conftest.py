@@ -37,6 +37,7 @@ def crime_store(tmp_path: Path) -> Path:
             "domestic_abuse": [True] * 5 + [False],
             "area": pa.nulls(6, pa.string()),
             "source": ["test"] * 6,
+            "force": ["Metropolitan Police Service"] * 6,
         }
     )
     tables = {t.name: t.arrow_schema.empty_table() for t in RECORD_TABLES}

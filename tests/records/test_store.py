@@ -8,13 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from foidesk.cli import app
 from foidesk.records.export import export
 from foidesk.records.ingest import load
-from foidesk.records.schema import ALL_TABLES, REJECTS
+from foidesk.records.schema import ALL_TABLES, RECORD_TABLES, REJECTS
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
 
@@ -61,16 +62,33 @@ def test_export_writes_every_table_with_the_schema_columns(tmp_path: Path) -> No
 
     written = export(db, tmp_path / "out")
 
-    assert [p.name for p in written] == [f"{t.name}.parquet" for t in ALL_TABLES + (REJECTS,)] + [
-        "snapshot.json"
-    ]
+    record_tables = {t.name for t in RECORD_TABLES}
+    assert [p.name for p in written] == [
+        t.name if t.name in record_tables else f"{t.name}.parquet" for t in ALL_TABLES + (REJECTS,)
+    ] + ["snapshot.json"]
     for spec in ALL_TABLES + (REJECTS,):
-        table = pq.read_table(tmp_path / "out" / f"{spec.name}.parquet")
-        assert table.column_names == spec.column_names, spec.name
-        assert table.schema.types == spec.arrow_schema.types, spec.name
+        if spec.name in record_tables:
+            # Read back by pyarrow, following the Hive partitions by year and force.
+            table = ds.dataset(tmp_path / "out" / spec.name, partitioning="hive").to_table()
+            extra = ["year"] + (["force"] if spec.name != "crimes" else [])
+            table = table.select(spec.column_names)
+            assert sorted(
+                ds.dataset(tmp_path / "out" / spec.name, partitioning="hive").schema.names
+            ) == sorted(spec.column_names + extra), spec.name
+            table = table.cast(spec.arrow_schema)
+        else:
+            table = pq.read_table(tmp_path / "out" / f"{spec.name}.parquet")
+            assert table.column_names == spec.column_names, spec.name
+            assert table.schema.types == spec.arrow_schema.types, spec.name
         assert table.num_rows == snap.row_counts[spec.name], spec.name
-    pairs = pq.read_table(tmp_path / "out" / "relationships.parquet").to_pandas()
-    assert set(pairs["how_known_scheme"]) == {"NIBRS"}
+    crimes = tmp_path / "out" / "crimes"
+    assert sorted(p.name for p in crimes.iterdir()) == ["year=2018", "year=2019", "year=2020"]
+    assert [p.name for p in (crimes / "year=2019").iterdir()] == [
+        "force=Metro%20Transit%20Police%2C%20District%20of%20Columbia"
+    ]
+    pairs = ds.dataset(tmp_path / "out" / "relationships", partitioning="hive").to_table()
+    assert set(pairs["how_known_scheme"].to_pylist()) == {"NIBRS"}
+    assert set(pairs["force"].to_pylist()) == {"Metro Transit Police, District of Columbia"}
     manifest = json.loads((tmp_path / "out" / "snapshot.json").read_text())
     assert manifest["snapshot_id"] == snap.snapshot_id
     assert manifest["provenance"]["mapping"]["file"] == "nibrs_dc.yaml"
@@ -81,9 +99,10 @@ def test_export_of_an_earlier_snapshot_by_prefix(tmp_path: Path) -> None:
     synthetic = generate(db, scale=0.01, years=(2024, 2024), progress=False)
     load(MAPPINGS / "police_uk_city_of_london.yaml", db, progress=False)
     export(db, tmp_path / "out", snapshot_id=synthetic.snapshot_id[:10])
-    crimes = pq.read_table(tmp_path / "out" / "crimes.parquet")
+    crimes = ds.dataset(tmp_path / "out" / "crimes", partitioning="hive").to_table()
     assert crimes.num_rows == synthetic.row_counts["crimes"]
     assert set(crimes.column("offence_scheme").to_pylist()) == {"HO"}
+    assert set(crimes.column("force").to_pylist()) == {"Metropolitan Police Service"}
 
 
 def test_cli_synth_load_snapshots_and_export(tmp_path: Path) -> None:

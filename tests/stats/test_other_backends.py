@@ -1,4 +1,4 @@
-"""The same compiled specification runs on PostgreSQL (and compiles for Spark SQL)."""
+"""The same compiled specification runs on PostgreSQL as on DuckDB (Spark: test_spark.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import ibis
 import pytest
 
 from foidesk.records.store import Store
-from foidesk.stats.cases import Case, write_cases
-from foidesk.stats.compiler import Source, compile_counts, compute_table
-from foidesk.stats.specs import load_tables
+from foidesk.settings import SETTINGS_ENV
+from foidesk.stats.cases import Case, case_tables, write_cases
+from foidesk.stats.compiler import Source, compute_table
+from foidesk.stats.specs import load_tables, parse_table
 
-SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "examples" / "requests" / "01.FOI.24.035331.yaml"
 
 CASES = [
     Case(date(2023, 2, 1), victims=("F", "M"), suspects=("M",), pairs=((0, 0, "XP"), (1, 0, "XB"))),
@@ -22,6 +24,77 @@ CASES = [
     Case(date(2019, 6, 1), offence="195/94", victims=("U",), outcome="1"),
     Case(date(2018, 1, 4), victims=("F",), suspects=("M",), pairs=((0, 0, "SP"),), outcome="16"),
 ]
+
+
+# Crimes of three forces (one force not recorded) for a by-force table.
+FORCE_CASES = [
+    Case(date(2022, 3, 1), force="Kent"),
+    Case(date(2022, 5, 1), force="Kent"),
+    Case(date(2023, 5, 1), force="Kent"),
+    Case(date(2023, 6, 1), force="Dyfed-Powys"),
+    Case(date(2023, 7, 1), force=None),
+    Case(date(2022, 8, 1)),  # the Case default: Metropolitan Police Service
+]
+BY_FORCE = parse_table(
+    {
+        "id": "by_force",
+        "title": "Crimes by force and year",
+        "counting_unit": "crime",
+        "rows": ["force"],
+        "columns": [{"period": {"unit": "year", "from": "2022-01-01", "to": "2023-12-31"}}],
+    },
+    "test",
+    0,
+)
+BY_FORCE_ROWS = {
+    ("Dyfed-Powys",): [0, 1, 1],
+    ("Kent",): [2, 1, 3],
+    ("Metropolitan Police Service",): [1, 0, 1],
+    ("Not recorded",): [0, 1, 1],
+    ("Total",): [3, 3, 6],
+}
+
+
+def by_force_rows(source: Source) -> dict[tuple[str, ...], list[int]]:
+    """Each row of the by-force table with its 2022, 2023 and Total cells."""
+    rows: dict[tuple[str, ...], list[int]] = {}
+    for cell in compute_table(BY_FORCE, source).cells():
+        rows.setdefault(cell.row, []).append(cell.value)
+    return rows
+
+
+def test_a_by_force_table_on_duckdb(tmp_path: Path) -> None:
+    with Store(tmp_path / "store.duckdb") as store:
+        write_cases(store, FORCE_CASES)
+        assert by_force_rows(Source.from_store(store)) == BY_FORCE_ROWS
+
+
+def test_a_snapshot_older_than_the_force_column_is_one_force(tmp_path: Path) -> None:
+    with Store(tmp_path / "store.duckdb") as store:
+        snap = store.write_snapshot(
+            case_tables(FORCE_CASES), kind="cases", provenance={"force": "Northshire Police"}
+        )
+        # As a store written before crimes had a force column holds it.
+        store.con.execute(f'ALTER TABLE "{snap.schema}".crimes DROP COLUMN force')
+        rows = by_force_rows(Source.from_store(store, snap))
+    assert rows == {
+        ("Northshire Police",): [3, 3, 6],
+        ("Not recorded",): [0, 0, 0],
+        ("Total",): [3, 3, 6],
+    }
+
+
+def test_an_old_snapshot_without_a_force_takes_the_settings_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(tmp_path / "store.duckdb") as store:
+        snap = store.write_snapshot(case_tables(FORCE_CASES), kind="cases", provenance={})
+        store.con.execute(f'ALTER TABLE "{snap.schema}".crimes DROP COLUMN force')
+        monkeypatch.delenv(SETTINGS_ENV)  # no settings file: the force is not recorded
+        assert by_force_rows(Source.from_store(store, snap))[("Not recorded",)] == [3, 3, 6]
+        monkeypatch.setenv(SETTINGS_ENV, str(ROOT / "examples" / "settings" / "met.yaml"))
+        rows = by_force_rows(Source.from_store(store, snap))
+    assert rows[("Metropolitan Police Service",)] == [3, 3, 6]
 
 
 @pytest.mark.postgres
@@ -44,10 +117,15 @@ def test_seed_tables_on_postgresql_match_duckdb(tmp_path: Path, postgres_url: st
             pg.disconnect()
 
 
-def test_seed_tables_compile_for_spark_sql(tmp_path: Path) -> None:
+@pytest.mark.postgres
+def test_a_by_force_table_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
     with Store(tmp_path / "store.duckdb") as store:
-        write_cases(store, CASES)
-        source = Source.from_store(store)
-        for spec in load_tables(SEED):
-            sql = ibis.to_sql(compile_counts(spec, source), dialect="pyspark")
-            assert "GROUP BY" in sql and "`" in sql  # Spark quotes identifiers with backticks
+        write_cases(store, FORCE_CASES)
+        duck = Source.from_store(store)
+        pg = ibis.connect(postgres_url.replace("postgresql+psycopg", "postgres"))
+        try:
+            for name, table in duck.tables.items():
+                pg.create_table(name, table.to_pyarrow())
+            assert by_force_rows(Source.from_backend(pg)) == BY_FORCE_ROWS
+        finally:
+            pg.disconnect()
