@@ -1,13 +1,13 @@
 """The installation's settings: who the authority is, and how the crime store runs.
 
 One YAML file holds them, read here and nowhere else: the authority's name and type, its
-FOI team's postal address, email and phone, the letters' signatory, the Information
-Commissioner's contact details, the pattern every request reference must match, and the
-DuckDB memory limit and thread count of the crime-record store. ``load_settings`` reads
-the file named by its argument, else by the ``FOIDESK_SETTINGS`` environment variable;
-with neither, the built-in defaults apply (a force called "The force", no contact
-details, the reference pattern ``NN.FOI.NN.NNNNNN``). ``examples/settings/met.yaml`` is
-the Metropolitan Police Service's, which the demo uses.
+FOI team's postal address, email and phone, where internal reviews are asked for, the
+letters' signatory, the Information Commissioner's contact details, the pattern every
+request reference must match, and the DuckDB memory limit and thread count of the
+crime-record store. ``load_settings`` reads the file named by its argument, else by the
+``FOIDESK_SETTINGS`` environment variable; with neither, the built-in defaults apply (a
+force called "The force", no contact details, the reference pattern ``NN.FOI.NN.NNNNNN``).
+``examples/settings/met.yaml`` is the Metropolitan Police Service's, which the demo uses.
 """
 
 from __future__ import annotations
@@ -68,6 +68,9 @@ class Authority(_Strict):
     type: Literal["police", "central government", "other"] = "police"
     team: str = "Freedom of Information team"
     contact: Contact = Field(default_factory=Contact)
+    # Where a requester asks for an internal review (s17(7) wants its particulars in every
+    # refusal); unset means the team's own contact details.
+    internal_review: Contact | None = None
     signatory: Signatory | None = None
     ico: Regulator = Field(default_factory=Regulator)
     # The Met's form, 01.FOI.24.035331: force code, "FOI", year, serial.
@@ -81,6 +84,11 @@ class Authority(_Strict):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from None
         return value
+
+    @property
+    def review_contact(self) -> Contact:
+        """Where internal reviews are asked for: ``internal_review``, else the team's."""
+        return self.internal_review or self.contact
 
     @cached_property
     def reference_regex(self) -> re.Pattern[str]:

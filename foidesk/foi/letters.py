@@ -9,16 +9,13 @@ applicant-blind: nothing about the requester appears in it.
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
-from foidesk.foi.exemptions import lookup
+from foidesk.foi.letter_kinds import STYLESHEET, environment, section_name
 from foidesk.foi.register import Register, TransitionError
 from foidesk.foi.request_file import (
     REVIEW_WINDOW,
@@ -28,36 +25,9 @@ from foidesk.foi.request_file import (
 )
 from foidesk.publish.package import AnswerPackage, FileEntry, sha256_file
 
-TEMPLATES = Path(__file__).with_name("templates")
 LETTER_FILES = {"html": "response.html", "pdf": "response.pdf"}
 LETTER_TITLES = {"html": "Response letter (HTML)", "pdf": "Response letter (PDF)"}
 SEED_REQUEST_FILE = Path("examples/requests/01.FOI.24.035331.yaml")
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text or "") if p.strip()]
-
-
-def _section_name(exemption: Any) -> str:
-    """'s31' with '(1)(a) and (b)' -> 'Section 31(1)(a) and (b)'."""
-    number = exemption.section.removeprefix("s")
-    subsection = exemption.subsection or ""
-    joiner = "" if subsection.startswith("(") or not subsection else " "
-    return f"Section {number}{joiner}{subsection}"
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["paragraphs"] = _paragraphs
-    env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}"
-    env.filters["section_name"] = _section_name
-    env.filters["description"] = lambda e: lookup(e.section).description
-    return env
 
 
 def _manifest_attachments(package: AnswerPackage) -> list[dict[str, Any]]:
@@ -110,7 +80,7 @@ def render_letter(
     review_by = None
     if request.responded_on:
         review_by, _ = add_working_days(request.responded_on, review_window)
-    template = _environment().get_template("response.html.j2")
+    template = environment().get_template("response.html.j2")
     return template.render(
         request=request,
         authority=register.settings.authority,
@@ -118,7 +88,7 @@ def render_letter(
         refusals=refusals,
         notices=[(p.number, e) for p in request.parts for e in p.exemptions],
         # One line per section relied on, though several parts may rely on it.
-        refused_sections=list(dict.fromkeys(f"{_section_name(e)} – {e.title}" for e in refusals)),
+        refused_sections=list(dict.fromkeys(f"{section_name(e)} – {e.title}" for e in refusals)),
         any_disclosed=any(p.decision in ("disclosed", "partly disclosed") for p in request.parts),
         not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
         s16_advice=s16,
@@ -126,7 +96,7 @@ def render_letter(
         tables=package.table_titles,
         review_window=review_window,
         review_by=review_by,
-        css=(TEMPLATES / "response.css").read_text(encoding="utf-8"),
+        css=STYLESHEET.read_text(encoding="utf-8"),
     )
 
 

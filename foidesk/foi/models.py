@@ -71,6 +71,7 @@ class Request(Base):
     appeals: Mapped[list[IcoAppeal]] = relationship(
         order_by="IcoAppeal.id", cascade="all, delete-orphan"
     )
+    letters: Mapped[list[Letter]] = relationship(order_by="Letter.id", cascade="all, delete-orphan")
     # The trail survives the request, so it is joined by reference, read-only.
     audit: Mapped[list[AuditEntry]] = relationship(
         primaryjoin="foreign(AuditEntry.reference) == Request.reference",
@@ -158,6 +159,8 @@ class Extension(Base):
     notified_on: Mapped[date] = mapped_column(Date)
     new_due: Mapped[date] = mapped_column(Date)
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    # Why more time is needed: the s17(2) notice tells the requester.
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class CostLine(Base):
@@ -186,6 +189,24 @@ class InternalReview(Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(Text, default="")
     reviewer: Mapped[str | None] = mapped_column(String(200))
+    # One of REVIEW_RESULTS, and what the review changes in the response (its letter says).
+    result: Mapped[str] = mapped_column(String(40), default="")
+    changes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Letter(Base):
+    """A letter issued to the requester: its kind (``foi.letter_kinds``), date and files."""
+
+    __tablename__ = "foi_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(60))
+    issued_on: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    # [{"file": name, "sha256": digest}], the HTML and the PDF.
+    files: Mapped[list] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class IcoAppeal(Base):

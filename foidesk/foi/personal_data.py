@@ -93,6 +93,9 @@ def letter_text(letter_html: str) -> str:
     root = lxml_html.document_fromstring(letter_html)
     for hidden in root.xpath("//script|//style"):
         hidden.drop_tree()
+    for br in root.iter("br"):
+        # A line break ends a line of an address or signature.
+        br.tail = "\n" + (br.tail or "")
     return "\n".join(line.strip() for line in root.text_content().splitlines() if line.strip())
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from foidesk.db import make_engine, upgrade
-from foidesk.foi import clock, workflow
+from foidesk.foi import clock, letter_kinds, workflow
 from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
 from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
 from foidesk.foi.models import (
@@ -39,6 +39,7 @@ from foidesk.foi.models import (
     FeeNotice,
     IcoAppeal,
     InternalReview,
+    Letter,
     Part,
     PersonalDataReview,
     Request,
@@ -51,6 +52,8 @@ derive_status = workflow.derive_status
 CHANNELS: tuple[str, ...] = ("email", "web form", "post", "whatdotheyknow", "other")
 # A decision notice usually gives 35 calendar days to comply (ICO practice).
 DECISION_NOTICE_COMPLIANCE_DAYS = 35
+# What an internal review can find of the response; its outcome letter says which.
+REVIEW_RESULTS: tuple[str, ...] = ("upheld", "partly upheld", "overturned")
 
 
 class TransitionError(ValueError):
@@ -148,6 +151,7 @@ _LOAD = (
     selectinload(Request.cost_lines),
     selectinload(Request.reviews),
     selectinload(Request.appeals),
+    selectinload(Request.letters),
     selectinload(Request.audit),
 )
 
@@ -581,9 +585,11 @@ class Register:
         *,
         notified_on: date | None = None,
         override: str = "",
+        reason: str = "",
     ) -> Request:
         """A public interest extension (s10(3)) to consider a qualified exemption.
 
+        ``reason`` is why more time is needed, which the s17(2) notice tells the requester.
         A new date on a non-working day, or more than 20 further working days after the
         statutory due date, needs ``override``: the reason it is right in this case.
         """
@@ -618,12 +624,15 @@ class Register:
                     notified_on=notified,
                     new_due=new_due,
                     override_reason=override.strip() if needs else "",
+                    reason=reason.strip(),
                 )
             )
             changes: dict[str, tuple[Any, Any]] = {
                 "due": (old_due, new_due),
                 "exemption": (None, exemption),
             }
+            if reason.strip():
+                changes["reason"] = (None, reason.strip())
             if needs:
                 changes["override"] = (None, f"{needs}: {override.strip()}")
             self._audit(session, reference, who, "public interest extension", changes)
@@ -1046,10 +1055,23 @@ class Register:
         return self.get(reference)
 
     def decide_review(
-        self, reference: str, decided_on: date, outcome: str, reviewer: ActorLike
+        self,
+        reference: str,
+        decided_on: date,
+        outcome: str,
+        reviewer: ActorLike,
+        *,
+        result: str = "",
+        changes: str = "",
     ) -> Request:
-        """The internal review's fresh decision, by a reviewer."""
+        """The internal review's fresh decision, by a reviewer.
+
+        ``result`` is one of ``REVIEW_RESULTS`` and ``changes`` what the review changes in
+        the response; the review's outcome letter needs both (``changes`` unless upheld).
+        """
         who = as_actor(reviewer)
+        if result and result not in REVIEW_RESULTS:
+            raise ValueError(f"review result {result!r} is not one of {', '.join(REVIEW_RESULTS)}")
         with self._session() as session:
             request = self._begin(session, reference, "internal review decided", who)
             open_ = [r for r in request.reviews if r.decided_on is None]
@@ -1061,13 +1083,14 @@ class Register:
             open_[0].decided_on = decided_on
             open_[0].outcome = outcome.strip()
             open_[0].reviewer = who.name
-            self._audit(
-                session,
-                reference,
-                who,
-                "internal review decided",
-                {"outcome": (None, outcome.strip())},
-            )
+            open_[0].result = result
+            open_[0].changes = changes.strip()
+            recorded: dict[str, tuple[Any, Any]] = {"outcome": (None, outcome.strip())}
+            if result:
+                recorded["result"] = (None, result)
+            if changes.strip():
+                recorded["changes"] = (None, changes.strip())
+            self._audit(session, reference, who, "internal review decided", recorded)
             self._finish(session, request, "internal review decided", who)
         return self.get(reference)
 
@@ -1171,6 +1194,52 @@ class Register:
                 session, reference, who, "tribunal decision", {"outcome": (None, outcome.strip())}
             )
             self._finish(session, request, "tribunal decided", who)
+        return self.get(reference)
+
+    # -- letters -------------------------------------------------------------------------
+
+    def letter_problems(
+        self, reference: str, kind: str, issued_on: date | None = None
+    ) -> list[str]:
+        """The elements the Act requires of a ``kind`` letter that this request lacks now."""
+        return letter_kinds.missing_elements(self, self._get(reference), kind, issued_on)
+
+    def record_letter(
+        self,
+        reference: str,
+        kind: str,
+        issued_on: date,
+        files: Sequence[Mapping[str, Any]],
+        actor: ActorLike,
+    ) -> Request:
+        """Record a letter issued: refused while the request lacks an element it must state.
+
+        ``files`` are ``{"file", "sha256"}`` of what was written (``letter_kinds.issue``
+        writes them and calls this).
+        """
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._begin(session, reference, "issue a letter", who)
+            self._check_date(request, issued_on, "letter date")
+            missing = letter_kinds.missing_elements(self, request, kind, issued_on)
+            if missing:
+                raise TransitionError(letter_kinds.refusal(reference, kind, missing))
+            kept = [{"file": str(f["file"]), "sha256": f.get("sha256")} for f in files]
+            request.letters.append(
+                Letter(kind=kind, issued_on=issued_on, issued_by=who.name, files=kept, at=_now())
+            )
+            self._audit(
+                session,
+                reference,
+                who,
+                "letter issued",
+                {
+                    "kind": (None, kind),
+                    "issued_on": (None, issued_on),
+                    "files": (None, [f["file"] for f in kept]),
+                },
+            )
+            self._finish(session, request, "issue a letter", who)
         return self.get(reference)
 
     # -- reading -------------------------------------------------------------------------

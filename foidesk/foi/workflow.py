@@ -315,6 +315,14 @@ STEPS: tuple[Step, ...] = (
         "no clarification open",
     ),
     Step(
+        "issue a letter",
+        "letter",
+        OFFICER,
+        STATUSES,
+        "",
+        "kind, date, files (refused while the request lacks an element the kind must state)",
+    ),
+    Step(
         "personal-data review",
         "personal-data",
         OFFICER,

@@ -74,7 +74,7 @@ def test_allowed_steps_follow_status_role_and_guard(register: Register) -> None:
     assert [s.name for s in workflow.allowed_steps(record, OLLY)] == [
         "acknowledge", "seek clarification", "fees notice", "cost estimate", "decide a part",
         "advice and assistance", "public interest extension", "submit",
-        "personal-data review", "withdraw", "transfer", "correct an entry",
+        "issue a letter", "personal-data review", "withdraw", "transfer", "correct an entry",
     ]  # fmt: skip
     # The reviewer has nothing to do until it is submitted; the analyst only costs.
     assert workflow.allowed_steps(record, RITA) == []

@@ -1,0 +1,529 @@
+"""Every kind of letter the desk writes, defined once: its template, what the Act requires
+of it, the facts it reads, and how it is issued.
+
+A ``LetterKind`` names its template, the elements the Act (or the s45 Code of Practice)
+requires of it, and the function that reads its facts from the register. ``KINDS`` holds
+them all, keyed by the name the command line and the workspace use. ``missing_elements``
+says what a request lacks for a kind, and the register refuses to record a letter while
+anything is missing (``Register.record_letter``); ``render`` turns the facts into HTML
+from the kind's template and the authority's settings; ``issue`` writes that HTML and a
+tagged PDF/UA-1 laid out from the same HTML, then records the letter as a workflow step.
+
+Every letter carries the same particulars, from the settings: the date of receipt, where
+to ask for an internal review (s17(7)), the right to complain to the Information
+Commissioner (s50) with the ICO's address, and the named person and role who sign it.
+Each template marks every element it shows with ``data-element``; a letter whose HTML
+lacks the mark of an element its kind requires is not written, so an edit to a template
+cannot drop an element silently.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from foidesk.documents.accessibility import write_pdf_ua
+from foidesk.foi import workflow
+from foidesk.foi.exemptions import lookup
+from foidesk.foi.models import Request
+
+if TYPE_CHECKING:
+    from foidesk.foi.register import Actor, Register
+
+TEMPLATES = Path(__file__).with_name("templates")
+# One stylesheet for every letter: screen, print and the PDF's page rules.
+STYLESHEET = TEMPLATES / "response.css"
+ELEMENT_MARK = re.compile(r'data-element="([a-z_]+)"')
+
+Facts = dict[str, Any]
+
+
+# -- the templates' environment ----------------------------------------------------------------
+
+
+def paragraphs(text: str) -> list[str]:
+    """Text split into paragraphs at line breaks, each with its spaces collapsed."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text or "") if p.strip()]
+
+
+def section_name(exemption: Any) -> str:
+    """'s31' with '(1)(a) and (b)' -> 'Section 31(1)(a) and (b)'."""
+    number = exemption.section.removeprefix("s")
+    subsection = exemption.subsection or ""
+    joiner = "" if subsection.startswith("(") or not subsection else " "
+    return f"Section {number}{joiner}{subsection}"
+
+
+def longdate(day: date) -> str:
+    """3 January 2025: the date as a letter writes it."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def money(amount: Decimal | float) -> str:
+    """£1,234.50"""
+    return f"£{Decimal(str(amount)):,.2f}"
+
+
+def environment() -> Environment:
+    """The Jinja2 environment every letter's template is rendered in."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["paragraphs"] = paragraphs
+    env.filters["longdate"] = longdate
+    env.filters["money"] = money
+    env.filters["section_name"] = section_name
+    env.filters["description"] = lambda e: lookup(e.section).description
+    return env
+
+
+def three_months_from(day: date) -> date:
+    """The last day of the three months beginning with ``day`` (s9(2)): 3 Jan -> 2 Apr."""
+    month = day.month + 3
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    same_day = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return same_day - timedelta(days=1)
+
+
+# -- the registry ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Element:
+    """Something a letter must state: present when its fact is (or ``present`` says so).
+
+    ``hint`` tells the officer how to supply it when it is missing.
+    """
+
+    key: str
+    label: str
+    hint: str = ""
+    present: Callable[[Facts], bool] | None = None
+
+    def found(self, facts: Facts) -> bool:
+        return self.present(facts) if self.present else bool(facts.get(self.key))
+
+
+@dataclass(frozen=True)
+class LetterKind:
+    """One kind of letter: where its words are, what it must state, what it reads.
+
+    ``facts(register, request, issued_on, options)`` reads the kind's facts (the common
+    particulars are added to them); ``on_issue`` is a step the register takes when the
+    letter is issued (the acknowledgement records the acknowledgement).
+    """
+
+    name: str
+    title: str
+    template: str
+    elements: tuple[Element, ...]
+    facts: Callable[[Register, Request, date, Mapping[str, Any]], Facts]
+    subject: str
+    on_issue: Callable[[Register, str, date, Actor], Any] | None = None
+    law: str = ""
+
+    @property
+    def required(self) -> tuple[Element, ...]:
+        """The particulars every letter states, then the kind's own elements."""
+        return (*PARTICULARS, *self.elements)
+
+
+PARTICULARS: tuple[Element, ...] = (
+    Element("received", "the date of receipt"),
+    Element(
+        "review_address",
+        "the address for internal reviews (s17(7))",
+        "give authority.internal_review or authority.contact a postal or email address in "
+        "the settings",
+    ),
+    Element(
+        "ico",
+        "the Information Commissioner's address (s50)",
+        "give authority.ico a postal address in the settings",
+    ),
+    Element(
+        "signatory",
+        "a named signatory and role",
+        "give authority.signatory a name and role in the settings",
+    ),
+)
+
+KINDS: dict[str, LetterKind] = {}
+
+
+def define(kind: LetterKind) -> LetterKind:
+    """Add a kind of letter to the registry (once: a name is defined in one place)."""
+    if kind.name in KINDS:
+        raise ValueError(f"letter kind {kind.name!r} is already defined")
+    if not (TEMPLATES / kind.template).is_file():
+        raise ValueError(f"letter kind {kind.name!r}: no template {kind.template}")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind(name: str) -> LetterKind:
+    """The kind called ``name``; an unknown name is an error listing the known."""
+    if name not in KINDS:
+        raise KeyError(f"no letter kind {name!r}: kinds are {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def particulars(register: Register, request: Request, issued_on: date) -> Facts:
+    """What every letter states, from the request and the authority's settings."""
+    authority = register.settings.authority
+    review = authority.review_contact
+    ico = authority.ico
+    return {
+        "reference": request.reference,
+        "received": request.received,
+        "issued_on": issued_on,
+        "request_text": request.text,
+        "authority": authority,
+        "contact": authority.contact,
+        "review_address": review if (review.postal_address or review.email) else None,
+        "ico": ico if ico.postal_address else None,
+        "signatory": authority.signatory,
+    }
+
+
+def facts_for(
+    register: Register,
+    request: Request,
+    name: str,
+    issued_on: date | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Facts:
+    """The particulars and the kind's own facts, as its template reads them."""
+    chosen = kind(name)
+    day = issued_on or register.today()
+    return {
+        **particulars(register, request, day),
+        **chosen.facts(register, request, day, options or {}),
+        "kind": chosen,
+    }
+
+
+def missing_elements(
+    register: Register,
+    request: Request,
+    name: str,
+    issued_on: date | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Each element the kind requires that the request lacks, with how to supply it."""
+    facts = facts_for(register, request, name, issued_on, options)
+    return [
+        f"{e.label} ({e.hint})" if e.hint else e.label
+        for e in kind(name).required
+        if not e.found(facts)
+    ]
+
+
+def refusal(reference: str, name: str, missing: list[str]) -> str:
+    """The register's words for a letter it will not issue."""
+    return f"{reference}: the {kind(name).title.lower()} cannot be issued: it lacks " + "; ".join(
+        missing
+    )
+
+
+def render(
+    register: Register,
+    reference: str,
+    name: str,
+    issued_on: date | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> str:
+    """The letter as one self-contained HTML document (a preview if elements are missing)."""
+    request = register.get(reference)
+    facts = facts_for(register, request, name, issued_on, options)
+    template = environment().get_template(kind(name).template)
+    return template.render(**facts, css=STYLESHEET.read_text(encoding="utf-8"))
+
+
+def unmarked_elements(html: str, name: str) -> list[str]:
+    """Required elements whose ``data-element`` mark the rendered letter lacks."""
+    shown = set(ELEMENT_MARK.findall(html))
+    return [e.key for e in kind(name).required if e.key not in shown]
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    """A letter written and recorded: its files and its text (an email's body)."""
+
+    reference: str
+    kind: str
+    issued_on: date
+    html: Path
+    pdf: Path
+    subject: str
+    text: str = field(repr=False)
+
+
+def _free_stem(out_dir: Path, stem: str) -> str:
+    """``stem``, or ``stem-2``... so that no letter already written is overwritten."""
+    found, number = stem, 1
+    while (out_dir / f"{found}.html").exists() or (out_dir / f"{found}.pdf").exists():
+        number += 1
+        found = f"{stem}-{number}"
+    return found
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def issue(
+    register: Register,
+    reference: str,
+    name: str,
+    out_dir: Path,
+    actor: Actor | str,
+    *,
+    on: date | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> IssuedLetter:
+    """Write the letter (HTML and tagged PDF) to ``out_dir`` and record it as issued.
+
+    Refused, with nothing written, when the workflow does not allow the step, when the
+    request lacks an element the kind requires, or when the template does not show one.
+    """
+    from foidesk.foi.personal_data import letter_text
+    from foidesk.foi.register import TransitionError, as_actor
+
+    who = as_actor(actor)
+    chosen = kind(name)
+    day = on or register.today()
+    request = register.get(reference)
+    why = workflow.refusal(request, "issue a letter", who.name, who.roles)
+    if why:
+        raise TransitionError(why)
+    missing = missing_elements(register, request, name, day, options)
+    if missing:
+        raise TransitionError(refusal(reference, name, missing))
+    html = render(register, reference, name, day, options)
+    unmarked = unmarked_elements(html, name)
+    if unmarked:
+        raise TransitionError(
+            f"template {chosen.template} does not show {', '.join(unmarked)}: "
+            "the letter would lack what its kind requires"
+        )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = _free_stem(out_dir, f"{name}-{day.isoformat()}")
+    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+    html_path.write_text(html, encoding="utf-8")
+    write_pdf_ua(html, pdf_path)
+    files = [{"file": p.name, "sha256": _sha256(p)} for p in (html_path, pdf_path)]
+    try:
+        with register.transaction():
+            if chosen.on_issue is not None:
+                chosen.on_issue(register, reference, day, who)
+            register.record_letter(reference, name, day, files, who)
+    except Exception:
+        # Not recorded, so not issued: leave no file that looks as if it were.
+        html_path.unlink(missing_ok=True)
+        pdf_path.unlink(missing_ok=True)
+        raise
+    subject = chosen.subject.format(reference=reference, title=request.title or reference)
+    return IssuedLetter(reference, name, day, html_path, pdf_path, subject, letter_text(html))
+
+
+# -- the kinds ---------------------------------------------------------------------------------
+
+
+def _acknowledgement(register: Register, request: Request, _day: date, _options: Any) -> Facts:
+    deadline = register.deadline_for(request)
+    return {"due": deadline.due, "stopped_since": deadline.stopped_since}
+
+
+def _acknowledge(register: Register, reference: str, day: date, who: Actor) -> None:
+    if register.get(reference).acknowledged_on is None:
+        register.acknowledge(reference, day, who)
+
+
+def _clarification(register: Register, request: Request, _day: date, _options: Any) -> Facts:
+    found = workflow.open_clarification(request)
+    if found is None:
+        return {"question": "", "sought_on": None, "close_after": None}
+    return {
+        "question": found.question,
+        "sought_on": found.sought_on,
+        "close_after": three_months_from(found.sought_on),
+    }
+
+
+def _fees(register: Register, request: Request, _day: date, _options: Any) -> Facts:
+    found = workflow.unpaid_fee(request)
+    if found is None:
+        return {"amount": None, "notice_on": None, "pay_by": None}
+    return {
+        "amount": Decimal(str(found.amount)),
+        "notice_on": found.issued_on,
+        "pay_by": three_months_from(found.issued_on),
+    }
+
+
+def _extension(register: Register, request: Request, _day: date, _options: Any) -> Facts:
+    if not request.extensions:
+        return {"exemption": None, "why": "", "new_due": None}
+    latest = request.extensions[-1]
+    entry = lookup(latest.exemption)
+    statutory = register.deadline_for(request).statutory_due
+    return {
+        "exemption": entry,
+        "exemption_cited": latest.exemption,
+        "why": latest.reason,
+        "new_due": latest.new_due,
+        "statutory_due": statutory,
+    }
+
+
+def _review_outcome(register: Register, request: Request, _day: date, _options: Any) -> Facts:
+    decided = [r for r in request.reviews if r.decided_on is not None]
+    if not decided:
+        return {"result": "", "changes": "", "outcome": "", "review": None}
+    review = decided[-1]
+    return {
+        "result": review.result,
+        "changes": review.changes,
+        "outcome": review.outcome,
+        "review": review,
+    }
+
+
+def _transfer(register: Register, request: Request, _day: date, _options: Any) -> Facts:
+    return {"transferred_to": request.transferred_to, "transferred_on": request.transferred_on}
+
+
+define(
+    LetterKind(
+        name="acknowledgement",
+        title="Acknowledgement",
+        template="acknowledgement.html.j2",
+        elements=(
+            Element(
+                "due",
+                "the date the response is due",
+                "the clock is stopped: answer the open clarification or fee first",
+            ),
+        ),
+        facts=_acknowledgement,
+        subject="Your request {reference}: acknowledgement",
+        on_issue=_acknowledge,
+        law="s10(1) (20 working days); s45 Code of Practice (acknowledge promptly)",
+    )
+)
+define(
+    LetterKind(
+        name="clarification",
+        title="Clarification request",
+        template="clarification.html.j2",
+        elements=(
+            Element(
+                "question",
+                "the question the requester is asked",
+                "no clarification is open: record it with the clarify step first",
+            ),
+        ),
+        facts=_clarification,
+        subject="Your request {reference}: clarification needed",
+        law="s1(3) (no duty until clarified); s16 (advice and assistance)",
+    )
+)
+define(
+    LetterKind(
+        name="fees-notice",
+        title="Fees notice",
+        template="fees_notice.html.j2",
+        elements=(
+            Element(
+                "amount",
+                "the fee asked for",
+                "no fees notice is awaiting payment: record it with the fee-notice step first",
+            ),
+            Element("pay_by", "the date the request lapses (three months, s9(2))"),
+        ),
+        facts=_fees,
+        subject="Your request {reference}: fees notice",
+        law="s9 (fees notice; three months to pay); s10(2) (the clock stops)",
+    )
+)
+define(
+    LetterKind(
+        name="extension",
+        title="Public interest extension notice",
+        template="extension.html.j2",
+        elements=(
+            Element(
+                "exemption",
+                "the exemption being considered",
+                "no extension is recorded: record it with the extend step first",
+            ),
+            Element(
+                "why",
+                "why more time is needed",
+                "record the reason with the extension (--why)",
+            ),
+            Element("new_due", "the new estimated date of the response"),
+        ),
+        facts=_extension,
+        subject="Your request {reference}: more time to consider the public interest",
+        law="s10(3) and s17(2) (the exemption, and an estimate of the date)",
+    )
+)
+define(
+    LetterKind(
+        name="review-outcome",
+        title="Internal review outcome",
+        template="review_outcome.html.j2",
+        elements=(
+            Element(
+                "result",
+                "the review's result (upheld, partly upheld or overturned)",
+                "no internal review is decided with a result: record it with review-decided "
+                "--result",
+            ),
+            Element("outcome", "the reasons for the review's decision"),
+            Element(
+                "changes",
+                "what the review changes in the response",
+                "a review not upheld must say what changes (--changes)",
+                present=lambda f: f.get("result") == "upheld" or bool(f.get("changes")),
+            ),
+        ),
+        facts=_review_outcome,
+        subject="Your request {reference}: internal review",
+        law="s45 Code of Practice (internal reviews); s50 (complaint to the Commissioner)",
+    )
+)
+define(
+    LetterKind(
+        name="transfer",
+        title="Transfer notice",
+        template="transfer.html.j2",
+        elements=(
+            Element(
+                "transferred_to",
+                "the authority the request was transferred to",
+                "the request is not transferred: record it with the transfer step first",
+            ),
+            Element("transferred_on", "the date it was transferred"),
+        ),
+        facts=_transfer,
+        subject="Your request {reference}: transferred",
+        law="s45 Code of Practice (transferring requests); s16 (advice and assistance)",
+    )
+)

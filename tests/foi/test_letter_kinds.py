@@ -1,0 +1,232 @@
+"""Each letter the desk writes before and after the response: issued through the register,
+checked for the elements its kind requires, and read back from its PDF with PyMuPDF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from foidesk.documents.accessibility import check_tagged_pdf
+from foidesk.foi import letter_kinds
+from foidesk.foi.register import Actor, Register, TransitionError
+from foidesk.settings import Authority, Contact, Settings, Signatory
+
+REF = "01.FOI.25.000101"
+RECEIVED = date(2025, 2, 3)  # a Monday
+TODAY = date(2025, 3, 14)
+OLLY = Actor("olly", "officer")
+RITA = Actor("rita", "reviewer")
+
+SETTINGS = Settings(
+    authority=Authority(
+        name="Northshire Police",
+        team="Freedom of Information team",
+        contact=Contact(
+            postal_address=["Freedom of Information team", "Police HQ", "Northtown NT1 1AA"],
+            email="foi@northshire.example",
+        ),
+        internal_review=Contact(
+            postal_address=["Internal Review Officer", "Police HQ", "Northtown NT1 1AA"],
+            email="reviews@northshire.example",
+        ),
+        signatory=Signatory(name="Alex Morgan", role="Information Manager"),
+    )
+)
+
+# What every letter states, as its PDF reads: the particulars from the settings.
+PARTICULARS = [
+    f"Freedom of information request reference no {REF}",
+    "Date of receipt 3 February 2025",
+    "Internal Review Officer Police HQ Northtown NT1 1AA",
+    "reviews@northshire.example",
+    "section 50 of the Act",
+    "Information Commissioner's Office Wycliffe House Water Lane Wilmslow Cheshire SK9 5AF",
+    "Yours sincerely, Alex Morgan Information Manager Freedom of Information team, "
+    "Northshire Police",
+]
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Iterator[Register]:
+    with Register(tmp_path / "register.sqlite", settings=SETTINGS, today=lambda: TODAY) as reg:
+        reg.new_request(
+            REF,
+            RECEIVED,
+            "How many police dogs did the force have in 2024?",
+            ["How many police dogs did the force have in 2024?"],
+            "email",
+            "sam@example.org",
+            OLLY,
+        )
+        yield reg
+
+
+def _read_back(path: Path) -> str:
+    """The PDF's text as PyMuPDF reads it, with its spacing collapsed."""
+    with pymupdf.open(path) as pdf:
+        return " ".join(" ".join(page.get_text() for page in pdf).split())
+
+
+def _issued(register: Register, kind: str, tmp_path: Path, on: date) -> str:
+    """Issue the letter, check the register kept it and its PDF is tagged; its PDF text."""
+    letter = letter_kinds.issue(register, REF, kind, tmp_path / "letters", OLLY, on=on)
+    kept = register.get(REF).letters[-1]
+    assert (kept.kind, kept.issued_on, kept.issued_by) == (kind, on, "olly")
+    assert [f["file"] for f in kept.files] == [letter.html.name, letter.pdf.name]
+    assert letter.pdf.name == f"{kind}-{on.isoformat()}.pdf"
+    assert check_tagged_pdf(letter.pdf) == []
+    text = _read_back(letter.pdf)
+    for particular in PARTICULARS:
+        assert particular in text, particular
+    assert f"Date of this letter {on.day} {on:%B %Y}" in text
+    return text
+
+
+def test_the_acknowledgement_gives_the_due_date_and_records_the_acknowledgement(
+    register: Register, tmp_path: Path
+) -> None:
+    text = _issued(register, "acknowledgement", tmp_path, date(2025, 2, 4))
+    # 20 working days after 3 February 2025.
+    assert "We will respond by 3 March 2025." in text
+    assert "How many police dogs did the force have in 2024?" in text
+    assert register.get(REF).acknowledged_on == date(2025, 2, 4)
+
+
+def test_the_clarification_request_asks_the_question_on_record(
+    register: Register, tmp_path: Path
+) -> None:
+    with pytest.raises(TransitionError) as refused:
+        letter_kinds.issue(register, REF, "clarification", tmp_path / "letters", OLLY)
+    assert str(refused.value) == (
+        f"{REF}: the clarification request cannot be issued: it lacks the question the "
+        "requester is asked (no clarification is open: record it with the clarify step first)"
+    )
+    assert not (tmp_path / "letters").exists() or not any((tmp_path / "letters").iterdir())
+    register.clarify(REF, date(2025, 2, 5), "Do you mean dogs in service on 31 December?", OLLY)
+    text = _issued(register, "clarification", tmp_path, date(2025, 2, 5))
+    assert "Do you mean dogs in service on 31 December?" in text
+    assert "section 1(3) of the Act" in text
+    assert "start again on the day we receive your reply" in text
+    assert "If we have not heard from you by 4 May 2025" in text
+
+
+def test_the_fees_notice_gives_the_amount_and_the_date_the_request_lapses(
+    register: Register, tmp_path: Path
+) -> None:
+    register.fee_notice(REF, date(2025, 2, 10), Decimal("45.50"), OLLY)
+    text = _issued(register, "fees-notice", tmp_path, date(2025, 2, 10))
+    assert "a fees notice under section 9 of the Act" in text
+    assert "a fee of £45.50 is payable" in text
+    # Three months beginning with 10 February end on 9 May (s9(2)).
+    assert "If the fee is not paid by 9 May 2025" in text
+    assert "section 9(2)" in text
+
+
+def test_the_extension_notice_names_the_exemption_why_and_the_new_date(
+    register: Register, tmp_path: Path
+) -> None:
+    register.extend(REF, "s31", date(2025, 3, 28), OLLY, notified_on=date(2025, 2, 24))
+    with pytest.raises(TransitionError, match="it lacks why more time is needed"):
+        letter_kinds.issue(register, REF, "extension", tmp_path / "letters", OLLY)
+    with pytest.raises(TransitionError, match="it lacks why more time is needed"):
+        register.record_letter(REF, "extension", date(2025, 2, 24), [], OLLY)
+    assert register.get(REF).letters == []
+
+
+def test_the_extension_notice_reads_back(register: Register, tmp_path: Path) -> None:
+    register.extend(
+        REF,
+        "s31",
+        date(2025, 3, 28),
+        OLLY,
+        notified_on=date(2025, 2, 24),
+        reason="The operational teams consulted on harm have not yet replied.",
+    )
+    text = _issued(register, "extension", tmp_path, date(2025, 2, 24))
+    assert "a notice under section 17(2) of the Act" in text
+    assert "Section 31 – Law enforcement, a prejudice-based qualified exemption." in text
+    assert "The operational teams consulted on harm have not yet replied." in text
+    assert "respond by 28 March 2025, rather than by 3 March 2025" in text
+
+
+def _responded(register: Register) -> None:
+    register.decide(REF, 1, "disclosed", [], OLLY, summary="The force had 41 dogs.")
+    register.submit_for_approval(REF, OLLY)
+    register.approve(REF, RITA, fingerprint=register.fingerprint(REF))
+    register.respond(REF, date(2025, 2, 20), [], OLLY)
+    register.internal_review(REF, date(2025, 2, 27), OLLY)
+
+
+def test_a_review_not_upheld_must_say_what_changes(register: Register, tmp_path: Path) -> None:
+    _responded(register)
+    register.decide_review(
+        REF, date(2025, 3, 10), "The count left out puppies in training.", RITA,
+        result="overturned",
+    )  # fmt: skip
+    with pytest.raises(TransitionError) as refused:
+        letter_kinds.issue(register, REF, "review-outcome", tmp_path / "letters", OLLY)
+    assert "it lacks what the review changes in the response" in str(refused.value)
+    with pytest.raises(ValueError, match="'quashed' is not one of upheld, partly upheld"):
+        register.decide_review(REF, date(2025, 3, 10), "x", RITA, result="quashed")
+
+
+def test_the_review_outcome_says_the_result_and_what_changes(
+    register: Register, tmp_path: Path
+) -> None:
+    _responded(register)
+    register.decide_review(
+        REF, date(2025, 3, 10), "The count left out dogs in training.", RITA,
+        result="partly upheld",
+        changes="The corrected count is 47 dogs, including six in training.",
+    )  # fmt: skip
+    text = _issued(register, "review-outcome", tmp_path, date(2025, 3, 11))
+    assert "The review has partly upheld the original response." in text
+    assert "The count left out dogs in training." in text
+    assert "The corrected count is 47 dogs, including six in training." in text
+    assert "Your request for a review arrived on 27 February 2025" in text
+
+
+def test_the_transfer_notice_names_the_authority(register: Register, tmp_path: Path) -> None:
+    register.transfer(REF, date(2025, 2, 6), "British Transport Police", OLLY)
+    text = _issued(register, "transfer", tmp_path, date(2025, 2, 6))
+    assert "British Transport Police" in text
+    assert "We transferred it on 6 February 2025" in text
+    assert register.get(REF).status == "transferred"
+
+
+def test_a_letter_without_a_signatory_or_review_address_is_refused(tmp_path: Path) -> None:
+    bare = Settings()  # no contact details, no signatory
+    with Register(tmp_path / "register.sqlite", settings=bare, today=lambda: TODAY) as register:
+        register.new_request(REF, RECEIVED, "Dogs?", ["Dogs?"], "email", "s@example.org", OLLY)
+        assert register.letter_problems(REF, "acknowledgement") == [
+            "the address for internal reviews (s17(7)) (give authority.internal_review or "
+            "authority.contact a postal or email address in the settings)",
+            "a named signatory and role (give authority.signatory a name and role in the settings)",
+        ]
+        with pytest.raises(TransitionError, match="a named signatory and role"):
+            letter_kinds.issue(register, REF, "acknowledgement", tmp_path / "out", OLLY)
+        assert register.get(REF).acknowledged_on is None
+    assert list((tmp_path / "out").glob("*")) == []
+
+
+def test_a_template_that_drops_an_element_is_caught(register: Register) -> None:
+    html = letter_kinds.render(register, REF, "acknowledgement", date(2025, 2, 4))
+    assert letter_kinds.unmarked_elements(html, "acknowledgement") == []
+    dropped = html.replace('data-element="due"', "")
+    assert letter_kinds.unmarked_elements(dropped, "acknowledgement") == ["due"]
+
+
+def test_an_unknown_kind_names_the_known() -> None:
+    with pytest.raises(KeyError, match="kinds are acknowledgement, clarification, fees-notice"):
+        letter_kinds.kind("apology")
+
+
+def test_three_months_from_the_day_a_notice_is_given() -> None:
+    assert letter_kinds.three_months_from(date(2025, 1, 3)) == date(2025, 4, 2)
+    assert letter_kinds.three_months_from(date(2024, 11, 30)) == date(2025, 2, 27)
+    assert letter_kinds.three_months_from(date(2025, 1, 1)) == date(2025, 3, 31)
