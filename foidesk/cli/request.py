@@ -239,6 +239,7 @@ def _extend(register: Any, reference: str, who: Any, **values: Any) -> None:
         who,
         notified_on=parse_date(values["notified"]),
         override=values["override"],
+        reason=values["why"],
     )
     for warning in register.deadline(reference).warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -253,6 +254,7 @@ _step_command(
     to=_required("--to", "The new date for the response."),
     notified=_optional("--notified", "Date the requester was told."),
     override=_optional("--override", "Why a non-working day or > 20 more days is right.", ""),
+    why=_optional("--why", "Why more time is needed (the s17(2) notice says it).", ""),
 )
 
 
@@ -380,9 +382,13 @@ _step_command(
     "review-decided",
     "internal review decided",
     "Record the internal review's decision (a reviewer).",
-    lambda r, ref, who, decided, outcome: r.decide_review(ref, parse_date(decided), outcome, who),
+    lambda r, ref, who, decided, outcome, result, changes: r.decide_review(
+        ref, parse_date(decided), outcome, who, result=result, changes=changes
+    ),
     decided=_required("--decided", "Date of the review's decision."),
-    outcome=_required("--outcome", "What the review decided."),
+    outcome=_required("--outcome", "What the review decided, and why."),
+    result=_optional("--result", "upheld, partly upheld or overturned (its letter says).", ""),
+    changes=_optional("--changes", "What the review changes in the response.", ""),
 )
 _step_command(
     "ico",
@@ -616,18 +622,43 @@ def request_export(reference: str, out: Path, db: str = REGISTER_OPTION) -> None
 
 @request_app.command("letter")
 def request_letter(
-    request_file: Path,
-    out: Annotated[Path, typer.Option(help="Directory for response.html and .pdf.")],
+    subject: Annotated[
+        str,
+        typer.Argument(
+            metavar="REFERENCE|REQUEST_FILE",
+            help="The request's reference (with KIND), or a request file (its response).",
+        ),
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Argument(
+            help="Kind of letter: acknowledgement, clarification, fees-notice, extension, "
+            "review-outcome, transfer... (docs/letters.md)."
+        ),
+    ] = None,
+    *,
+    out: Annotated[Path, typer.Option(help="Directory the letter's HTML and PDF go to.")],
+    on: Annotated[str | None, typer.Option(help="Date of the letter (default today).")] = None,
     store: Annotated[
         Path | None, typer.Option(help="Crime-record store, for record counts.")
     ] = None,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Import the request file if new and write its response letter as HTML and PDF."""
+    """Issue a letter of KIND to the requester (HTML and PDF), recorded in the register; or,
+    given a request file and no KIND, import it if new and write its response letter."""
+    if kind is not None:
+        from foidesk.foi import letter_kinds
+
+        with open_register(db) as register:
+            who = acting(register, db, "issue a letter", subject)
+            letter = letter_kinds.issue(register, subject, kind, out, who, on=parse_date(on))
+        typer.echo(str(letter.html))
+        typer.echo(str(letter.pdf))
+        return
     from foidesk.foi.letters import write_response
 
     try:
-        paths = write_response(request_file, db, out, store=store)
+        paths = write_response(Path(subject), db, out, store=store)
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

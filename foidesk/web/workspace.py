@@ -26,7 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from foidesk.foi import workflow
+from foidesk.foi import letter_kinds, workflow
 from foidesk.foi.accounts import (
     AccountError,
     SignedIn,
@@ -480,6 +480,10 @@ STEP_FIELDS: dict[str, tuple[Field, ...]] = {
         ),
     ),
     "respond": (_today_hint("Date of the response", "on"),),
+    "letter": (
+        Field("kind", "Kind of letter", hint=", ".join(letter_kinds.KINDS)),
+        _today_hint("Date of the letter", "on"),
+    ),
     "withdraw": (
         _today_hint("Date withdrawn", "on"),
         Field("reason", "How the requester withdrew it", "textarea"),
@@ -696,6 +700,21 @@ async def take_step(request: Request, reference: str, command: str, user: Curren
         def action() -> Any:
             return publish_answer(
                 request.app.state.db, reference, answer_dir, published_by=user.username
+            )
+    elif command == "letter":
+        answer_dir = _answer_dir(request, reference)
+
+        def action() -> Any:
+            day = _date(_form_text(form, "on"), "date of the letter", register.today())
+            if answer_dir is None:
+                raise TransitionError(
+                    "letters are kept beside the answers: start the workspace with an "
+                    "answers directory"
+                )
+            kind = _form_text(form, "kind")
+            letter_kinds.kind(kind)  # an unknown kind names the known
+            return letter_kinds.issue(
+                register, reference, kind, answer_dir / "letters", who, on=day
             )
     else:
         form_action = _step_forms(register.today)[command]

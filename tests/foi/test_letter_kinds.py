@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from foidesk.cli import app
+from foidesk.db import open_session
 from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi import letter_kinds
+from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.settings import Authority, Contact, Settings, Signatory
 
@@ -230,3 +235,38 @@ def test_three_months_from_the_day_a_notice_is_given() -> None:
     assert letter_kinds.three_months_from(date(2025, 1, 3)) == date(2025, 4, 2)
     assert letter_kinds.three_months_from(date(2024, 11, 30)) == date(2025, 2, 27)
     assert letter_kinds.three_months_from(date(2025, 1, 1)) == date(2025, 3, 31)
+
+
+def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> None:
+    db = str(tmp_path / "register.sqlite")
+    with open_session(db) as session:
+        add_user(session, "olly", ["officer"], "a long enough passphrase")
+        token = issue_token(session, "olly", "a long enough passphrase")
+    runner = CliRunner(env={"FOIDESK_TOKEN": token})
+    met = Path(__file__).parents[2] / "examples" / "settings" / "met.yaml"
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(app, ["--settings", str(met), "request", *args, "--db", db])
+
+    today = date.today()
+    logged = invoke(
+        "new", "01.FOI.24.000777", "--received", today.isoformat(), "--text", "Police dogs?",
+        "--contact", "s@example.org",
+    )  # fmt: skip
+    assert logged.exit_code == 0, logged.output
+    out = tmp_path / "letters"
+    refused = invoke("letter", "01.FOI.24.000777", "clarification", "--out", str(out))
+    assert refused.exit_code == 2
+    assert "it lacks the question the requester is asked" in refused.output
+    assert not out.exists() or list(out.iterdir()) == []
+    invoke("clarify", "01.FOI.24.000777", "--sought", today.isoformat(), "--question", "Which?")
+    issued = invoke("letter", "01.FOI.24.000777", "clarification", "--out", str(out))
+    assert issued.exit_code == 0, issued.output
+    pdf = out / f"clarification-{today.isoformat()}.pdf"
+    assert issued.output.split() == [str(pdf.with_suffix(".html")), str(pdf)]
+    text = _read_back(pdf)
+    assert "Metropolitan Police Service" in text
+    assert "Which?" in text
+    assert "Yours sincerely, Information Manager Information Rights Unit" in text
+    unknown = invoke("letter", "01.FOI.24.000777", "apology", "--out", str(out))
+    assert unknown.exit_code == 2 and "kinds are acknowledgement" in unknown.output

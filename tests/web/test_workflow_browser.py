@@ -22,6 +22,7 @@ from foidesk.foi import workflow
 from foidesk.foi.clock import add_working_days
 from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
+from foidesk.settings import Authority, Contact, Settings, Signatory
 from foidesk.web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -151,6 +152,15 @@ CASES = [
     Case("submit", _decided, lambda q: q.status == "awaiting approval"),
     Case("approve", _submitted, lambda q: q.approved_by == "reviewer.walk", reviewer=True),
     Case("respond", _approved, lambda q: q.responded_on == TODAY),
+    Case(
+        "letter",
+        _received,
+        lambda q: (
+            [(x.kind, x.issued_on) for x in q.letters] == [("acknowledgement", TODAY)]
+            and q.acknowledged_on == TODAY
+        ),
+        {"Kind of letter": "acknowledgement"},
+    ),
     Case("publish", _reviewed, lambda q: q.status == "responded"),
     Case(
         "withdraw",
@@ -210,7 +220,16 @@ def test_the_cases_cover_every_step_but_logging_and_the_review() -> None:
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     db = str(tmp_path_factory.mktemp("walk") / "desk.sqlite")
     upgrade(db)
-    server = start_server(create_app(db, migrate=False))
+    # Letters need a review address and a signatory from the settings, and are kept beside
+    # the answers.
+    settings = Settings(
+        authority=Authority(
+            contact=Contact(email="foi@force.example"),
+            signatory=Signatory(name="Alex Morgan", role="Information Manager"),
+        )
+    )
+    answers = tmp_path_factory.mktemp("answers")
+    server = start_server(create_app(db, migrate=False, settings=settings, answers_dir=answers))
     server.db = db  # type: ignore[attr-defined]
     server.passwords = {  # type: ignore[attr-defined]
         "officer.walk": make_user(db, "officer.walk", "officer"),
