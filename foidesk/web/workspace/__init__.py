@@ -17,24 +17,15 @@ what a form sent.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+# Each page adds its routes to the one router as it is imported, so the order here is the
+# order of matching: the tables' POST comes before the route that takes any step by name.
+# isort: off
+from foidesk.web.workspace import register_page, request_page  # noqa: F401
+from foidesk.web.workspace import tables, statistics  # noqa: F401
+from foidesk.web.workspace import steps  # noqa: F401
+from foidesk.web.workspace import users, account  # noqa: F401
 
-from foidesk.web.security import check_csrf, signed_in
-from foidesk.web.workspace import (
-    account,
-    register_page,
-    request_page,
-    statistics,
-    steps,
-    tables,
-    users,
-)
-from foidesk.web.workspace.access import valid_reference
+# isort: on
+from foidesk.web.workspace.access import router
 
-router = APIRouter(
-    prefix="/workspace",
-    dependencies=[Depends(signed_in), Depends(check_csrf), Depends(valid_reference)],
-)
-# Order matters: the tables' POST comes before the route that takes any step by name.
-for _page in (register_page, request_page, tables, statistics, steps, users, account):
-    router.include_router(_page.router)
+__all__ = ["router"]

@@ -1,7 +1,9 @@
 """Who may reach a workspace page, and what a page reads: the app's register and folders.
 
-A reference from a URL is checked before any path is built from it; the role a route
-needs is a type annotation (``Officer``, ``Analyst``, ``Admin``).
+Every workspace page's routes are on ``router``, whose dependencies need a signed-in user,
+the session's CSRF token on every POST, and a reference in the URL that could be one (so
+none can be forgotten); the role a route needs is a type annotation (``Officer``,
+``Analyst``, ``Admin``).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from foidesk.foi.accounts import SignedIn
 from foidesk.foi.register import Register
-from foidesk.web.security import requires
+from foidesk.web.security import check_csrf, requires, signed_in
 
 # What a reference may look like before it goes near a path: letters and digits in runs
 # joined by single dots, hyphens or underscores, so never "..", "/" or a leading dot.
@@ -30,6 +32,12 @@ def valid_reference(request: Request) -> None:
     reference = request.path_params.get("reference")
     if reference is not None and (len(reference) > 64 or not SAFE_REFERENCE.fullmatch(reference)):
         raise HTTPException(404)
+
+
+router = APIRouter(
+    prefix="/workspace",
+    dependencies=[Depends(signed_in), Depends(check_csrf), Depends(valid_reference)],
+)
 
 
 def register_of(request: Request) -> Register:

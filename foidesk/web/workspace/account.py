@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.foi.accounts import AccountError, change_password, end_sessions
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser, DbSession, start_session
+from foidesk.web.workspace.access import router
 from foidesk.web.workspace.forms import flash
-
-router = APIRouter()
 
 
 @router.get("/password")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,11 +15,9 @@ from foidesk.foi.register import CHANNELS, Actor, TransitionError
 from foidesk.web.caseload import SHOWS, caseload
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
-from foidesk.web.workspace.access import Officer, register_of
+from foidesk.web.workspace.access import Officer, register_of, router
 from foidesk.web.workspace.forms import flash, form_date, lines
 from foidesk.web.workspace.request_page import back
-
-router = APIRouter()
 
 
 @router.get("")

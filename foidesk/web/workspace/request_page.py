@@ -3,7 +3,7 @@ letter and audit trail read from the register."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.foi import workflow
@@ -16,10 +16,8 @@ from foidesk.publish.package import AnswerPackage
 from foidesk.web.log import clean_letter, published
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
-from foidesk.web.workspace.access import answer_dir_of, register_of
+from foidesk.web.workspace.access import answer_dir_of, register_of, router
 from foidesk.web.workspace.step_forms import STEP_FIELDS
-
-router = APIRouter()
 
 
 def back(reference: str, anchor: str = "") -> RedirectResponse:

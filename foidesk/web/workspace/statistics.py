@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
-from foidesk.web.workspace.access import register_of
-
-router = APIRouter()
+from foidesk.web.workspace.access import register_of, router
 
 
 @router.get("/statistics")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -16,12 +16,10 @@ from foidesk.foi.register import Actor, RequestNotFound, TransitionError
 from foidesk.publish.package import AnswerPackage
 from foidesk.web.log import PublishError, publish_answer
 from foidesk.web.security import CurrentUser, NotAllowed
-from foidesk.web.workspace.access import answer_dir_of, register_of
+from foidesk.web.workspace.access import answer_dir_of, register_of, router
 from foidesk.web.workspace.forms import flash, form_text
 from foidesk.web.workspace.request_page import back, request_page_response
 from foidesk.web.workspace.step_forms import DONE, step_forms
-
-router = APIRouter()
 
 
 def _act(request: Request, user: SignedIn, reference: str, action: Any, done: str) -> Response:

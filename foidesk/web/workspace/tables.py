@@ -8,17 +8,15 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.web.log import published_disclosures
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
-from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of
+from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, router
 from foidesk.web.workspace.forms import flash
-
-router = APIRouter()
 
 
 @dataclass(frozen=True)

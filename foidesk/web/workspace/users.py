@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from foidesk.foi.accounts import (
@@ -21,9 +21,7 @@ from foidesk.foi.accounts import (
 from foidesk.foi.register import ROLES
 from foidesk.web.pages import render
 from foidesk.web.security import DbSession
-from foidesk.web.workspace.access import Admin
-
-router = APIRouter()
+from foidesk.web.workspace.access import Admin, router
 
 
 def _users_page(
