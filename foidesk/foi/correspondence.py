@@ -6,6 +6,9 @@ retried, never lost. Each message has its own Message-ID, and replies carry In-R
 and References, so the requester's mail client threads the exchange. Nothing is sent that
 the request's state does not allow: a response only once a reviewer has approved it.
 
+Letters (``foi.letter_kinds``) go by ``send_letter``: the letter's PDF attached and its
+text as the body, under the subject its kind gives.
+
 In: ``import_email`` reads a message (an ``.eml`` file). A reply to one of ours, found by
 its In-Reply-To or References, is filed on its request: as the clarification answer while
 one is open, as a request for internal review once the response has gone, otherwise kept
@@ -33,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from foidesk.foi.letter_kinds import IssuedLetter
 from foidesk.foi.models import Message, Request
 from foidesk.foi.register import ActorLike, Register
 from foidesk.settings import Mail, Settings
@@ -121,15 +125,9 @@ def send(
         message["In-Reply-To"] = earlier[-1].message_id
         message["References"] = " ".join(m.message_id for m in earlier)
     message.set_content(body)
-    names = []
-    for path in attachments:
-        path = Path(path)
-        kind_, _ = mimetypes.guess_type(path.name)
-        maintype, subtype = (kind_ or "application/octet-stream").split("/", 1)
-        message.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
-        )
-        names.append(path.name)
+    _attach(message, [Path(p) for p in attachments])
+    # Where each attachment is, so that a retry sends it again.
+    names = [str(Path(p).resolve()) for p in attachments]
     with _sessions(register)() as session, session.begin():
         row = Message(
             request_id=_request(session, reference).id,
@@ -147,6 +145,30 @@ def send(
         )
         session.add(row)
     return _attempt(register, message, mail)
+
+
+def _attach(message: EmailMessage, paths: Sequence[Path]) -> None:
+    for path in paths:
+        kind, _ = mimetypes.guess_type(path.name)
+        maintype, subtype = (kind or "application/octet-stream").split("/", 1)
+        message.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
+
+
+def send_letter(
+    register: Register, letter: IssuedLetter, *, settings: Settings | None = None
+) -> Sent:
+    """Send an issued letter: its PDF attached, its text as the body, its kind's subject."""
+    return send(
+        register,
+        letter.reference,
+        letter.kind,
+        letter.subject,
+        letter.text,
+        attachments=[letter.pdf],
+        settings=settings,
+    )
 
 
 def _attempt(register: Register, message: EmailMessage, mail: Mail) -> Sent:
@@ -210,6 +232,14 @@ def retry(register: Register, settings: Settings | None = None) -> list[Sent]:
         if row.in_reply_to:
             message["In-Reply-To"] = row.in_reply_to
         message.set_content(row.body)
+        missing = [name for name in row.attachments if not Path(name).is_file()]
+        if missing:
+            # Sent without its attachment it would say something it does not carry.
+            raise CorrespondenceError(
+                f"message {row.message_id}: attachment {', '.join(missing)} is gone; "
+                "issue the letter again"
+            )
+        _attach(message, [Path(name) for name in row.attachments])
         results.append(_attempt(register, message, mail))
     return results
 

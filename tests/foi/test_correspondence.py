@@ -19,13 +19,15 @@ from typer.testing import CliRunner
 
 from foidesk.cli import app
 from foidesk.db import open_session
-from foidesk.foi import correspondence
+from foidesk.foi import correspondence, letter_kinds
 from foidesk.foi.accounts import add_user, issue_token
+from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
-from foidesk.settings import Mail, Settings
+from foidesk.settings import Authority, Contact, Mail, Settings, Signatory
 
 REFERENCE = "01.FOI.24.000901"
 REQUESTER = "sam.requester@example.org"
+SENDER = "foi@force.example"
 
 
 class Inbox:
@@ -61,7 +63,19 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 def _settings(port: int) -> Settings:
     mail = Mail(host="127.0.0.1", port=port, security="none", sender="foi@force.example")
-    return Settings(mail=mail)
+    # Letters need the address for internal reviews and a named signatory.
+    authority = Authority(
+        name="Northshire Police",
+        contact=Contact(postal_address=["Police HQ", "Northtown NT1 1AA"], email=SENDER),
+        signatory=Signatory(name="Alex Morgan", role="Information Manager"),
+    )
+    return Settings(authority=authority, mail=mail)
+
+
+def _pdf_text(part: EmailMessage) -> str:
+    """An attached PDF's text as PyMuPDF reads it, spacing collapsed."""
+    with pymupdf.open(stream=part.get_content(), filetype="pdf") as pdf:
+        return " ".join(" ".join(page.get_text() for page in pdf).split())
 
 
 def _eml(tmp_path: Path, name: str, subject: str, body: str, reply_to: str = "") -> Path:
@@ -94,19 +108,18 @@ def test_a_request_by_email_from_arrival_to_internal_review(
         )
         request = register.get(REFERENCE)
         assert (request.requester_contact, request.title) == (REQUESTER, "Spit hoods")
-        # Acknowledged by email, with the due date.
+        letters = tmp_path / "letters"
+        # Acknowledged by email: the acknowledgement letter, with the due date.
         due = register.deadline(REFERENCE).due
-        sent = correspondence.send(
-            register, REFERENCE, "acknowledgement", f"Your request {REFERENCE}",
-            f"We received your request and will respond by {due:%d %B %Y}.",
-        )  # fmt: skip
-        assert sent.status == "sent"
-        # Clarified: the question goes out, the requester's reply is filed as the answer.
+        acknowledgement = letter_kinds.issue(
+            register, REFERENCE, "acknowledgement", letters, "olly"
+        )
+        assert correspondence.send_letter(register, acknowledgement).status == "sent"
+        assert register.get(REFERENCE).acknowledged_on == date.today()
+        # Clarified: the clarification letter goes out, the reply is filed as the answer.
         register.clarify(REFERENCE, date.today(), "Do you mean calendar 2023?", "olly")
-        question = correspondence.send(
-            register, REFERENCE, "clarification request", f"Re: {REFERENCE}",
-            "Do you mean calendar 2023?",
-        )  # fmt: skip
+        clarification = letter_kinds.issue(register, REFERENCE, "clarification", letters, "olly")
+        question = correspondence.send_letter(register, clarification)
         reply = _eml(
             tmp_path, "2.eml", "Re: Spit hoods", "Yes, calendar 2023.", question.message_id
         )
@@ -116,20 +129,18 @@ def test_a_request_by_email_from_arrival_to_internal_review(
         )
         assert register.get(REFERENCE).clarifications[0].answer == "Yes, calendar 2023."
         # The response cannot go before a reviewer approves it.
-        letter = tmp_path / "response.pdf"
-        document = pymupdf.open()
-        document.new_page().insert_text((72, 72), "There were 12 uses of spit hoods in 2023.")
-        document.save(letter)
+        register.decide(REFERENCE, 1, "disclosed", [], "olly", summary="12 uses of spit hoods.")
+        letter = write_pdf(render_letter(register, REFERENCE), tmp_path / "response.pdf")
         with pytest.raises(correspondence.CorrespondenceError, match="not been approved"):
             correspondence.send(
                 register, REFERENCE, "response", "Response", "See attached.", attachments=[letter]
             )
-        register.decide(REFERENCE, 1, "disclosed", [], "olly", summary="12 uses.")
         register.submit_for_approval(REFERENCE, "olly")
         register.approve(
             REFERENCE, Actor("rita", "reviewer"), fingerprint=register.fingerprint(REFERENCE)
         )
         register.respond(REFERENCE, date.today(), [], "olly")
+        letter = write_pdf(render_letter(register, REFERENCE), tmp_path / "response.pdf")
         response = correspondence.send(
             register, REFERENCE, "response", f"Response to {REFERENCE}",
             "Our response is attached.", attachments=[letter],
@@ -141,32 +152,60 @@ def test_a_request_by_email_from_arrival_to_internal_review(
             "filed as a request for internal review"
         )
         assert register.get(REFERENCE).reviews[0].requested_on == date.today()
+        # The review's outcome goes out as its letter.
+        register.decide_review(
+            REFERENCE, date.today(), "The figure was right.", Actor("rita", "reviewer"),
+            result="upheld",
+        )  # fmt: skip
+        outcome = letter_kinds.issue(register, REFERENCE, "review-outcome", letters, "olly")
+        assert correspondence.send_letter(register, outcome).status == "sent"
         kept = [(m.direction, m.kind, m.status) for m in correspondence.thread(register, REFERENCE)]
+        issued = [x.kind for x in register.get(REFERENCE).letters]
+    assert issued == ["acknowledgement", "clarification", "review-outcome"]
     assert kept == [
         ("in", "request", "received"),
         ("out", "acknowledgement", "sent"),
-        ("out", "clarification request", "sent"),
+        ("out", "clarification", "sent"),
         ("in", "clarification answer", "received"),
         ("out", "response", "sent"),
         ("in", "internal review request", "received"),
+        ("out", "review-outcome", "sent"),
     ]
-    # What the SMTP server received, read back: addressed, threaded, the PDF attached.
-    assert [m["To"] for m in inbox.messages] == [REQUESTER] * 3
-    acknowledgement, clarification, final = inbox.messages
-    assert due.strftime("%d %B %Y") in acknowledgement.get_body().get_content()
+    # What the SMTP server received, read back: addressed, threaded, each letter attached.
+    assert [m["To"] for m in inbox.messages] == [REQUESTER] * 4
+    acknowledged, clarifying, final, reviewed = inbox.messages
+    assert acknowledged["Subject"] == f"Your request {REFERENCE}: acknowledgement"
+    assert f"We will respond by {due.day} {due:%B %Y}." in " ".join(
+        acknowledged.get_body().get_content().split()
+    )
     # Each message answers the one before it, starting from the requester's own email.
     original = BytesParser(policy=policy.default).parse(first.open("rb"))["Message-ID"]
-    assert acknowledgement["In-Reply-To"] == original
-    assert clarification["In-Reply-To"] == acknowledgement["Message-ID"]
+    assert acknowledged["In-Reply-To"] == original
+    assert clarifying["In-Reply-To"] == acknowledged["Message-ID"]
     assert final["References"].split()[:3] == [
         original,
-        acknowledgement["Message-ID"],
-        clarification["Message-ID"],
+        acknowledged["Message-ID"],
+        clarifying["Message-ID"],
     ]
-    (attached,) = list(final.iter_attachments())
-    assert attached.get_filename() == "response.pdf"
-    with pymupdf.open(stream=attached.get_content(), filetype="pdf") as pdf:
-        assert "12 uses of spit hoods" in pdf[0].get_text()
+    # Every attachment is the letter itself, read back from the PDF the server received.
+    names = [[a.get_filename() for a in m.iter_attachments()] for m in inbox.messages]
+    today = date.today().isoformat()
+    assert names == [
+        [f"acknowledgement-{today}.pdf"],
+        [f"clarification-{today}.pdf"],
+        ["response.pdf"],
+        [f"review-outcome-{today}.pdf"],
+    ]
+    (attached,) = acknowledged.iter_attachments()
+    assert f"We will respond by {due.day} {due:%B %Y}." in _pdf_text(attached)
+    (attached,) = clarifying.iter_attachments()
+    assert "Do you mean calendar 2023?" in _pdf_text(attached)
+    assert "Do you mean calendar 2023?" in clarifying.get_body().get_content()
+    (attached,) = final.iter_attachments()
+    assert "12 uses of spit hoods." in _pdf_text(attached)
+    (attached,) = reviewed.iter_attachments()
+    assert "The review has upheld the original response." in _pdf_text(attached)
+    assert "Alex Morgan Information Manager" in _pdf_text(attached)
 
 
 def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_path: Path) -> None:
@@ -176,7 +215,10 @@ def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_pa
         register.new_request(
             REFERENCE, date.today(), "Figures.", ["Figures."], "email", REQUESTER, "olly"
         )
-        failed = correspondence.send(register, REFERENCE, "acknowledgement", "Ack", "Received.")
+        letter = letter_kinds.issue(
+            register, REFERENCE, "acknowledgement", tmp_path / "letters", "olly"
+        )
+        failed = correspondence.send_letter(register, letter)
         assert (failed.status, failed.attempts) == ("failed", 3)
         assert "ConnectionRefusedError" in failed.error
         (row,) = correspondence.thread(register, REFERENCE)
@@ -186,6 +228,10 @@ def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_pa
         assert [(r.message_id, r.status) for r in again] == [(failed.message_id, "sent")]
         assert correspondence.thread(register, REFERENCE)[0].status == "sent"
     assert inbox.messages[0]["Message-ID"] == failed.message_id
+    # Sent again with the letter it carried the first time.
+    (attached,) = inbox.messages[0].iter_attachments()
+    assert attached.get_filename() == letter.pdf.name
+    assert "Alex Morgan Information Manager" in _pdf_text(attached)
 
 
 def test_import_email_from_the_command_line(tmp_path: Path) -> None:
