@@ -256,7 +256,7 @@ def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> 
     assert logged.exit_code == 0, logged.output
     out = tmp_path / "letters"
     refused = invoke("letter", "01.FOI.24.000777", "clarification", "--out", str(out))
-    assert refused.exit_code == 2
+    assert refused.exit_code == 3  # refused: the request lacks what the letter must state
     assert "it lacks the question the requester is asked" in refused.output
     assert not out.exists() or list(out.iterdir()) == []
     invoke("clarify", "01.FOI.24.000777", "--sought", today.isoformat(), "--question", "Which?")
