@@ -3,7 +3,7 @@ checked for the elements its kind requires, and read back from its PDF with PyMu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +18,7 @@ from foidesk.db import open_session
 from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi import letter_kinds
 from foidesk.foi.accounts import add_user, issue_token
+from foidesk.foi.personal_data import letter_text
 from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.settings import Authority, Contact, Settings, Signatory
 
@@ -270,3 +271,69 @@ def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> 
     assert "Yours sincerely, Information Manager Information Rights Unit" in text
     unknown = invoke("letter", "01.FOI.24.000777", "apology", "--out", str(out))
     assert unknown.exit_code == 2 and "kinds are acknowledgement" in unknown.output
+
+
+# -- docs/letters.md shows an example of every letter, as the templates word it ----------------
+
+
+def _review_decided(register: Register) -> None:
+    _responded(register)
+    register.decide_review(
+        REF, date(2025, 3, 10), "The count left out dogs in training.", RITA,
+        result="partly upheld",
+        changes="The corrected count is 47 dogs, including six in training.",
+    )  # fmt: skip
+
+
+EXAMPLES: dict[str, tuple[date, Callable[[Register], object]]] = {
+    "acknowledgement": (date(2025, 2, 4), lambda r: None),
+    "clarification": (
+        date(2025, 2, 5),
+        lambda r: r.clarify(REF, date(2025, 2, 5), "Dogs in service on 31 December?", OLLY),
+    ),
+    "fees-notice": (
+        date(2025, 2, 10),
+        lambda r: r.fee_notice(REF, date(2025, 2, 10), Decimal("45.50"), OLLY),
+    ),
+    "extension": (
+        date(2025, 2, 24),
+        lambda r: r.extend(
+            REF, "s31", date(2025, 3, 28), OLLY, notified_on=date(2025, 2, 24),
+            reason="The operational teams consulted on harm have not yet replied.",
+        ),
+    ),
+    "review-outcome": (date(2025, 3, 11), _review_decided),
+    "transfer": (
+        date(2025, 2, 6),
+        lambda r: r.transfer(REF, date(2025, 2, 6), "British Transport Police", OLLY),
+    ),
+}  # fmt: skip
+
+
+def example_of(kind: str, register: Register) -> str:
+    """The example docs/letters.md shows: the whole acknowledgement, the body of the rest."""
+    on, before = EXAMPLES[kind]
+    before(register)
+    lines = letter_text(letter_kinds.render(register, REF, kind, on)).splitlines()
+    if kind != "acknowledgement":
+        start = lines.index("Date of this letter") + 2
+        end = next(
+            i
+            for i, line in enumerate(lines)
+            if line in ("Your right to an internal review", "This completes the internal review")
+        )
+        lines = lines[start:end]
+    return "```text\n" + "\n".join(lines) + "\n```"
+
+
+@pytest.mark.parametrize("kind", list(EXAMPLES))
+def test_the_docs_show_each_letter_as_it_reads(register: Register, kind: str) -> None:
+    page = (Path(__file__).parents[2] / "docs" / "letters.md").read_text(encoding="utf-8")
+    example = example_of(kind, register)
+    assert example in page, f"docs/letters.md should show the {kind} as:\n{example}"
+
+
+def test_every_kind_has_an_example() -> None:
+    assert set(EXAMPLES) <= set(letter_kinds.KINDS)
+    # The other kinds (the response and the refusals) are shown by their own sections.
+    assert {"acknowledgement", "clarification", "fees-notice", "extension"} <= set(EXAMPLES)
