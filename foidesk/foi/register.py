@@ -655,6 +655,24 @@ class Register:
         ]
         return sorted(found, key=lambda d: (d.since, d.reference))
 
+    def decision_notices_to_comply(self) -> list[tuple[str, workflow.DecisionNotice]]:
+        """ICO decision notices not yet complied with (nor settled by the Tribunal), by the
+        date compliance is due: what the register page lists, overdue ones flagged."""
+        with self._session() as session:
+            rows = session.execute(
+                select(Request.reference, IcoAppeal)
+                .join(IcoAppeal, IcoAppeal.request_id == Request.id)
+                .where(
+                    IcoAppeal.decided_on.is_not(None),
+                    IcoAppeal.complied_on.is_(None),
+                    IcoAppeal.tribunal_decided_on.is_(None),
+                )
+            ).all()
+            found = [(reference, workflow.decision_notice(appeal)) for reference, appeal in rows]
+        return sorted(
+            ((r, n) for r, n in found if n is not None), key=lambda item: item[1].comply_by
+        )
+
     # -- regulation 5 ------------------------------------------------------------------------
 
     def aggregation_problems(self, reference: str, others: Sequence[str]) -> list[str]:

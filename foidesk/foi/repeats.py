@@ -24,7 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from foidesk.foi import workflow
 from foidesk.foi.models import Request
@@ -271,16 +274,26 @@ def aggregation_candidates(register: Register, reference: str) -> list[Candidate
     judges whether they ask for the same or similar information."""
     this = register.get(reference)
     linked = {a.other_reference for a in this.aggregations}
+    # 60 working days are fewer than 100 calendar days: only those rows are read.
+    window = timedelta(days=100)
+    with Session(register.engine) as session:
+        rows = session.execute(
+            select(Request.reference, Request.received, Request.text, Request.requester_contact)
+            .where(
+                Request.received.between(this.received - window, this.received + window),
+                Request.status.in_(workflow.OPEN),
+                Request.reference != reference,
+            )
+            .order_by(Request.received, Request.reference)
+        ).all()
     found = []
-    for other in register.list_requests():
-        if other.reference == reference or other.reference in linked:
+    for other, received, text, contact in rows:
+        if other in linked:
             continue
-        if other.status not in workflow.OPEN:
+        if aggregation_span((this.received, received)) > AGGREGATION_WORKING_DAYS:
             continue
-        if aggregation_span((this.received, other.received)) > AGGREGATION_WORKING_DAYS:
-            continue
-        kind, overlap = compare(other.text, this.text)
-        same = same_requester(other.requester_contact, this.requester_contact)
+        kind, overlap = compare(text, this.text)
+        same = same_requester(contact, this.requester_contact)
         if same or kind:
-            found.append(Candidate(other.reference, other.received, same, kind, overlap))
+            found.append(Candidate(other, received, same, kind, overlap))
     return sorted(found, key=lambda c: (-(c.kind is not None), -c.overlap, c.received))
