@@ -121,16 +121,7 @@ class CostEstimate:
                 f"{as_figure(item.minutes / 60)} hours"
             )
         work = "; ".join(lines)
-        together = ""
-        if self.aggregated_with:
-            one = len(self.aggregated_with) == 1
-            together = (
-                f" This request is aggregated with request{'' if one else 's'} "
-                f"{_listed(self.aggregated_with)}: "
-                "they ask for the same or similar information and were received within 60 "
-                f"consecutive working days (regulation 5 of {REGULATIONS}), so the estimate "
-                "is of the cost of complying with them all."
-            )
+        together = f" {self.regulation_5()}" if self.aggregated_with else ""
         verdict = (
             "exceeds the appropriate limit, so section 12(1) of the Act applies and the "
             "force is not obliged to comply with this part of the request"
@@ -144,6 +135,16 @@ class CostEstimate:
             f"the information is held, locating, retrieving and extracting it may be counted."
             f"{together} The estimate is: {work}. In total {as_figure(self.hours)} hours, or "
             f"£{self.cost:,.2f}, which {verdict}."
+        )
+
+    def regulation_5(self) -> str:
+        """The sentence saying which requests the estimate aggregates, and by what right."""
+        one = len(self.aggregated_with) == 1
+        return (
+            f"This request is aggregated with request{'' if one else 's'} "
+            f"{_listed(self.aggregated_with)}: they ask for the same or similar information "
+            "and were received within 60 consecutive working days (regulation 5 of "
+            f"{REGULATIONS}), so the estimate is of the cost of complying with them all."
         )
 
     def s16_advice(self, narrowing: str = "") -> str:
