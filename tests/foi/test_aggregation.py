@@ -169,7 +169,7 @@ def test_regulation_5_end_to_end_through_the_command_line(tmp_path: Path) -> Non
          "--db", db],
         env={"FOIDESK_TOKEN": olly},
     )  # fmt: skip
-    assert late.exit_code == 2
+    assert late.exit_code == 3  # refused
     assert "span 61 working days" in late.output
 
     linked = _cli(olly, "request", "aggregate", SECOND, "--with", FIRST, "--reason",
