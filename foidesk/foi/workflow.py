@@ -583,34 +583,44 @@ class Due:
     why: str
 
 
+def fee_due(reference: str, notice: Any, timing: Timing) -> Due | None:
+    """The lapse of an unpaid fees notice, if three months have passed (s9(2))."""
+    lapses = fee_lapses_on(notice)
+    if lapses > timing.today:
+        return None
+    why = f"fees notice of {notice.issued_on} unpaid for three months (s9(2))"
+    return Due(reference, BY_NAME["fee lapsed"], lapses, why)
+
+
+def clarification_due(reference: str, clarification: Any, timing: Timing) -> Due | None:
+    """A reminder of an unanswered clarification, or closing it, once its time has come."""
+    if clarification.reminded_on is None:
+        remind = timing.reminder_due(clarification)
+        if remind > timing.today:
+            return None
+        why = f"clarification sought on {clarification.sought_on} unanswered"
+        return Due(reference, BY_NAME["clarification reminder"], remind, why)
+    closes = timing.closing_due(clarification)
+    if closes > timing.today:
+        return None
+    why = (
+        f"clarification sought on {clarification.sought_on} unanswered, "
+        f"reminded on {clarification.reminded_on}"
+    )
+    return Due(reference, BY_NAME["close unanswered clarification"], closes, why)
+
+
 def due_steps(request: Request, timing: Timing) -> list[Due]:
     """The steps time has brought due on this request: a fee to lapse, a clarification to
     remind the requester of or to close."""
     found = []
     unpaid = unpaid_fee(request)
     if request.status == "awaiting fee" and unpaid is not None:
-        lapses = fee_lapses_on(unpaid)
-        if lapses <= timing.today:
-            why = f"fees notice of {unpaid.issued_on} unpaid for three months (s9(2))"
-            found.append(Due(request.reference, BY_NAME["fee lapsed"], lapses, why))
+        found.append(fee_due(request.reference, unpaid, timing))
     waiting = open_clarification(request)
     if request.status == "awaiting clarification" and waiting is not None:
-        if waiting.reminded_on is None:
-            remind = timing.reminder_due(waiting)
-            if remind <= timing.today:
-                why = f"clarification sought on {waiting.sought_on} unanswered"
-                found.append(Due(request.reference, BY_NAME["clarification reminder"], remind, why))
-        else:
-            closes = timing.closing_due(waiting)
-            if closes <= timing.today:
-                why = (
-                    f"clarification sought on {waiting.sought_on} unanswered, "
-                    f"reminded on {waiting.reminded_on}"
-                )
-                found.append(
-                    Due(request.reference, BY_NAME["close unanswered clarification"], closes, why)
-                )
-    return found
+        found.append(clarification_due(request.reference, waiting, timing))
+    return [d for d in found if d is not None]
 
 
 @dataclass(frozen=True)
