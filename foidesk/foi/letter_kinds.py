@@ -19,12 +19,11 @@ cannot drop an element silently.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,15 +86,6 @@ def environment() -> Environment:
     env.filters["section_name"] = section_name
     env.filters["description"] = lambda e: lookup(e.section).description
     return env
-
-
-def three_months_from(day: date) -> date:
-    """The last day of the three months beginning with ``day`` (s9(2)): 3 Jan -> 2 Apr."""
-    month = day.month + 3
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    same_day = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-    return same_day - timedelta(days=1)
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -357,22 +347,22 @@ def _acknowledge(register: Register, reference: str, day: date, who: Actor) -> N
 def _clarification(register: Register, request: Request, _day: date, _options: Any) -> Facts:
     found = workflow.open_clarification(request)
     if found is None:
-        return {"question": "", "sought_on": None, "close_after": None}
+        return {"question": "", "sought_on": None, "closes_on": None}
     return {
         "question": found.question,
         "sought_on": found.sought_on,
-        "close_after": three_months_from(found.sought_on),
+        "closes_on": register.timing().closing_due(found),
     }
 
 
 def _fees(register: Register, request: Request, _day: date, _options: Any) -> Facts:
     found = workflow.unpaid_fee(request)
     if found is None:
-        return {"amount": None, "notice_on": None, "pay_by": None}
+        return {"amount": None, "notice_on": None, "lapses_on": None}
     return {
         "amount": Decimal(str(found.amount)),
         "notice_on": found.issued_on,
-        "pay_by": three_months_from(found.issued_on),
+        "lapses_on": workflow.fee_lapses_on(found),
     }
 
 
@@ -454,7 +444,7 @@ define(
                 "the fee asked for",
                 "no fees notice is awaiting payment: record it with the fee-notice step first",
             ),
-            Element("pay_by", "the date the request lapses (three months, s9(2))"),
+            Element("lapses_on", "the date the request lapses (three months, s9(2))"),
         ),
         facts=_fees,
         subject="Your request {reference}: fees notice",

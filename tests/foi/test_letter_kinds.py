@@ -118,7 +118,8 @@ def test_the_clarification_request_asks_the_question_on_record(
     assert "Do you mean dogs in service on 31 December?" in text
     assert "section 1(3) of the Act" in text
     assert "start again on the day we receive your reply" in text
-    assert "If we have not heard from you by 4 May 2025" in text
+    # Closed three months after it was sought (the settings' period).
+    assert "If we have not heard from you by 5 May 2025" in text
 
 
 def test_the_fees_notice_gives_the_amount_and_the_date_the_request_lapses(
@@ -128,8 +129,8 @@ def test_the_fees_notice_gives_the_amount_and_the_date_the_request_lapses(
     text = _issued(register, "fees-notice", tmp_path, date(2025, 2, 10))
     assert "a fees notice under section 9 of the Act" in text
     assert "a fee of £45.50 is payable" in text
-    # Three months beginning with 10 February end on 9 May (s9(2)).
-    assert "If the fee is not paid by 9 May 2025" in text
+    # Unpaid three months after 10 February, it lapses on 10 May (s9(2)).
+    assert "it lapses on 10 May 2025" in text
     assert "section 9(2)" in text
 
 
@@ -230,12 +231,6 @@ def test_a_template_that_drops_an_element_is_caught(register: Register) -> None:
 def test_an_unknown_kind_names_the_known() -> None:
     with pytest.raises(KeyError, match="kinds are acknowledgement, clarification, fees-notice"):
         letter_kinds.kind("apology")
-
-
-def test_three_months_from_the_day_a_notice_is_given() -> None:
-    assert letter_kinds.three_months_from(date(2025, 1, 3)) == date(2025, 4, 2)
-    assert letter_kinds.three_months_from(date(2024, 11, 30)) == date(2025, 2, 27)
-    assert letter_kinds.three_months_from(date(2025, 1, 1)) == date(2025, 3, 31)
 
 
 def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> None:
