@@ -431,7 +431,9 @@ STEPS: tuple[Step, ...] = (
         "issue a letter",
         "letter",
         OFFICER,
-        STATUSES,
+        # A transferred request still gets its transfer notice; withdrawn, lapsed or closed
+        # ones get nothing more.
+        (*OPEN, *AFTER_RESPONSE, "transferred"),
         "",
         "kind, date, files (refused while the request lacks an element the kind must state)",
     ),
