@@ -207,6 +207,7 @@ def test_the_variables_alone_name_the_databases(desk: dict[str, str], tmp_path: 
 
 LIST_AND_SHOW = {
     "request list",
+    "request due",
     "request show",
     "request audit",
     "request messages",

@@ -128,13 +128,21 @@ def request_list(
 
 
 @request_app.command("due")
-def request_due(db: str = REGISTER_OPTION) -> None:
+def request_due(as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """Steps time has brought due: fees to lapse (s9(2)), clarifications to remind of or close.
 
     Take each with the command shown (``foidesk request lapse|remind|close REFERENCE``).
     """
     with open_register(db) as register:
         due = register.due()
+    if as_json:
+        print_json(
+            [
+                {"reference": i.reference, "step": i.step.command, "since": i.since, "why": i.why}
+                for i in due
+            ]
+        )
+        return
     for item in due:
         typer.echo(f"{item.reference}\t{item.step.command}\tdue since {item.since}\t{item.why}")
     if not due:
@@ -233,11 +241,29 @@ def _request_data(
             for part in request.parts
         ],
         "to_do": list(register.s17_problems(request.reference)),
+        "aggregated_with": [
+            {"reference": a.other_reference, "linked_on": a.linked_on, "reason": a.reason}
+            for a in request.aggregations
+        ],
+        "decision_notices": [
+            {
+                "ico_reference": n.ico_reference,
+                "decided_on": n.decided_on,
+                "compliance": str(n.compliance(register.today())),
+                "tribunal_appeal": str(n.appeal(register.today())),
+            }
+            for n in workflow.decision_notices(request)
+        ],
+        "due_steps": [
+            {"step": item.step.command, "since": item.since, "why": item.why}
+            for item in workflow.due_steps(request, register.timing())
+        ],
         "fingerprint": workflow.fingerprint(request),
     }
     if requester:
         data["requester"] = {
             "contact": request.requester_contact,
+            "type": request.requester_type,
             "also_asked": [
                 {"reference": o.reference, "received": o.received, "status": o.status}
                 for o in requests_from_requester(register, request.reference)
@@ -245,7 +271,8 @@ def _request_data(
         }
     if os.environ.get(TOKEN_ENV):
         account = token_account(db)
-        data["may"] = [s.command for s in workflow.allowed_steps(request, account)]
+        allowed = workflow.allowed_steps(request, account, register.timing())
+        data["may"] = [s.command for s in allowed]
     return data
 
 
