@@ -46,7 +46,7 @@ from rich.progress import track
 
 from foidesk.db import open_session
 from foidesk.web.app import create_app
-from foidesk.web.log import Publication, publish
+from foidesk.web.disclosure_log import Publication, publish
 from foidesk.web.models import PublishedResponse
 
 SUBJECTS = [

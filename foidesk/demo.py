@@ -16,15 +16,15 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from foidesk.answers.answer import answer
 from foidesk.cli.records import print_summary
 from foidesk.documents.illustrative import write_policy_documents
 from foidesk.foi.letters import write_response
 from foidesk.foi.personal_data import review_from_file
 from foidesk.foi.register import Actor, Register
-from foidesk.publish.answer import answer
 from foidesk.records.synth import generate
 from foidesk.settings import SETTINGS_ENV
-from foidesk.web.log import publish_answer
+from foidesk.web.disclosure_log import publish_answer
 
 SEED_REQUEST = Path("examples/requests/01.FOI.24.035331.yaml")
 MET_SETTINGS = Path("examples/settings/met.yaml")

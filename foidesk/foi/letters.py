@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from foidesk.answers.package import AnswerPackage, FileEntry, sha256_file
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import lookup
@@ -26,7 +27,6 @@ from foidesk.foi.request_file import (
     import_request_file,
     load_request_file,
 )
-from foidesk.publish.package import AnswerPackage, FileEntry, sha256_file
 
 TEMPLATES = Path(__file__).with_name("templates")
 LETTER_FILES = {"html": "response.html", "pdf": "response.pdf"}

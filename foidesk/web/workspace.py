@@ -26,6 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from foidesk.answers.package import AnswerPackage, PackageError
 from foidesk.foi import workflow
 from foidesk.foi.accounts import (
     AccountError,
@@ -51,9 +52,8 @@ from foidesk.foi.register import (
     RequestNotFound,
     TransitionError,
 )
-from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.web.caseload import SHOWS, caseload, deadline_status
-from foidesk.web.log import (
+from foidesk.web.disclosure_log import (
     PublishError,
     clean_letter,
     publish_answer,
@@ -397,7 +397,7 @@ def _request_file(request: Request, reference: str) -> Path | None:
 def run_tables(request: Request, reference: str, user: Analyst) -> Response:
     """Compute the request's tables from its request file, with disclosure control applied."""
     # Imported on use: the statistics engine loads Ibis, which slows the app's start.
-    from foidesk.publish.answer import answer
+    from foidesk.answers.answer import answer
 
     request_file = _request_file(request, reference)
     answer_dir = _answer_dir(request, reference)

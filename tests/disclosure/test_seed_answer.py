@@ -18,11 +18,11 @@ from xml.etree import ElementTree
 import pytest
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import earlier_package, read_request, write_answer
+from foidesk.answers.notes import notes_page
+from foidesk.answers.package import DisclosureControl
+from foidesk.answers.workbook import sheet_name
 from foidesk.cli import app
-from foidesk.publish.answer import earlier_package, read_request, write_answer
-from foidesk.publish.notes import notes_page
-from foidesk.publish.package import DisclosureControl
-from foidesk.publish.workbook import sheet_name
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
 from foidesk.stats.audit import AUDIT_FILE, AuditProblem, audit

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from foidesk.db import open_session
-from foidesk.web.log import Publication, publish, withdraw
+from foidesk.web.disclosure_log import Publication, publish, withdraw
 from foidesk.web.models import PublishedResponse
 from foidesk.web.search import PER_PAGE, RANK_LIMIT, LogQuery, search_log
 

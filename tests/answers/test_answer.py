@@ -18,9 +18,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import answer, read_request, write_answer
+from foidesk.answers.notes import notes_page
 from foidesk.cli import app
-from foidesk.publish.answer import answer, read_request, write_answer
-from foidesk.publish.notes import notes_page
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 from foidesk.stats.compiler import Source
@@ -137,7 +137,7 @@ def test_workbook_follows_the_spreadsheet_guidance(db: Path, tmp_path: Path) -> 
 def test_runs_under_different_hash_seeds_give_identical_files(db: Path, tmp_path: Path) -> None:
     # Each run in its own interpreter with its own PYTHONHASHSEED, so an order that follows
     # set or dict hashing of strings would differ between them.
-    code = "import sys; from pathlib import Path; from foidesk.publish.answer import answer; "
+    code = "import sys; from pathlib import Path; from foidesk.answers.answer import answer; "
     code += "answer(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))"
     for seed, folder in (("1", "a"), ("2", "b")):
         subprocess.run(

@@ -25,11 +25,11 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
+from foidesk.answers.package import AnswerPackage, PackageError
 from foidesk.db import open_session
 from foidesk.foi import personal_data, workflow
 from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
-from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.settings import Settings
 from foidesk.stats.specs import parse_table
 
