@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import json
@@ -310,11 +309,3 @@ def test_withdrawn_responses_leave_the_counts_and_pages(tmp_path: Path) -> None:
         assert after.total == 1
         assert [(f.value, f.count) for f in after.subjects][0] == ("Domestic abuse", 1)
         assert published(session, "01.FOI.23.000011") is None
-
-
-def test_serving_keeps_start_up_objects_out_of_garbage_collection(web_db: str) -> None:
-    app = create_app(web_db, migrate=False)
-    with TestClient(app) as client:
-        assert gc.get_freeze_count() > 10_000
-        assert client.get("/log").status_code == 200
-    assert gc.get_freeze_count() == 0

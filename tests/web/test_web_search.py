@@ -165,8 +165,7 @@ def test_republishing_or_withdrawing_the_newest_response_is_seen_at_once(
         publish(session, _entry("01.FOI.24.000001", "Vehicles", "Cars written off"))
         publish(session, _entry("01.FOI.24.000002", "Vehicles", "Stalking reports"))
         assert search_log(session, LogQuery(q="stalking")).total == 1
-        # On SQLite the replacement may take the deleted row's id, so the highest id
-        # alone would not show that the log changed.
+        # On SQLite the replacement may take the deleted row's id.
         publish(session, _entry("01.FOI.24.000002", "Workforce", "Overtime paid"))
         assert search_log(session, LogQuery(q="stalking")).total == 0
         assert search_log(session, LogQuery(q="overtime")).total == 1
