@@ -68,6 +68,11 @@ def request_new(
     channel: str = typer.Option("email", "--channel", help="email, web form, post, ..."),
     contact: str = typer.Option("", "--contact", help="Requester contact (kept private)."),
     title: str = typer.Option("", "--title", help="Title for the disclosure log."),
+    requester_type: str = typer.Option(
+        "",
+        "--requester-type",
+        help="individual, media, business, campaign group, solicitor or other (statistics only).",
+    ),
     db: str = REGISTER_OPTION,
 ) -> None:
     """Log a new request."""
@@ -76,7 +81,15 @@ def request_new(
     with open_register(db) as register:
         who = acting(register, db, "log")
         request = register.new_request(
-            reference, parse_date(received), text, part or [], channel, contact, who, title=title
+            reference,
+            parse_date(received),
+            text,
+            part or [],
+            channel,
+            contact,
+            who,
+            title=title,
+            requester_type=requester_type,
         )
         due = register.deadline_for(request).due
         flags = repeats.find(register, request.reference).flags
@@ -98,6 +111,20 @@ def request_list(
                 f"{request.reference}\t{request.received}\t{request.status}\tdue {due}\t"
                 f"{request.title}"
             )
+
+
+@request_app.command("due")
+def request_due(db: str = REGISTER_OPTION) -> None:
+    """Steps time has brought due: fees to lapse (s9(2)), clarifications to remind of or close.
+
+    Take each with the command shown (``foidesk request lapse|remind|close REFERENCE``).
+    """
+    with open_register(db) as register:
+        due = register.due()
+    for item in due:
+        typer.echo(f"{item.reference}\t{item.step.command}\tdue since {item.since}\t{item.why}")
+    if not due:
+        typer.echo("nothing due")
 
 
 @request_app.command("show")
@@ -134,14 +161,29 @@ def request_show(
             typer.echo(f"  {part.text}")
         for problem in register.s17_problems(reference):
             typer.echo(f"to do: {problem}")
+        for link in request.aggregations:
+            typer.echo(
+                f"aggregated with {link.other_reference} (regulation 5, {link.linked_on}): "
+                f"{link.reason}"
+            )
+        today = register.today()
+        for notice in workflow.decision_notices(request):
+            named = f" {notice.ico_reference}" if notice.ico_reference else ""
+            typer.echo(
+                f"ICO decision notice{named} of {notice.decided_on}: compliance "
+                f"{notice.compliance(today)}; Tribunal appeal {notice.appeal(today)}"
+            )
+        for item in workflow.due_steps(request, register.timing()):
+            typer.echo(f"due since {item.since}: {item.step.command} ({item.why})")
         if requester:
             typer.echo(f"requester (private): {request.requester_contact or 'no contact'}")
+            typer.echo(f"requester type (private): {request.requester_type or 'not recorded'}")
             for other in requests_from_requester(register, reference):
                 typer.echo(f"  also asked: {other.reference} ({other.received}, {other.status})")
         typer.echo(f"fingerprint: {workflow.fingerprint(request)}")
         if os.environ.get(TOKEN_ENV):
             account = token_account(db)
-            steps = [s.command for s in workflow.allowed_steps(request, account)]
+            steps = [s.command for s in workflow.allowed_steps(request, account, register.timing())]
             typer.echo(f"{account.name} may: {' '.join(steps) or 'nothing now'}")
 
 
@@ -219,11 +261,55 @@ _step_command(
     amount=(float, _required("--amount", "The fee asked for, in pounds.")),
 )
 _step_command(
+    "remind",
+    "clarification reminder",
+    "Record that the requester was reminded of the clarification still awaited.",
+    lambda r, ref, who, on: r.remind_clarification(ref, parse_date(on), who),
+    on=_required("--on", "Date of the reminder."),
+)
+_step_command(
+    "close",
+    "close unanswered clarification",
+    "Close a request whose clarification went unanswered (after a reminder and the period).",
+    lambda r, ref, who, on: r.close_clarification(ref, parse_date(on), who),
+    on=_required("--on", "Date closed."),
+)
+_step_command(
+    "lapse",
+    "fee lapsed",
+    "Record that the fee went unpaid three months and the request lapsed (s9(2)).",
+    lambda r, ref, who: r.lapse_fee(ref, who),
+)
+_step_command(
     "fee-paid",
     "fee paid",
     "Record payment of the fee; the clock restarts.",
     lambda r, ref, who, paid: r.fee_paid(ref, parse_date(paid), who),
     paid=_required("--paid", "Date the fee was received."),
+)
+
+
+def _aggregate(
+    register: Any, reference: str, who: Any, with_: list[str] | None, reason: str
+) -> None:
+    register.aggregate(reference, with_ or [], reason, who)
+    estimate = register.cost_estimate(reference)
+    typer.echo(
+        f"{reference}: aggregated with {', '.join(estimate.aggregated_with)}; estimate "
+        f"£{estimate.cost:,.2f} against the £{estimate.limit:,.0f} limit"
+    )
+
+
+_step_command(
+    "aggregate",
+    "aggregate (regulation 5)",
+    "Aggregate requests for the s12 estimate (regulation 5); `request repeats` suggests them.",
+    _aggregate,
+    with_=(
+        list[str] | None,
+        typer.Option(None, "--with", help="A request to aggregate with (repeat)."),
+    ),
+    reason=_required("--reason", "Why: the same or similar information, the same person(s)."),
 )
 
 
@@ -523,7 +609,8 @@ def request_repeats(
     as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON.")] = False,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Earlier requests this one repeats (s14(2)), and whether it is a round robin."""
+    """Earlier requests this one repeats (s14(2)), whether it is a round robin, and requests
+    it may be aggregated with for the s12 estimate (regulation 5)."""
     import json
     from dataclasses import asdict
 
@@ -531,12 +618,19 @@ def request_repeats(
 
     with open_register(db) as register:
         found = repeats.find(register, reference)
+        candidates = repeats.aggregation_candidates(register, reference)
     if as_json:
-        data = {**asdict(found), "flags": found.flags}
+        data = {
+            **asdict(found),
+            "flags": found.flags,
+            "aggregation_candidates": [asdict(c) for c in candidates],
+        }
         typer.echo(json.dumps(data, indent=2, default=str))
         return
     for line in found.flags or [f"{reference}: no earlier request repeats it"]:
         typer.echo(line)
+    for candidate in candidates:
+        typer.echo(f"may aggregate (regulation 5) with {candidate.reference}: {candidate.why}")
 
 
 @request_app.command("import-email")

@@ -58,7 +58,7 @@ def user_token(
     import os
 
     from foidesk.db import open_session
-    from foidesk.foi.accounts import AccountError, issue_token
+    from foidesk.foi.accounts import AccountError, TooManyAttempts, issue_token
 
     if password_env:
         password = os.environ.get(password_env)
@@ -69,7 +69,7 @@ def user_token(
     with open_session(db) as session:
         try:
             token = issue_token(session, username, password)
-        except AccountError as exc:
+        except (AccountError, TooManyAttempts) as exc:
             raise Refused(str(exc)) from None
     typer.echo(token)
 
