@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from foidesk.cli.options import REGISTER_OPTION, parse_date
+from foidesk.cli.options import OPTIONAL_STORE_OPTION, REGISTER_OPTION, parse_date
+from foidesk.cli.output import JSON_OPTION, print_json
 from foidesk.cli.register import TOKEN_ENV, acting, open_register, status_line, token_account
 from foidesk.cli.root import app
 
@@ -101,26 +102,47 @@ def request_new(
 @request_app.command("list")
 def request_list(
     status: str = typer.Option(None, "--status", help="Only requests at this status."),
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """List requests with their status and due date."""
     with open_register(db) as register:
-        for request in register.list_requests(status):
-            due = register.deadline_for(request).due
-            typer.echo(
-                f"{request.reference}\t{request.received}\t{request.status}\tdue {due}\t"
-                f"{request.title}"
-            )
+        found = [
+            {
+                "reference": request.reference,
+                "received": request.received,
+                "status": request.status,
+                "due": register.deadline_for(request).due,
+                "title": request.title,
+            }
+            for request in register.list_requests(status)
+        ]
+    if as_json:
+        print_json(found)
+        return
+    for row in found:
+        typer.echo(
+            f"{row['reference']}\t{row['received']}\t{row['status']}\tdue {row['due']}\t"
+            f"{row['title']}"
+        )
 
 
 @request_app.command("due")
-def request_due(db: str = REGISTER_OPTION) -> None:
+def request_due(as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """Steps time has brought due: fees to lapse (s9(2)), clarifications to remind of or close.
 
     Take each with the command shown (``foidesk request lapse|remind|close REFERENCE``).
     """
     with open_register(db) as register:
         due = register.due()
+    if as_json:
+        print_json(
+            [
+                {"reference": i.reference, "step": i.step.command, "since": i.since, "why": i.why}
+                for i in due
+            ]
+        )
+        return
     for item in due:
         typer.echo(f"{item.reference}\t{item.step.command}\tdue since {item.since}\t{item.why}")
     if not due:
@@ -134,6 +156,7 @@ def request_show(
     requester: bool = typer.Option(
         False, "--requester", help="Also the requester's contact and other requests (private)."
     ),
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Show a request: status, deadline, parts, the content's fingerprint and next steps.
@@ -148,6 +171,9 @@ def request_show(
     with open_register(db) as register:
         request = register.get(reference)
         deadline_ = register.deadline_for(request)
+        if as_json:
+            print_json(_request_data(register, db, request, deadline_, requester))
+            return
         typer.echo(f"{request.reference}: {request.title}")
         typer.echo(f"status: {request.status}")
         typer.echo(f"received: {request.received} ({request.channel})")
@@ -185,6 +211,69 @@ def request_show(
             account = token_account(db)
             steps = [s.command for s in workflow.allowed_steps(request, account, register.timing())]
             typer.echo(f"{account.name} may: {' '.join(steps) or 'nothing now'}")
+
+
+def _request_data(
+    register: Any, db: str, request: Any, deadline_: Any, requester: bool
+) -> dict[str, Any]:
+    """What `request show` prints, as data: the private contact only if asked."""
+    import os
+
+    from foidesk.foi import workflow
+    from foidesk.foi.repeats import requests_from_requester
+
+    data: dict[str, Any] = {
+        "reference": request.reference,
+        "title": request.title,
+        "status": request.status,
+        "received": request.received,
+        "channel": request.channel,
+        "due": deadline_.due,
+        "explanation": [*deadline_.explanation],
+        "warnings": [*deadline_.warnings],
+        "parts": [
+            {
+                "number": part.number,
+                "text": part.text,
+                "decision": part.decision,
+                "exemptions": [f"{e.section}{e.subsection}" for e in part.exemptions],
+            }
+            for part in request.parts
+        ],
+        "to_do": list(register.s17_problems(request.reference)),
+        "aggregated_with": [
+            {"reference": a.other_reference, "linked_on": a.linked_on, "reason": a.reason}
+            for a in request.aggregations
+        ],
+        "decision_notices": [
+            {
+                "ico_reference": n.ico_reference,
+                "decided_on": n.decided_on,
+                "compliance": str(n.compliance(register.today())),
+                "tribunal_appeal": str(n.appeal(register.today())),
+            }
+            for n in workflow.decision_notices(request)
+        ],
+        "due_steps": [
+            {"step": item.step.command, "since": item.since, "why": item.why}
+            for item in workflow.due_steps(request, register.timing())
+        ],
+        "fingerprint": workflow.fingerprint(request),
+    }
+    if requester:
+        data["requester"] = {
+            "contact": request.requester_contact,
+            "type": request.requester_type,
+            "also_asked": [
+                {"reference": o.reference, "received": o.received, "status": o.status}
+                for o in requests_from_requester(register, request.reference)
+            ],
+        }
+    if os.environ.get(TOKEN_ENV):
+        account = token_account(db)
+        allowed = workflow.allowed_steps(request, account, register.timing())
+        data["may"] = [s.command for s in allowed]
+    return data
 
 
 def _step_command(
@@ -654,6 +743,7 @@ def request_import_email(
 def request_messages(
     reference: str,
     retry: Annotated[bool, typer.Option(help="Send again what failed (every request).")] = False,
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """The email thread with the requester: each message, its direction and status."""
@@ -662,17 +752,27 @@ def request_messages(
     with open_register(db) as register:
         if retry:
             for sent in correspondence.retry(register):
-                typer.echo(f"{sent.message_id}\t{sent.status}\t{sent.error}".rstrip())
-        for m in correspondence.thread(register, reference):
+                typer.echo(f"{sent.message_id}\t{sent.status}\t{sent.error}".rstrip(), err=as_json)
+        thread = correspondence.thread(register, reference)
+        if as_json:
+            fields = ("at", "direction", "kind", "status", "last_error")
+            print_json([{f: getattr(m, f) for f in fields} for m in thread])
+            return
+        for m in thread:
             error = f"\t{m.last_error}" if m.last_error else ""
             typer.echo(f"{m.at:%Y-%m-%d %H:%M}\t{m.direction}\t{m.kind}\t{m.status}{error}")
 
 
 @request_app.command("audit")
-def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
+def request_audit(reference: str, as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """The audit trail: who changed what, when."""
     with open_register(db) as register:
-        for entry in register.audit_trail(reference):
+        trail = register.audit_trail(reference)
+        if as_json:
+            fields = ("at", "actor", "role", "action", "field", "old", "new")
+            print_json([{f: getattr(entry, f) for f in fields} for entry in trail])
+            return
+        for entry in trail:
             change = f"{entry.field}: {entry.old!r} -> {entry.new!r}" if entry.field else ""
             who = f"{entry.actor} ({entry.role})"
             typer.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}\t{who}\t{entry.action}\t{change}")
@@ -681,9 +781,7 @@ def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
 @request_app.command("import")
 def request_import(
     request_file: Path,
-    store: Annotated[
-        Path | None, typer.Option(help="Crime-record store, for record counts.")
-    ] = None,
+    store: Path | None = OPTIONAL_STORE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Import a request file as your account; its approvals are recorded as declared."""
@@ -708,9 +806,7 @@ def request_export(reference: str, out: Path, db: str = REGISTER_OPTION) -> None
 def request_letter(
     request_file: Path,
     out: Annotated[Path, typer.Option(help="Directory for response.html and .pdf.")],
-    store: Annotated[
-        Path | None, typer.Option(help="Crime-record store, for record counts.")
-    ] = None,
+    store: Path | None = OPTIONAL_STORE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Import the request file if new and write its response letter as HTML and PDF."""
