@@ -82,11 +82,14 @@ class JoinedPeriod:
 
 
 def joined_period(dim: Dimension) -> JoinedPeriod | None:
-    """The dimension's first period when ``join_first_part`` joins it to the next."""
-    if dim.kind != "period" or not dim.join_first_part:
+    """The dimension's first period when ``join_first_part`` joins it to the next: only
+    when it is cut short and a period follows it (otherwise there is nothing to join)."""
+    if dim.kind != "period" or not dim.join_first_part or dim.unit == "custom":
         return None
     assert dim.start is not None and dim.end is not None
-    _, first_end, first_label = _bucket(dim.unit, dim.start)
+    first_start, first_end, first_label = _bucket(dim.unit, dim.start)
+    if dim.start == first_start or dim.end <= first_end:
+        return None
     after = first_end + timedelta(days=1)
     _, whole_end, whole_label = _bucket(dim.unit, after)
     part = PartPeriod(first_label, dim.start, first_end)
@@ -106,9 +109,9 @@ def part_periods(spec: TableSpec) -> list[PartPeriod]:
                 found.append(PartPeriod(first_label, dim.start, dim.end))
             continue
         # A joined first part is no period of its own: joined_period says what it is.
-        if dim.start != first_start and not dim.join_first_part:
-            found.append(PartPeriod(first_label, dim.start, first_end))
         joined = joined_period(dim)
+        if dim.start != first_start and joined is None:
+            found.append(PartPeriod(first_label, dim.start, first_end))
         if joined is not None and joined.end == dim.end:
             continue  # the joined period is the last: it ends where the data asked
         if dim.end != last_end:

@@ -491,15 +491,6 @@ def unit_span(unit: str, day: date) -> tuple[date, date]:
 def _check_joinable(dim: Dimension, where: str) -> None:
     if dim.unit == "custom":
         raise SpecError(f"{where}: custom periods are listed as written; nothing to join")
-    assert dim.start is not None and dim.end is not None
-    first_start, first_end = unit_span(dim.unit, dim.start)
-    if dim.start == first_start:
-        raise SpecError(
-            f"{where}: from {dim.start} starts a whole {dim.unit.replace('_', ' ')}; "
-            "there is no part period to join"
-        )
-    if dim.end <= first_end:
-        raise SpecError(f"{where}: to {dim.end} leaves no period after the first to join it to")
 
 
 def _custom_period(value: Any, where: str) -> CustomPeriod:

@@ -62,7 +62,6 @@ def test_the_largest_cell_of_table_1_is_shown(answered: Path) -> None:
     manifest = json.loads((answered / "manifest.json").read_text(encoding="utf-8"))
     report = manifest["disclosure_control"]
     assert report["passed"] and report["solver"]["objective"] == "value"
-    assert report["solver"]["status"] == "optimal"
 
 
 def test_the_answer_passes_the_audit_of_a_reader_of_the_notes(answered: Path) -> None:

@@ -105,33 +105,22 @@ def test_a_first_part_period_joined_to_the_next_is_one_labelled_period() -> None
     assert period_categories(fy.rows[0]) == ["20 March 2016 to 31 March 2017", "2017-18"]
 
 
-def test_joining_a_first_part_that_is_not_there_is_refused() -> None:
-    def joined(start: str, end: str, unit: str = "year") -> dict:
-        options = {"unit": unit, "from": start, "to": end, "join_first_part": True}
-        return table(rows=[{"period": options}])
+def test_joining_a_first_part_that_is_not_there_changes_nothing() -> None:
+    from foidesk.stats.compiler import period_categories
 
-    with pytest.raises(
-        SpecError,
-        match=r"rows\[0\].period.join_first_part: from 2015-01-01 starts a whole year; there "
-        r"is no part period to join",
-    ):
-        parse_table(joined("2015-01-01", "2024-12-31"), "req.yaml", 0)
-    with pytest.raises(SpecError, match=r"to 2015-12-31 leaves no period after the first"):
-        parse_table(joined("2015-12-29", "2015-12-31"), "req.yaml", 0)
+    def joined(start: str, end: str) -> list[str]:
+        options = {"unit": "year", "from": start, "to": end, "join_first_part": True}
+        return period_categories(
+            parse_table(table(rows=[{"period": options}]), "r.yaml", 0).rows[0]
+        )
+
+    assert joined("2015-01-01", "2016-12-31") == ["2015", "2016"]
+    assert joined("2015-12-29", "2015-12-31") == ["2015"]
     with pytest.raises(SpecError, match=r"join_first_part: expected true or false, not 'yes'"):
+        options = {"unit": "year", "from": "2015-12-29", "to": "2016-12-31"}
+        parse_table(table(rows=[{"period": {**options, "join_first_part": "yes"}}]), "r.yaml", 0)
+    with pytest.raises(SpecError, match=r"join_first_part: custom periods are listed as written"):
+        custom = [{"label": "A", "from": "2015-12-29", "to": "2016-12-31"}]
         parse_table(
-            table(
-                rows=[
-                    {
-                        "period": {
-                            "unit": "year",
-                            "from": "2015-12-29",
-                            "to": "2016-12-31",
-                            "join_first_part": "yes",
-                        }
-                    }
-                ]
-            ),
-            "req.yaml",
-            0,
+            table(rows=[{"period": {"custom": custom, "join_first_part": True}}]), "r.yaml", 0
         )
