@@ -251,7 +251,12 @@ def verdicts(case: Case, hidden: set[str], primaries: list[str], workdir: Path) 
     margins = {p: Requirement(lower_at_most=0, upper_at_least=UP_TO) for p in primaries}
     as_given = audit(cells.audit_problem(sorted(hidden), margins), whole_numbers=False)
     notes = {p: POLICY.requirement() for p in primaries}
-    now = audit(cells.audit_problem(sorted(hidden), notes, POLICY.hidden_at_least))
+    problem = cells.audit_problem(sorted(hidden), notes, POLICY.hidden_at_least)
+    # Real numbers first: what they expose, whole numbers expose too (and they are quick).
+    now = audit(problem, whole_numbers=False)
+    at_least = bool(now.exposed)
+    if not at_least:
+        now = audit(problem)
     values = {c.id: c.value for c in cells.cells}
     peer_ok = True
     for grid in case.grids:
@@ -260,14 +265,14 @@ def verdicts(case: Case, hidden: set[str], primaries: list[str], workdir: Path) 
         if mine:
             peer_ok &= tau_argus(grid, mine, workdir / f"audit-{grid.name}", own).audit_passed
 
-    def say(result: object) -> str:
+    def say(result: object, at_least: bool = False) -> str:
         exposed = len(result.exposed)  # type: ignore[attr-defined]
-        return "pass" if not exposed else f"FAIL ({exposed})"
+        return "pass" if not exposed else f"FAIL ({'>=' if at_least else ''}{exposed})"
 
     return {
         "tau-argus audit": "pass" if peer_ok else "FAIL",
         "0..5, reals": say(as_given),
-        "notes attacker": say(now),
+        "notes attacker": say(now, at_least),
     }
 
 
