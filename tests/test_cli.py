@@ -14,12 +14,12 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from foidesk import __version__
+from foidesk.answers.package import AUDIT_FILE
 from foidesk.cli import app
 from foidesk.cli.errors import ExitCode
 from foidesk.cli.options import REGISTER_ENV, REGISTER_HELP, STORE_ENV, STORE_HELP
 from foidesk.db import open_session
 from foidesk.foi.accounts import add_user, issue_token
-from foidesk.publish.package import AUDIT_FILE
 from foidesk.records.summary import DA_COLUMN
 
 

@@ -497,7 +497,7 @@ _step_command(
 
 
 def _publish(register: Any, reference: str, who: Any, answer: str | None) -> None:
-    from foidesk.web.log import publish_answer
+    from foidesk.web.disclosure_log import publish_answer
 
     typer.echo(
         publish_answer(
