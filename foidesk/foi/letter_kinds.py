@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from lxml import html as lxml_html
 
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi import workflow
@@ -122,7 +123,7 @@ class LetterKind:
     elements: tuple[Element, ...]
     facts: Callable[[Register, Request, date, Mapping[str, Any]], Facts]
     subject: str
-    on_issue: Callable[[Register, str, date, Actor], Any] | None = None
+    on_issue: Callable[[Register, str, date, Actor | str], Any] | None = None
     law: str = ""
 
     @property
@@ -249,6 +250,22 @@ def unmarked_elements(html: str, name: str) -> list[str]:
     return [e.key for e in kind(name).required if e.key not in shown]
 
 
+class TemplateMissesElement(RuntimeError):
+    """A kind's template does not show an element the kind requires (a template's fault)."""
+
+
+def letter_text(letter_html: str) -> str:
+    """The text a reader sees in a letter (title included), one line per block or line
+    break: an email's body, and what the personal-data review reads."""
+    root = lxml_html.document_fromstring(letter_html)
+    for hidden in root.xpath("//script|//style"):
+        hidden.drop_tree()
+    for br in root.iter("br"):
+        # A line break ends a line of an address or signature.
+        br.tail = "\n" + (br.tail or "")
+    return "\n".join(line.strip() for line in root.text_content().splitlines() if line.strip())
+
+
 @dataclass(frozen=True)
 class IssuedLetter:
     """A letter written and recorded: its files and its text (an email's body)."""
@@ -290,23 +307,14 @@ def issue(
     Refused, with nothing written, when the workflow does not allow the step, when the
     request lacks an element the kind requires, or when the template does not show one.
     """
-    from foidesk.foi.personal_data import letter_text
-    from foidesk.foi.register import TransitionError, as_actor
-
-    who = as_actor(actor)
     chosen = kind(name)
     day = on or register.today()
     request = register.get(reference)
-    why = workflow.refusal(request, "issue a letter", who.name, who.roles)
-    if why:
-        raise TransitionError(why)
-    missing = missing_elements(register, request, name, day, options)
-    if missing:
-        raise TransitionError(refusal(reference, name, missing))
+    register.check_letter(reference, name, day, actor)
     html = render(register, reference, name, day, options)
     unmarked = unmarked_elements(html, name)
     if unmarked:
-        raise TransitionError(
+        raise TemplateMissesElement(
             f"template {chosen.template} does not show {', '.join(unmarked)}: "
             "the letter would lack what its kind requires"
         )
@@ -320,8 +328,8 @@ def issue(
     try:
         with register.transaction():
             if chosen.on_issue is not None:
-                chosen.on_issue(register, reference, day, who)
-            register.record_letter(reference, name, day, files, who)
+                chosen.on_issue(register, reference, day, actor)
+            register.record_letter(reference, name, day, files, actor)
     except Exception:
         # Not recorded, so not issued: leave no file that looks as if it were.
         html_path.unlink(missing_ok=True)
@@ -339,7 +347,7 @@ def _acknowledgement(register: Register, request: Request, _day: date, _options:
     return {"due": deadline.due, "stopped_since": deadline.stopped_since}
 
 
-def _acknowledge(register: Register, reference: str, day: date, who: Actor) -> None:
+def _acknowledge(register: Register, reference: str, day: date, who: Actor | str) -> None:
     if register.get(reference).acknowledged_on is None:
         register.acknowledge(reference, day, who)
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from foidesk.documents.rules import phrase_pattern
 from foidesk.documents.suggestions import Suggestion, suggest_text
+from foidesk.foi.letter_kinds import letter_text
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import ActorLike, Register
 from foidesk.input_files import InputError, parse_yaml, validate
@@ -86,17 +87,6 @@ def public_texts(view: Mapping[str, Any], letter_html: str = "") -> dict[str, st
     if letter_html:
         texts["letter"] = letter_text(letter_html)
     return {where: text for where, text in texts.items() if text.strip()}
-
-
-def letter_text(letter_html: str) -> str:
-    """The text a reader sees in the letter (title included), one line per block."""
-    root = lxml_html.document_fromstring(letter_html)
-    for hidden in root.xpath("//script|//style"):
-        hidden.drop_tree()
-    for br in root.iter("br"):
-        # A line break ends a line of an address or signature.
-        br.tail = "\n" + (br.tail or "")
-    return "\n".join(line.strip() for line in root.text_content().splitlines() if line.strip())
 
 
 def fingerprint(texts: Mapping[str, str]) -> str:

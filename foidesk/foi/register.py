@@ -1371,6 +1371,18 @@ class Register:
         """The elements the Act requires of a ``kind`` letter that this request lacks now."""
         return letter_kinds.missing_elements(self, self._get(reference), kind, issued_on)
 
+    def check_letter(self, reference: str, kind: str, issued_on: date, actor: ActorLike) -> None:
+        """Refuse, as ``record_letter`` would, a letter ``actor`` may not issue now."""
+        who = as_actor(actor)
+        request = self._get(reference)
+        why = workflow.refusal(request, "issue a letter", who.name, who.roles)
+        if why:
+            raise TransitionError(why)
+        self._check_date(request, issued_on, "letter date")
+        missing = letter_kinds.missing_elements(self, request, kind, issued_on)
+        if missing:
+            raise TransitionError(letter_kinds.refusal(reference, kind, missing))
+
     def record_letter(
         self,
         reference: str,

@@ -18,7 +18,7 @@ from foidesk.db import open_session
 from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi import letter_kinds
 from foidesk.foi.accounts import add_user, issue_token
-from foidesk.foi.personal_data import letter_text
+from foidesk.foi.letter_kinds import letter_text
 from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.settings import Authority, Contact, Settings, Signatory
 
