@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from lxml import html as lxml_html
@@ -36,8 +36,10 @@ from foidesk.foi import workflow
 from foidesk.foi.exemptions import lookup
 from foidesk.foi.models import Request
 
-if TYPE_CHECKING:
-    from foidesk.foi.register import Actor, Register
+# The register (foi.register) imports this module to check letters, so it is not imported
+# here, even for type hints: a register and an actor are whatever foi.register passes.
+Register = Any
+Actor = Any
 
 TEMPLATES = Path(__file__).with_name("templates")
 # One stylesheet for every letter: screen, print and the PDF's page rules.
