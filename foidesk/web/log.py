@@ -98,6 +98,9 @@ def overall_decision(decisions: Sequence[str | None]) -> str:
         return "Information not held"
     if kinds == {"neither confirm nor deny"}:
         return "Neither confirmed nor denied"
+    # s12 and s14 refuse a request; they withhold nothing (s14 is not an exemption).
+    if "refused" in kinds and not kinds & {"disclosed", "partly disclosed"}:
+        return "Request refused"
     if kinds <= {"withheld", "not held", "neither confirm nor deny"}:
         return "Information withheld"
     if kinds & {"disclosed", "partly disclosed"} and kinds - {"disclosed", "not held"}:

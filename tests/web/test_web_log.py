@@ -44,13 +44,14 @@ def test_seed_is_published_with_its_files_and_checksums(seed_site: Site) -> None
         assert response.decision == "Information partially disclosed"
         sections = [e["section"] for e in response.exemptions]
         # The [c] cells' exemption, s40(2), for every part whose tables hold [c].
-        assert sections == ["s12", "s40(2)", "s31(1)(a) and (b)"]
+        # As the Met's letter, no s12: the requester accepted the how-known codes.
+        assert sections == ["s40(2)", "s31(1)(a) and (b)"]
         held = AnswerPackage.read(seed_site.answers / SEED_REFERENCE).withheld_per_table()
         tables_of = {1: ["table_1"], 2: ["table_2", "table_6"], 3: ["table_3", "table_4"]}
         tables_of[4] = ["table_5"]
         with_c = [p for p, ids in tables_of.items() if any(held.get(t) for t in ids)]
         assert 3 in with_c
-        assert [e["parts"] for e in response.exemptions] == [[1], with_c, [5]]
+        assert [e["parts"] for e in response.exemptions] == [with_c, [5]]
         names = [a.filename for a in response.attachments]
         assert names[0] == "tables.xlsx"
         assert {f"table_{i}.csv" for i in range(1, 7)} <= set(names)
@@ -182,6 +183,9 @@ def test_letter_is_sanitised_and_headings_demoted() -> None:
         (["withheld", "not held"], "Information withheld"),
         (["not held"], "Information not held"),
         (["neither confirm nor deny"], "Neither confirmed nor denied"),
+        (["refused", "refused"], "Request refused"),
+        (["refused", "not held"], "Request refused"),
+        (["disclosed", "refused"], "Information partially disclosed"),
     ],
 )
 def test_overall_decision(decisions: list[str], words: str) -> None:
