@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from foidesk.db import make_engine, upgrade
 from foidesk.foi import clock, workflow
 from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
-from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
+from foidesk.foi.exemptions import (
+    DECISIONS,
+    decision_problems,
+    exemption_problems,
+    lookup,
+    s17_problems,
+)
 from foidesk.foi.models import (
     AppliedExemption,
     AuditEntry,
@@ -93,7 +99,8 @@ class Exemption:
     """An exemption as applied to a part, with the reasoning a refusal notice needs.
 
     ``absolute`` defaults to the catalogue's type; set it only where the section has
-    limbs of both kinds (s40).
+    limbs of both kinds (s40). ``earlier_reference`` and ``earlier_notice_on`` name the
+    earlier request whose s14 refusal notice was given, when s17(6) spares another.
     """
 
     section: str
@@ -105,11 +112,25 @@ class Exemption:
     factors_against: Sequence[str] = field(default_factory=tuple)
     balance: str = ""
     absolute: bool | None = None
+    earlier_reference: str = ""
+    earlier_notice_on: date | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Exemption:
-        """From a mapping; a ``public_interest: {for, against, balance}`` block is accepted."""
+        """From a mapping; a ``public_interest: {for, against, balance}`` block is accepted,
+        and so is ``earlier_notice: {reference, given}`` (s17(6))."""
         pit = data.get("public_interest") or {}
+        earlier = data.get("earlier_notice") or {}
+        if not isinstance(earlier, Mapping):
+            raise ValueError("earlier_notice: expected {reference, given}")
+        given = earlier.get("given")
+        if given is not None and not isinstance(given, date):
+            try:
+                given = date.fromisoformat(str(given))
+            except ValueError:
+                raise ValueError(
+                    f"earlier_notice.given: {given!r} is not a date (YYYY-MM-DD)"
+                ) from None
         return cls(
             section=str(data["section"]),
             subsection=str(data.get("subsection") or ""),
@@ -120,6 +141,8 @@ class Exemption:
             factors_against=tuple(data.get("factors_against") or pit.get("against") or ()),
             balance=(data.get("balance") or pit.get("balance") or "").strip(),
             absolute=data.get("absolute"),
+            earlier_reference=str(earlier.get("reference") or "").strip(),
+            earlier_notice_on=given,
         )
 
 
@@ -373,7 +396,10 @@ class Register:
             attachments=[],
             advice="",
             created_at=_now(),
-            parts=[Part(number=n, text=t, summary="", not_held="") for n, t in numbered],
+            parts=[
+                Part(number=n, text=t, summary="", not_held="", held_by="", tables=[])
+                for n, t in numbered
+            ],
         )
         try:
             with self._session() as session:
@@ -722,15 +748,20 @@ class Register:
         *,
         summary: str = "",
         not_held: str = "",
+        held_by: str = "",
+        tables: Sequence[str] = (),
     ) -> Request:
         """Record the decision on one part and the exemptions it relies on.
 
         ``summary`` says what is disclosed; ``not_held`` what was asked for but is not held
-        (a part can be partly disclosed and partly not held).
+        and why (a part can be partly disclosed and partly not held), ``held_by`` who does
+        hold it where known; ``tables`` the ids of the disclosure's tables that answer it.
 
         A qualified exemption is refused without its public interest test, a prejudice-based
-        one without its harm. Changing a decision after submission withdraws the submission
-        and any approval.
+        one without its harm; a part that neither confirms nor denies must cite NCND limbs
+        (s31(3), not s31(1)(a)); s12 and s14 refuse ("refused"), they do not withhold; "not
+        held" needs its reason. Changing a decision after submission withdraws the
+        submission and any approval.
         """
         who = as_actor(actor)
         if decision not in DECISIONS:
@@ -740,7 +771,15 @@ class Register:
             raise TransitionError(
                 f"part {part_number} is '{decision}': it cannot rely on exemptions"
             )
-        problems = [p for e in applied for p in exemption_problems(asdict(e))]
+        if held_by.strip() and not not_held.strip():
+            raise TransitionError(
+                f"part {part_number}: who holds the information goes with what is not held "
+                "and why (--not-held)"
+            )
+        problems = decision_problems(
+            part_number, decision, [asdict(e) for e in applied], not_held=not_held
+        )
+        problems += [p for e in applied for p in exemption_problems(asdict(e))]
         if problems:
             raise TransitionError(f"{reference} part {part_number}: " + "; ".join(problems))
         with self._session() as session:
@@ -751,6 +790,8 @@ class Register:
                 raise TransitionError(f"{reference} has no part {part_number} (parts: {numbers})")
             old = {
                 "not_held": part.not_held,
+                "held_by": part.held_by,
+                "tables": list(part.tables or []),
                 "decision": part.decision,
                 "exemptions": [_exemption_label(e) for e in part.exemptions],
                 "summary": part.summary,
@@ -758,6 +799,8 @@ class Register:
             part.decision = decision
             part.summary = summary.strip()
             part.not_held = not_held.strip()
+            part.held_by = held_by.strip()
+            part.tables = [str(t) for t in tables]
             part.decided_by = who.name
             part.exemptions.clear()
             session.flush()
@@ -776,10 +819,14 @@ class Register:
                         factors_for=list(e.factors_for),
                         factors_against=list(e.factors_against),
                         balance=e.balance,
+                        earlier_reference=e.earlier_reference,
+                        earlier_notice_on=e.earlier_notice_on,
                     )
                 )
             new = {
                 "not_held": not_held.strip(),
+                "held_by": part.held_by,
+                "tables": list(part.tables),
                 "decision": decision,
                 "exemptions": [_exemption_label(e) for e in part.exemptions],
                 "summary": part.summary,
@@ -865,9 +912,13 @@ class Register:
             self._finish(session, request, "advice and assistance", who)
         return self.get(reference)
 
-    def cost_estimate(self, reference: str) -> CostEstimate:
-        """The request's worksheet against this authority's appropriate limit."""
-        return _estimate(self._get(reference), self.authority)
+    def cost_estimate(self, reference: str, part_number: int | None = None) -> CostEstimate:
+        """The request's worksheet against this authority's appropriate limit.
+
+        With ``part_number``, the estimate a s12 refusal of that part stands on: the lines
+        for that part and those for the whole request (no part), never another part's.
+        """
+        return _estimate(self._get(reference), self.authority, part_number)
 
     # -- approval and response -----------------------------------------------------------
 
@@ -877,14 +928,23 @@ class Register:
 
     def _problems(self, request: Request) -> list[str]:
         problems = s17_problems(_parts_for_check(request))
-        # A s12 refusal stands only on an estimate over the appropriate limit.
-        if any(e.section == "s12" for p in request.parts for e in p.exemptions):
-            estimate = _estimate(request, self.authority)
-            if not estimate.items:
-                problems.append("s12 is relied on but the request has no cost estimate")
+        # A s12 refusal stands only on an estimate, for the part it refuses, over the limit.
+        for part in request.parts:
+            if not any(e.section == "s12" for e in part.exemptions):
+                continue
+            estimate = _estimate(request, self.authority, part.number)
+            where = f"part {part.number} relies on s12 but"
+            if not request.cost_lines:
+                problems.append(f"{where} the request has no cost estimate")
+            elif not estimate.items:
+                others = sorted({str(c.part_number) for c in request.cost_lines})
+                problems.append(
+                    f"{where} the cost estimate has no line for it (its lines are for part "
+                    f"{', '.join(others)}): an estimate supports the part whose work it counts"
+                )
             elif not estimate.exceeds_limit:
                 problems.append(
-                    f"s12 is relied on but the estimate ({as_figure(estimate.hours)} hours, "
+                    f"{where} the estimate ({as_figure(estimate.hours)} hours, "
                     f"£{estimate.cost:,.2f}) is within the £{estimate.limit:,.0f} limit"
                 )
         return problems
@@ -1282,6 +1342,7 @@ class Register:
                     "decision": p.decision,
                     "summary": p.summary,
                     "not_held": p.not_held,
+                    "held_by": p.held_by,
                     "exemptions": [
                         {
                             "section": e.section,
@@ -1377,7 +1438,10 @@ def _extension_override(new_due: date, statutory_due: date | None) -> str:
     return "; ".join(reasons)
 
 
-def _estimate(request: Request, authority: str) -> CostEstimate:
+def _estimate(request: Request, authority: str, part_number: int | None = None) -> CostEstimate:
+    lines = [
+        c for c in request.cost_lines if part_number is None or c.part_number in (None, part_number)
+    ]
     items = tuple(
         CostItem(
             c.activity,
@@ -1386,7 +1450,7 @@ def _estimate(request: Request, authority: str) -> CostEstimate:
             Decimal(str(c.minutes_per_record)),
             c.part_number,
         )
-        for c in request.cost_lines
+        for c in lines
     )
     return CostEstimate(items, authority=authority)
 
@@ -1401,6 +1465,7 @@ def _parts_for_check(request: Request) -> list[dict[str, Any]]:
             "number": p.number,
             "decision": p.decision,
             "not_held": p.not_held,
+            "held_by": p.held_by,
             "exemptions": [
                 {
                     "section": e.section,

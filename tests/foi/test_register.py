@@ -102,11 +102,15 @@ def test_a_request_from_receipt_to_response(register: Register) -> None:
 
 def test_audit_trail_records_who_changed_what(register: Register) -> None:
     _new(register)
-    register.decide(REF, 1, "not held", [], Actor("ann", "officer"))
+    register.decide(REF, 1, "not held", [], Actor("ann", "officer"), not_held="Court data.")
     register.decide(REF, 1, "disclosed", [], "olly")
     register.add_cost_line(REF, "extract", "read each report", 10, 3, Actor("ana", "analyst"))
     trail = register.audit_trail(REF)
-    changes = [(e.actor, e.role, e.field, e.old, e.new) for e in trail if e.action == "decision"]
+    changes = [
+        (e.actor, e.role, e.field, e.old, e.new)
+        for e in trail
+        if e.action == "decision" and e.field == "part 1 decision"
+    ]
     assert changes == [
         ("ann", "officer", "part 1 decision", None, "not held"),
         ("olly", "officer", "part 1 decision", "not held", "disclosed"),
@@ -156,7 +160,7 @@ def test_impossible_steps_say_what_is_missing(register: Register) -> None:
 def test_approval_needs_a_reviewer_who_did_not_submit(register: Register) -> None:
     _new(register)
     register.decide(REF, 1, "disclosed", [], "olly")
-    register.decide(REF, 2, "not held", [], "olly")
+    register.decide(REF, 2, "not held", [], "olly", not_held="No policy was ever written.")
     register.submit_for_approval(REF, "rita")
     seen = register.fingerprint(REF)
     with pytest.raises(TransitionError, match="holds the role officer: 'approve' needs reviewer"):

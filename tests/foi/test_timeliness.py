@@ -22,7 +22,9 @@ S31 = Exemption(
 
 
 def _answer(register: Register, reference: str, on: date, decision: str, exemptions=()) -> None:
-    register.decide(reference, 1, decision, list(exemptions), "olly")
+    # "Not held" always says why.
+    why = "Court results are not police data." if decision == "not held" else ""
+    register.decide(reference, 1, decision, list(exemptions), "olly", not_held=why)
     register.submit_for_approval(reference, "olly")
     register.approve(
         reference, Actor("rita", "reviewer"), fingerprint=register.fingerprint(reference)
