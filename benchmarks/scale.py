@@ -4,20 +4,25 @@ For each scale (synthetic London, 1.17 million crimes at scale 1) it measures, e
 own process so that peak memory (the process and its children, a Spark JVM included) is
 its own:
 
-* DuckDB, foidesk: the six tables, the disclosure-control atoms, then protection and the
-  audit (HiGHS), each timed; beside the floor, hand-written DuckDB SQL for the same six
-  tables and the same atoms (each unit's tuple of cells, grouped), with the same memory
-  limit and threads;
+* DuckDB, foidesk: the six tables, the disclosure-control atoms, protection and the audit
+  (HiGHS), each timed; beside the floor, hand-written DuckDB SQL for the same six tables
+  and the same atoms (each unit's tuple of cells, grouped), with the same memory limit
+  and threads. Tables and atoms are computed ``--repeat`` times, the fastest kept, in
+  wall and in CPU seconds (on a shared machine the CPU seconds measure the work itself);
 * Spark ``local[2]`` (scales up to ``--spark-max``): foidesk's tables and atoms on the
   store's Parquet export, beside hand-written Spark SQL for the same tables and atoms on
   the same Parquet.
 
 Protection and the audit work on the atoms alone, so they have no hand-written floor and
-are the same on both engines. Prints seconds, peak RSS and the ratios, and draws time and
-memory against crimes (log-log) into ``docs/scale.png``.
+are the same on both engines. Generated stores, their Parquet exports and every
+measurement (``results.json``, saved after each one, with the machine's load average
+around it) are kept in ``build/scale/``: a run resumes where the last one stopped, and
+``--again`` takes chosen measurements again. Prints seconds, peak RSS and the ratios, and
+draws time and memory against crimes (log-log) into ``docs/scale.png``.
 
     .venv/bin/python benchmarks/scale.py                  # scales 1, 10 and 50
-    .venv/bin/python benchmarks/scale.py --scales 1,10 --spark-max 10
+    .venv/bin/python benchmarks/scale.py --scales 1,10 --again duckdb,duckdb_sql
+    .venv/bin/python benchmarks/scale.py --report-only    # the kept figures and chart
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -67,8 +73,8 @@ def floor_sql(rel) -> dict[str, str]:
         LEFT JOIN {rel("outcome_types")} t
           ON coalesce(t.code, '') = coalesce(oc.outcome_code, '')"""
     year = "year(c.recorded_date)"
-    years = "c.recorded_date BETWEEN DATE '2015-01-01' AND DATE '2024-12-31'"
-    ccb_years = "c.recorded_date BETWEEN DATE '2015-12-29' AND DATE '2024-12-31'"
+    years = "c.recorded_date BETWEEN DATE '2015-01-01' AND DATE '2024-05-31'"
+    ccb_years = "c.recorded_date BETWEEN DATE '2015-12-29' AND DATE '2024-05-31'"
     in_t1 = (
         f"o.offence_group = {CCB} AND h.how_known_group = {FORMER} "
         "AND c.recorded_date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'"
@@ -117,7 +123,24 @@ def floor_sql(rel) -> dict[str, str]:
 # -- the approaches, each run in a child process --------------------------------------------
 
 
-def _foidesk(source) -> dict:
+def _best_of(repeat: int, phases: dict) -> tuple[dict, dict]:
+    """Run each phase in turn, ``repeat`` times over; keep each phase's fastest wall and
+    CPU seconds and its last result. CPU seconds are this process's, the engine's threads
+    included (not a Spark JVM's): on a shared machine they measure the work where wall
+    time also measures the queue for the cores."""
+    timings: dict = {}
+    results: dict = {}
+    for _ in range(repeat):
+        for name, run in phases.items():
+            cpu, started = time.process_time(), time.perf_counter()
+            results[name] = run(results)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            timings[name] = min(timings.get(name, wall), wall)
+            timings[f"{name}_cpu"] = min(timings.get(f"{name}_cpu", cpu), cpu)
+    return timings, results
+
+
+def _foidesk(source, repeat: int = 1) -> dict:
     """foidesk's own path on any source: tables, atoms, protection and audit, timed."""
     from foidesk.stats.compiler import compute_table, unit_frame
     from foidesk.stats.disclosure import DisclosurePolicy, protect
@@ -125,17 +148,25 @@ def _foidesk(source) -> dict:
     from foidesk.stats.specs import load_tables
 
     specs = load_tables(SEED)
+    timings, results = _best_of(
+        repeat,
+        {
+            "tables": lambda done: [compute_table(spec, source) for spec in specs],
+            "atoms": lambda done: link_tables(
+                done["tables"], {t.id: unit_frame(t.spec, source) for t in done["tables"]}
+            ),
+        },
+    )
+    tables, linked = results["tables"], results["atoms"]
     started = time.perf_counter()
-    tables = [compute_table(spec, source) for spec in specs]
-    tabled = time.perf_counter()
-    linked = link_tables(tables, {t.id: unit_frame(t.spec, source) for t in tables})
-    atoms = time.perf_counter()
     outcome = protect(linked.cells, DisclosurePolicy())
     protected = time.perf_counter()
+    audited = outcome.audit.seconds if outcome.audit is not None else 0.0
     return {
-        "tables": tabled - started,
-        "atoms": atoms - tabled,
-        "protection": protected - atoms,
+        **timings,
+        "protection": protected - started - audited,
+        "audit": audited,
+        "repeat": repeat,
         "total_by_table": {t.id: t.grand_total for t in tables},
         "n_atoms": linked.cells.n_atoms,
         "passed": outcome.passed,
@@ -143,41 +174,46 @@ def _foidesk(source) -> dict:
     }
 
 
-def child_duckdb(db: str) -> dict:
+def child_duckdb(db: str, repeat: str = "1") -> dict:
     from foidesk.records.store import Store
     from foidesk.stats.compiler import Source
 
     with Store(db, read_only=True) as store:
         store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'; SET threads = {THREADS}")
-        return _foidesk(Source.from_store(store))
+        return _foidesk(Source.from_store(store), int(repeat))
 
 
-def child_duckdb_sql(db: str) -> dict:
+def _floor(run, queries: dict[str, str], repeat: int) -> dict:
+    """The hand-written queries, timed as foidesk's are; ``run(sql)`` returns the rows."""
+    timings, results = _best_of(
+        repeat,
+        {
+            "tables": lambda done: {
+                k: int(run(f"SELECT sum(n) FROM ({q}) t")[0][0] or 0)
+                for k, q in queries.items()
+                if k.startswith("table_")
+            },
+            "atoms": lambda done: sum(
+                len(run(q)) for k, q in queries.items() if k.startswith("atoms")
+            ),
+        },
+    )
+    return {
+        **timings,
+        "repeat": repeat,
+        "total_by_table": results["tables"],
+        "n_atoms": results["atoms"],
+    }
+
+
+def child_duckdb_sql(db: str, repeat: str = "1") -> dict:
     from foidesk.records.store import Store
 
     with Store(db, read_only=True) as store:
         store.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'; SET threads = {THREADS}")
         schema = store.snapshot().schema
         queries = floor_sql(lambda name: f'"{schema}"."{name}"')
-        started = time.perf_counter()
-        totals = {
-            k: int(store.con.execute(f"SELECT sum(n) FROM ({q})").fetchone()[0] or 0)
-            for k, q in queries.items()
-            if k.startswith("table_")
-        }
-        tabled = time.perf_counter()
-        n_atoms = sum(
-            len(store.con.execute(q).fetchall())
-            for k, q in queries.items()
-            if k.startswith("atoms")
-        )
-        atoms = time.perf_counter()
-    return {
-        "tables": tabled - started,
-        "atoms": atoms - tabled,
-        "total_by_table": totals,
-        "n_atoms": n_atoms,
-    }
+        return _floor(lambda sql: store.con.execute(sql).fetchall(), queries, int(repeat))
 
 
 def _spark(parquet: str):
@@ -186,17 +222,17 @@ def _spark(parquet: str):
     return spark_session("local[2]", driver_memory=SPARK_DRIVER_MEMORY)
 
 
-def child_spark(parquet: str) -> dict:
+def child_spark(parquet: str, repeat: str = "1") -> dict:
     from foidesk.stats.spark import parquet_source
 
     session = _spark(parquet)
     session.range(1).collect()  # the JVM up before the clock starts
-    result = _foidesk(parquet_source(session, parquet))
+    result = _foidesk(parquet_source(session, parquet), int(repeat))
     session.stop()
     return result
 
 
-def child_spark_sql(parquet: str) -> dict:
+def child_spark_sql(parquet: str, repeat: str = "1") -> dict:
     session = _spark(parquet)
     session.range(1).collect()
     for name in ("crimes", "victims", "suspects", "relationships", "outcomes"):
@@ -204,24 +240,9 @@ def child_spark_sql(parquet: str) -> dict:
     for name in ("offence_classification", "how_known_codes", "outcome_types", "sexes"):
         session.read.parquet(f"{parquet}/{name}.parquet").createOrReplaceTempView(f"floor_{name}")
     queries = floor_sql(lambda name: f"floor_{name}")
-    started = time.perf_counter()
-    totals = {
-        k: int(session.sql(f"SELECT sum(n) FROM ({q}) t").collect()[0][0] or 0)
-        for k, q in queries.items()
-        if k.startswith("table_")
-    }
-    tabled = time.perf_counter()
-    n_atoms = sum(
-        len(session.sql(q).collect()) for k, q in queries.items() if k.startswith("atoms")
-    )
-    atoms = time.perf_counter()
+    result = _floor(lambda sql: session.sql(sql).collect(), queries, int(repeat))
     session.stop()
-    return {
-        "tables": tabled - started,
-        "atoms": atoms - tabled,
-        "total_by_table": totals,
-        "n_atoms": n_atoms,
-    }
+    return result
 
 
 def child_synth(db: str, scale: float) -> dict:
@@ -231,6 +252,7 @@ def child_synth(db: str, scale: float) -> dict:
     snap = generate(db, scale=scale, progress=False)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu": time.process_time(),  # every thread's, generation and DuckDB alike
         "crimes": snap.row_counts["crimes"],
         "rows": sum(snap.row_counts.values()),
     }
@@ -280,7 +302,9 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 def measure(kind: str, *args: str) -> dict:
+    """Run one child measurement; add its peak RSS and the machine's load around it."""
     command = [sys.executable, __file__, "--child", kind, *args]
+    load_before = os.getloadavg()[0]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
     peak = 0
     done = threading.Event()
@@ -300,7 +324,33 @@ def measure(kind: str, *args: str) -> dict:
         raise SystemExit(f"{kind} failed (status {proc.returncode})")
     result = json.loads(output.decode().strip().splitlines()[-1])
     result["peak_mb"] = peak / 1024
+    result["load"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+    result["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return result
+
+
+# -- the cache: one JSON file of every measurement, by scale and kind ---------------------
+
+
+class Results:
+    """Measurements kept in ``results.json`` beside the generated stores, saved after each
+    one, so that a run stopped part-way keeps what it measured and the next run resumes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
+
+    def row(self, scale: float) -> dict:
+        return self.rows.setdefault(f"{scale:g}", {"scale": scale})
+
+    def save(self) -> None:
+        partial = self.path.with_suffix(".json.partial")
+        ordered = dict(sorted(self.rows.items(), key=lambda item: float(item[0])))
+        partial.write_text(json.dumps(ordered, indent=1))
+        partial.replace(self.path)
+
+    def measured(self) -> list[dict]:
+        return [self.rows[k] for k in sorted(self.rows, key=float) if "crimes" in self.rows[k]]
 
 
 def chart(rows: list[dict], path: Path) -> None:
@@ -329,11 +379,12 @@ def chart(rows: list[dict], path: Path) -> None:
         axis.set_yscale("log")
         axis.set_xlabel("crimes in the snapshot")
         axis.set_ylabel(unit)
-        axis.set_title(f"{title}: the six seed tables and their atoms")
+        axis.set_title(f"{title}: six seed tables and their atoms", fontsize=10)
         axis.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main() -> None:
@@ -341,13 +392,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10,50")
     parser.add_argument("--spark-max", type=float, default=10.0)
-    parser.add_argument("--workdir", default=str(ROOT / "out" / "bench"))
+    parser.add_argument(
+        "--workdir",
+        default=str(ROOT / "build" / "scale"),
+        help="where the generated stores, their Parquet exports and results.json are kept",
+    )
     parser.add_argument("--chart", default=str(CHART))
     parser.add_argument(
-        "--results",
-        default=None,
-        help="JSON file of earlier runs' rows (by scale): this run's rows replace theirs, "
-        "and the chart shows them all",
+        "--again",
+        default="",
+        help="comma-separated measurements to take again even if results.json has them "
+        "(duckdb, duckdb_sql, spark, spark_sql; 'all' for the four)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="times the tables and atoms are computed in one DuckDB process, the fastest "
+        "kept (the first run pays for imports and cold caches)",
+    )
+    parser.add_argument("--spark-repeat", type=int, default=1, help="the same on Spark")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: print the kept results and redraw the chart",
     )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
@@ -359,69 +427,121 @@ def main() -> None:
         return
     work = Path(options.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for scale in (float(s) for s in options.scales.split(",")):
+    results = Results(work / "results.json")
+    again = set(options.again.split(",")) - {""}
+    if "all" in again:
+        again = {"duckdb", "duckdb_sql", "spark", "spark_sql"}
+    scales = [float(s) for s in options.scales.split(",")]
+    print(f"cores: {os.cpu_count()}, load average now: {os.getloadavg()[0]:.1f}")
+    for scale in [] if options.report_only else scales:
+        row = results.row(scale)
         db = work / f"scale-{scale:g}.duckdb"
-        row: dict = {"scale": scale}
         if not db.exists():
-            made = measure("synth", str(db), str(scale))
-            row["synth"] = made
+            # Generated under another name and renamed when whole: a stopped run leaves
+            # no half-written store to be measured later.
+            partial = work / f"scale-{scale:g}.partial.duckdb"
+            partial.unlink(missing_ok=True)
+            row["synth"] = measure("synth", str(partial), str(scale))
+            partial.replace(db)
+            results.save()
+            made = row["synth"]
             print(
                 f"scale {scale:g}: synth {made['seconds']:.1f} s, peak {made['peak_mb']:.0f} MB,"
-                f" {made['crimes']:,} crimes, {made['rows']:,} rows"
+                f" {made['crimes']:,} crimes, {made['rows']:,} rows (load {made['load']})"
             )
-        from foidesk.records.store import Store
+        if "crimes" not in row:
+            from foidesk.records.store import Store
 
-        with Store(db, read_only=True) as store:
-            row["crimes"] = store.snapshot().row_counts["crimes"]
-        row["duckdb"] = measure("duckdb", str(db))
-        row["duckdb_sql"] = measure("duckdb_sql", str(db))
+            with Store(db, read_only=True) as store:
+                row["crimes"] = store.snapshot().row_counts["crimes"]
+        kinds = ["duckdb", "duckdb_sql"]
         if scale <= options.spark_max:
             parquet = work / f"scale-{scale:g}.parquet"
-            if not (parquet / "snapshot.json").exists():
-                row["export"] = measure("export", str(db), str(parquet))
-            row["spark"] = measure("spark", str(parquet))
-            row["spark_sql"] = measure("spark_sql", str(parquet))
-        rows.append(row)
+            if not parquet.exists():
+                partial = work / f"scale-{scale:g}.partial.parquet"
+                shutil.rmtree(partial, ignore_errors=True)
+                row["export"] = measure("export", str(db), str(partial))
+                partial.replace(parquet)
+                results.save()
+            kinds += ["spark", "spark_sql"]
+        for kind in kinds:
+            if kind in row and kind not in again:
+                continue
+            spark = kind.startswith("spark")
+            target = str(parquet) if spark else str(db)
+            row[kind] = measure(
+                kind, target, str(options.spark_repeat if spark else options.repeat)
+            )
+            results.save()
+            print(f"scale {scale:g}: {kind} measured (load {row[kind]['load']})")
         report(row)
-        if options.results:
-            # Saved after every scale, so a long run that is stopped keeps what it measured.
-            path = Path(options.results)
-            earlier = json.loads(path.read_text()) if path.exists() else []
-            done = {r["scale"] for r in rows}
-            kept = [r for r in earlier if r["scale"] not in done] + rows
-            path.write_text(json.dumps(sorted(kept, key=lambda r: r["scale"]), indent=1))
-    if options.results:
-        rows = json.loads(Path(options.results).read_text())
-    chart(rows, Path(options.chart))
-    print(f"chart: {options.chart}")
-    print(json.dumps(rows, indent=1, default=str), flush=True)
+        chart(results.measured(), Path(options.chart))
+    rows = [r for r in results.measured() if r["scale"] in scales] or results.measured()
+    if options.report_only:
+        for row in rows:
+            report(row)
+    growth(rows)
+    chart(results.measured(), Path(options.chart))
+    print(f"chart: {options.chart}; results: {results.path}")
+
+
+def _seconds(result: dict) -> float:
+    return result["tables"] + result["atoms"]
 
 
 def report(row: dict) -> None:
     print(f"\nscale {row['scale']:g}: {row['crimes']:,} crimes", flush=True)
+    if "synth" in row:
+        made = row["synth"]
+        print(
+            f"  synth: {made['seconds']:.1f} s, peak {made['peak_mb']:.0f} MB "
+            f"(load {made['load'][0]}-{made['load'][1]})"
+        )
     for engine in ("duckdb", "spark"):
-        if engine not in row:
+        if engine not in row or f"{engine}_sql" not in row:
             continue
         ours, floor = row[engine], row[f"{engine}_sql"]
         assert ours["total_by_table"] == floor["total_by_table"], (engine, ours, floor)
         assert ours["n_atoms"] == floor["n_atoms"], (engine, ours["n_atoms"], floor["n_atoms"])
-        both = ours["tables"] + ours["atoms"]
-        base = floor["tables"] + floor["atoms"]
         print(
             f"  {engine:6s} foidesk: tables {ours['tables']:7.2f} s  atoms {ours['atoms']:7.2f} s"
-            f"  protection+audit {ours['protection']:6.2f} s  peak {ours['peak_mb']:6.0f} MB"
+            f"  protection {ours['protection']:6.2f} s  audit {ours.get('audit', 0):6.2f} s"
+            f"  peak {ours['peak_mb']:6.0f} MB  (load {ours['load'][0]}-{ours['load'][1]})"
         )
         print(
             f"  {engine:6s} floor:   tables {floor['tables']:7.2f} s  atoms {floor['atoms']:7.2f} s"
-            f"                            peak {floor['peak_mb']:6.0f} MB"
+            f"                                     peak {floor['peak_mb']:6.0f} MB"
+            f"  (load {floor['load'][0]}-{floor['load'][1]})"
         )
         print(
-            f"  {engine:6s} ratio (tables + atoms): {both / base:.2f}x  "
+            f"  {engine:6s} ratio (tables + atoms): {_seconds(ours) / _seconds(floor):.2f}x  "
             f"(tables {ours['tables'] / floor['tables']:.2f}x, "
-            f"atoms {ours['atoms'] / floor['atoms']:.2f}x); {ours['n_atoms']:,} atoms, "
+            f"atoms {ours['atoms'] / floor['atoms']:.2f}x), peak memory "
+            f"{ours['peak_mb'] / floor['peak_mb']:.2f}x; {ours['n_atoms']:,} atoms, "
             f"{ours['suppressed']} cells [c], audit {'passed' if ours['passed'] else 'FAILED'}"
         )
+        if "tables_cpu" in ours and "tables_cpu" in floor:
+            mine = ours["tables_cpu"] + ours["atoms_cpu"]
+            base = floor["tables_cpu"] + floor["atoms_cpu"]
+            print(
+                f"  {engine:6s} CPU seconds (tables + atoms): foidesk {mine:.2f}, floor "
+                f"{base:.2f}, ratio {mine / base:.2f}x (tables "
+                f"{ours['tables_cpu'] / floor['tables_cpu']:.2f}x, atoms "
+                f"{ours['atoms_cpu'] / floor['atoms_cpu']:.2f}x)"
+            )
+
+
+def growth(rows: list[dict]) -> None:
+    """Time from one scale to the next against crimes: linear growth keeps them equal."""
+    for engine in ("duckdb", "duckdb_sql", "spark", "spark_sql"):
+        measured = [r for r in rows if engine in r]
+        for low, high in zip(measured, measured[1:], strict=False):
+            print(
+                f"{engine}: scale {low['scale']:g} -> {high['scale']:g}: crimes "
+                f"x{high['crimes'] / low['crimes']:.1f}, time "
+                f"x{_seconds(high[engine]) / _seconds(low[engine]):.1f}, peak memory "
+                f"x{high[engine]['peak_mb'] / low[engine]['peak_mb']:.1f}"
+            )
 
 
 if __name__ == "__main__":

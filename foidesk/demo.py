@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from foidesk.cli import print_summary
+from foidesk.cli.records import print_summary
 from foidesk.documents.illustrative import write_policy_documents
 from foidesk.foi.letters import write_response
 from foidesk.foi.personal_data import review_from_file

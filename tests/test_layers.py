@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("stats", ("foidesk.stats",)),
     ("answer package", ("foidesk.publish",)),
     ("foi and documents", ("foidesk.foi", "foidesk.documents")),
-    ("web and CLI", ("foidesk.web", "foidesk.cli", "foidesk.demo")),
+    ("web and CLI", ("foidesk.web", "foidesk.cli", "foidesk.__main__", "foidesk.demo")),
 ]
 
 

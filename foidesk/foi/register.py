@@ -2,9 +2,11 @@
 
 ``Register(db)`` opens (and migrates) a SQLite file or a PostgreSQL URL. Each method is
 one step of handling a request; impossible steps are refused with a ``TransitionError``
-that says what is missing. Every change is written to the audit trail with the actor, the
-actor's role, and the old and new values. Objects returned are detached snapshots with
-their children loaded: read them, and change the register only through its methods.
+that says what is missing. Every step runs in one frame (``Register._step``): it opens the
+transaction, checks the workflow allows the step, and after the step's own checks and
+changes records the event in the audit trail (actor, role, old and new values), claims the
+request's version and sets its status. Objects returned are detached snapshots with their
+children loaded: read them, and change the register only through its methods.
 
 The requester's contact is private: ``public_view`` is what the disclosure log may use.
 """
@@ -163,6 +165,22 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@dataclass
+class StepFrame:
+    """A step being taken: the request it loaded, the session it runs in, and who acts."""
+
+    register: Register
+    session: Session
+    request: Request
+    who: Actor
+    recorded: bool = False
+
+    def record(self, action: str, changes: Mapping[str, tuple[Any, Any]] | None = None) -> None:
+        """Write the step's event to the audit trail: each field's old and new value."""
+        self.register._audit(self.session, self.request.reference, self.who, action, changes)
+        self.recorded = True
+
+
 _LOAD = (
     selectinload(Request.parts).selectinload(Part.exemptions),
     selectinload(Request.clarifications),
@@ -295,32 +313,42 @@ class Register:
             )
             request.status = new
 
-    def _begin(self, session: Session, reference: str, step: str, who: Actor) -> Request:
-        """Load the request and check the workflow allows ``who`` to take the step now."""
-        request = self._load(session, reference)
-        why = workflow.refusal(request, step, who.name, who.roles)
-        if why:
-            raise TransitionError(why)
-        return request
+    @contextmanager
+    def _step(self, reference: str, step: str, actor: ActorLike) -> Iterator[StepFrame]:
+        """The frame of every step on a request: the one place a step is begun and ended.
 
-    def _finish(self, session: Session, request: Request, step: str, who: Actor) -> None:
-        """After a step: withdraw an approval it invalidates, claim the request, set status."""
-        if workflow.step(step).reopens:
-            self._withdraw_approval(session, request, who, step)
-        # Claim the version read at the start: if another step on this request committed
-        # meanwhile, this one is refused rather than silently added to or overwriting it.
-        claimed = session.execute(
-            update(Request)
-            .where(Request.id == request.id, Request.version == request.version)
-            .values(version=request.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:
-            raise TransitionError(
-                f"{request.reference} was changed by someone else at the same moment: "
-                "look at it again"
+        It opens the transaction (or joins the ``transaction()`` the thread is in), loads
+        the request and refuses the step when the workflow does not let ``actor`` take it
+        now. The body checks its own facts, changes ``frame.request`` and records what
+        changed with ``frame.record``; on leaving, the step withdraws an approval it
+        invalidates, claims the request's version and sets its status.
+        """
+        who = as_actor(actor)
+        with self._session() as session:
+            request = self._load(session, reference)
+            why = workflow.refusal(request, step, who.name, who.roles)
+            if why:
+                raise TransitionError(why)
+            frame = StepFrame(self, session, request, who)
+            yield frame
+            if not frame.recorded:
+                # Every step leaves a line in the audit trail: a step without one is a bug.
+                raise RuntimeError(f"the step {step!r} recorded nothing in the audit trail")
+            if workflow.step(step).reopens:
+                self._withdraw_approval(session, request, who, step)
+            # Claim the version read at the start: if another step on this request committed
+            # meanwhile, this one is refused rather than silently added to or overwriting it.
+            claimed = session.execute(
+                update(Request)
+                .where(Request.id == request.id, Request.version == request.version)
+                .values(version=request.version + 1)
+                .execution_options(synchronize_session=False)
             )
-        self._refresh_status(session, request, who)
+            if claimed.rowcount != 1:
+                raise TransitionError(
+                    f"{reference} was changed by someone else at the same moment: look at it again"
+                )
+            self._refresh_status(session, request, who)
 
     def _check_date(
         self, request: Request, day: date, what: str, *, after: date | None = None
@@ -462,140 +490,108 @@ class Register:
 
     def acknowledge(self, reference: str, acknowledged_on: date, actor: ActorLike) -> Request:
         """Record that the requester was told the request arrived (s45 Code, para 1.9)."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "acknowledge", who)
+        with self._step(reference, "acknowledge", actor) as step:
+            request = step.request
             self._check_date(request, acknowledged_on, "acknowledgement date")
             request.acknowledged_on = acknowledged_on
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "acknowledged",
                 {"acknowledged_on": (None, acknowledged_on)},
             )
-            self._finish(session, request, "acknowledge", who)
         return self.get(reference)
 
     def withdraw(
         self, reference: str, withdrawn_on: date, reason: str, actor: ActorLike
     ) -> Request:
         """The requester withdrew the request: it closes without a response."""
-        who = as_actor(actor)
         if not reason.strip():
             raise ValueError("say how the requester withdrew it")
-        with self._session() as session:
-            request = self._begin(session, reference, "withdraw", who)
+        with self._step(reference, "withdraw", actor) as step:
+            request = step.request
             self._check_date(request, withdrawn_on, "withdrawal date")
             request.withdrawn_on = withdrawn_on
             request.withdrawal_reason = reason.strip()
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "withdrawn",
                 {"withdrawn_on": (None, withdrawn_on), "reason": (None, reason.strip())},
             )
-            self._finish(session, request, "withdraw", who)
         return self.get(reference)
 
     def transfer(
         self, reference: str, transferred_on: date, authority: str, actor: ActorLike
     ) -> Request:
         """The information is held by another authority, to which the request was transferred."""
-        who = as_actor(actor)
         if not authority.strip():
             raise ValueError("name the authority the request was transferred to")
-        with self._session() as session:
-            request = self._begin(session, reference, "transfer", who)
+        with self._step(reference, "transfer", actor) as step:
+            request = step.request
             self._check_date(request, transferred_on, "transfer date")
             request.transferred_on = transferred_on
             request.transferred_to = authority.strip()
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "transferred",
                 {"transferred_on": (None, transferred_on), "to": (None, authority.strip())},
             )
-            self._finish(session, request, "transfer", who)
         return self.get(reference)
 
     # -- clarification and fees ------------------------------------------------------------
 
     def clarify(self, reference: str, sought_on: date, question: str, actor: ActorLike) -> Request:
         """Ask the requester to clarify (s1(3)); the clock waits for the answer."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "seek clarification", who)
+        with self._step(reference, "seek clarification", actor) as step:
+            request = step.request
             self._check_date(request, sought_on, "clarification date")
             if not question.strip():
                 raise ValueError("say what needs clarifying")
             request.clarifications.append(
                 Clarification(sought_on=sought_on, question=question.strip(), answer="")
             )
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "clarification sought",
                 {"sought_on": (None, sought_on), "question": (None, question.strip())},
             )
-            self._finish(session, request, "seek clarification", who)
         return self.get(reference)
 
     def answer_clarification(
         self, reference: str, answered_on: date, answer: str, actor: ActorLike
     ) -> Request:
         """Record the requester's clarification: a new 20 working days starts from it."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "record the answer", who)
+        with self._step(reference, "record the answer", actor) as step:
+            request = step.request
             open_ = workflow.open_clarification(request)
             self._check_date(request, answered_on, "clarification answer", after=open_.sought_on)
             open_.answered_on = answered_on
             open_.answer = answer.strip()
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "clarification answered",
                 {"answered_on": (None, answered_on), "answer": (None, answer.strip())},
             )
-            self._finish(session, request, "record the answer", who)
         return self.get(reference)
 
     def fee_notice(
         self, reference: str, issued_on: date, amount: Decimal | float, actor: ActorLike
     ) -> Request:
         """Issue a fees notice (s9): the clock stops until the fee is paid (s10(2))."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "fees notice", who)
+        with self._step(reference, "fees notice", actor) as step:
+            request = step.request
             self._check_date(request, issued_on, "fees notice date")
             if Decimal(str(amount)) <= 0:
                 raise ValueError("a fees notice needs an amount above zero")
             request.fee_notices.append(FeeNotice(issued_on=issued_on, amount=Decimal(str(amount))))
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "fees notice",
                 {"issued_on": (None, issued_on), "amount": (None, Decimal(str(amount)))},
             )
-            self._finish(session, request, "fees notice", who)
         return self.get(reference)
 
     def fee_paid(self, reference: str, paid_on: date, actor: ActorLike) -> Request:
         """Record payment of the outstanding fee; the clock restarts."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "fee paid", who)
+        with self._step(reference, "fee paid", actor) as step:
+            request = step.request
             unpaid = workflow.unpaid_fee(request)
             self._check_date(request, paid_on, "payment date", after=unpaid.issued_on)
             unpaid.paid_on = paid_on
-            self._audit(session, reference, who, "fee paid", {"paid_on": (None, paid_on)})
-            self._finish(session, request, "fee paid", who)
+            step.record("fee paid", {"paid_on": (None, paid_on)})
         return self.get(reference)
 
     def extend(
@@ -613,14 +609,13 @@ class Register:
         A new date on a non-working day, or more than 20 further working days after the
         statutory due date, needs ``override``: the reason it is right in this case.
         """
-        who = as_actor(actor)
         entry = lookup(exemption)
         if entry.absolute:
             raise TransitionError(
                 f"{entry.section} is absolute: there is no public interest test to extend time for"
             )
-        with self._session() as session:
-            request = self._begin(session, reference, "public interest extension", who)
+        with self._step(reference, "public interest extension", actor) as step:
+            request = step.request
             notified = notified_on or self.today()
             self._check_date(request, notified, "extension notice date")
             current = self.deadline_for(request)
@@ -652,8 +647,7 @@ class Register:
             }
             if needs:
                 changes["override"] = (None, f"{needs}: {override.strip()}")
-            self._audit(session, reference, who, "public interest extension", changes)
-            self._finish(session, request, "public interest extension", who)
+            step.record("public interest extension", changes)
         return self.get(reference)
 
     # -- corrections ---------------------------------------------------------------------
@@ -662,11 +656,10 @@ class Register:
         self, reference: str, received: date, reason: str, actor: ActorLike
     ) -> Request:
         """Correct a wrongly entered date of receipt; the trail keeps old, new and why."""
-        who = as_actor(actor)
         if not reason.strip():
             raise ValueError("say why the date of receipt is corrected")
-        with self._session() as session:
-            request = self._begin(session, reference, "correct an entry", who)
+        with self._step(reference, "correct an entry", actor) as step:
+            request = step.request
             if received > self.today():
                 raise TransitionError(f"received date {received} is in the future")
             earliest = min(
@@ -682,14 +675,10 @@ class Register:
                 )
             old = request.received
             request.received = received
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "corrected",
                 {"received": (old, received), "reason": (None, reason.strip())},
             )
-            self._finish(session, request, "correct an entry", who)
         return self.get(reference)
 
     def correct_extension(
@@ -702,11 +691,10 @@ class Register:
         override: str = "",
     ) -> Request:
         """Correct the date of the latest extension (earlier or later), with the reason."""
-        who = as_actor(actor)
         if not reason.strip():
             raise ValueError("say why the extension date is corrected")
-        with self._session() as session:
-            request = self._begin(session, reference, "correct an entry", who)
+        with self._step(reference, "correct an entry", actor) as step:
+            request = step.request
             if not request.extensions:
                 raise TransitionError(f"{reference} has no extension to correct")
             latest = request.extensions[-1]
@@ -732,8 +720,7 @@ class Register:
             }
             if needs:
                 changes["override"] = (None, f"{needs}: {override.strip()}")
-            self._audit(session, reference, who, "corrected", changes)
-            self._finish(session, request, "correct an entry", who)
+            step.record("corrected", changes)
         return self.get(reference)
 
     # -- decisions and costs -------------------------------------------------------------
@@ -763,7 +750,6 @@ class Register:
         held" needs its reason. Changing a decision after submission withdraws the
         submission and any approval.
         """
-        who = as_actor(actor)
         if decision not in DECISIONS:
             raise ValueError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
         applied = [e if isinstance(e, Exemption) else Exemption.from_mapping(e) for e in exemptions]
@@ -782,8 +768,8 @@ class Register:
         problems += [p for e in applied for p in exemption_problems(asdict(e))]
         if problems:
             raise TransitionError(f"{reference} part {part_number}: " + "; ".join(problems))
-        with self._session() as session:
-            request = self._begin(session, reference, "decide a part", who)
+        with self._step(reference, "decide a part", actor) as step:
+            request = step.request
             part = next((p for p in request.parts if p.number == part_number), None)
             if part is None:
                 numbers = ", ".join(str(p.number) for p in request.parts)
@@ -801,9 +787,9 @@ class Register:
             part.not_held = not_held.strip()
             part.held_by = held_by.strip()
             part.tables = [str(t) for t in tables]
-            part.decided_by = who.name
+            part.decided_by = step.who.name
             part.exemptions.clear()
-            session.flush()
+            step.session.flush()
             for e in applied:
                 entry = lookup(e.section)
                 part.exemptions.append(
@@ -832,8 +818,7 @@ class Register:
                 "summary": part.summary,
             }
             changes = {f"part {part_number} {k}": (old[k], new[k]) for k in old if old[k] != new[k]}
-            self._audit(session, reference, who, "decision", changes or None)
-            self._finish(session, request, "decide a part", who)
+            step.record("decision", changes or None)
         return self.get(reference)
 
     def _withdraw_approval(self, session: Session, request: Request, who: Actor, step: str) -> None:
@@ -865,12 +850,11 @@ class Register:
         part_number: int | None = None,
     ) -> Request:
         """Add a line to the request's s12 worksheet (reg 4(3) activities only)."""
-        who = as_actor(actor)
         item = CostItem(
             activity, description, int(records), Decimal(str(minutes_per_record)), part_number
         )
-        with self._session() as session:
-            request = self._begin(session, reference, "cost estimate", who)
+        with self._step(reference, "cost estimate", actor) as step:
+            request = step.request
             if part_number is not None and part_number not in {p.number for p in request.parts}:
                 raise TransitionError(f"{reference} has no part {part_number}")
             request.cost_lines.append(
@@ -882,10 +866,7 @@ class Register:
                     part_number=part_number,
                 )
             )
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "cost line",
                 {
                     "cost line": (
@@ -899,17 +880,14 @@ class Register:
                     )
                 },
             )
-            self._finish(session, request, "cost estimate", who)
         return self.get(reference)
 
     def advise(self, reference: str, advice: str, actor: ActorLike) -> Request:
         """Record the advice and assistance (s16) the response gives, e.g. how to narrow."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "advice and assistance", who)
-            self._audit(session, reference, who, "advice", {"advice": (request.advice, advice)})
+        with self._step(reference, "advice and assistance", actor) as step:
+            request = step.request
+            step.record("advice", {"advice": (request.advice, advice)})
             request.advice = advice.strip()
-            self._finish(session, request, "advice and assistance", who)
         return self.get(reference)
 
     def cost_estimate(self, reference: str, part_number: int | None = None) -> CostEstimate:
@@ -951,23 +929,18 @@ class Register:
 
     def submit_for_approval(self, reference: str, actor: ActorLike) -> Request:
         """Send the decided request to a reviewer; every part must be decided, s17 met."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "submit", who)
+        with self._step(reference, "submit", actor) as step:
+            request = step.request
             problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot go for approval: " + "; ".join(problems))
-            request.submitted_by = who.name
+            request.submitted_by = step.who.name
             request.submitted_on = _now()
             request.approved_by = request.approved_on = request.approved_fingerprint = None
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "submitted for approval",
-                {"submitted_by": (None, who.name)},
+                {"submitted_by": (None, step.who.name)},
             )
-            self._finish(session, request, "submit", who)
         return self.get(reference)
 
     def fingerprint(self, reference: str) -> str:
@@ -982,9 +955,8 @@ class Register:
         approval cannot replace the first), and when the content changed since the reviewer
         saw it (the fingerprint differs).
         """
-        who = as_actor(reviewer)
-        with self._session() as session:
-            request = self._begin(session, reference, "approve", who)
+        with self._step(reference, "approve", reviewer) as step:
+            request = step.request
             current = workflow.fingerprint(request)
             if fingerprint != current:
                 raise TransitionError(
@@ -992,17 +964,13 @@ class Register:
                     f"{fingerprint[:12] or 'none'}, now {current[:12]}): "
                     "review the current version before approving it"
                 )
-            request.approved_by = who.name
+            request.approved_by = step.who.name
             request.approved_on = _now()
             request.approved_fingerprint = current
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "approved",
-                {"approved_by": (None, who.name), "fingerprint": (None, current)},
+                {"approved_by": (None, step.who.name), "fingerprint": (None, current)},
             )
-            self._finish(session, request, "approve", who)
         return self.get(reference)
 
     def declare_approvals(
@@ -1019,9 +987,8 @@ class Register:
         The trail says "imported; approvals declared in the file", with who imported it and
         the names declared, never that the named reviewer approved in this register.
         """
-        who = as_actor(importer)
-        with self._session() as session:
-            request = self._begin(session, reference, "submit", who)
+        with self._step(reference, "submit", importer) as step:
+            request = step.request
             problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot be approved: " + "; ".join(problems))
@@ -1030,19 +997,15 @@ class Register:
             request.approved_by = approved_by
             request.approved_on = _now()
             request.approved_fingerprint = workflow.fingerprint(request)
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "imported; approvals declared in the file",
                 {
-                    "imported by": (None, who.name),
+                    "imported by": (None, step.who.name),
                     "file": (None, source),
                     "submitted_by (declared)": (None, submitted_by),
                     "approved_by (declared)": (None, approved_by),
                 },
             )
-            self._finish(session, request, "submit", who)
         return self.get(reference)
 
     def respond(
@@ -1053,9 +1016,8 @@ class Register:
         actor: ActorLike,
     ) -> Request:
         """Issue the response: it must be approved as it stands and meet s17."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "respond", who)
+        with self._step(reference, "respond", actor) as step:
+            request = step.request
             problems = self._problems(request)
             if problems:
                 raise TransitionError(f"{reference} cannot be responded to: " + "; ".join(problems))
@@ -1067,17 +1029,13 @@ class Register:
             files = [_attachment(a) for a in attachments]
             request.responded_on = responded_on
             request.attachments = files
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "responded",
                 {
                     "responded_on": (None, responded_on),
                     "attachments": (None, [f["title"] for f in files]),
                 },
             )
-            self._finish(session, request, "respond", who)
         return self.get(reference)
 
     # -- after the response --------------------------------------------------------------
@@ -1086,32 +1044,26 @@ class Register:
         self, reference: str, requested_on: date, actor: ActorLike, *, exceptional: bool = False
     ) -> Request:
         """The requester asks for an internal review of the response."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "internal review requested", who)
+        with self._step(reference, "internal review requested", actor) as step:
+            request = step.request
             self._check_date(
                 request, requested_on, "review request date", after=request.responded_on
             )
             request.reviews.append(
                 InternalReview(requested_on=requested_on, exceptional=exceptional, outcome="")
             )
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "internal review requested",
                 {"requested_on": (None, requested_on)},
             )
-            self._finish(session, request, "internal review requested", who)
         return self.get(reference)
 
     def decide_review(
         self, reference: str, decided_on: date, outcome: str, reviewer: ActorLike
     ) -> Request:
         """The internal review's fresh decision, by a reviewer."""
-        who = as_actor(reviewer)
-        with self._session() as session:
-            request = self._begin(session, reference, "internal review decided", who)
+        with self._step(reference, "internal review decided", reviewer) as step:
+            request = step.request
             open_ = [r for r in request.reviews if r.decided_on is None]
             self._check_date(
                 request, decided_on, "review decision date", after=open_[0].requested_on
@@ -1120,36 +1072,27 @@ class Register:
                 raise ValueError("say what the review decided")
             open_[0].decided_on = decided_on
             open_[0].outcome = outcome.strip()
-            open_[0].reviewer = who.name
-            self._audit(
-                session,
-                reference,
-                who,
+            open_[0].reviewer = step.who.name
+            step.record(
                 "internal review decided",
                 {"outcome": (None, outcome.strip())},
             )
-            self._finish(session, request, "internal review decided", who)
         return self.get(reference)
 
     def ico_appeal(
         self, reference: str, lodged_on: date, actor: ActorLike, *, ico_reference: str = ""
     ) -> Request:
         """A complaint to the Information Commissioner under s50."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "ICO complaint lodged", who)
+        with self._step(reference, "ICO complaint lodged", actor) as step:
+            request = step.request
             self._check_date(request, lodged_on, "complaint date", after=request.responded_on)
             request.appeals.append(
                 IcoAppeal(lodged_on=lodged_on, ico_reference=ico_reference, outcome="")
             )
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "ICO complaint",
                 {"lodged_on": (None, lodged_on), "ico_reference": (None, ico_reference)},
             )
-            self._finish(session, request, "ICO complaint lodged", who)
         return self.get(reference)
 
     def ico_decision(
@@ -1162,63 +1105,51 @@ class Register:
         compliance_days: int = DECISION_NOTICE_COMPLIANCE_DAYS,
     ) -> Request:
         """The Commissioner's decision notice, with the compliance period it states."""
-        who = as_actor(actor)
         if compliance_days < 1:
             raise ValueError("a decision notice's compliance period is at least one day")
-        with self._session() as session:
-            request = self._begin(session, reference, "ICO complaint decided", who)
+        with self._step(reference, "ICO complaint decided", actor) as step:
+            request = step.request
             open_ = [a for a in request.appeals if a.decided_on is None]
             self._check_date(request, decided_on, "decision notice date", after=open_[0].lodged_on)
             open_[0].decided_on = decided_on
             open_[0].outcome = outcome.strip()
             open_[0].compliance_days = compliance_days
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "ICO decision",
                 {"outcome": (None, outcome.strip()), "compliance_days": (None, compliance_days)},
             )
-            self._finish(session, request, "ICO complaint decided", who)
         return self.get(reference)
 
     def comply(self, reference: str, complied_on: date, actor: ActorLike) -> Request:
         """The authority complied with the ICO's decision notice."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "decision-notice compliance", who)
+        with self._step(reference, "decision-notice compliance", actor) as step:
+            request = step.request
             notice = next(a for a in request.appeals if a.decided_on and a.complied_on is None)
             self._check_date(request, complied_on, "compliance date", after=notice.decided_on)
             notice.complied_on = complied_on
-            self._audit(session, reference, who, "complied", {"complied_on": (None, complied_on)})
-            self._finish(session, request, "decision-notice compliance", who)
+            step.record("complied", {"complied_on": (None, complied_on)})
         return self.get(reference)
 
     def tribunal_appeal(self, reference: str, lodged_on: date, actor: ActorLike) -> Request:
         """An appeal against the decision notice to the First-tier Tribunal (s57)."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "tribunal appeal", who)
+        with self._step(reference, "tribunal appeal", actor) as step:
+            request = step.request
             notice = next(
                 a for a in request.appeals if a.decided_on and a.tribunal_lodged_on is None
             )
             self._check_date(request, lodged_on, "appeal date", after=notice.decided_on)
             notice.tribunal_lodged_on = lodged_on
-            self._audit(
-                session, reference, who, "tribunal appeal", {"lodged_on": (None, lodged_on)}
-            )
-            self._finish(session, request, "tribunal appeal", who)
+            step.record("tribunal appeal", {"lodged_on": (None, lodged_on)})
         return self.get(reference)
 
     def tribunal_decision(
         self, reference: str, decided_on: date, outcome: str, actor: ActorLike
     ) -> Request:
         """The First-tier Tribunal's decision on the appeal."""
-        who = as_actor(actor)
         if not outcome.strip():
             raise ValueError("say what the Tribunal decided")
-        with self._session() as session:
-            request = self._begin(session, reference, "tribunal decided", who)
+        with self._step(reference, "tribunal decided", actor) as step:
+            request = step.request
             appeal = next(
                 a for a in request.appeals if a.tribunal_lodged_on and not a.tribunal_decided_on
             )
@@ -1227,10 +1158,7 @@ class Register:
             )
             appeal.tribunal_decided_on = decided_on
             appeal.tribunal_outcome = outcome.strip()
-            self._audit(
-                session, reference, who, "tribunal decision", {"outcome": (None, outcome.strip())}
-            )
-            self._finish(session, request, "tribunal decided", who)
+            step.record("tribunal decision", {"outcome": (None, outcome.strip())})
         return self.get(reference)
 
     # -- reading -------------------------------------------------------------------------
@@ -1281,28 +1209,23 @@ class Register:
         actor: ActorLike,
     ) -> None:
         """Keep a completed personal-data review (checked by ``foi.personal_data``)."""
-        who = as_actor(actor)
-        with self._session() as session:
-            request = self._begin(session, reference, "personal-data review", who)
-            review = session.scalars(
+        with self._step(reference, "personal-data review", actor) as step:
+            request = step.request
+            review = step.session.scalars(
                 select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
             ).one_or_none()
             if review is None:
                 review = PersonalDataReview(request_id=request.id)
-                session.add(review)
-            review.reviewed_by = who.name
+                step.session.add(review)
+            review.reviewed_by = step.who.name
             review.reviewed_at = _now()
             review.fingerprint = fingerprint
             review.decisions = [dict(d) for d in decisions]
             removed = [d["text"] for d in decisions if d.get("decision") == "remove"]
-            self._audit(
-                session,
-                reference,
-                who,
+            step.record(
                 "personal-data review",
                 {"removed": (None, len(removed)), "kept": (None, len(decisions) - len(removed))},
             )
-            self._finish(session, request, "personal-data review", who)
 
     def personal_data_review(self, reference: str) -> dict[str, Any] | None:
         """The request's latest personal-data review, or None if it has had none."""

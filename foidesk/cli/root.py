@@ -1,0 +1,47 @@
+"""The root ``foidesk`` application: its global options (the settings file) and ``version``.
+
+Each concern's module adds its commands to ``app``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from foidesk import __version__
+from foidesk.cli.errors import ReportingGroup
+from foidesk.settings import SETTINGS_ENV, read_settings
+
+app = typer.Typer(
+    help="foidesk: the Freedom of Information desk of a UK police force.",
+    no_args_is_help=True,
+    add_completion=False,
+    cls=ReportingGroup,
+)
+
+
+SETTINGS_OPTION = typer.Option(
+    None,
+    "--settings",
+    envvar=SETTINGS_ENV,
+    help="The installation's settings file (YAML): the authority, its contacts, the "
+    "reference pattern, the crime store's memory limit and threads.",
+)
+
+
+@app.callback()
+def main(settings: Path | None = SETTINGS_OPTION) -> None:
+    """foidesk: the Freedom of Information desk of a UK police force."""
+    if settings is None:
+        return
+    read_settings(settings)
+    # Every layer reads the settings through foidesk.settings.load_settings, which looks here.
+    os.environ[SETTINGS_ENV] = str(settings)
+
+
+@app.command()
+def version() -> None:
+    """Print the foidesk version."""
+    typer.echo(__version__)
