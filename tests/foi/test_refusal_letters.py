@@ -16,6 +16,7 @@ from pdfminer.high_level import extract_text
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.cli.errors import ExitCode
 from foidesk.db import open_session
 from foidesk.foi.accounts import add_user
 
@@ -63,7 +64,7 @@ class Desk:
 
     def refused(self, who: str | None, *args: str) -> str:
         result = self.invoke(who, *args)
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == ExitCode.REFUSED, result.output
         return " ".join(result.output.split())
 
     def grounds(self, name: str, entries: list[dict]) -> str:
