@@ -143,6 +143,8 @@ def render_letter(
         estimates=estimates,
         table_titles=package.described_tables(),
         s16_advice=s16,
+        # Regulation 5: the s12 refusal names the requests its estimate aggregates.
+        regulation_5=next((e.regulation_5() for e in estimates.values() if e.aggregated_with), ""),
         attachments=letter_attachments(register, reference, answer_dir),
         tables=package.table_titles,
         review_window=review_window,

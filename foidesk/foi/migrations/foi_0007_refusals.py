@@ -1,8 +1,8 @@
 """What the hard refusals need: who holds information the force does not, the tables that
 answer a part, and the earlier notice a s14 refusal relies on under s17(6).
 
-Revision ID: foi_0006_refusals
-Revises: foi_0005
+Revision ID: foi_0007_refusals
+Revises: foi_0006
 Create Date: 2026-11-27
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "foi_0006_refusals"
-down_revision = "foi_0005"
+revision = "foi_0007_refusals"
+down_revision = "foi_0006"
 branch_labels = None
 depends_on = None
 
