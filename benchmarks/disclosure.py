@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foidesk.publish.answer import read_request
+from foidesk.answers.answer import read_request
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
 from foidesk.stats.audit import Cell, LinkedCells, Requirement, audit

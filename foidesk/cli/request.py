@@ -497,7 +497,7 @@ _step_command(
 
 
 def _publish(register: Any, reference: str, who: Any, answer: str | None) -> None:
-    from foidesk.web.log import publish_answer
+    from foidesk.web.disclosure_log import publish_answer
 
     typer.echo(
         publish_answer(
@@ -637,6 +637,7 @@ def request_cost(
     records: int = typer.Option(0, "--records", help="How many records."),
     minutes: float = typer.Option(0, "--minutes", help="Minutes per record."),
     part: int = typer.Option(None, "--part", help="The part the line is for."),
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Show the s12 worksheet; with --activity, add a line to it first."""
@@ -647,6 +648,22 @@ def request_cost(
                 reference, activity, description, records, minutes, who, part_number=part
             )
         estimate = register.cost_estimate(reference)
+        if as_json:
+            # Money and hours as exact decimal strings, as the worksheet computes them.
+            lines = ("activity", "description", "records", "minutes_per_record", "part_number")
+            print_json(
+                {
+                    "reference": reference,
+                    "lines": [{f: getattr(i, f) for f in lines} for i in estimate.items],
+                    "hours": estimate.hours,
+                    "cost": estimate.cost,
+                    "limit": estimate.limit,
+                    "exceeds_limit": estimate.exceeds_limit,
+                    "aggregated_with": list(estimate.aggregated_with),
+                    "s12_paragraph": estimate.s12_paragraph(),
+                }
+            )
+            return
         for item in estimate.items:
             typer.echo(
                 f"{item.activity}\t{item.records}\t{item.minutes_per_record} min\t"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from foidesk.publish.answer import read_request
+from foidesk.answers.answer import read_request
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
 from foidesk.stats.audit import LinkedCells, Requirement, audit

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from foidesk.publish.answer import answer
+from foidesk.answers.answer import answer
 from foidesk.records.synth import generate
 from foidesk.stats.audit import AuditProblem, audit_answer
 

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import answer
 from foidesk.cli import app
-from foidesk.publish.answer import answer
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
 from foidesk.stats.cases import Case, write_cases
