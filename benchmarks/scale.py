@@ -28,6 +28,7 @@ draws time and memory against crimes (log-log) into ``docs/scale.png``.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -44,6 +45,10 @@ CHART = ROOT / "docs" / "scale.png"
 MEMORY_LIMIT = "3GB"  # DuckDB, foidesk and floor alike
 THREADS = 2
 SPARK_DRIVER_MEMORY = "6g"
+# The solver's time limit (the policy's default is 60 s): on a loaded machine a minute of
+# wall-clock time can be seconds of CPU, and a pattern cut short by the clock differs from
+# run to run and may fail the audit; the benchmark times the whole search instead.
+PROTECTION_TIME_LIMIT = 1800.0
 
 CCB = "'Controlling or coercive behaviour'"
 HS = "'Harassment', 'Stalking'"
@@ -135,6 +140,8 @@ def _best_of(repeat: int, phases: dict) -> tuple[dict, dict]:
             cpu, started = time.process_time(), time.perf_counter()
             results[name] = run(results)
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            # The first run, which pays for imports and cold caches, is kept beside the best.
+            timings.setdefault(f"{name}_first", wall)
             timings[name] = min(timings.get(name, wall), wall)
             timings[f"{name}_cpu"] = min(timings.get(f"{name}_cpu", cpu), cpu)
     return timings, results
@@ -159,7 +166,7 @@ def _foidesk(source, repeat: int = 1) -> dict:
     )
     tables, linked = results["tables"], results["atoms"]
     started = time.perf_counter()
-    outcome = protect(linked.cells, DisclosurePolicy())
+    outcome = protect(linked.cells, DisclosurePolicy(time_limit=PROTECTION_TIME_LIMIT))
     protected = time.perf_counter()
     audited = outcome.audit.seconds if outcome.audit is not None else 0.0
     return {
@@ -339,15 +346,23 @@ class Results:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
+        self.mine: set[str] = set()
 
     def row(self, scale: float) -> dict:
+        self.mine.add(f"{scale:g}")
         return self.rows.setdefault(f"{scale:g}", {"scale": scale})
 
     def save(self) -> None:
-        partial = self.path.with_suffix(".json.partial")
-        ordered = dict(sorted(self.rows.items(), key=lambda item: float(item[0])))
-        partial.write_text(json.dumps(ordered, indent=1))
-        partial.replace(self.path)
+        # Runs at other scales may share the file: keep their rows, replace this run's.
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            kept = json.loads(self.path.read_text()) if self.path.exists() else {}
+            kept.update({k: self.rows[k] for k in self.mine})
+            self.rows = {**kept, **{k: self.rows[k] for k in self.mine}}
+            partial = self.path.with_suffix(".json.partial")
+            ordered = dict(sorted(self.rows.items(), key=lambda item: float(item[0])))
+            partial.write_text(json.dumps(ordered, indent=1))
+            partial.replace(self.path)
 
     def measured(self) -> list[dict]:
         return [self.rows[k] for k in sorted(self.rows, key=float) if "crimes" in self.rows[k]]
@@ -520,6 +535,13 @@ def report(row: dict) -> None:
             f"{ours['peak_mb'] / floor['peak_mb']:.2f}x; {ours['n_atoms']:,} atoms, "
             f"{ours['suppressed']} cells [c], audit {'passed' if ours['passed'] else 'FAILED'}"
         )
+        if "tables_first" in ours and "tables_first" in floor:
+            mine = ours["tables_first"] + ours["atoms_first"]
+            base = floor["tables_first"] + floor["atoms_first"]
+            print(
+                f"  {engine:6s} first of {ours['repeat']} runs (tables + atoms): foidesk "
+                f"{mine:.2f} s, floor {base:.2f} s, ratio {mine / base:.2f}x"
+            )
         if "tables_cpu" in ours and "tables_cpu" in floor:
             mine = ours["tables_cpu"] + ours["atoms_cpu"]
             base = floor["tables_cpu"] + floor["atoms_cpu"]
