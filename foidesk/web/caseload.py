@@ -13,22 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from foidesk.foi import clock, workflow
+from foidesk.foi import clock
 from foidesk.foi.models import Clarification, Extension, FeeNotice, Request
 from foidesk.foi.register import deadline_from
 
-# A response due within this many working days is flagged "due soon".
-DUE_SOON_WORKING_DAYS = 5
 PER_PAGE = 50
-# Requests no longer running against the clock: responded, withdrawn or transferred.
-RESPONDED = frozenset((*workflow.AFTER_RESPONSE, *workflow.CLOSED))
 # What the register can be narrowed to, in the order the filter offers them.
 SHOWS = {
     "all": "All requests",
@@ -38,66 +33,6 @@ SHOWS = {
     "stopped": "Clock stopped",
     "responded": "Responded",
 }
-
-
-@dataclass(frozen=True)
-class DeadlineStatus:
-    """Where a request stands against its due date, in words, with the date's explanation."""
-
-    label: str
-    css: str
-    due: date | None
-    working_days_left: int | None
-    explanation: list[str]
-
-
-def deadline_status(deadline: clock.Deadline, status: str, today: date) -> DeadlineStatus:
-    """Overdue, due soon, on time, clock stopped or responded, with the reasons for the date."""
-    lines = [*deadline.explanation, *(f"Warning: {w}" for w in deadline.warnings)]
-    label, css, left = _standing(deadline.due, status in RESPONDED, today)
-    if status in workflow.CLOSED:
-        label = status.capitalize()
-    elif css == "grey" and deadline.stopped_since is not None:
-        label = f"Clock stopped since {deadline.stopped_since:%d %B %Y}"
-    return DeadlineStatus(label, css, deadline.due, left, lines)
-
-
-# Counting working days walks the calendar a day at a time: a request a year overdue
-# costs hundreds of steps, so each count is kept.
-_working_days = lru_cache(maxsize=8192)(clock.working_days_between)
-
-
-def _standing(due: date | None, responded: bool, today: date) -> tuple[str, str, int | None]:
-    if responded:
-        return "Responded", "green", None
-    if due is None:
-        return "Clock stopped", "grey", None
-    if today > due:
-        late = _working_days(due, today)
-        return f"Overdue by {late} working day{'s' if late != 1 else ''}", "red", -late
-    left = _working_days(today, due)
-    if left <= DUE_SOON_WORKING_DAYS:
-        return f"Due soon: {left} working day{'s' if left != 1 else ''} left", "yellow", left
-    return f"{left} working days left", "blue", left
-
-
-def _last_due_soon(today: date) -> date:
-    """The last due date still "due soon" today (the classification ``_standing`` makes)."""
-    day = today
-    while _working_days(today, day + timedelta(days=1)) <= DUE_SOON_WORKING_DAYS:
-        day += timedelta(days=1)
-    return day
-
-
-def _colour(due: date | None, responded: bool, today: date, soon: date) -> str:
-    """The colour ``_standing`` gives, without counting working days."""
-    if responded:
-        return "green"
-    if due is None:
-        return "grey"
-    if due < today:
-        return "red"
-    return "yellow" if due <= soon else "blue"
 
 
 # The filters a request appears under, by the colour of its deadline's tag.
@@ -115,7 +50,7 @@ class CaseRow:
     reference: str
     title: str
     status: str
-    deadline: DeadlineStatus
+    deadline: clock.DeadlineStatus
 
 
 @dataclass(frozen=True)
@@ -183,20 +118,20 @@ def caseload(
                 Request.title.ilike(pattern, escape="\\"),
             )
         )
-    responded = Request.status.in_(RESPONDED)
+    responded = Request.status.in_(clock.RESPONDED)
     open_rows = session.execute(select(*columns).where(~responded, *matching)).all()
     responded_count = session.scalar(
         select(func.count()).select_from(Request).where(responded, *matching)
     )
     facts = _Facts(session)
-    soon = _last_due_soon(today)
+    soon = clock.last_due_soon(today)
     counts = dict.fromkeys(SHOWS, 0)
     counts["all"] = len(open_rows) + (responded_count or 0)
     counts["responded"] = responded_count or 0
     listed = []
     for row in open_rows:
         deadline = facts.deadline(row)
-        shown = _SHOWN_AS[_colour(deadline.due, False, today, soon)]
+        shown = _SHOWN_AS[clock.standing_colour(deadline.due, False, today, soon)]
         for name in shown:
             if name != "all":
                 counts[name] += 1
@@ -218,7 +153,9 @@ def caseload(
         ).all()
         chosen += [(row, facts.deadline(row)) for row in answered]
     rows = [
-        CaseRow(row.reference, row.title, row.status, deadline_status(deadline, row.status, today))
+        CaseRow(
+            row.reference, row.title, row.status, clock.deadline_status(deadline, row.status, today)
+        )
         for row, deadline in chosen
     ]
     return CasePage(rows, total, page, pages, per_page, show, words, counts)

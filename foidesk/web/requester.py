@@ -14,7 +14,7 @@ from foidesk.foi import repeats
 from foidesk.foi.register import RequestNotFound
 from foidesk.web.pages import render
 from foidesk.web.security import check_csrf, signed_in
-from foidesk.web.workspace import Officer, _answer_dir, _register
+from foidesk.web.workspace.access import Officer, answer_dir_of, register_of
 
 router = APIRouter(prefix="/workspace", dependencies=[Depends(signed_in), Depends(check_csrf)])
 
@@ -22,8 +22,8 @@ router = APIRouter(prefix="/workspace", dependencies=[Depends(signed_in), Depend
 @router.get("/requests/{reference}/requester")
 def requester(request: Request, reference: str, user: Officer) -> Response:
     """The requester's contact and other requests, and what this request repeats."""
-    _answer_dir(request, reference)  # refuses a reference that is not one
-    register = _register(request)
+    answer_dir_of(request, reference)  # refuses a reference that is not one
+    register = register_of(request)
     try:
         record = register.get(reference)
     except RequestNotFound as exc:

@@ -14,16 +14,17 @@ from foidesk.foi import personal_data
 from foidesk.foi.register import Actor, RequestNotFound
 from foidesk.web.pages import render
 from foidesk.web.security import check_csrf, signed_in
-from foidesk.web.workspace import Officer, _answer_dir, _flash, _register
+from foidesk.web.workspace.access import Officer, answer_dir_of, register_of
+from foidesk.web.workspace.forms import flash
 
 router = APIRouter(prefix="/workspace", dependencies=[Depends(signed_in), Depends(check_csrf)])
 
 
 def _page(request: Request, user: Officer, reference: str, *, error: str = "") -> Response:
-    register = _register(request)
+    register = register_of(request)
     try:
         view, texts = personal_data.review_texts(
-            register, reference, _existing(_answer_dir(request, reference))
+            register, reference, _existing(answer_dir_of(request, reference))
         )
     except RequestNotFound as exc:
         raise HTTPException(404) from exc
@@ -77,12 +78,12 @@ async def record_review(request: Request, reference: str, user: Officer) -> Resp
     for line in str(form.get("more") or "").splitlines():
         if line.strip():
             decisions.append(personal_data.Decision(line.strip(), True, kind="added by reviewer"))
-    register = _register(request)
+    register = register_of(request)
     try:
         personal_data.record_review(
             register,
             reference,
-            _existing(_answer_dir(request, reference)),
+            _existing(answer_dir_of(request, reference)),
             decisions,
             Actor(user.username, "officer"),
         )
@@ -90,5 +91,5 @@ async def record_review(request: Request, reference: str, user: Officer) -> Resp
         raise HTTPException(404) from exc
     except personal_data.ReviewError as exc:
         return _page(request, user, reference, error=str(exc))
-    _flash(request, "Personal-data review recorded: the log will show the reviewed text.")
+    flash(request, "Personal-data review recorded: the log will show the reviewed text.")
     return RedirectResponse(f"/workspace/requests/{reference}", status_code=303)

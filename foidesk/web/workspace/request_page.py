@@ -1,0 +1,121 @@
+"""One request's page: where it stands, the steps the signed-in user may take, and the
+letter and audit trail read from the register."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from foidesk.foi import workflow
+from foidesk.foi.accounts import SignedIn
+from foidesk.foi.clock import deadline_status
+from foidesk.foi.exemptions import DECISIONS, catalogue
+from foidesk.foi.letters import render_letter
+from foidesk.foi.register import RequestNotFound
+from foidesk.publish.package import AnswerPackage
+from foidesk.web.log import clean_letter, published
+from foidesk.web.pages import render
+from foidesk.web.security import CurrentUser
+from foidesk.web.workspace.access import answer_dir_of, register_of, router
+from foidesk.web.workspace.step_forms import STEP_FIELDS
+
+
+def back(reference: str, anchor: str = "") -> RedirectResponse:
+    """Back to the request's page (after a step, a POST-redirect-GET)."""
+    return RedirectResponse(f"/workspace/requests/{reference}{anchor}", status_code=303)
+
+
+def request_page_response(
+    request: Request,
+    user: SignedIn,
+    reference: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    """The request's page, with ``error`` (a refused step's reason) shown above its forms."""
+    register = register_of(request)
+    try:
+        record = register.get(reference)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    today = register.today()
+    answer_dir = answer_dir_of(request, reference)
+    with request.app.state.sessions() as session:
+        on_log = published(session, reference) is not None
+    allowed = {s.command for s in workflow.allowed_steps(record, user)}
+    return render(
+        request,
+        "workspace/request.html",
+        {
+            "title": f"{reference}: {record.title}",
+            "nav": "workspace",
+            "user": user,
+            "record": record,
+            "deadline": deadline_status(register.deadline_for(record), record.status, today),
+            "estimate": register.cost_estimate(reference) if record.cost_lines else None,
+            "problems": register.s17_problems(reference),
+            "decisions": DECISIONS,
+            "exemptions": sorted(catalogue().values(), key=lambda e: e.section),
+            "allowed": allowed,
+            "steps": workflow.BY_COMMAND,
+            "other": [(c, fields) for c, fields in STEP_FIELDS.items() if c in allowed],
+            "fingerprint": workflow.fingerprint(record),
+            "awaiting_reviewer": bool(record.submitted_by and not record.approved_by),
+            "on_log": on_log,
+            "has_answer": AnswerPackage.exists(answer_dir),
+            "today": today,
+            "error": error,
+            "flash": request.session.pop("flash", ""),
+        },
+        status=status,
+    )
+
+
+@router.get("/requests/{reference}")
+def request_page(request: Request, reference: str, user: CurrentUser) -> Response:
+    return request_page_response(request, user, reference)
+
+
+@router.get("/requests/{reference}/letter")
+def letter_preview(request: Request, reference: str, user: CurrentUser) -> Response:
+    """The response letter as it stands, rendered from the register: what will be published."""
+    register = register_of(request)
+    answer_dir = answer_dir_of(request, reference)
+    try:
+        letter = render_letter(
+            register, reference, answer_dir if answer_dir and answer_dir.is_dir() else None
+        )
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    return render(
+        request,
+        "workspace/letter.html",
+        {
+            "title": f"Letter preview: {reference}",
+            "nav": "workspace",
+            "user": user,
+            "reference": reference,
+            "letter": clean_letter(letter),
+        },
+    )
+
+
+@router.get("/requests/{reference}/audit")
+def audit_trail(request: Request, reference: str, user: CurrentUser) -> Response:
+    register = register_of(request)
+    try:
+        entries = register.audit_trail(reference)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    return render(
+        request,
+        "workspace/audit.html",
+        {
+            "title": f"Audit trail: {reference}",
+            "nav": "workspace",
+            "user": user,
+            "reference": reference,
+            "entries": entries,
+        },
+    )

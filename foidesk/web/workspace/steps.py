@@ -1,0 +1,74 @@
+"""The route that takes any step of the workflow on a request, in the role the workflow
+table asks of the signed-in user; the register refuses what the table does not allow,
+and the request page shows its reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from foidesk.foi import workflow
+from foidesk.foi.accounts import SignedIn
+from foidesk.foi.register import Actor, RequestNotFound, TransitionError
+from foidesk.publish.package import AnswerPackage
+from foidesk.web.log import PublishError, publish_answer
+from foidesk.web.security import CurrentUser, NotAllowed
+from foidesk.web.workspace.access import answer_dir_of, register_of, router
+from foidesk.web.workspace.forms import flash, form_text
+from foidesk.web.workspace.request_page import back, request_page_response
+from foidesk.web.workspace.step_forms import DONE, step_forms
+
+
+def _act(request: Request, user: SignedIn, reference: str, action: Any, done: str) -> Response:
+    """Run a register step; on refusal show the request page with the register's reason."""
+    try:
+        action()
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    except (TransitionError, ValueError, KeyError, PublishError) as exc:
+        return request_page_response(request, user, reference, error=str(exc), status=400)
+    flash(request, done)
+    return back(reference)
+
+
+@router.post("/requests/{reference}/{command}")
+async def take_step(request: Request, reference: str, command: str, user: CurrentUser) -> Response:
+    """Any step of the workflow on a request, for a user whose account holds its role."""
+    try:
+        step = workflow.step(command)
+    except KeyError as exc:
+        raise HTTPException(404) from exc
+    role = workflow.role_for(step, user.roles)
+    if role is None or command not in STEP_COMMANDS:
+        raise NotAllowed(step.roles)
+    form = await request.form()
+    who = Actor(user.username, role)
+    register = register_of(request)
+    if command == "publish":
+        answer_dir = answer_dir_of(request, reference)
+        if not AnswerPackage.exists(answer_dir):
+            answer_dir = None
+
+        def action() -> Any:
+            return publish_answer(
+                request.app.state.db, reference, answer_dir, published_by=user.username
+            )
+    else:
+        form_action = step_forms(register.today)[command]
+
+        def action() -> Any:
+            return form_action(register, reference, who, form)
+
+    if command == "decide":
+        done = f"Decision recorded for part {form_text(form, 'part')}."
+    else:
+        done = DONE.get(command, f"Recorded: {step.name}.")
+    return await run_in_threadpool(_act, request, user, reference, action, done)
+
+
+# Steps with their own route: logging (the register page's form) and the personal-data
+# review (its own page, foidesk.web.review). This route takes every other step.
+STEP_COMMANDS = frozenset(s.command for s in workflow.STEPS) - {"new", "personal-data"}

@@ -1,0 +1,106 @@
+"""A request's tables: computed from its request file over the crime records, with
+disclosure control applied, and previewed as last computed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from foidesk.publish.package import AnswerPackage, PackageError
+from foidesk.web.log import published_disclosures
+from foidesk.web.pages import render
+from foidesk.web.security import CurrentUser
+from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, router
+from foidesk.web.workspace.forms import flash
+
+
+@dataclass(frozen=True)
+class TablePreview:
+    title: str
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+def _tables(package: AnswerPackage) -> list[TablePreview]:
+    previews = []
+    for table in package.manifest.tables:
+        path = package.directory / str(table.file or "")
+        if not path.is_file() or path.suffix != ".csv":
+            continue
+        reader = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        if reader:
+            previews.append(TablePreview(table.title, path.name, reader[0], reader[1:51]))
+    return previews
+
+
+@router.get("/requests/{reference}/tables")
+def tables(request: Request, reference: str, user: CurrentUser) -> Response:
+    """The request's tables with their disclosure-control result, as last computed."""
+    answer_dir = answer_dir_of(request, reference)
+    package: AnswerPackage | None = None
+    previews: list[TablePreview] = []
+    error = request.session.pop("tables_error", "")
+    if AnswerPackage.exists(answer_dir):
+        try:
+            package = AnswerPackage.read(answer_dir)
+            previews = _tables(package)
+        except PackageError as exc:
+            error = error or str(exc)
+    return render(
+        request,
+        "workspace/tables.html",
+        {
+            "title": f"Tables: {reference}",
+            "nav": "workspace",
+            "user": user,
+            "reference": reference,
+            "package": package,
+            "control": package.manifest.disclosure_control if package else None,
+            "previews": previews,
+            "can_run": _request_file(request, reference) is not None
+            and request.app.state.records is not None,
+            "error": error,
+            "flash": request.session.pop("flash", ""),
+        },
+    )
+
+
+def _request_file(request: Request, reference: str) -> Path | None:
+    root = request.app.state.requests_dir
+    if root is None:
+        return None
+    if not SAFE_REFERENCE.fullmatch(reference):
+        raise HTTPException(404)
+    path = Path(root) / f"{reference}.yaml"
+    return path if path.is_file() else None
+
+
+@router.post("/requests/{reference}/tables")
+def run_tables(request: Request, reference: str, user: Analyst) -> Response:
+    """Compute the request's tables from its request file, with disclosure control applied."""
+    # Imported on use: the statistics engine loads Ibis, which slows the app's start.
+    from foidesk.publish.answer import answer
+
+    request_file = _request_file(request, reference)
+    answer_dir = answer_dir_of(request, reference)
+    records = request.app.state.records
+    if request_file is None or answer_dir is None or records is None:
+        request.session["tables_error"] = (
+            "This workspace has no request file, answers folder or crime records configured "
+            "for this request (see foidesk serve --help)."
+        )
+    else:
+        try:
+            with request.app.state.sessions() as session:
+                published = published_disclosures(session)
+            answer(request_file, records, answer_dir, published=published)
+            flash(request, "Tables computed with disclosure control applied.")
+        except (ValueError, LookupError, OSError) as exc:
+            request.session["tables_error"] = str(exc)
+    return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
