@@ -432,6 +432,9 @@ def main() -> None:
         action="store_true",
         help="measure nothing: print the kept results and redraw the chart",
     )
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print the figures as Markdown tables"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -496,6 +499,8 @@ def main() -> None:
         for row in rows:
             report(row)
     growth(rows)
+    if options.markdown:
+        markdown(rows)
     chart(results.measured(), Path(options.chart))
     print(f"chart: {options.chart}; results: {results.path}")
 
@@ -550,6 +555,45 @@ def report(row: dict) -> None:
                 f"{base:.2f}, ratio {mine / base:.2f}x (tables "
                 f"{ours['tables_cpu'] / floor['tables_cpu']:.2f}x, atoms "
                 f"{ours['atoms_cpu'] / floor['atoms_cpu']:.2f}x)"
+            )
+
+
+def markdown(rows: list[dict]) -> None:
+    """The figures as the Markdown tables of docs/tables.md."""
+    print(
+        "\n| scale (crimes) | engine | tables s | atoms s | protection s | audit s "
+        "| floor tables s | floor atoms s | ratio, wall | ratio, CPU | peak MB (floor) "
+        "| load |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )
+    for row in rows:
+        for engine in ("duckdb", "spark"):
+            if engine not in row or f"{engine}_sql" not in row:
+                continue
+            ours, floor = row[engine], row[f"{engine}_sql"]
+            cpu = "-"
+            if engine == "duckdb" and "tables_cpu" in ours and "tables_cpu" in floor:
+                mine = ours["tables_cpu"] + ours["atoms_cpu"]
+                cpu = f"{mine / (floor['tables_cpu'] + floor['atoms_cpu']):.2f}x"
+            print(
+                f"| {row['scale']:g} ({row['crimes']:,}) | {engine} | {ours['tables']:.2f} "
+                f"| {ours['atoms']:.2f} | {ours['protection']:.1f} | {ours.get('audit', 0):.2f} "
+                f"| {floor['tables']:.2f} | {floor['atoms']:.2f} "
+                f"| {_seconds(ours) / _seconds(floor):.2f}x | {cpu} "
+                f"| {ours['peak_mb']:.0f} ({floor['peak_mb']:.0f}) "
+                f"| {ours['load'][0]:g}-{max(ours['load'][1], floor['load'][1]):g} |"
+            )
+    print(
+        "\n| scale | crimes | rows | synth s | CPU s | peak MB | load |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |"
+    )
+    for row in rows:
+        if "synth" in row:
+            made = row["synth"]
+            cpu = f"{made['cpu']:.0f}" if "cpu" in made else "-"
+            print(
+                f"| {row['scale']:g} | {made['crimes']:,} | {made['rows']:,} "
+                f"| {made['seconds']:.0f} | {cpu} | {made['peak_mb']:.0f} "
+                f"| {made['load'][0]:g}-{made['load'][1]:g} |"
             )
 
 
