@@ -346,19 +346,23 @@ class Results:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
-        self.mine: set[str] = set()
+        self.mine: dict[str, set[str]] = {}
 
     def row(self, scale: float) -> dict:
-        self.mine.add(f"{scale:g}")
+        self.mine.setdefault(f"{scale:g}", {"scale"})
         return self.rows.setdefault(f"{scale:g}", {"scale": scale})
 
-    def save(self) -> None:
-        # Runs at other scales may share the file: keep their rows, replace this run's.
+    def save(self, scale: float, *kinds: str) -> None:
+        """Save what this run measured (``kinds`` at ``scale``, and before): other runs
+        may share the file, and what they saved since is kept."""
+        self.mine.setdefault(f"{scale:g}", {"scale"}).update(kinds)
         with open(self.path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             kept = json.loads(self.path.read_text()) if self.path.exists() else {}
-            kept.update({k: self.rows[k] for k in self.mine})
-            self.rows = {**kept, **{k: self.rows[k] for k in self.mine}}
+            for key, measured in self.mine.items():
+                mine = {k: v for k, v in self.rows[key].items() if k in measured}
+                self.rows[key] = kept[key] = {**kept.get(key, {}), **mine}
+            self.rows = {**self.rows, **kept}
             partial = self.path.with_suffix(".json.partial")
             ordered = dict(sorted(self.rows.items(), key=lambda item: float(item[0])))
             partial.write_text(json.dumps(ordered, indent=1))
@@ -461,7 +465,7 @@ def main() -> None:
             partial.unlink(missing_ok=True)
             row["synth"] = measure("synth", str(partial), str(scale))
             partial.replace(db)
-            results.save()
+            results.save(scale, "synth")
             made = row["synth"]
             print(
                 f"scale {scale:g}: synth {made['seconds']:.1f} s, peak {made['peak_mb']:.0f} MB,"
@@ -472,6 +476,7 @@ def main() -> None:
 
             with Store(db, read_only=True) as store:
                 row["crimes"] = store.snapshot().row_counts["crimes"]
+            results.save(scale, "crimes")
         kinds = ["duckdb", "duckdb_sql"]
         if scale <= options.spark_max:
             parquet = work / f"scale-{scale:g}.parquet"
@@ -480,7 +485,7 @@ def main() -> None:
                 shutil.rmtree(partial, ignore_errors=True)
                 row["export"] = measure("export", str(db), str(partial))
                 partial.replace(parquet)
-                results.save()
+                results.save(scale, "export")
             kinds += ["spark", "spark_sql"]
         for kind in kinds:
             if kind in row and kind not in again:
@@ -490,7 +495,7 @@ def main() -> None:
             row[kind] = measure(
                 kind, target, str(options.spark_repeat if spark else options.repeat)
             )
-            results.save()
+            results.save(scale, kind)
             print(f"scale {scale:g}: {kind} measured (load {row[kind]['load']})")
         report(row)
         chart(results.measured(), Path(options.chart))
