@@ -359,10 +359,15 @@ class Results:
         with open(self.path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             kept = json.loads(self.path.read_text()) if self.path.exists() else {}
+            for key, row in kept.items():
+                if key not in self.mine:
+                    self.rows[key] = row
             for key, measured in self.mine.items():
-                mine = {k: v for k, v in self.rows[key].items() if k in measured}
-                self.rows[key] = kept[key] = {**kept.get(key, {}), **mine}
-            self.rows = {**self.rows, **kept}
+                # Updated in place: the caller holds this row and goes on filling it.
+                row = self.rows[key]
+                theirs = {k: v for k, v in kept.get(key, {}).items() if k not in measured}
+                row.update(theirs)
+                kept[key] = row
             partial = self.path.with_suffix(".json.partial")
             ordered = dict(sorted(self.rows.items(), key=lambda item: float(item[0])))
             partial.write_text(json.dumps(ordered, indent=1))
@@ -505,7 +510,7 @@ def main() -> None:
             report(row)
     growth(rows)
     if options.markdown:
-        markdown(rows)
+        markdown(rows, [results.rows[k] for k in sorted(results.rows, key=float)])
     chart(results.measured(), Path(options.chart))
     print(f"chart: {options.chart}; results: {results.path}")
 
@@ -563,8 +568,9 @@ def report(row: dict) -> None:
             )
 
 
-def markdown(rows: list[dict]) -> None:
-    """The figures as the Markdown tables of docs/tables.md."""
+def markdown(rows: list[dict], generated: list[dict]) -> None:
+    """The figures as the Markdown tables of docs/tables.md (``generated``: every scale
+    with a measured synth, whether or not its queries were measured too)."""
     print(
         "\n| scale (crimes) | engine | tables s | atoms s | protection s | audit s "
         "| floor tables s | floor atoms s | ratio, wall | ratio, CPU | peak MB (floor) "
@@ -591,7 +597,7 @@ def markdown(rows: list[dict]) -> None:
         "\n| scale | crimes | rows | synth s | CPU s | peak MB | load |\n"
         "| --- | --- | --- | --- | --- | --- | --- |"
     )
-    for row in rows:
+    for row in generated:
         if "synth" in row:
             made = row["synth"]
             cpu = f"{made['cpu']:.0f}" if "cpu" in made else "-"
