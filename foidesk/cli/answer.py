@@ -5,16 +5,20 @@ from __future__ import annotations
 import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
+from foidesk.cli.options import REGISTER_ENV, STORE_ENV, STORE_HELP
+from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
 
 @app.command()
 def answer(
     request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
-    db: str = typer.Option(None, "--db", help="The crime-record store (DuckDB file)."),
+    db: str | None = typer.Option(
+        None, "--store", "--db", envvar=STORE_ENV, help=STORE_HELP + " Needed by --engine duckdb."
+    ),
     out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
     engine: str = typer.Option(
-        "duckdb", "--engine", help="Where the tables are computed: duckdb (--db) or spark."
+        "duckdb", "--engine", help="Where the tables are computed: duckdb (--store) or spark."
     ),
     parquet: str = typer.Option(
         None, "--parquet", help="With --engine spark: a snapshot written by `foidesk export`."
@@ -27,30 +31,31 @@ def answer(
     log: str | None = typer.Option(
         None,
         "--log",
-        envvar="FOIDESK_DB",
+        envvar=REGISTER_ENV,
         help="The disclosure log's database: protect against its responses that count any "
         "of the same records.",
     ),
 ) -> None:
     """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
+    from foidesk.answers.answer import answer as write_answer
     from foidesk.db import open_session
-    from foidesk.publish.answer import answer as write_answer
-    from foidesk.web.log import published_disclosures
+    from foidesk.web.disclosure_log import published_disclosures
 
     published = None
     if log is not None:
         with open_session(log) as session:
             published = published_disclosures(session)
-    package = write_answer(
-        request_file,
-        db,
-        out,
-        progress=True,
-        published=published,
-        engine=engine,
-        parquet=parquet,
-        spark=spark,
-    )
+    with progress_bar("Computing tables") as progress:
+        package = write_answer(
+            request_file,
+            db,
+            out,
+            progress=progress,
+            published=published,
+            engine=engine,
+            parquet=parquet,
+            spark=spark,
+        )
     manifest = package.manifest
     snapshot = manifest.snapshot.id[:12] if manifest.snapshot else "none"
     typer.echo(f"{manifest.request}: snapshot {snapshot}")
@@ -95,7 +100,7 @@ def audit_command(
     directory: str = typer.Argument(..., help="An answer directory written by `answer`."),
 ) -> None:
     """Re-audit an answer's \\[c] cells; exit 1 if an attacker could narrow any of them."""
-    from foidesk.publish.package import audit_file
+    from foidesk.answers.package import audit_file
     from foidesk.stats.audit import audit_answer
 
     result = audit_answer(audit_file(directory))

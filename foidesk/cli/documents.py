@@ -8,6 +8,8 @@ import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
 from foidesk.cli.options import REGISTER_OPTION, parse_date
+from foidesk.cli.output import JSON_OPTION, print_json
+from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
 policy_app = typer.Typer(help="The policy registry: versions and the version-control document.")
@@ -38,11 +40,26 @@ def policy_add(
 
 
 @policy_app.command("list")
-def policy_list(db: str = REGISTER_OPTION) -> None:
+def policy_list(as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """List registered policies with their current version."""
     from foidesk.documents.registry import list_policies
 
-    for policy in list_policies(db):
+    policies = list_policies(db)
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "versions": p.versions,
+                    "current": p.latest,
+                    "current_effective": p.latest_effective,
+                }
+                for p in policies
+            ]
+        )
+        return
+    for policy in policies:
         typer.echo(
             f"{policy.name}\t{policy.title}\t{policy.versions} versions\t"
             f"current {policy.latest} ({policy.latest_effective})"
@@ -50,11 +67,26 @@ def policy_list(db: str = REGISTER_OPTION) -> None:
 
 
 @policy_app.command("history")
-def policy_history_command(name: str = typer.Argument(...), db: str = REGISTER_OPTION) -> None:
+def policy_history_command(
+    name: str = typer.Argument(...), as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION
+) -> None:
     """Every version of a policy, oldest first."""
     from foidesk.documents.registry import policy_history
 
     history = policy_history(db, name)
+    if as_json:
+        print_json(
+            [
+                {
+                    "number": v.number,
+                    "effective": v.effective,
+                    "owner_role": v.owner_role,
+                    "amendments": v.amendments,
+                }
+                for v in history
+            ]
+        )
+        return
     for version in history:
         typer.echo(
             f"{version.number}\t{version.effective}\t{version.owner_role}\t"
@@ -107,8 +139,6 @@ def redact_command(
     """Redact a PDF or DOCX and prove the result; exits non-zero if anything survives."""
     from pathlib import Path
 
-    from rich.progress import Progress
-
     from foidesk.documents.redaction import redact
     from foidesk.documents.rules import pair_rules
     from foidesk.documents.suggestions import rules_from_review
@@ -118,19 +148,14 @@ def redact_command(
     if any(given) or not rules:
         rules += pair_rules(*given, label or [], reason or [])
     log_json = Path(log) if log else None
-    with Progress(transient=True) as bar:
-        task = bar.add_task("redacting", total=None)
-
-        def report(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+    with progress_bar("Redacting") as progress:
         result = redact(
             Path(source),
             Path(out),
             rules,
             log_json=log_json,
             log_csv=log_json.with_suffix(".csv") if log_json else None,
-            progress=report,
+            progress=progress,
         )
     typer.echo(
         f"{result.output}: {len(result.entries)} redactions, verified by "

@@ -39,8 +39,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
-from rich.progress import Progress
 
+from foidesk.progress import ProgressCallback
 from foidesk.records.reference import load_reference
 from foidesk.records.schema import (
     CRIMES,
@@ -694,8 +694,7 @@ def generate(
     years: tuple[int, int] = (2015, 2024),
     seed: int = 7,
     forces: str | list[str] | None = None,
-    progress: bool = True,
-    on_part: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
     part_crimes: int = PART_CRIMES,
     extracted: date | None = None,
     settings: CrimeStore | None = None,
@@ -708,10 +707,10 @@ def generate(
     then hashes and copies them itself (``Store.write_snapshot_from``), so memory stays
     flat at any scale. ``extracted`` (default 31 December of the last year) is recorded
     in the provenance as the snapshot's extraction date: no crime is recorded or closed
-    after it. ``on_part(done, total)`` reports progress; ``progress`` draws a bar when no
-    callback is given. The store's memory limit and threads come from ``settings`` (by
-    default the settings file's ``crime_store``); with no memory limit set, it uses at
-    most ``DEFAULT_MEMORY_LIMIT`` and spills beyond it.
+    after it. ``progress`` hears of each part stored (``foidesk.progress``); the last
+    part holds the reference tables. The store's memory limit and threads come from
+    ``settings`` (by default the settings file's ``crime_store``); with no memory limit
+    set, it uses at most ``DEFAULT_MEMORY_LIMIT`` and spills beyond it.
     """
     limits = settings or load_settings().crime_store
     memory_limit = limits.memory_limit or DEFAULT_MEMORY_LIMIT
@@ -736,63 +735,59 @@ def generate(
         }
     else:
         provenance["force"] = cal.force
-    with Progress(disable=not progress or on_part is not None, transient=True) as bar:
-        task = bar.add_task("Generating and storing", total=None)
-        done, total = 0, 0
+    done, total = 0, 0
 
-        def planned(n: int) -> None:
-            nonlocal total
-            total = n + 1  # the last part holds the reference tables
-            bar.update(task, total=total)
+    def planned(n: int) -> None:
+        nonlocal total
+        total = n + 1  # the last part holds the reference tables
 
-        def advance() -> None:
-            nonlocal done
-            done += 1
-            bar.advance(task)
-            if on_part is not None:
-                on_part(done, total)
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress("generating and storing", done, total)
 
-        parts = generate_parts(
-            scale=scale,
-            years=years,
-            seed=seed,
-            forces=chosen,
-            calibration=cal,
-            force_areas=areas,
-            on_plan=planned,
-            part_crimes=part_crimes,
-            extracted=extracted,
-        )
-        db = Path(db)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
-            staged = _stage_parts(parts, Path(work), db, advance)
-            store_limits = CrimeStore(memory_limit=memory_limit, threads=limits.threads)
-            with Store(db, settings=store_limits) as store:
-                # The store reads the staged files itself (hashing, then copying them in
-                # key order as staged): the rows never pass through Python again.
-                names = {}
-                for spec in SNAPSHOT_TABLES:
-                    names[spec.name] = f"_staged_{spec.name}"
-                    if spec.name in staged:
-                        path = str(staged[spec.name]).replace("'", "''")
-                        store.con.execute(
-                            f'CREATE OR REPLACE TEMP VIEW "{names[spec.name]}" AS '
-                            f"SELECT * FROM read_parquet('{path}')"
-                        )
-                    else:
-                        store.con.register(names[spec.name], _unstaged(spec))
-                advance()
-                try:
-                    return store.write_snapshot_from(
-                        store.con, names, kind="synthetic", provenance=provenance
+    parts = generate_parts(
+        scale=scale,
+        years=years,
+        seed=seed,
+        forces=chosen,
+        calibration=cal,
+        force_areas=areas,
+        on_plan=planned,
+        part_crimes=part_crimes,
+        extracted=extracted,
+    )
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
+        staged = _stage_parts(parts, Path(work), db, advance)
+        store_limits = CrimeStore(memory_limit=memory_limit, threads=limits.threads)
+        with Store(db, settings=store_limits) as store:
+            # The store reads the staged files itself (hashing, then copying them in
+            # key order as staged): the rows never pass through Python again.
+            names = {}
+            for spec in SNAPSHOT_TABLES:
+                names[spec.name] = f"_staged_{spec.name}"
+                if spec.name in staged:
+                    path = str(staged[spec.name]).replace("'", "''")
+                    store.con.execute(
+                        f'CREATE OR REPLACE TEMP VIEW "{names[spec.name]}" AS '
+                        f"SELECT * FROM read_parquet('{path}')"
                     )
-                finally:
-                    for spec in SNAPSHOT_TABLES:
-                        if spec.name in staged:
-                            store.con.execute(f'DROP VIEW IF EXISTS "{names[spec.name]}"')
-                        else:
-                            store.con.unregister(names[spec.name])
+                else:
+                    store.con.register(names[spec.name], _unstaged(spec))
+            advance()
+            try:
+                return store.write_snapshot_from(
+                    store.con, names, kind="synthetic", provenance=provenance
+                )
+            finally:
+                for spec in SNAPSHOT_TABLES:
+                    if spec.name in staged:
+                        store.con.execute(f'DROP VIEW IF EXISTS "{names[spec.name]}"')
+                    else:
+                        store.con.unregister(names[spec.name])
 
 
 def _stage_parts(

@@ -11,8 +11,8 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from foidesk.publish.package import AnswerPackage, PackageError
-from foidesk.web.log import published_disclosures
+from foidesk.answers.package import AnswerPackage, PackageError
+from foidesk.web.disclosure_log import published_disclosures
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
 from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, router
@@ -85,7 +85,7 @@ def _request_file(request: Request, reference: str) -> Path | None:
 def run_tables(request: Request, reference: str, user: Analyst) -> Response:
     """Compute the request's tables from its request file, with disclosure control applied."""
     # Imported on use: the statistics engine loads Ibis, which slows the app's start.
-    from foidesk.publish.answer import answer
+    from foidesk.answers.answer import answer
 
     request_file = _request_file(request, reference)
     answer_dir = answer_dir_of(request, reference)

@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict
-from rich.progress import Progress
 
 from foidesk import __version__
-from foidesk.input_files import InputError, InputModel, read_yaml, validate
-from foidesk.publish.csv_files import write_csv
-from foidesk.publish.notes import (
+from foidesk.answers.csv_files import write_csv
+from foidesk.answers.notes import (
     DISCLOSURE_NOTE,
     Note,
     NoteInput,
@@ -32,7 +30,7 @@ from foidesk.publish.notes import (
     notes_page,
     parse_notes,
 )
-from foidesk.publish.package import (
+from foidesk.answers.package import (
     INTERNAL_DIR,
     AnswerPackage,
     DisclosureControl,
@@ -46,7 +44,9 @@ from foidesk.publish.package import (
     reviewers_only_dir,
     seal_reviewers_only,
 )
-from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
+from foidesk.answers.workbook import WorkbookInfo, sheet_name, write_workbook
+from foidesk.input_files import InputError, InputModel, read_yaml, validate
+from foidesk.progress import ProgressCallback
 from foidesk.records.store import Snapshot, Store
 from foidesk.settings import Authority, load_settings
 from foidesk.stats.audit import AUDIT_FILE
@@ -309,7 +309,7 @@ def answer(
     db: str | Path | None,
     out_dir: str | Path,
     *,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
     published: Sequence[EarlierPackage] | None = None,
     engine: str = "duckdb",
     parquet: str | Path | None = None,
@@ -318,10 +318,11 @@ def answer(
     """Compute, protect and write a request's tables; return the answer package.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
-    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
-    ``published`` are the disclosures on the log (``foidesk.web.log.published_disclosures``):
-    those whose tables count any of the same records are protected against, besides the
-    request file's ``earlier_disclosures``; None means the log was not consulted.
+    ``out_dir/manifest.json``. ``progress`` hears of each table computed (``foidesk.progress``).
+    ``published`` are the disclosures on the log
+    (``foidesk.web.disclosure_log.published_disclosures``): those whose tables count any
+    of the same records are protected against, besides the request file's
+    ``earlier_disclosures``; None means the log was not consulted.
 
     With ``engine="duckdb"`` (the default) the tables come from the store ``db``; with
     ``engine="spark"`` from the export directory ``parquet`` (``foidesk export``), on the
@@ -333,7 +334,7 @@ def answer(
     out = Path(out_dir)
     if engine == "duckdb":
         if db is None:
-            raise FileNotFoundError("engine duckdb: give the store (--db)")
+            raise FileNotFoundError("engine duckdb: give the store (--store)")
         with Store(db, read_only=True) as store:
             snapshot = store.snapshot(request.snapshot)
             source = Source.from_store(store, snapshot)
@@ -371,7 +372,7 @@ def _answer(
     snapshot: Snapshot,
     source: Source,
     out: Path,
-    progress: bool,
+    progress: ProgressCallback | None,
     published: Sequence[EarlierPackage] | None,
     store: Store | None,
 ) -> AnswerPackage:
@@ -383,14 +384,13 @@ def _answer(
         responded=request.responded,
     )
     computed = []
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("Computing tables", total=len(request.tables))
-        for spec in request.tables:
-            try:
-                computed.append(compute_table(spec, source))
-            except SpecError as exc:
-                raise SpecError(f"{request.path}: {exc}") from None
-            bar.advance(task)
+    for spec in request.tables:
+        try:
+            computed.append(compute_table(spec, source))
+        except SpecError as exc:
+            raise SpecError(f"{request.path}: {exc}") from None
+        if progress:
+            progress(f"table {spec.id} computed", len(computed), len(request.tables))
     earlier = [earlier_package(r, a) for r, a in request.earlier]
     named = {package.reference for package in earlier} | {request.reference}
     candidates = [p for p in published or () if p.reference not in named]
