@@ -78,6 +78,10 @@ def floor_sql(rel) -> dict[str, str]:
         LEFT JOIN {rel("outcome_types")} t
           ON coalesce(t.code, '') = coalesce(oc.outcome_code, '')"""
     year = "year(c.recorded_date)"
+    # The CCB tables join 29-31 December 2015 (the offence's first days) to 2016.
+    ccb_year = (
+        "CASE WHEN c.recorded_date < DATE '2016-01-01' THEN 2016 ELSE year(c.recorded_date) END"
+    )
     years = "c.recorded_date BETWEEN DATE '2015-01-01' AND DATE '2024-05-31'"
     ccb_years = "c.recorded_date BETWEEN DATE '2015-12-29' AND DATE '2024-05-31'"
     in_t1 = (
@@ -102,9 +106,9 @@ def floor_sql(rel) -> dict[str, str]:
     return {
         "table_1": f"SELECT {period}, {by_sexes} {in_t1} GROUP BY 1, 2, 3",
         "table_2": f"SELECT {year}, {by_sexes} {in_t2} GROUP BY 1, 2, 3",
-        "table_3": f"SELECT {year}, count(*) AS n {crimes} WHERE {in_t3} GROUP BY 1",
-        "table_4": f"SELECT {year}, {by_sexes} {in_t4} GROUP BY 1, 2, 3",
-        "table_5": f"SELECT {year}, t.outcome_group, count(*) AS n {crimes} WHERE {in_t3} "
+        "table_3": f"SELECT {ccb_year}, count(*) AS n {crimes} WHERE {in_t3} GROUP BY 1",
+        "table_4": f"SELECT {ccb_year}, {by_sexes} {in_t4} GROUP BY 1, 2, 3",
+        "table_5": f"SELECT {ccb_year}, t.outcome_group, count(*) AS n {crimes} WHERE {in_t3} "
         "GROUP BY 1, 2",
         "table_6": f"SELECT {year}, t.outcome_group, count(*) AS n {crimes} WHERE {in_t6} "
         "GROUP BY 1, 2",
@@ -112,13 +116,13 @@ def floor_sql(rel) -> dict[str, str]:
             SELECT a, b, d, count(*) AS n FROM (
                 SELECT {cell(in_t1, period, sexes)} AS a,
                        {cell(in_t2, f"CAST({year} AS STRING)", sexes)} AS b,
-                       {cell(in_t4, f"CAST({year} AS STRING)", sexes)} AS d
+                       {cell(in_t4, f"CAST({ccb_year} AS STRING)", sexes)} AS d
                 {pairs} WHERE ({in_t1}) OR ({in_t2}) OR ({in_t4})) u
             GROUP BY a, b, d""",
         "atoms_crimes": f"""
             SELECT a, b, d, count(*) AS n FROM (
-                SELECT {cell(in_t3, f"CAST({year} AS STRING)")} AS a,
-                       {cell(in_t3, f"CAST({year} AS STRING)", "t.outcome_group")} AS b,
+                SELECT {cell(in_t3, f"CAST({ccb_year} AS STRING)")} AS a,
+                       {cell(in_t3, f"CAST({ccb_year} AS STRING)", "t.outcome_group")} AS b,
                        {cell(in_t6, f"CAST({year} AS STRING)", "t.outcome_group")} AS d
                 {crimes} WHERE ({in_t3}) OR ({in_t6})) u
             GROUP BY a, b, d""",
