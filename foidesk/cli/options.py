@@ -7,8 +7,23 @@ from datetime import date
 import typer
 
 STORE_OPTION = typer.Option("crimes.duckdb", "--db", help="The crime-record store (DuckDB file).")
+
+
+def migrated(db: str) -> str:
+    """The register database, brought to the current schema: a command migrates it once,
+    before it opens the register (the library itself never migrates)."""
+    from foidesk.db import upgrade
+
+    upgrade(db)
+    return db
+
+
 REGISTER_OPTION = typer.Option(
-    "register.sqlite", "--db", envvar="FOIDESK_DB", help="The register database (file or URL)."
+    "register.sqlite",
+    "--db",
+    envvar="FOIDESK_DB",
+    help="The register database (file or URL).",
+    callback=migrated,
 )
 
 

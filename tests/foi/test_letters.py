@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pdfminer.high_level import extract_text
 
+from foidesk.db import upgrade
 from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi.letters import render_letter, write_response
 from foidesk.foi.register import Actor, Register
@@ -85,6 +86,7 @@ def seed_response(
     seed = work / "seed.yaml"
     seed.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     db = work / "register.sqlite"
+    upgrade(db)
     return write_response(seed, db, answer_dir), db
 
 
@@ -122,7 +124,7 @@ def test_seed_letter_has_every_s17_element(
         assert element in text, element
         assert element in pdf, element
     # Applicant-blind: the contact is in the register but nowhere in the letter.
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         assert register.get(REF).requester_contact == CONTACT
     assert CONTACT not in html and CONTACT not in pdf
     # Attachments: the documents named in the request file and the answer's workbook.
@@ -185,6 +187,7 @@ def test_a_letter_naming_a_document_that_is_not_there_is_refused(tmp_path: Path)
     out = tmp_path / "answer"
     out.mkdir()
     (out / "domestic_abuse_policy_redacted.pdf").write_bytes(b"%PDF redacted policy")
+    upgrade(tmp_path / "register.sqlite")
     with pytest.raises(ValueError) as error:
         write_response(SEED, tmp_path / "register.sqlite", out)
     message = str(error.value)
@@ -194,7 +197,7 @@ def test_a_letter_naming_a_document_that_is_not_there_is_refused(tmp_path: Path)
 
 
 def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         import_request_file(SEED, register)
         text = _text(render_letter(register, REF, tmp_path / "no-answer-yet"))
     assert "Domestic abuse policy, version control document" in text
@@ -202,7 +205,7 @@ def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:
 
 
 def test_an_unissued_response_is_marked_as_a_draft(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         register.new_request(REF, SEED_RECEIVED, "All of it.", [], "post", "x@y", "olly")
         register.decide(REF, 1, "not held", [], Actor("olly"))
         text = _text(render_letter(register, REF))
@@ -219,7 +222,7 @@ def test_a_refusal_in_full_and_neither_confirm_nor_deny(tmp_path: Path) -> None:
         "reason": "Confirming either way would reveal whether a person is being investigated.",
         "public_interest": {"for": ["Openness."], "against": ["Fair trials."], "balance": "No."},
     }
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         register.new_request(REF, SEED_RECEIVED, "Two things.", ["a", "b"], "post", "", "olly")
         register.decide(REF, 1, "neither confirm nor deny", [s30], "olly")
         register.decide(REF, 2, "withheld", [s30], "olly")

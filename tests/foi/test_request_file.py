@@ -21,7 +21,7 @@ REF = "01.FOI.24.035331"
 
 
 def test_the_seed_imports_as_answered(register_db: str) -> None:
-    with Register(register_db) as register:
+    with Register(register_db, migrate=True) as register:
         assert import_request_file(SEED, register) == REF
         request = register.get(REF)
         assert request.status == "responded"
@@ -55,7 +55,7 @@ def test_the_seed_imports_as_answered(register_db: str) -> None:
 def test_records_from_the_store(tmp_path: Path, crime_store: Path) -> None:
     # The store holds four domestic abuse crimes recorded in 2023: 12 minutes of reading,
     # far inside the limit, so the seed's s12 refusal cannot stand on this store.
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         with pytest.raises(
             RequestFileError,
             match=r"s12 is relied on but the estimate \(0.2 hours, £5.00\) is within the £450",
@@ -73,7 +73,7 @@ def test_records_from_the_store(tmp_path: Path, crime_store: Path) -> None:
 
 
 def test_export_and_import_round_trip(tmp_path: Path) -> None:
-    with Register(tmp_path / "a.sqlite") as first:
+    with Register(tmp_path / "a.sqlite", migrate=True) as first:
         import_request_file(SEED, first)
         exported = export_request_file(first, REF, tmp_path / "exported.yaml")
     data = yaml.safe_load(exported.read_text(encoding="utf-8"))
@@ -81,10 +81,10 @@ def test_export_and_import_round_trip(tmp_path: Path) -> None:
     assert data["decisions"][4]["exemptions"][0]["public_interest"]["balance"].startswith(
         "The policy's aims"
     )
-    with Register(tmp_path / "b.sqlite") as second:
+    with Register(tmp_path / "b.sqlite", migrate=True) as second:
         import_request_file(exported, second)
         again = second.get(REF)
-    with Register(tmp_path / "a.sqlite") as first:
+    with Register(tmp_path / "a.sqlite", migrate=True) as first:
         original = first.get(REF)
     assert [(p.decision, p.summary, p.not_held) for p in again.parts] == [
         (p.decision, p.summary, p.not_held) for p in original.parts
@@ -102,7 +102,7 @@ def _broken(tmp_path: Path, change) -> Path:
 
 
 def test_bad_files_name_the_file_and_field(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         path = _broken(tmp_path, lambda d: d.pop("received"))
         with pytest.raises(RequestFileError, match=r"broken.yaml: received: Field required"):
             import_request_file(path, register)

@@ -102,7 +102,6 @@ DONE = {
     "cost": "Cost line added to the estimate.",
     "submit": "Submitted to a reviewer for approval.",
     "approve": "Approved: the response can now be issued and published.",
-    "publish": "Published to the disclosure log.",
 }
 
 

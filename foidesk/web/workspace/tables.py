@@ -12,11 +12,12 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.publish.package import AnswerPackage, PackageError
+from foidesk.web.jobs import JobFailed, Report
 from foidesk.web.log import published_disclosures
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
-from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, router
-from foidesk.web.workspace.forms import flash
+from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, desk_of, router
+from foidesk.web.workspace.job_page import job_started
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def tables(request: Request, reference: str, user: CurrentUser) -> Response:
             "control": package.manifest.disclosure_control if package else None,
             "previews": previews,
             "can_run": _request_file(request, reference) is not None
-            and request.app.state.records is not None,
+            and desk_of(request).records is not None,
+            "jobs": desk_of(request).jobs.for_request(reference),
             "error": error,
             "flash": request.session.pop("flash", ""),
         },
@@ -72,7 +74,7 @@ def tables(request: Request, reference: str, user: CurrentUser) -> Response:
 
 
 def _request_file(request: Request, reference: str) -> Path | None:
-    root = request.app.state.requests_dir
+    root = desk_of(request).requests_dir
     if root is None:
         return None
     if not SAFE_REFERENCE.fullmatch(reference):
@@ -83,24 +85,32 @@ def _request_file(request: Request, reference: str) -> Path | None:
 
 @router.post("/requests/{reference}/tables")
 def run_tables(request: Request, reference: str, user: Analyst) -> Response:
-    """Compute the request's tables from its request file, with disclosure control applied."""
-    # Imported on use: the statistics engine loads Ibis, which slows the app's start.
-    from foidesk.publish.answer import answer
-
+    """Start computing the request's tables from its request file, with disclosure control
+    applied, as a background job; its page follows it."""
+    desk = desk_of(request)
     request_file = _request_file(request, reference)
     answer_dir = answer_dir_of(request, reference)
-    records = request.app.state.records
+    records = desk.records
     if request_file is None or answer_dir is None or records is None:
         request.session["tables_error"] = (
             "This workspace has no request file, answers folder or crime records configured "
             "for this request (see foidesk serve --help)."
         )
-    else:
+        return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
+
+    def work(report: Report) -> str:
+        # Imported on use: the statistics engine loads Ibis, which slows the app's start.
+        from foidesk.publish.answer import answer
+
+        report(0, 2, "Reading the disclosures already on the log")
+        with desk.sessions() as session:
+            published = published_disclosures(session)
+        report(1, 2, "Computing the tables and applying disclosure control")
         try:
-            with request.app.state.sessions() as session:
-                published = published_disclosures(session)
             answer(request_file, records, answer_dir, published=published)
-            flash(request, "Tables computed with disclosure control applied.")
         except (ValueError, LookupError, OSError) as exc:
-            request.session["tables_error"] = str(exc)
-    return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
+            raise JobFailed(str(exc)) from exc
+        report(2, 2, "Tables written")
+        return f"/workspace/requests/{reference}/tables"
+
+    return job_started(desk.jobs.start("tables", reference, user.username, work))
