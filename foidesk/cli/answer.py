@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from foidesk.cli.errors import BadInput, ExitCode
 from foidesk.cli.root import app
-from foidesk.records.store import StoreError
 
 
 @app.command()
@@ -35,28 +35,22 @@ def answer(
     """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
     from foidesk.db import open_session
     from foidesk.publish.answer import answer as write_answer
-    from foidesk.stats.specs import SpecError
     from foidesk.web.log import published_disclosures
 
-    try:
-        published = None
-        if log is not None:
-            with open_session(log) as session:
-                published = published_disclosures(session)
-        package = write_answer(
-            request_file,
-            db,
-            out,
-            progress=True,
-            published=published,
-            engine=engine,
-            parquet=parquet,
-            spark=spark,
-        )
-    except (SpecError, ValueError, FileNotFoundError, LookupError, StoreError) as exc:
-        # ValueError: a disclosure-control setting that cannot be used (e.g. range [3, 2]).
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    published = None
+    if log is not None:
+        with open_session(log) as session:
+            published = published_disclosures(session)
+    package = write_answer(
+        request_file,
+        db,
+        out,
+        progress=True,
+        published=published,
+        engine=engine,
+        parquet=parquet,
+        spark=spark,
+    )
     manifest = package.manifest
     snapshot = manifest.snapshot.id[:12] if manifest.snapshot else "none"
     typer.echo(f"{manifest.request}: snapshot {snapshot}")
@@ -92,8 +86,7 @@ def schema_command(
         "review": (ReviewFile, "foidesk personal-data review file"),
     }
     if kind not in models:
-        typer.echo(f"error: no schema {kind!r}{did_you_mean(kind, models)}", err=True)
-        raise typer.Exit(2)
+        raise BadInput(f"no schema {kind!r}{did_you_mean(kind, models)}")
     typer.echo(json.dumps(json_schema(*models[kind]), indent=2))
 
 
@@ -105,11 +98,7 @@ def audit_command(
     from foidesk.publish.package import audit_file
     from foidesk.stats.audit import audit_answer
 
-    try:
-        result = audit_answer(audit_file(directory))
-    except (FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    result = audit_answer(audit_file(directory))
     for interval in result.intervals:
         high = "no limit" if interval.high is None else interval.high
         verdict = f"EXPOSED: {interval.reason}" if interval.exposed else "protected"
@@ -120,4 +109,4 @@ def audit_command(
         + ("pass" if result.passed else f"FAIL ({result.status})")
     )
     if not result.passed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.CHECK_FAILED)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from foidesk.cli.options import REGISTER_OPTION
+from foidesk.cli.errors import BadInput, ExitCode
+from foidesk.cli.options import REGISTER_OPTION, parse_date
 from foidesk.cli.root import app
 
 policy_app = typer.Typer(help="The policy registry: versions and the version-control document.")
@@ -25,19 +26,14 @@ def policy_add(
     db: str = REGISTER_OPTION,
 ) -> None:
     """Register a version of a policy."""
-    from datetime import date
     from pathlib import Path
 
-    from foidesk.documents.registry import PolicyError, add_policy_version
+    from foidesk.documents.registry import add_policy_version
 
-    try:
-        when = date.fromisoformat(effective)
-        record = add_policy_version(
-            db, name, number, when, owner, amendments, Path(file) if file else None, title
-        )
-    except (PolicyError, ValueError, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    when = parse_date(effective)
+    record = add_policy_version(
+        db, name, number, when, owner, amendments, Path(file) if file else None, title
+    )
     typer.echo(f"{record.policy} {record.number} effective {record.effective}")
 
 
@@ -56,13 +52,9 @@ def policy_list(db: str = REGISTER_OPTION) -> None:
 @policy_app.command("history")
 def policy_history_command(name: str = typer.Argument(...), db: str = REGISTER_OPTION) -> None:
     """Every version of a policy, oldest first."""
-    from foidesk.documents.registry import PolicyError, policy_history
+    from foidesk.documents.registry import policy_history
 
-    try:
-        history = policy_history(db, name)
-    except PolicyError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    history = policy_history(db, name)
     for version in history:
         typer.echo(
             f"{version.number}\t{version.effective}\t{version.owner_role}\t"
@@ -77,14 +69,9 @@ def policy_version_control(
     db: str = REGISTER_OPTION,
 ) -> None:
     """Write a policy's version-control document (PDF and HTML)."""
-    from foidesk.documents.registry import PolicyError
     from foidesk.documents.versioncontrol import write_version_control
 
-    try:
-        written = write_version_control(db, name, out)
-    except PolicyError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    written = write_version_control(db, name, out)
     for path in written.values():
         typer.echo(str(path))
 
@@ -122,36 +109,29 @@ def redact_command(
 
     from rich.progress import Progress
 
-    from foidesk.documents.redaction import RedactionFailed, redact
-    from foidesk.documents.rules import RuleError, pair_rules
+    from foidesk.documents.redaction import redact
+    from foidesk.documents.rules import pair_rules
     from foidesk.documents.suggestions import rules_from_review
 
-    try:
-        rules = rules_from_review(Path(review)) if review else []
-        given = [phrase or [], regex or [], pages or [], paragraphs or [], area or []]
-        if any(given) or not rules:
-            rules += pair_rules(*given, label or [], reason or [])
-        log_json = Path(log) if log else None
-        with Progress(transient=True) as bar:
-            task = bar.add_task("redacting", total=None)
+    rules = rules_from_review(Path(review)) if review else []
+    given = [phrase or [], regex or [], pages or [], paragraphs or [], area or []]
+    if any(given) or not rules:
+        rules += pair_rules(*given, label or [], reason or [])
+    log_json = Path(log) if log else None
+    with Progress(transient=True) as bar:
+        task = bar.add_task("redacting", total=None)
 
-            def report(stage: str, done: int, total: int) -> None:
-                bar.update(task, description=stage, completed=done, total=total)
+        def report(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
 
-            result = redact(
-                Path(source),
-                Path(out),
-                rules,
-                log_json=log_json,
-                log_csv=log_json.with_suffix(".csv") if log_json else None,
-                progress=report,
-            )
-    except RedactionFailed as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except (RuleError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        result = redact(
+            Path(source),
+            Path(out),
+            rules,
+            log_json=log_json,
+            log_csv=log_json.with_suffix(".csv") if log_json else None,
+            progress=report,
+        )
     typer.echo(
         f"{result.output}: {len(result.entries)} redactions, verified by "
         f"{' and '.join(result.checked_by)}; log {result.log_json}"
@@ -167,14 +147,9 @@ def suggest_command(
     """Suggest redactions for a reviewer; nothing is changed."""
     from pathlib import Path
 
-    from foidesk.documents.rules import RuleError
     from foidesk.documents.suggestions import read_names, suggest, write_review
 
-    try:
-        found = suggest(Path(source), read_names(Path(names)) if names else [])
-    except (RuleError, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    found = suggest(Path(source), read_names(Path(names)) if names else [])
     for item in found:
         typer.echo(f"{item.where}\t{item.kind}\t{item.text}")
     if review:
@@ -196,16 +171,11 @@ def inspect_command(
     path = Path(source)
     readers = {".xlsx": inspect_workbook, ".docx": inspect_docx}
     if path.suffix.lower() not in readers:
-        typer.echo(f"error: {path}: can inspect .xlsx and .docx files only", err=True)
-        raise typer.Exit(2)
-    try:
-        findings = readers[path.suffix.lower()](path, forbidden or [])
-    except (ValueError, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise BadInput(f"{path}: can inspect .xlsx and .docx files only")
+    findings = readers[path.suffix.lower()](path, forbidden or [])
     for finding in findings:
         found = f" [{finding.forbidden}]" if finding.forbidden else ""
         typer.echo(f"{finding.part}\t{finding.where}\t{finding.kind}\t{finding.detail}{found}")
     typer.echo(f"{len(findings)} findings in {path}")
     if findings:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.CHECK_FAILED)

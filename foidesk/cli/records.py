@@ -12,7 +12,7 @@ from rich.table import Table
 
 from foidesk.cli.options import STORE_OPTION
 from foidesk.cli.root import app
-from foidesk.records.store import Store, StoreError
+from foidesk.records.store import Store
 
 
 def _print_frame(console: Console, frame: pd.DataFrame, title: str) -> None:
@@ -74,20 +74,16 @@ def synth(
     from foidesk.records.synth import generate
 
     console = Console()
-    try:
-        day = date.fromisoformat(extracted) if extracted else None
-        snap = generate(
-            db,
-            scale=scale,
-            years=_parse_years(years),
-            seed=seed,
-            forces=forces,
-            progress=True,
-            extracted=day,
-        )
-    except (ValueError, StoreError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+    day = date.fromisoformat(extracted) if extracted else None
+    snap = generate(
+        db,
+        scale=scale,
+        years=_parse_years(years),
+        seed=seed,
+        forces=forces,
+        progress=True,
+        extracted=day,
+    )
     console.print(_written(snap.snapshot_id, snap.already_stored), highlight=False, soft_wrap=True)
     console.print(f"{snap.row_counts['crimes']:,} crimes")
     print_summary(db, snap.snapshot_id, console)
@@ -105,15 +101,10 @@ def load(
     ] = None,
 ) -> None:
     """Load a force's extract through a mapping file as a new snapshot."""
-    from foidesk.records.ingest import MappingError
     from foidesk.records.ingest import load as load_mapping
 
     console = Console()
-    try:
-        result = load_mapping(mapping, db, source_dir=source_dir, progress=True)
-    except (MappingError, StoreError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+    result = load_mapping(mapping, db, source_dir=source_dir, progress=True)
     console.print(
         _written(result.snapshot.snapshot_id, result.snapshot.already_stored),
         highlight=False,
@@ -146,11 +137,7 @@ def export(
     """Write one Parquet file per canonical table of a snapshot."""
     from foidesk.records.export import export as export_snapshot
 
-    try:
-        written = export_snapshot(db, out, snapshot_id=snapshot)
-    except (FileNotFoundError, LookupError, StoreError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    written = export_snapshot(db, out, snapshot_id=snapshot)
     for path in written:
         typer.echo(str(path))
 
@@ -167,13 +154,9 @@ def snapshots(ctx: typer.Context, db: str = STORE_OPTION) -> None:
     """List the store's snapshots, oldest first; * marks the current one."""
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        with Store(db, read_only=True) as store:
-            found = store.snapshots()
-            current = store.current().snapshot_id if found else None
-    except (FileNotFoundError, StoreError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    with Store(db, read_only=True) as store:
+        found = store.snapshots()
+        current = store.current().snapshot_id if found else None
     table = Table(title=f"Snapshots in {db}")
     for column in ("", "id", "created (UTC)", "kind", "from", "crimes"):
         table.add_column(column)
@@ -198,12 +181,8 @@ def snapshots_use(
     db: str = STORE_OPTION,
 ) -> None:
     """Make a snapshot the current one: answer, export and summary use it unless pinned."""
-    try:
-        with Store(db) as store:
-            snap = store.use(snapshot_id)
-    except (LookupError, StoreError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    with Store(db) as store:
+        snap = store.use(snapshot_id)
     typer.echo(f"snapshot {snap.snapshot_id} is now current")
 
 
@@ -213,8 +192,4 @@ def summary(
     snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (current)."),
 ) -> None:
     """Print crimes by year and offence group for a snapshot."""
-    try:
-        print_summary(db, snapshot)
-    except (FileNotFoundError, LookupError, StoreError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    print_summary(db, snapshot)

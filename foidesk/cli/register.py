@@ -6,25 +6,18 @@ workflow's refusal is the command's error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from foidesk.cli.options import fail
+from foidesk.cli.errors import Refused
 
 TOKEN_ENV = "FOIDESK_TOKEN"
 
 
-@contextmanager
-def open_register(db: str) -> Iterator[Any]:
-    from foidesk.foi.register import Register, RequestNotFound, TransitionError
-    from foidesk.foi.request_file import RequestFileError
+def open_register(db: str) -> Any:
+    """The register at ``db``, to use in a ``with`` block (its errors are the command's)."""
+    from foidesk.foi.register import Register
 
-    try:
-        with Register(db) as register:
-            yield register
-    except (TransitionError, RequestNotFound, RequestFileError, ValueError, KeyError) as error:
-        raise fail(str(error)) from None
+    return Register(db)
 
 
 def token_account(db: str) -> Any:
@@ -36,14 +29,14 @@ def token_account(db: str) -> Any:
 
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        raise fail(
+        raise Refused(
             f"set {TOKEN_ENV} to your account's token (create one with `foidesk user token`)"
         )
     with open_session(db) as session:
         try:
             return account_for_token(session, token)
         except AccountError as error:
-            raise fail(str(error)) from None
+            raise Refused(str(error)) from None
 
 
 def acting(register: Any, db: str, step: str, reference: str | None = None) -> Any:
@@ -63,7 +56,7 @@ def acting(register: Any, db: str, step: str, reference: str | None = None) -> A
             + " or ".join(workflow.step(step).roles)
         )
     if why:
-        raise fail(why)
+        raise Refused(why)
     return Actor(account.name, workflow.role_for(step, account.roles))
 
 

@@ -38,21 +38,17 @@ def deadline(
 
     day = parse_date(received)
     assert day is not None
-    try:
-        if review:
-            result = review_due(day, exceptional=exceptional)
-        else:
-            pauses = [FeePause(parse_date(fee_notice), parse_date(fee_paid))] if fee_notice else []
-            result = due_date(
-                day,
-                clarified=parse_date(clarified),
-                fee_pauses=pauses,  # type: ignore[arg-type]
-                extended_to=parse_date(extended_to),
-                receipt_rule="next-working-day" if next_working_day else "as-received",
-            )
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    if review:
+        result = review_due(day, exceptional=exceptional)
+    else:
+        pauses = [FeePause(parse_date(fee_notice), parse_date(fee_paid))] if fee_notice else []
+        result = due_date(
+            day,
+            clarified=parse_date(clarified),
+            fee_pauses=pauses,  # type: ignore[arg-type]
+            extended_to=parse_date(extended_to),
+            receipt_rule="next-working-day" if next_working_day else "as-received",
+        )
     typer.echo(result.due.isoformat() if result.due else "clock stopped: awaiting fee")
     if explain:
         for line in result.explanation:
@@ -626,11 +622,7 @@ def request_letter(
     """Import the request file if new and write its response letter as HTML and PDF."""
     from foidesk.foi.letters import write_response
 
-    try:
-        paths = write_response(request_file, db, out, store=store)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    paths = write_response(request_file, db, out, store=store)
     for path in paths.values():
         typer.echo(str(path))
 

@@ -11,12 +11,14 @@ from pathlib import Path
 import typer
 
 from foidesk import __version__
-from foidesk.settings import SETTINGS_ENV, SettingsError, read_settings
+from foidesk.cli.errors import ReportingGroup
+from foidesk.settings import SETTINGS_ENV, read_settings
 
 app = typer.Typer(
     help="foidesk: the Freedom of Information desk of a UK police force.",
     no_args_is_help=True,
     add_completion=False,
+    cls=ReportingGroup,
 )
 
 
@@ -34,11 +36,7 @@ def main(settings: Path | None = SETTINGS_OPTION) -> None:
     """foidesk: the Freedom of Information desk of a UK police force."""
     if settings is None:
         return
-    try:
-        read_settings(settings)
-    except SettingsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    read_settings(settings)
     # Every layer reads the settings through foidesk.settings.load_settings, which looks here.
     os.environ[SETTINGS_ENV] = str(settings)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from foidesk.cli.options import fail
+from foidesk.cli.errors import Refused
 from foidesk.cli.root import app
 
 user_app = typer.Typer(help="Workspace accounts.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def user_add(
     import os
 
     from foidesk.db import open_session
-    from foidesk.foi.accounts import AccountError, add_user
+    from foidesk.foi.accounts import add_user
 
     password = None
     if password_env:
@@ -37,10 +37,7 @@ def user_add(
     elif prompt:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with open_session(db) as session:
-        try:
-            made = add_user(session, username, role, password)
-        except AccountError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+        made = add_user(session, username, role, password)
     typer.echo(f"user {username} ({', '.join(role)})")
     if password is None:
         typer.echo(f"password: {made}")
@@ -73,7 +70,7 @@ def user_token(
         try:
             token = issue_token(session, username, password)
         except AccountError as exc:
-            raise fail(str(exc)) from None
+            raise Refused(str(exc)) from None
     typer.echo(token)
 
 
@@ -84,13 +81,10 @@ def user_deactivate(
 ) -> None:
     """Stop a user signing in, at once; their name stays on the audit trail."""
     from foidesk.db import open_session
-    from foidesk.foi.accounts import AccountError, deactivate_user
+    from foidesk.foi.accounts import deactivate_user
 
     with open_session(db) as session:
-        try:
-            deactivate_user(session, username)
-        except AccountError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+        deactivate_user(session, username)
     typer.echo(f"user {username} deactivated")
 
 
@@ -101,13 +95,10 @@ def user_reset(
 ) -> None:
     """Give a user a new generated password (printed once); their sessions end at once."""
     from foidesk.db import open_session
-    from foidesk.foi.accounts import AccountError, reset_password
+    from foidesk.foi.accounts import reset_password
 
     with open_session(db) as session:
-        try:
-            password = reset_password(session, username)
-        except AccountError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+        password = reset_password(session, username)
     typer.echo(f"user {username}: password reset")
     typer.echo(f"password: {password}")
 
@@ -119,13 +110,10 @@ def user_reactivate(
 ) -> None:
     """Let a deactivated user sign in again, with the password they had."""
     from foidesk.db import open_session
-    from foidesk.foi.accounts import AccountError, reactivate_user
+    from foidesk.foi.accounts import reactivate_user
 
     with open_session(db) as session:
-        try:
-            reactivate_user(session, username)
-        except AccountError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+        reactivate_user(session, username)
     typer.echo(f"user {username} reactivated")
 
 

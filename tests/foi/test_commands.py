@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.cli.errors import ExitCode
 from foidesk.db import open_session
 from foidesk.foi import workflow
 from foidesk.foi.accounts import add_user
@@ -50,7 +51,7 @@ class Desk:
 
     def refused(self, who: str | None, *args: str) -> str:
         result = self.invoke(who, *args)
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == ExitCode.REFUSED, result.output
         return result.output
 
 
@@ -174,7 +175,7 @@ def test_a_wrong_password_gets_no_token(desk: Desk) -> None:
         ["user", "token", "olly", "--db", desk.db, "--password-env", "PW"],
         env={"PW": "not the password"},
     )
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.REFUSED
     assert "no active account 'olly' with that password" in result.output
 
 

@@ -11,6 +11,7 @@ from site_setup import sign_in
 from typer.testing import CliRunner
 
 from foidesk.cli import app
+from foidesk.cli.errors import ExitCode
 from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
 from foidesk.web.app import create_app
@@ -79,7 +80,7 @@ def test_request_publish_refuses_then_publishes(web_db: str, tmp_path: Path) -> 
             "someone@example.org", "olly", title="Police dogs", subject="Workforce",
         )  # fmt: skip
         refused = runner.invoke(app, ["request", "publish", reference, "--db", web_db], env=as_olly)
-        assert refused.exit_code == 2
+        assert refused.exit_code == ExitCode.REFUSED
         assert "is 'received': 'publish' cannot happen now" in refused.output
         register.decide(reference, 1, "disclosed", [], "olly", summary="There are 40 dogs.")
         register.submit_for_approval(reference, "olly")

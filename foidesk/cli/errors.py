@@ -1,0 +1,95 @@
+"""How the command line reports an error: one message format and one exit code per kind.
+
+Every command runs under ``ReportingGroup``: an error of a kind below is printed as
+``error: <message>`` on stderr and ends the command with that kind's code, so commands
+raise the library's errors and never print them themselves. Any other exception is a
+defect and keeps its traceback.
+
+=====  ==========================================================================
+code   meaning
+=====  ==========================================================================
+0      done
+1      a check found a problem: ``audit`` (an exposed cell), ``inspect`` (hidden
+       content), ``redact`` (text survived)
+2      bad input or usage: a file, option or value that cannot be used, or names
+       something that does not exist (a request, snapshot, policy or file)
+3      refused: the workflow does not allow the step now, or your account (token,
+       roles, password) does not allow it
+=====  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+
+class ExitCode(IntEnum):
+    """The command line's exit codes, one per kind of outcome (table above)."""
+
+    DONE = 0
+    CHECK_FAILED = 1
+    BAD_INPUT = 2
+    REFUSED = 3
+
+
+class Refused(Exception):
+    """The workflow or the acting account does not allow what was asked."""
+
+
+class BadInput(ValueError):
+    """A value the command line itself cannot use (the library raises its own errors)."""
+
+
+# Library errors by kind, as (module, class name). A class is looked up only once its
+# module is imported: an error of that class can have been raised only then, and the
+# command line need not import the register or the redaction to start.
+_REFUSED = (("foidesk.foi.register", "TransitionError"),)
+_CHECK_FAILED = (("foidesk.documents.redaction", "RedactionFailed"),)
+_BAD_INPUT = (("foidesk.records.store", "StoreError"),)
+
+
+def _classes(names: tuple[tuple[str, str], ...]) -> tuple[type[BaseException], ...]:
+    found = (getattr(sys.modules.get(module), name, None) for module, name in names)
+    return tuple(cls for cls in found if isinstance(cls, type))
+
+
+def exit_code(error: BaseException) -> ExitCode | None:
+    """The exit code for ``error``, or None if it is not an error the user can act on."""
+    if isinstance(error, (Refused, *_classes(_REFUSED))):
+        return ExitCode.REFUSED
+    if isinstance(error, _classes(_CHECK_FAILED)):
+        return ExitCode.CHECK_FAILED
+    # Every input error of the library is a ValueError; LookupError covers a reference,
+    # snapshot or table that does not exist; OSError a file that cannot be read or written.
+    if isinstance(error, (ValueError, LookupError, OSError, *_classes(_BAD_INPUT))):
+        return ExitCode.BAD_INPUT
+    return None
+
+
+def message(error: BaseException) -> str:
+    """The error's own words (a KeyError's str() would quote them)."""
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return str(error)
+
+
+class ReportingGroup(TyperGroup):
+    """The root command: reports the errors of every command beneath it the same way."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            code = exit_code(error)
+            if code is None:
+                raise
+            typer.echo(f"error: {message(error)}", err=True)
+            raise typer.Exit(code) from None
