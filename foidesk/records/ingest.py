@@ -3,8 +3,10 @@
 A mapping file (YAML, parsed and checked by ``foidesk.records.mapping``) names the source
 files, how they join, and how each canonical column is made from them. ``load`` streams
 every source file into a staging DuckDB database on disk (``foidesk.records.sources``),
-maps the rows there in SQL, and writes one snapshot holding the rows that mapped and a
-``rejects`` row (file, physical line, field, value, reason) for every row that did not.
+maps the rows there in SQL (columns no source field gives are filled by the named
+derivations of ``foidesk.records.derivations``), and writes one snapshot holding the rows
+that mapped and a ``rejects`` row (file, physical line, field, value, reason) for every
+row that did not.
 For every canonical table, read = loaded + skipped + rejected, where skipped rows are
 those the mapping's ``skip`` rules set aside on purpose (each with its reason, counted in
 the provenance). A row made from a source row that another table rejected is rejected
@@ -29,14 +31,13 @@ import duckdb
 import pyarrow as pa
 from rich.progress import Progress
 
+from foidesk.records.derivations import derive, derived_columns
 from foidesk.records.mapping import (
     _CODE_CHECKS,
     _GENERATED,
     _LINKS,
     Mapping,
     MappingError,
-    _lit,
-    _q,
 )
 from foidesk.records.reference import load_reference
 from foidesk.records.schema import (
@@ -51,6 +52,8 @@ from foidesk.records.schema import (
     CanonicalTable,
 )
 from foidesk.records.sources import SourceFile, read_source
+from foidesk.records.sql import literal as _lit
+from foidesk.records.sql import quote_name as _q
 from foidesk.records.store import Snapshot, Store
 from foidesk.settings import CrimeStore, load_settings
 
@@ -460,13 +463,14 @@ def _stage(
         _reject_bad_records(con, canonical, counts[canonical.name], by_source[spec["from"]])
     step("mapped")
 
-    crimes_spec = mapping.tables[CRIMES.name]
-    derive = (crimes_spec.get("columns") or {}).get("domestic_abuse")
-    _derive_domestic_abuse(con, derive if isinstance(derive, dict) and "derive" in derive else None)
-    counts[OUTCOMES.name].added = _fill_outcomes(con)
+    # Columns no source field gives, worked out from the mapped tables (``derivations``).
     for canonical in RECORD_TABLES:
-        if canonical.name not in (CRIMES.name, OUTCOMES.name):
+        rules = derived_columns(mapping.tables, canonical.name)
+        derive(con, canonical.name, canonical.column_names, rules)
+    for canonical in RECORD_TABLES:
+        if canonical.name != OUTCOMES.name:
             con.execute(f"ALTER TABLE out_{canonical.name} RENAME TO final_{canonical.name}")
+    counts[OUTCOMES.name].added = _fill_outcomes(con)
     for name in reference:
         con.execute(f"ALTER TABLE ref_{name} RENAME TO final_{name}")
     _finish_rejects(con, files)
@@ -748,31 +752,6 @@ def _source_field(spec: dict[str, Any], column: str) -> str:
     if isinstance(rule, dict) and "column" in rule:
         return str(rule["column"]).split(".")[-1]
     return column
-
-
-def _derive_domestic_abuse(con: duckdb.DuckDBPyConnection, rule: dict[str, Any] | None) -> None:
-    """``final_crimes``: with a ``derive: how_known_groups`` rule, a crime is flagged when a
-    victim-suspect pair of its incident (of the crime itself, when it names no incident)
-    has a how-known code in one of ``rule['groups']``."""
-    if rule is None:
-        con.execute("ALTER TABLE out_crimes RENAME TO final_crimes")
-        return
-    groups = ", ".join(_lit(g) for g in rule.get("groups") or []) or "NULL"
-    con.execute(
-        f"""CREATE TABLE flagged AS SELECT DISTINCT p.crime_id FROM out_relationships p
-            JOIN ref_how_known_codes h ON h.scheme = p.how_known_scheme AND h.code = p.how_known
-            WHERE h.how_known_group IN ({groups})"""
-    )
-    columns = ", ".join(
-        """(c.crime_id IN (SELECT crime_id FROM flagged) OR c.incident_ref IN (
-                SELECT i.incident_ref FROM out_crimes i JOIN flagged f USING (crime_id)
-                WHERE i.incident_ref IS NOT NULL)) AS domestic_abuse"""
-        if c == "domestic_abuse"
-        else f"c.{_q(c)}"
-        for c in CRIMES.column_names
-    )
-    con.execute(f"CREATE TABLE final_crimes AS SELECT {columns} FROM out_crimes c")
-    con.execute("DROP TABLE flagged")
 
 
 def _fill_outcomes(con: duckdb.DuckDBPyConnection) -> int:
