@@ -144,7 +144,7 @@ def seed_case(scale: float, db: Path | None) -> Case:
     with tempfile.TemporaryDirectory() as workdir:
         path = db or Path(workdir) / "london.duckdb"
         if not path.exists():
-            generate(path, scale=scale, progress=False)
+            generate(path, scale=scale)
         request = read_request(SEED)
         with Store(path, read_only=True) as store:
             snapshot = store.snapshot()

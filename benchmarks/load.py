@@ -147,7 +147,7 @@ LOAD = textwrap.dedent(
     from foidesk.settings import CrimeStore
     mapping, db, folder, memory, threads = sys.argv[1:]
     limits = CrimeStore(memory_limit=memory, threads=int(threads))
-    result = load(mapping, db, source_dir=folder, progress=False, settings=limits)
+    result = load(mapping, db, source_dir=folder, settings=limits)
     print(result.counts["crimes"].read, result.counts["crimes"].loaded)
     """
 )

@@ -249,7 +249,7 @@ def child_synth(db: str, scale: float) -> dict:
     from foidesk.records.synth import generate
 
     started = time.perf_counter()
-    snap = generate(db, scale=scale, progress=False)
+    snap = generate(db, scale=scale)
     return {
         "seconds": time.perf_counter() - started,
         "cpu": time.process_time(),  # every thread's, generation and DuckDB alike

@@ -249,7 +249,7 @@ def main() -> None:
         from foidesk.records.synth import generate
 
         print(f"generating synthetic London at scale {args.scale:g} into {db} ...")
-        generate(db, scale=args.scale, progress=True)
+        generate(db, scale=args.scale)
     from foidesk.records.store import Store
 
     with Store(db, read_only=True) as store:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from foidesk import __version__
@@ -16,6 +19,26 @@ from foidesk.db import open_session
 from foidesk.foi.accounts import add_user, issue_token
 
 
+def _command_paths(command: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """Every command the user can run, as typed after ``foidesk``."""
+    if not hasattr(command, "commands"):  # a command, not a group of them
+        return [" ".join(path)]
+    found = [" ".join(path)] if path and command.invoke_without_command else []
+    for name, sub in command.commands.items():
+        found += _command_paths(sub, (*path, name))
+    return found
+
+
+def test_every_command_is_documented_in_docs() -> None:
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
+    commands = _command_paths(get_command(app))
+    undocumented = [
+        c for c in commands if not re.search(rf"foidesk {re.escape(c)}(?![\w-])", pages)
+    ]
+    assert len(commands) >= 60 and "request fee-notice" in commands
+    assert undocumented == []
+
+
 def test_python_dash_m_runs_the_same_command_line() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "foidesk", "version"], capture_output=True, text=True, check=True
@@ -23,6 +46,7 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
     assert run.stdout.strip() == __version__
 
 
+ROOT = Path(__file__).resolve().parents[1]
 REF = "01.FOI.24.000042"
 PASSWORD = "a long enough passphrase"
 

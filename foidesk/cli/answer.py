@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
+from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
 
@@ -41,16 +42,17 @@ def answer(
     if log is not None:
         with open_session(log) as session:
             published = published_disclosures(session)
-    package = write_answer(
-        request_file,
-        db,
-        out,
-        progress=True,
-        published=published,
-        engine=engine,
-        parquet=parquet,
-        spark=spark,
-    )
+    with progress_bar("Computing tables") as progress:
+        package = write_answer(
+            request_file,
+            db,
+            out,
+            progress=progress,
+            published=published,
+            engine=engine,
+            parquet=parquet,
+            spark=spark,
+        )
     manifest = package.manifest
     snapshot = manifest.snapshot.id[:12] if manifest.snapshot else "none"
     typer.echo(f"{manifest.request}: snapshot {snapshot}")

@@ -8,6 +8,7 @@ import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
 from foidesk.cli.options import REGISTER_OPTION, parse_date
+from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
 policy_app = typer.Typer(help="The policy registry: versions and the version-control document.")
@@ -107,8 +108,6 @@ def redact_command(
     """Redact a PDF or DOCX and prove the result; exits non-zero if anything survives."""
     from pathlib import Path
 
-    from rich.progress import Progress
-
     from foidesk.documents.redaction import redact
     from foidesk.documents.rules import pair_rules
     from foidesk.documents.suggestions import rules_from_review
@@ -118,19 +117,14 @@ def redact_command(
     if any(given) or not rules:
         rules += pair_rules(*given, label or [], reason or [])
     log_json = Path(log) if log else None
-    with Progress(transient=True) as bar:
-        task = bar.add_task("redacting", total=None)
-
-        def report(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+    with progress_bar("Redacting") as progress:
         result = redact(
             Path(source),
             Path(out),
             rules,
             log_json=log_json,
             log_csv=log_json.with_suffix(".csv") if log_json else None,
-            progress=report,
+            progress=progress,
         )
     typer.echo(
         f"{result.output}: {len(result.entries)} redactions, verified by "

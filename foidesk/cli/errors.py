@@ -24,7 +24,6 @@ import sys
 from enum import IntEnum
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -82,10 +81,10 @@ def message(error: BaseException) -> str:
 class ReportingGroup(TyperGroup):
     """The root command: reports the errors of every command beneath it the same way."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+        except (typer.TyperException, typer.Exit, typer.Abort):  # usage errors, exits
             raise
         except Exception as error:
             code = exit_code(error)

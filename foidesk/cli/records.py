@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from foidesk.cli.options import STORE_OPTION
+from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 from foidesk.records.store import Store
 
@@ -75,15 +76,16 @@ def synth(
 
     console = Console()
     day = date.fromisoformat(extracted) if extracted else None
-    snap = generate(
-        db,
-        scale=scale,
-        years=_parse_years(years),
-        seed=seed,
-        forces=forces,
-        progress=True,
-        extracted=day,
-    )
+    with progress_bar("Generating and storing") as progress:
+        snap = generate(
+            db,
+            scale=scale,
+            years=_parse_years(years),
+            seed=seed,
+            forces=forces,
+            progress=progress,
+            extracted=day,
+        )
     console.print(_written(snap.snapshot_id, snap.already_stored), highlight=False, soft_wrap=True)
     console.print(f"{snap.row_counts['crimes']:,} crimes")
     print_summary(db, snap.snapshot_id, console)
@@ -104,7 +106,8 @@ def load(
     from foidesk.records.ingest import load as load_mapping
 
     console = Console()
-    result = load_mapping(mapping, db, source_dir=source_dir, progress=True)
+    with progress_bar(f"Loading {mapping}") as progress:
+        result = load_mapping(mapping, db, source_dir=source_dir, progress=progress)
     console.print(
         _written(result.snapshot.snapshot_id, result.snapshot.already_stored),
         highlight=False,

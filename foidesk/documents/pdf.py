@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +20,8 @@ import pymupdf
 
 from foidesk.documents.log import RedactionEntry
 from foidesk.documents.rules import Rule, RuleError, phrase_pattern
+from foidesk.progress import ProgressCallback
 
-# Called as progress(stage, pages done, pages in all) on long work.
-Progress = Callable[[str, int, int], None]
 LABEL_FONT = "helv"
 LABEL_RESOURCE = "FoideskLabel"
 LABEL_MAX_SIZE = 9.0
@@ -386,7 +384,7 @@ def _remove_actions(doc: pymupdf.Document) -> None:
 
 
 def redact_pdf(
-    source: Path, target: Path, rules: list[Rule], progress: Progress | None = None
+    source: Path, target: Path, rules: list[Rule], progress: ProgressCallback | None = None
 ) -> PdfRedaction:
     """Redact ``source`` into ``target`` (a full rewrite); the caller verifies ``target``.
 
@@ -432,8 +430,6 @@ def redact_pdf(
             if text:
                 result.removed_texts.append(text)
         for page in doc:
-            if progress:
-                progress("redacting", page.number, doc.page_count)
             # Other annotations and form fields can carry text of their own.
             others = [a.xref for a in page.annots() if a.type[0] != pymupdf.PDF_ANNOT_REDACT]
             for xref in others:
@@ -448,6 +444,8 @@ def redact_pdf(
             _draw_boxes(
                 page, [(rect, rule.label) for i, rect, rule, _ in found if i == page.number]
             )
+            if progress:
+                progress("redacting", page.number + 1, doc.page_count)
         _scrub_outline(doc, rules)
         doc.scrub(
             attached_files=True,

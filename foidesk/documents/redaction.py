@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foidesk.documents.log import RedactionEntry, log_paths, write_log
-from foidesk.documents.pdf import Progress
 from foidesk.documents.rules import Rule, RuleError
 from foidesk.documents.verification import Finding
+from foidesk.progress import ProgressCallback
 
 SUPPORTED = (".pdf", ".docx")
 
@@ -53,7 +53,7 @@ def redact(
     *,
     log_json: Path | None = None,
     log_csv: Path | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RedactionResult:
     """Redact ``source`` into ``output`` by ``rules``; raise :class:`RedactionFailed` if any
     redacted string or hidden content is still found by the independent reader.

@@ -35,8 +35,9 @@ from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 
-from foidesk.documents.pdf import PdfBox, Progress
+from foidesk.documents.pdf import PdfBox
 from foidesk.documents.rules import Rule, phrase_pattern
+from foidesk.progress import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,17 @@ def _chars(item: object) -> list[LTChar]:
     return found
 
 
-def _pdfminer_pages(path: Path, progress: Progress | None) -> list[tuple[str, list[LTChar]]]:
+def _pdfminer_pages(
+    path: Path, progress: ProgressCallback | None
+) -> list[tuple[str, list[LTChar]]]:
     pages = []
     total = _page_count(path) if progress else 0
     for layout in extract_pages(path):
-        if progress:
-            progress("verifying", len(pages), total)
         assert isinstance(layout, LTPage)
         text = "\n".join(el.get_text() for el in layout if isinstance(el, LTTextContainer))
         pages.append((text, _chars(layout)))
+        if progress:
+            progress("verifying", len(pages), total)
     return pages
 
 
@@ -279,7 +282,7 @@ def verify_pdf(
     rules: list[Rule],
     removed_texts: list[str],
     boxes: list[PdfBox],
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[Finding]:
     """Everything an independent reader still finds of the redacted content (empty = proven)."""
     findings: list[Finding] = []

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict
-from rich.progress import Progress
 
 from foidesk import __version__
 from foidesk.input_files import InputError, InputModel, read_yaml, validate
+from foidesk.progress import ProgressCallback
 from foidesk.publish.csv_files import write_csv
 from foidesk.publish.notes import (
     DISCLOSURE_NOTE,
@@ -309,7 +309,7 @@ def answer(
     db: str | Path | None,
     out_dir: str | Path,
     *,
-    progress: bool = False,
+    progress: ProgressCallback | None = None,
     published: Sequence[EarlierPackage] | None = None,
     engine: str = "duckdb",
     parquet: str | Path | None = None,
@@ -318,7 +318,7 @@ def answer(
     """Compute, protect and write a request's tables; return the answer package.
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
-    ``out_dir/manifest.json``. ``progress`` shows a progress bar over the tables.
+    ``out_dir/manifest.json``. ``progress`` hears of each table computed (``foidesk.progress``).
     ``published`` are the disclosures on the log (``foidesk.web.log.published_disclosures``):
     those whose tables count any of the same records are protected against, besides the
     request file's ``earlier_disclosures``; None means the log was not consulted.
@@ -371,7 +371,7 @@ def _answer(
     snapshot: Snapshot,
     source: Source,
     out: Path,
-    progress: bool,
+    progress: ProgressCallback | None,
     published: Sequence[EarlierPackage] | None,
     store: Store | None,
 ) -> AnswerPackage:
@@ -383,14 +383,13 @@ def _answer(
         responded=request.responded,
     )
     computed = []
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("Computing tables", total=len(request.tables))
-        for spec in request.tables:
-            try:
-                computed.append(compute_table(spec, source))
-            except SpecError as exc:
-                raise SpecError(f"{request.path}: {exc}") from None
-            bar.advance(task)
+    for spec in request.tables:
+        try:
+            computed.append(compute_table(spec, source))
+        except SpecError as exc:
+            raise SpecError(f"{request.path}: {exc}") from None
+        if progress:
+            progress(f"table {spec.id} computed", len(computed), len(request.tables))
     earlier = [earlier_package(r, a) for r, a in request.earlier]
     named = {package.reference for package in earlier} | {request.reference}
     candidates = [p for p in published or () if p.reference not in named]

@@ -29,8 +29,8 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from rich.progress import Progress
 
+from foidesk.progress import ProgressCallback
 from foidesk.records.derivations import derive, derived_columns
 from foidesk.records.mapping import (
     _CODE_CHECKS,
@@ -315,7 +315,7 @@ def load(
     db: str | Path,
     *,
     source_dir: str | Path | None = None,
-    progress: bool = True,
+    progress: ProgressCallback | None = None,
     settings: CrimeStore | None = None,
 ) -> LoadResult:
     """Load the extract a mapping file describes as a new snapshot of the store at ``db``.
@@ -325,7 +325,8 @@ def load(
     DuckDB's memory limit and threads come from ``settings`` (by default the settings
     file's ``crime_store``); with no memory limit set, a load uses 256MB, so that its
     memory stays flat whatever the extract's size. Rows beyond the limit spill to a
-    folder next to the store, removed afterwards.
+    folder next to the store, removed afterwards. ``progress`` hears of each source read,
+    the mapping, the checks and the snapshot written (``foidesk.progress``).
     """
     limits = settings or load_settings().crime_store
     memory_limit = limits.memory_limit or DEFAULT_MEMORY_LIMIT
@@ -352,12 +353,15 @@ def load(
     with (
         tempfile.TemporaryDirectory(prefix=".foidesk-load-", dir=db.parent) as spill,
         duckdb.connect() as con,
-        Progress(disable=not progress, transient=True) as bar,
     ):
-        task = bar.add_task(f"Loading {mapping.name}", total=len(mapping.sources) + 4)
+        # Each source is read; then the rows are mapped, checked and written.
+        total, done = len(mapping.sources) + 3, 0
 
         def step(what: str) -> None:
-            bar.update(task, advance=1, description=f"{mapping.name}: {what}")
+            nonlocal done
+            done += 1
+            if progress:
+                progress(f"{mapping.name}: {what}", done, total)
 
         _configure(con, memory_limit, threads, Path(spill))
         counts, files = _stage(con, mapping, base, reference, step)

@@ -38,8 +38,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
-from rich.progress import Progress
 
+from foidesk.progress import ProgressCallback
 from foidesk.records.reference import load_reference
 from foidesk.records.schema import (
     CRIMES,
@@ -687,8 +687,7 @@ def generate(
     years: tuple[int, int] = (2015, 2024),
     seed: int = 7,
     forces: str | list[str] | None = None,
-    progress: bool = True,
-    on_part: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
     part_crimes: int = PART_CRIMES,
     extracted: date | None = None,
 ) -> Snapshot:
@@ -700,8 +699,8 @@ def generate(
     batches (``Store.write_snapshot_from``), so memory stays flat at any scale.
     ``extracted`` (default 31 December of the last year) is recorded in the provenance as
     the snapshot's extraction date: no crime is recorded or closed after it.
-    ``on_part(done, total)`` reports progress; ``progress`` draws a bar when no callback
-    is given.
+    ``progress`` hears of each part stored (``foidesk.progress``); the last part holds
+    the reference tables.
     """
     cal = Calibration.read()
     extracted = _check(cal, scale, years, extracted)
@@ -724,61 +723,57 @@ def generate(
         }
     else:
         provenance["force"] = cal.force
-    with Progress(disable=not progress or on_part is not None, transient=True) as bar:
-        task = bar.add_task("Generating and storing", total=None)
-        done, total = 0, 0
+    done, total = 0, 0
 
-        def planned(n: int) -> None:
-            nonlocal total
-            total = n + 1  # the last part holds the reference tables
-            bar.update(task, total=total)
+    def planned(n: int) -> None:
+        nonlocal total
+        total = n + 1  # the last part holds the reference tables
 
-        def advance() -> None:
-            nonlocal done
-            done += 1
-            bar.advance(task)
-            if on_part is not None:
-                on_part(done, total)
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress("generating and storing", done, total)
 
-        parts = generate_parts(
-            scale=scale,
-            years=years,
-            seed=seed,
-            forces=chosen,
-            calibration=cal,
-            force_areas=areas,
-            on_plan=planned,
-            part_crimes=part_crimes,
-            extracted=extracted,
-        )
-        db = Path(db)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
-            staging = duckdb.connect(str(Path(work) / "parts.duckdb"))
-            try:
-                staging.execute("SET enable_progress_bar = false")
-                for spec in SNAPSHOT_TABLES:
-                    staging.register("_empty", spec.arrow_schema.empty_table())
-                    staging.execute(f'CREATE TABLE "{spec.name}" AS SELECT * FROM _empty')
-                    staging.unregister("_empty")
-                for part in _with_reference(parts):
-                    for name, table in part.items():
-                        staging.register("_part", table)
-                        try:
-                            staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
-                        except duckdb.Error as exc:  # a full disk, most likely: say so
-                            raise store_error(db, exc) from None
-                        staging.unregister("_part")
-                    advance()
-                with Store(db) as store:
-                    return store.write_snapshot_from(
-                        staging,
-                        {t.name: t.name for t in SNAPSHOT_TABLES},
-                        kind="synthetic",
-                        provenance=provenance,
-                    )
-            finally:
-                staging.close()
+    parts = generate_parts(
+        scale=scale,
+        years=years,
+        seed=seed,
+        forces=chosen,
+        calibration=cal,
+        force_areas=areas,
+        on_plan=planned,
+        part_crimes=part_crimes,
+        extracted=extracted,
+    )
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
+        staging = duckdb.connect(str(Path(work) / "parts.duckdb"))
+        try:
+            staging.execute("SET enable_progress_bar = false")
+            for spec in SNAPSHOT_TABLES:
+                staging.register("_empty", spec.arrow_schema.empty_table())
+                staging.execute(f'CREATE TABLE "{spec.name}" AS SELECT * FROM _empty')
+                staging.unregister("_empty")
+            for part in _with_reference(parts):
+                for name, table in part.items():
+                    staging.register("_part", table)
+                    try:
+                        staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
+                    except duckdb.Error as exc:  # a full disk, most likely: say so
+                        raise store_error(db, exc) from None
+                    staging.unregister("_part")
+                advance()
+            with Store(db) as store:
+                return store.write_snapshot_from(
+                    staging,
+                    {t.name: t.name for t in SNAPSHOT_TABLES},
+                    kind="synthetic",
+                    provenance=provenance,
+                )
+        finally:
+            staging.close()
 
 
 def _with_reference(parts: Iterator[dict[str, pa.Table]]) -> Iterator[dict[str, pa.Table]]:

@@ -472,13 +472,10 @@ def demo(db: str | Path, request_file: str | Path, out_dir: str | Path) -> dict[
     Protects the request's tables on the store's latest snapshot jointly, audits them,
     writes ``out_dir/disclosure_audit.json``, and compares with protecting each table on
     its own; then shows, on two small linked tables of victims, a per-table pattern that
-    the other table undoes. Returns the figures it prints.
+    the other table undoes. Returns the figures, and under ``said`` a sentence on each.
     """
-    from rich.console import Console
-
     from foidesk.stats.cases import Case, write_cases
 
-    console = Console(highlight=False)
     policy = DisclosurePolicy()
     specs = load_tables(request_file)
     with Store(db, read_only=True) as store:
@@ -503,13 +500,12 @@ def demo(db: str | Path, request_file: str | Path, out_dir: str | Path) -> dict[
         "per_table_hidden": alone,
         "per_table_exposed": exposed,
     }
-    console.print(
+    said = [
         f"Disclosure control: {summary['small_counts']} small counts in {len(tables)} "
         f"tables; {summary['hidden']} cells shown as [c] ({summary['status']}, "
         f"{summary['seconds']} s); audit {'passed' if outcome.passed else 'FAILED'}. "
-        f"Protected one by one, the tables would hide {alone} cells, {exposed} exposed.",
-        markup=False,
-    )
+        f"Protected one by one, the tables would hide {alone} cells, {exposed} exposed."
+    ]
     cases = [
         Case(date(year, 1 + i % 12, 1), victims=(sex,), suspects=("M",), pairs=((0, 0, "XP"),))
         for year, by_sex in _DEMO_VICTIMS.items()
@@ -525,11 +521,11 @@ def demo(db: str | Path, request_file: str | Path, out_dir: str | Path) -> dict[
     together = protect(link_tables(example, example_frames).cells, policy)
     summary["example_per_table_exposed"] = exposed
     summary["example_joint_passed"] = together.passed
-    console.print(
+    said.append(
         f"Worked example (victims by year and sex, and by year): protected one table at a "
         f"time, {alone} cells hidden and {exposed} of them exposed by the other table; "
         f"protected together, {len(together.suppressed)} hidden, audit "
-        f"{'passed' if together.passed else 'FAILED'}.",
-        markup=False,
+        f"{'passed' if together.passed else 'FAILED'}."
     )
+    summary["said"] = said
     return summary

@@ -47,7 +47,7 @@ def as_chosen(spec: TableSpec) -> TableSpec:
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> LinkedCells:
     db = tmp_path_factory.mktemp("london") / "london.duckdb"
-    generate(db, scale=1.0, progress=False)
+    generate(db, scale=1.0)
     with Store(db, read_only=True) as store:
         snapshot = store.snapshot()
         source = Source.from_store(store, snapshot)

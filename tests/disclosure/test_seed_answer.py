@@ -44,7 +44,7 @@ RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 def answered(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("seed")
     db = root / "london.duckdb"
-    generate(db, scale=0.02, progress=False)
+    generate(db, scale=0.02)
     request = read_request(SEED)
     with Store(db, read_only=True) as store:
         snapshot = store.snapshot()
@@ -168,6 +168,7 @@ def test_demo_protects_the_seed_and_shows_a_per_table_leak(answered: dict, tmp_p
     assert summary["tables"] == 6 and summary["passed"] and summary["status"] == "optimal"
     assert summary["hidden"] == len(answered["manifest"]["disclosure_control"]["pattern"])
     assert summary["example_per_table_exposed"] == 4 and summary["example_joint_passed"]
+    assert "4 of them exposed by the other table" in summary["said"][1]
     assert audit(AuditProblem.read(tmp_path)).passed
 
 

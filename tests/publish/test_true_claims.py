@@ -32,7 +32,7 @@ EXTRACTED = date(2024, 5, 31)
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Synthetic London for 2023 to May 2024, extracted on 31 May 2024."""
     db = tmp_path_factory.mktemp("synthetic") / "london.duckdb"
-    generate(db, scale=0.02, years=(2023, 2024), seed=7, progress=False, extracted=EXTRACTED)
+    generate(db, scale=0.02, years=(2023, 2024), seed=7, extracted=EXTRACTED)
     return db
 
 
@@ -78,9 +78,7 @@ def test_synthetic_data_end_on_the_extraction_date(synthetic: Path) -> None:
 
 def test_an_extraction_date_outside_the_last_year_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must fall in the last year, 2024"):
-        generate(
-            tmp_path / "x.duckdb", years=(2023, 2024), progress=False, extracted=date(2025, 1, 1)
-        )
+        generate(tmp_path / "x.duckdb", years=(2023, 2024), extracted=date(2025, 1, 1))
 
 
 def test_a_table_past_the_extraction_date_is_refused(synthetic: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ MAPPINGS = ROOT / "examples" / "mappings"
 def london(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot]:
     """Synthetic London at scale 1 (about 1.2 million crimes), generated once per test run."""
     db = tmp_path_factory.mktemp("london") / "london.duckdb"
-    return db, generate(db, scale=1.0, progress=False)
+    return db, generate(db, scale=1.0)
 
 
 @pytest.fixture

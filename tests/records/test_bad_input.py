@@ -50,7 +50,6 @@ def test_unmappable_rows_are_rejected_with_where_and_why(
         MAPPINGS / "police_uk_city_of_london.yaml",
         tmp_path / "s.duckdb",
         source_dir=police_uk_copy,
-        progress=False,
     )
 
     crimes = result.counts["crimes"]
@@ -99,9 +98,7 @@ def test_people_whose_crime_is_absent_are_rejected_and_pairs_follow(
             if r["VICTIM_ID"] == first["VICTIM_ID"]
         ]
 
-    result = load(
-        MAPPINGS / "nibrs_dc.yaml", tmp_path / "s.duckdb", source_dir=nibrs_copy, progress=False
-    )
+    result = load(MAPPINGS / "nibrs_dc.yaml", tmp_path / "s.duckdb", source_dir=nibrs_copy)
 
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         rejects = store.con.sql(
@@ -123,7 +120,7 @@ def test_people_whose_crime_is_absent_are_rejected_and_pairs_follow(
 @pytest.fixture
 def store_with_snapshot(tmp_path: Path) -> Path:
     db = tmp_path / "s.duckdb"
-    generate(db, scale=0.01, years=(2024, 2024), progress=False)
+    generate(db, scale=0.01, years=(2024, 2024))
     return db
 
 
@@ -147,7 +144,7 @@ def test_a_missing_source_file_fails_naming_it(
     with pytest.raises(
         MappingError, match=r"sources\.outcome_events: no file matches '\*-outcomes\.csv'"
     ):
-        load(mapping, store_with_snapshot, source_dir=police_uk_copy, progress=False)
+        load(mapping, store_with_snapshot, source_dir=police_uk_copy)
     assert snapshot_ids(store_with_snapshot) == before
 
 
@@ -164,7 +161,6 @@ def test_a_missing_column_fails_naming_file_and_column(
             MAPPINGS / "police_uk_city_of_london.yaml",
             store_with_snapshot,
             source_dir=police_uk_copy,
-            progress=False,
         )
     assert snapshot_ids(store_with_snapshot) == before
 
@@ -191,7 +187,7 @@ def test_a_wrong_mapping_fails_naming_the_entry(
         match=r"spoiled\.yaml: line \d+: tables\.crimes\.columns\.crime_ref\.colum: "
         r"unknown key \(did you mean column\?\)",
     ):
-        load(mapping, store_with_snapshot, source_dir=nibrs_copy, progress=False)
+        load(mapping, store_with_snapshot, source_dir=nibrs_copy)
 
     def unknown_source(spec: dict) -> None:
         spec["tables"]["victims"]["from"] = "victim_offense"
@@ -200,7 +196,7 @@ def test_a_wrong_mapping_fails_naming_the_entry(
     with pytest.raises(
         MappingError, match=r"tables\.victims\.from: no source called 'victim_offense'"
     ):
-        load(mapping, store_with_snapshot, source_dir=nibrs_copy, progress=False)
+        load(mapping, store_with_snapshot, source_dir=nibrs_copy)
     assert snapshot_ids(store_with_snapshot) == before
 
 
@@ -218,7 +214,7 @@ def test_a_load_failing_midway_adds_nothing(
         MappingError,
         match=r"tables\.relationships\.victim names 1 column\(s\) but tables\.victims\.key has 2",
     ):
-        load(mapping, store_with_snapshot, source_dir=nibrs_copy, progress=False)
+        load(mapping, store_with_snapshot, source_dir=nibrs_copy)
     assert snapshot_ids(store_with_snapshot) == before
 
 
@@ -242,7 +238,7 @@ def test_without_the_skip_rule_antisocial_rows_are_rejected_and_otherwise_catche
         if not row["Crime ID"]
     )
 
-    result = load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy, progress=False)
+    result = load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy)
 
     assert result.counts["crimes"].rejected == antisocial
     assert result.counts["crimes"].skipped == 0
@@ -287,7 +283,7 @@ def test_an_offence_recorded_before_it_was_in_force_is_rejected(tmp_path: Path) 
             }
         )
     )
-    result = load(mapping, tmp_path / "s.duckdb", progress=False)
+    result = load(mapping, tmp_path / "s.duckdb")
     assert (result.counts["crimes"].loaded, result.counts["crimes"].rejected) == (2, 1)
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         rejects = store.con.sql(
@@ -312,7 +308,6 @@ def test_a_record_with_the_wrong_number_of_fields_is_rejected_whole(
         MAPPINGS / "police_uk_city_of_london.yaml",
         tmp_path / "s.duckdb",
         source_dir=police_uk_copy,
-        progress=False,
     )
 
     crimes = result.counts["crimes"]

@@ -26,7 +26,7 @@ def test_the_worked_example_loads_as_the_page_says(tmp_path: Path) -> None:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(body)
 
-    result = load(tmp_path / "northshire.yaml", tmp_path / "northshire.duckdb", progress=False)
+    result = load(tmp_path / "northshire.yaml", tmp_path / "northshire.duckdb")
 
     counts = {name: (c.read, c.loaded, c.skipped, c.rejected) for name, c in result.counts.items()}
     documented = re.findall(r"^\| (\w+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", DOC, flags=re.M)

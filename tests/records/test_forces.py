@@ -52,7 +52,6 @@ def test_synthetic_forces_follow_their_ons_shares(tmp_path: Path) -> None:
         scale=0.2,
         years=(2019, 2019),
         forces="E23000001, kent ,Dyfed-Powys",
-        progress=False,
     )
     assert snap.provenance["forces"] == ["E23000001", "E23000032", "W15000004"]
     with Store(tmp_path / "forces.duckdb", read_only=True) as store:
@@ -91,9 +90,9 @@ def test_an_unknown_force_is_refused_with_a_suggestion(tmp_path: Path) -> None:
 
 def test_london_alone_carries_its_force_and_mappings_name_theirs(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    generate(db, scale=0.002, years=(2024, 2024), progress=False)
-    load(MAPPINGS / "nibrs_dc.yaml", db, progress=False)
-    load(MAPPINGS / "police_uk_city_of_london.yaml", db, progress=False)
+    generate(db, scale=0.002, years=(2024, 2024))
+    load(MAPPINGS / "nibrs_dc.yaml", db)
+    load(MAPPINGS / "police_uk_city_of_london.yaml", db)
     with Store(db, read_only=True) as store:
         forces = [
             store.con.sql(f"SELECT DISTINCT force FROM {store.relation('crimes', snap)}").fetchall()

@@ -41,7 +41,7 @@ def test_police_uk_crimes_and_latest_outcomes(tmp_path: Path) -> None:
     orphans = {(file, line) for file, line, row in events if row["Crime ID"] not in crime_ids}
     no_suspect = sum(1 for *_, kind in latest.values() if kind.startswith("Investigation complete"))
 
-    result = load(MAPPINGS / "police_uk_city_of_london.yaml", tmp_path / "s.duckdb", progress=False)
+    result = load(MAPPINGS / "police_uk_city_of_london.yaml", tmp_path / "s.duckdb")
 
     crimes, outcomes = result.counts["crimes"], result.counts["outcomes"]
     assert (crimes.read, crimes.loaded, crimes.skipped, crimes.rejected) == (
@@ -142,7 +142,7 @@ def nibrs_expected() -> dict[str, int]:
 
 def test_nibrs_people_pairs_flags_and_outcomes(tmp_path: Path) -> None:
     expected = nibrs_expected()
-    result = load(MAPPINGS / "nibrs_dc.yaml", tmp_path / "s.duckdb", progress=False)
+    result = load(MAPPINGS / "nibrs_dc.yaml", tmp_path / "s.duckdb")
     for table in ("crimes", "victims", "suspects", "relationships"):
         assert result.counts[table].loaded == expected[table], table
         assert result.counts[table].balances
@@ -178,10 +178,8 @@ def test_nibrs_people_pairs_flags_and_outcomes(tmp_path: Path) -> None:
 def test_a_mapping_runs_on_another_directory_with_the_same_result(
     tmp_path: Path, nibrs_copy: Path
 ) -> None:
-    here = load(MAPPINGS / "nibrs_dc.yaml", tmp_path / "a.duckdb", progress=False)
-    there = load(
-        MAPPINGS / "nibrs_dc.yaml", tmp_path / "b.duckdb", source_dir=nibrs_copy, progress=False
-    )
+    here = load(MAPPINGS / "nibrs_dc.yaml", tmp_path / "a.duckdb")
+    there = load(MAPPINGS / "nibrs_dc.yaml", tmp_path / "b.duckdb", source_dir=nibrs_copy)
     assert here.snapshot.snapshot_id == there.snapshot.snapshot_id
     files = there.snapshot.provenance["source_files"]
     assert {f["file"] for f in files} >= {"2018/NIBRS_incident.csv", "2020/NIBRS_OFFENSE.csv"}
@@ -190,8 +188,8 @@ def test_a_mapping_runs_on_another_directory_with_the_same_result(
 
 
 def test_loading_the_same_extract_twice_adds_no_snapshot(tmp_path: Path) -> None:
-    first = load(MAPPINGS / "police_uk_city_of_london.yaml", tmp_path / "s.duckdb", progress=False)
-    again = load(MAPPINGS / "police_uk_city_of_london.yaml", tmp_path / "s.duckdb", progress=False)
+    first = load(MAPPINGS / "police_uk_city_of_london.yaml", tmp_path / "s.duckdb")
+    again = load(MAPPINGS / "police_uk_city_of_london.yaml", tmp_path / "s.duckdb")
     assert again.snapshot.snapshot_id == first.snapshot.snapshot_id
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         assert len(store.snapshots()) == 1

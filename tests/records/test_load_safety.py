@@ -48,7 +48,7 @@ def test_a_repeated_offence_row_rejects_every_row_made_from_it(
     tmp_path: Path, nibrs_copy: Path
 ) -> None:
     clean = tmp_path / "clean.duckdb"
-    load(NIBRS_DC, clean, source_dir=nibrs_copy, progress=False)
+    load(NIBRS_DC, clean, source_dir=nibrs_copy)
     offences = nibrs_copy / "2018" / "NIBRS_OFFENSE.csv"
     lines = offences.read_text().splitlines(keepends=True)
     offences.write_text("".join(lines) + lines[1])  # line 2 again, as the last line
@@ -62,7 +62,7 @@ def test_a_repeated_offence_row_rejects_every_row_made_from_it(
         ]
     db = tmp_path / "s.duckdb"
 
-    result = load(NIBRS_DC, db, source_dir=nibrs_copy, progress=False)
+    result = load(NIBRS_DC, db, source_dir=nibrs_copy)
 
     assert counts(db) == counts(clean)  # 210 crimes, 210 outcomes, 248 suspects: none twice
     assert all(c.balances for c in result.counts.values())
@@ -125,7 +125,7 @@ def test_a_runaway_quoted_field_fails_the_load_naming_where_it_began(
     before = snapshot_ids(store_with_snapshot)
 
     with pytest.raises(MappingError) as caught:
-        load(POLICE_UK, store_with_snapshot, source_dir=police_uk_copy, progress=False)
+        load(POLICE_UK, store_with_snapshot, source_dir=police_uk_copy)
 
     message = str(caught.value)
     assert f"{JANUARY}: line 20: the quoted field in column '{column}' begun here" in message
@@ -160,10 +160,10 @@ def test_a_field_may_span_lines_when_the_mapping_allows_and_lines_stay_physical(
     assert physical == 60 + 2 + 1  # two lines more in the record at 10, one blank line
 
     with pytest.raises(MappingError, match=rf"{JANUARY}: line 10: the quoted field in column"):
-        load(POLICE_UK, tmp_path / "s.duckdb", source_dir=police_uk_copy, progress=False)
+        load(POLICE_UK, tmp_path / "s.duckdb", source_dir=police_uk_copy)
 
     mapping = police_mapping(tmp_path, max_lines=3)
-    load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy, progress=False)
+    load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy)
 
     assert rejects(tmp_path / "s.duckdb", "crimes") == [
         ("crimes", JANUARY, physical, "Month", "2016-13", "not a date in the format %Y-%m")
@@ -180,7 +180,7 @@ def test_more_rejects_than_a_source_allows_fail_the_load(
     before = snapshot_ids(store_with_snapshot)
 
     with pytest.raises(MappingError) as caught:
-        load(POLICE_UK, store_with_snapshot, source_dir=police_uk_copy, progress=False)
+        load(POLICE_UK, store_with_snapshot, source_dir=police_uk_copy)
     message = str(caught.value)
     assert "sources.street: 4 of its 360 records were rejected (1.1%)" in message
     assert "more than the 1% allowed (sources.street.max_rejected)" in message
@@ -188,7 +188,7 @@ def test_more_rejects_than_a_source_allows_fail_the_load(
     assert snapshot_ids(store_with_snapshot) == before
 
     mapping = police_mapping(tmp_path, max_rejected="2%")
-    result = load(mapping, store_with_snapshot, source_dir=police_uk_copy, progress=False)
+    result = load(mapping, store_with_snapshot, source_dir=police_uk_copy)
     assert result.counts["crimes"].rejected == 4
 
 
@@ -207,7 +207,7 @@ def test_a_bad_date_in_the_joined_incident_file_names_that_file_and_line(
             r for r in csv.DictReader(handle) if r["INCIDENT_ID"] == incident["INCIDENT_ID"]
         ]
 
-    load(NIBRS_DC, tmp_path / "s.duckdb", source_dir=nibrs_copy, progress=False)
+    load(NIBRS_DC, tmp_path / "s.duckdb", source_dir=nibrs_copy)
 
     assert rejects(tmp_path / "s.duckdb", "crimes") == [
         (
@@ -226,11 +226,11 @@ def test_a_bad_date_in_the_joined_incident_file_names_that_file_and_line(
 
 
 def test_a_byte_order_mark_is_read_as_one(tmp_path: Path, police_uk_copy: Path) -> None:
-    plain = load(POLICE_UK, tmp_path / "plain.duckdb", source_dir=police_uk_copy, progress=False)
+    plain = load(POLICE_UK, tmp_path / "plain.duckdb", source_dir=police_uk_copy)
     for path in police_uk_copy.glob("*.csv"):
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # Excel's "CSV UTF-8"
 
-    marked = load(POLICE_UK, tmp_path / "bom.duckdb", source_dir=police_uk_copy, progress=False)
+    marked = load(POLICE_UK, tmp_path / "bom.duckdb", source_dir=police_uk_copy)
 
     assert marked.snapshot.snapshot_id == plain.snapshot.snapshot_id
 
@@ -248,7 +248,7 @@ def test_a_byte_not_in_the_encoding_fails_wherever_it_sits(
     path.write_bytes(b"".join(lines))
 
     with pytest.raises(MappingError) as caught:
-        load(POLICE_UK, tmp_path / "s.duckdb", source_dir=police_uk_copy, progress=False)
+        load(POLICE_UK, tmp_path / "s.duckdb", source_dir=police_uk_copy)
 
     message = str(caught.value)
     assert (
@@ -258,7 +258,7 @@ def test_a_byte_not_in_the_encoding_fails_wherever_it_sits(
     assert not (tmp_path / "s.duckdb").exists() or not snapshot_ids(tmp_path / "s.duckdb")
 
     mapping = police_mapping(tmp_path, encoding="cp1252")
-    load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy, progress=False)
+    load(mapping, tmp_path / "s.duckdb", source_dir=police_uk_copy)
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         # The Location column is not mapped, so check the file's bytes were read as cp1252.
         assert store.snapshot().row_counts["crimes"] > 0
@@ -279,7 +279,7 @@ def test_empty_and_binary_files_say_so(
     (police_uk_copy / JANUARY).write_bytes(content)
     before = snapshot_ids(store_with_snapshot)
     with pytest.raises(MappingError, match=rf"{JANUARY}: {message}"):
-        load(POLICE_UK, store_with_snapshot, source_dir=police_uk_copy, progress=False)
+        load(POLICE_UK, store_with_snapshot, source_dir=police_uk_copy)
     assert snapshot_ids(store_with_snapshot) == before
     result = CliRunner().invoke(
         app,
@@ -301,5 +301,5 @@ def store_with_snapshot(tmp_path: Path) -> Path:
     from foidesk.records.synth import generate
 
     db = tmp_path / "store.duckdb"
-    generate(db, scale=0.01, years=(2024, 2024), progress=False)
+    generate(db, scale=0.01, years=(2024, 2024))
     return db

@@ -185,7 +185,7 @@ def test_nibrs_counts_equal_sql_straight_from_the_csvs(tmp_path: Path, layout: L
     want = expected(layout)
     db = tmp_path / "s.duckdb"
 
-    result = load(MAPPINGS / layout.mapping, db, progress=False)
+    result = load(MAPPINGS / layout.mapping, db)
 
     for table in ("crimes", "victims", "suspects", "relationships", "outcomes"):
         count = result.counts[table]

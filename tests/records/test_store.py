@@ -24,14 +24,14 @@ from .conftest import MAPPINGS
 
 def test_a_write_killed_midway_leaves_the_previous_snapshot_intact(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    first = generate(db, scale=0.01, years=(2024, 2024), progress=False)
+    first = generate(db, scale=0.01, years=(2024, 2024))
     size = db.stat().st_size
     writer = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sys; from foidesk.records.synth import generate; "
-            "generate(sys.argv[1], scale=0.6, progress=False)",
+            "generate(sys.argv[1], scale=0.6)",
             str(db),
         ]
     )
@@ -57,8 +57,8 @@ def test_a_write_killed_midway_leaves_the_previous_snapshot_intact(tmp_path: Pat
 
 def test_export_writes_every_table_with_the_schema_columns(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    generate(db, scale=0.01, years=(2023, 2024), progress=False)
-    snap = load(MAPPINGS / "nibrs_dc.yaml", db, progress=False).snapshot
+    generate(db, scale=0.01, years=(2023, 2024))
+    snap = load(MAPPINGS / "nibrs_dc.yaml", db).snapshot
 
     written = export(db, tmp_path / "out")
 
@@ -96,8 +96,8 @@ def test_export_writes_every_table_with_the_schema_columns(tmp_path: Path) -> No
 
 def test_export_of_an_earlier_snapshot_by_prefix(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    synthetic = generate(db, scale=0.01, years=(2024, 2024), progress=False)
-    load(MAPPINGS / "police_uk_city_of_london.yaml", db, progress=False)
+    synthetic = generate(db, scale=0.01, years=(2024, 2024))
+    load(MAPPINGS / "police_uk_city_of_london.yaml", db)
     export(db, tmp_path / "out", snapshot_id=synthetic.snapshot_id[:10])
     crimes = ds.dataset(tmp_path / "out" / "crimes", partitioning="hive").to_table()
     assert crimes.num_rows == synthetic.row_counts["crimes"]

@@ -40,8 +40,8 @@ SEED = ROOT / "examples" / "requests" / "01.FOI.24.035331.yaml"
 
 def test_reloading_stored_content_says_so_and_makes_it_current(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    first = load(POLICE_UK, db, progress=False).snapshot
-    synthetic = generate(db, scale=0.01, years=(2015, 2024), progress=False)
+    first = load(POLICE_UK, db).snapshot
+    synthetic = generate(db, scale=0.01, years=(2015, 2024))
     with Store(db, read_only=True) as store:
         assert store.current().snapshot_id == synthetic.snapshot_id
 
@@ -66,8 +66,8 @@ def test_reloading_stored_content_says_so_and_makes_it_current(tmp_path: Path) -
 
 def test_snapshots_use_chooses_what_an_unpinned_answer_runs_on(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    synthetic = generate(db, scale=0.01, years=(2015, 2024), progress=False)
-    load(POLICE_UK, db, progress=False)
+    synthetic = generate(db, scale=0.01, years=(2015, 2024))
+    load(POLICE_UK, db)
 
     runner = CliRunner()
     chosen = runner.invoke(app, ["snapshots", "use", synthetic.snapshot_id[:8], "--db", str(db)])
@@ -87,8 +87,8 @@ def test_snapshots_use_chooses_what_an_unpinned_answer_runs_on(tmp_path: Path) -
 
 def test_an_older_stores_current_snapshot_is_its_newest(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    generate(db, scale=0.01, years=(2024, 2024), progress=False)
-    newest = load(POLICE_UK, db, progress=False).snapshot
+    generate(db, scale=0.01, years=(2024, 2024))
+    newest = load(POLICE_UK, db).snapshot
     with Store(db) as store:
         store.use(store.snapshots()[0].snapshot_id)
     with duckdb.connect(str(db)) as con:  # the store as it was before current existed
@@ -199,7 +199,7 @@ def test_a_snapshot_breaking_a_key_or_reference_is_never_written(
 
 def test_a_store_another_process_writes_says_so(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    generate(db, scale=0.01, years=(2024, 2024), progress=False)
+    generate(db, scale=0.01, years=(2024, 2024))
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -245,7 +245,7 @@ def test_a_file_that_is_not_a_store_says_so(tmp_path: Path, content: bytes) -> N
 
 def test_a_damaged_store_says_so(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    generate(db, scale=0.01, years=(2024, 2024), progress=False)
+    generate(db, scale=0.01, years=(2024, 2024))
     data = bytearray(db.read_bytes())
     data[4096 : len(data)] = b"\xff" * (len(data) - 4096)  # headers kept, blocks spoiled
     db.write_bytes(bytes(data))
@@ -265,11 +265,11 @@ DISK_FULL = textwrap.dedent(
     from foidesk.records.synth import generate
 
     mount, mapping = Path(sys.argv[1]), sys.argv[2]
-    first = load(mapping, mount / "s.duckdb", progress=False).snapshot
+    first = load(mapping, mount / "s.duckdb").snapshot
     free = shutil.disk_usage(mount).free
     (mount / "filler").write_bytes(b"x" * (free - 64 * 1024))
     try:
-        generate(mount / "s.duckdb", scale=0.02, years=(2024, 2024), progress=False)
+        generate(mount / "s.duckdb", scale=0.02, years=(2024, 2024))
     except StoreError as exc:
         print("ERROR", exc)
     (mount / "filler").unlink()

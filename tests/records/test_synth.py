@@ -73,9 +73,9 @@ def test_counts_are_linear_in_scale() -> None:
 
 
 def test_the_same_seed_gives_the_same_snapshot(tmp_path: Path) -> None:
-    first = generate(tmp_path / "a.duckdb", scale=0.02, years=(2022, 2024), progress=False)
-    again = generate(tmp_path / "b.duckdb", scale=0.02, years=(2022, 2024), progress=False)
-    other = generate(tmp_path / "c.duckdb", scale=0.02, years=(2022, 2024), seed=8, progress=False)
+    first = generate(tmp_path / "a.duckdb", scale=0.02, years=(2022, 2024))
+    again = generate(tmp_path / "b.duckdb", scale=0.02, years=(2022, 2024))
+    other = generate(tmp_path / "c.duckdb", scale=0.02, years=(2022, 2024), seed=8)
     assert first.snapshot_id == again.snapshot_id
     assert other.snapshot_id != first.snapshot_id
 
@@ -232,7 +232,7 @@ def test_crime_references_and_areas(london_store: Store) -> None:
 
 def test_years_outside_the_calibration_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not all calibrated"):
-        generate(tmp_path / "x.duckdb", years=(2014, 2016), progress=False)
+        generate(tmp_path / "x.duckdb", years=(2014, 2016))
     assert not (tmp_path / "x.duckdb").exists()
 
 

@@ -42,7 +42,7 @@ def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Three forces over ten years (about 3,500 crimes), in a store and exported."""
     work = tmp_path_factory.mktemp("national")
     db = work / "forces.duckdb"
-    generate(db, scale=0.002, forces=FORCES, progress=False)
+    generate(db, scale=0.002, forces=FORCES)
     export(db, work / "parquet")
     return db, work / "parquet"
 
