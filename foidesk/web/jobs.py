@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from foidesk.progress import ProgressCallback
 from foidesk.web.models import Job
 
 STATES = ("queued", "running", "done", "failed")
@@ -57,10 +58,9 @@ class JobView:
         return self.state not in UNFINISHED
 
 
-# What the work is told to say how far it has got: (stages done, stages in all, doing now).
-Report = Callable[[int, int, str], None]
-# The work: given its report, it returns the path of its result in the app.
-Work = Callable[[Report], str]
+# The work: given a progress callback (``foidesk.progress``: what it is doing, steps done,
+# steps in all), it returns the path of its result in the app.
+Work = Callable[[ProgressCallback], str]
 
 
 def _now() -> datetime:
@@ -154,8 +154,8 @@ class Jobs:
     def _run(self, job_id: str, work: Work) -> None:
         self._set(job_id, state="running", message="Starting.")
 
-        def report(done: int, total: int, message: str) -> None:
-            self._set(job_id, done=done, total=total, message=message)
+        def report(stage: str, done: int, total: int) -> None:
+            self._set(job_id, done=done, total=total, message=stage)
 
         try:
             result = work(report)

@@ -15,7 +15,7 @@ import mimetypes
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from foidesk.foi import personal_data, workflow
 from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
+from foidesk.progress import ProgressCallback
 from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.settings import Settings
 from foidesk.stats.specs import parse_table
@@ -313,7 +314,7 @@ def publish_answer(
     published_by: str = "disclosure officer",
     published_on: date | None = None,
     settings: Settings | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> str:
     """Publish an approved request's response, with an answer directory's files, to the log.
 
@@ -324,23 +325,23 @@ def publish_answer(
     public URL path of the response.
 
     ``db`` is the register to act in, or its database (opened for this call and closed
-    after); the log is written in the same database. ``progress`` is told each stage as
-    (stages done, stages in all, what is being done).
+    after); the log is written in the same database. ``progress`` is told each stage
+    (``foidesk.progress``).
     """
     register = db if isinstance(db, Register) else Register(db, settings=settings)
-    report = progress or (lambda done, total, message: None)
+    report = progress or (lambda stage, done, total: None)
     try:
-        report(0, 3, "Checking the request and its personal-data review")
+        report("Checking the request and its personal-data review", 0, 3)
         status, letter, files, decisions = _prepared(register, reference, answer_dir)
         if status == "approved":
-            report(1, 3, "Recording the response")
+            report("Recording the response", 1, 3)
             register.respond(
                 reference,
                 published_on or register.today(),
                 [{"title": f.title, "file": f.filename, "sha256": f.sha256} for f in files],
                 Actor(published_by, "officer"),
             )
-        report(2, 3, "Making the letter PDF and writing the log entry")
+        report("Making the letter PDF and writing the log entry", 2, 3)
         view = register.public_view(reference)
         if not letter:
             letter = render_letter(register, reference, answer_dir)
@@ -352,7 +353,7 @@ def publish_answer(
             publication = replace(publication, tables=tables, withheld=withheld)
         with Session(register.engine, expire_on_commit=False) as session:
             url = publish(session, reviewed(publication, decisions), published_by=published_by)
-        report(3, 3, "Published")
+        report("Published", 3, 3)
         return url
     finally:
         if register is not db:

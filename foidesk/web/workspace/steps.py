@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
 from foidesk.foi.register import Actor, RequestNotFound, TransitionError
+from foidesk.progress import ProgressCallback
 from foidesk.publish.package import AnswerPackage
-from foidesk.web.jobs import JobFailed, Report
+from foidesk.web.jobs import JobFailed
 from foidesk.web.log import PublishError, check_publishable, publish_answer
 from foidesk.web.security import CurrentUser, NotAllowed
 from foidesk.web.workspace.access import answer_dir_of, desk_of, register_of, router
@@ -80,10 +81,10 @@ def _start_publishing(
     except (TransitionError, ValueError, PublishError) as exc:
         return request_page_response(request, user, reference, error=str(exc), status=400)
 
-    def work(report: Report) -> str:
+    def work(progress: ProgressCallback) -> str:
         try:
             return publish_answer(
-                desk.register, reference, answer_dir, published_by=user.username, progress=report
+                desk.register, reference, answer_dir, published_by=user.username, progress=progress
             )
         except (TransitionError, ValueError, PublishError) as exc:
             raise JobFailed(str(exc)) from exc

@@ -11,8 +11,9 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from foidesk.progress import ProgressCallback
 from foidesk.publish.package import AnswerPackage, PackageError
-from foidesk.web.jobs import JobFailed, Report
+from foidesk.web.jobs import JobFailed
 from foidesk.web.log import published_disclosures
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
@@ -98,19 +99,17 @@ def run_tables(request: Request, reference: str, user: Analyst) -> Response:
         )
         return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
 
-    def work(report: Report) -> str:
+    def work(progress: ProgressCallback) -> str:
         # Imported on use: the statistics engine loads Ibis, which slows the app's start.
         from foidesk.publish.answer import answer
 
-        report(0, 2, "Reading the disclosures already on the log")
+        progress("Reading the disclosures already on the log", 0, 0)
         with desk.sessions() as session:
             published = published_disclosures(session)
-        report(1, 2, "Computing the tables and applying disclosure control")
         try:
-            answer(request_file, records, answer_dir, published=published)
+            answer(request_file, records, answer_dir, progress=progress, published=published)
         except (ValueError, LookupError, OSError) as exc:
             raise JobFailed(str(exc)) from exc
-        report(2, 2, "Tables written")
         return f"/workspace/requests/{reference}/tables"
 
     return job_started(desk.jobs.start("tables", reference, user.username, work))
