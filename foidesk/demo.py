@@ -85,7 +85,7 @@ def run_demo(
         f"  export {SETTINGS_ENV}={os.environ[SETTINGS_ENV]}\n"
         f"  .venv/bin/foidesk user add NAME --role officer --role reviewer --db {register_db}\n"
         f"  .venv/bin/foidesk serve --db {register_db} --answers {out} "
-        f"--requests {SEED_REQUEST.parent} --records {store_path}\n"
+        f"--requests {SEED_REQUEST.parent} --store {store_path}\n"
         f"then open http://127.0.0.1:8000{url}",
         markup=False,
     )

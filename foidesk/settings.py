@@ -3,11 +3,12 @@
 One YAML file holds them, read here and nowhere else: the authority's name and type, its
 FOI team's postal address, email and phone, the letters' signatory, the Information
 Commissioner's contact details, the pattern every request reference must match, and the
-DuckDB memory limit and thread count of the crime-record store. ``load_settings`` reads
-the file named by its argument, else by the ``FOIDESK_SETTINGS`` environment variable;
-with neither, the built-in defaults apply (a force called "The force", no contact
-details, the reference pattern ``NN.FOI.NN.NNNNNN``). ``examples/settings/met.yaml`` is
-the Metropolitan Police Service's, which the demo uses.
+DuckDB memory limit and thread count of the crime-record store, and how long an unanswered
+clarification stays open. ``load_settings`` reads the file named by its argument, else by
+the ``FOIDESK_SETTINGS`` environment variable; with neither, the built-in defaults apply
+(a force called "The force", no contact details, the reference pattern
+``NN.FOI.NN.NNNNNN``). ``examples/settings/met.yaml`` is the Metropolitan Police Service's,
+which the demo uses.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from foidesk.input_files import InputError, parse_yaml, validate
 
@@ -138,6 +139,25 @@ class Mail(_Strict):
     attempts: int = Field(default=3, ge=1, le=10)
 
 
+class Requests(_Strict):
+    """How long an unanswered clarification stays open: a reminder falls due after
+    ``clarification_reminder_after_months``, and closing after
+    ``clarification_closes_after_months`` (three, the ICO's practice), both counted in
+    calendar months from the day the clarification was sought."""
+
+    clarification_reminder_after_months: int = Field(default=2, ge=1, le=12)
+    clarification_closes_after_months: int = Field(default=3, ge=1, le=24)
+
+    @model_validator(mode="after")
+    def _reminder_first(self) -> Requests:
+        if self.clarification_reminder_after_months >= self.clarification_closes_after_months:
+            raise ValueError(
+                "clarification_reminder_after_months must be less than "
+                "clarification_closes_after_months (the reminder comes before closing)"
+            )
+        return self
+
+
 class Settings(_Strict):
     """The whole settings file."""
 
@@ -145,6 +165,7 @@ class Settings(_Strict):
     crime_store: CrimeStore = Field(default_factory=CrimeStore)
     web: WebSite = Field(default_factory=WebSite)
     mail: Mail = Field(default_factory=Mail)
+    requests: Requests = Field(default_factory=Requests)
     # The file these came from, or None for the built-in defaults.
     source: str | None = Field(default=None, exclude=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -15,8 +16,11 @@ from typer.testing import CliRunner
 from foidesk import __version__
 from foidesk.cli import app
 from foidesk.cli.errors import ExitCode
+from foidesk.cli.options import REGISTER_ENV, REGISTER_HELP, STORE_ENV, STORE_HELP
 from foidesk.db import open_session
 from foidesk.foi.accounts import add_user, issue_token
+from foidesk.publish.package import AUDIT_FILE
+from foidesk.records.summary import DA_COLUMN
 
 
 def _command_paths(command: Any, path: tuple[str, ...] = ()) -> list[str]:
@@ -124,7 +128,7 @@ def _bad_input(desk: dict[str, str]) -> list[tuple[list[str], str]]:
         (["snapshots", "--db", missing_store], "missing.duckdb"),
         (["export", "--out", out, "--db", missing_store], "missing.duckdb"),
         (["answer", "nope.yaml", "--db", missing_store, "--out", out], "nope.yaml"),
-        (["audit", desk["dir"]], "audit"),
+        (["audit", desk["dir"]], AUDIT_FILE),
         (["schema", "tabel"], "did you mean table?"),
         (["inspect", "notes.txt"], "can inspect .xlsx and .docx files only"),
         (["deadline", "2024-06-31"], "is not a date"),
@@ -140,3 +144,160 @@ def test_bad_input_has_one_code_across_commands(desk: dict[str, str]) -> None:
         assert result.exit_code == ExitCode.BAD_INPUT, (args, result.output)
         assert says in result.output, (args, result.output)
         assert "Traceback" not in result.output
+
+
+def _parameters(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    """Every option of every command (and group), with the command's name."""
+    found = [(" ".join(path), p) for p in command.params]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _parameters(sub, (*path, name))
+    return found
+
+
+def test_every_database_option_is_one_of_two_with_its_variable() -> None:
+    kinds = {"--store": (STORE_ENV, STORE_HELP), "--db": (REGISTER_ENV, REGISTER_HELP)}
+    seen: dict[str, list[str]] = {"--store": [], "--db": []}
+    for command, param in _parameters(get_command(app)):
+        names = set(getattr(param, "opts", []))
+        if command == "answer" and "--log" in names:
+            assert param.envvar == REGISTER_ENV  # the register, as the log to protect against
+            continue
+        kind = "--store" if "--store" in names else "--db" if "--db" in names else None
+        if kind is None:
+            continue
+        seen[kind].append(command)
+        envvar, help_ = kinds[kind]
+        assert (command, param.envvar) == (command, envvar)
+        assert help_ in (param.help or ""), command
+    assert {"synth", "answer", "snapshots", "snapshots use", "serve", "request import"} <= set(
+        seen["--store"]
+    )
+    assert {"request new", "request list", "policy list", "user list", "serve"} <= set(seen["--db"])
+
+
+def test_the_variables_alone_name_the_databases(desk: dict[str, str], tmp_path: Path) -> None:
+    env = {
+        "FOIDESK_TOKEN": desk["olly"],
+        REGISTER_ENV: desk["db"],
+        STORE_ENV: str(tmp_path / "london.duckdb"),
+    }
+    runner = CliRunner(env=env)
+    steps = [
+        ["request", "new", REF, "--received", "2024-06-03", "--text", "How many dogs?"],
+        ["request", "acknowledge", REF, "--on", "2024-06-04"],
+        ["synth", "--scale", "0.002", "--years", "2024-2024"],
+    ]
+    for args in steps:
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, (args, done.output)
+    listed = runner.invoke(app, ["request", "list"])
+    assert listed.output.startswith(f"{REF}\t2024-06-03\treceived\tdue 2024-07-01")
+    trail = runner.invoke(app, ["request", "audit", REF]).output
+    assert "olly (officer)\tacknowledge" in trail
+    users = runner.invoke(app, ["user", "list"]).output.splitlines()
+    assert users == ["ann\tanalyst", "olly\tofficer"]
+    snapshots = json.loads(runner.invoke(app, ["snapshots", "--json"]).output)
+    assert [s["kind"] for s in snapshots] == ["synthetic"]
+    assert (tmp_path / "london.duckdb").is_file()
+    # Neither given: the command stops as bad input, and nothing is created.
+    bare = CliRunner().invoke(app, ["request", "list"], env={REGISTER_ENV: ""})
+    assert bare.exit_code == ExitCode.BAD_INPUT
+    assert not (Path.cwd() / "register.sqlite").exists()
+
+
+LIST_AND_SHOW = {
+    "request list",
+    "request show",
+    "request audit",
+    "request messages",
+    "request repeats",
+    "policy list",
+    "policy history",
+    "user list",
+    "snapshots",
+    "summary",
+}
+
+
+def test_every_list_and_show_command_takes_json() -> None:
+    lacking = {
+        command for command, param in _parameters(get_command(app)) if command in LIST_AND_SHOW
+    } - {
+        command
+        for command, param in _parameters(get_command(app))
+        if "--json" in getattr(param, "opts", [])
+    }
+    assert lacking == set()
+
+
+def test_json_output_parses_and_holds_the_values(desk: dict[str, str], tmp_path: Path) -> None:
+    env = {"FOIDESK_TOKEN": desk["olly"], REGISTER_ENV: desk["db"]}
+    runner = CliRunner(env={**env, STORE_ENV: str(tmp_path / "s.duckdb")})
+
+    def run(*args: str) -> Any:
+        done = runner.invoke(app, list(args))
+        assert done.exit_code == 0, (args, done.output)
+        return done.output
+
+    run("request", "new", REF, "--received", "2024-06-03", "--text", "How many dogs?",
+        "--part", "Dogs by year", "--title", "Police dogs",
+        "--contact", "a@example.org")  # fmt: skip
+    run("request", "acknowledge", REF, "--on", "2024-06-04")
+    assert json.loads(run("request", "list", "--json")) == [
+        {
+            "reference": REF,
+            "received": "2024-06-03",
+            "status": "received",
+            "due": "2024-07-01",
+            "title": "Police dogs",
+        }
+    ]
+    shown = json.loads(run("request", "show", REF, "--json"))
+    text = run("request", "show", REF)
+    assert f"fingerprint: {shown['fingerprint']}" in text
+    assert (
+        shown["parts"]
+        == [{"number": 1, "text": "Dogs by year", "decision": None, "exemptions": []}]
+        or shown["parts"][0]["text"] == "Dogs by year"
+    )
+    assert (shown["status"], shown["due"], shown["channel"]) == ("received", "2024-07-01", "email")
+    assert "requester" not in shown and "a@example.org" not in json.dumps(shown)
+    private = json.loads(run("request", "show", REF, "--json", "--requester"))
+    assert private["requester"]["contact"] == "a@example.org"
+    trail = json.loads(run("request", "audit", REF, "--json"))
+    assert [(e["actor"], e["role"]) for e in trail][-1] == ("olly", "officer")
+    assert [e["action"] for e in trail][-1] == "acknowledged"
+    assert json.loads(run("user", "list", "--json")) == [
+        {"username": "ann", "roles": ["analyst"], "active": True},
+        {"username": "olly", "roles": ["officer"], "active": True},
+    ]
+    run("policy", "add", "dogs", "--number", "2.1", "--effective", "2024-01-02",
+        "--owner", "Head of Dog Section", "--title", "Police Dogs Policy",
+        "--amendments", "First issue")  # fmt: skip
+    assert json.loads(run("policy", "list", "--json")) == [
+        {
+            "name": "dogs",
+            "title": "Police Dogs Policy",
+            "versions": 1,
+            "current": "2.1",
+            "current_effective": "2024-01-02",
+        }
+    ]
+    history = json.loads(run("policy", "history", "dogs", "--json"))
+    assert history == [
+        {
+            "number": "2.1",
+            "effective": "2024-01-02",
+            "owner_role": "Head of Dog Section",
+            "amendments": "First issue",
+        }
+    ]
+    run("synth", "--scale", "0.002", "--years", "2023-2024")
+    (snapshot,) = json.loads(run("snapshots", "--json"))
+    assert snapshot["current"] is True and snapshot["kind"] == "synthetic"
+    summary = json.loads(run("summary", "--json"))
+    assert summary["snapshot"] == snapshot["id"]
+    assert set(summary["crimes"]) == {"2023", "2024"}
+    # Each year's offence groups add up to its crimes; the domestic-abuse column is within them.
+    counted = sum(n for row in summary["crimes"].values() for g, n in row.items() if g != DA_COLUMN)
+    assert counted == snapshot["row_counts"]["crimes"] > 0

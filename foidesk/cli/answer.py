@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
+from foidesk.cli.options import REGISTER_ENV, STORE_ENV, STORE_HELP
 from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
@@ -12,10 +13,12 @@ from foidesk.cli.root import app
 @app.command()
 def answer(
     request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
-    db: str = typer.Option(None, "--db", help="The crime-record store (DuckDB file)."),
+    db: str | None = typer.Option(
+        None, "--store", "--db", envvar=STORE_ENV, help=STORE_HELP + " Needed by --engine duckdb."
+    ),
     out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
     engine: str = typer.Option(
-        "duckdb", "--engine", help="Where the tables are computed: duckdb (--db) or spark."
+        "duckdb", "--engine", help="Where the tables are computed: duckdb (--store) or spark."
     ),
     parquet: str = typer.Option(
         None, "--parquet", help="With --engine spark: a snapshot written by `foidesk export`."
@@ -28,7 +31,7 @@ def answer(
     log: str | None = typer.Option(
         None,
         "--log",
-        envvar="FOIDESK_DB",
+        envvar=REGISTER_ENV,
         help="The disclosure log's database: protect against its responses that count any "
         "of the same records.",
     ),

@@ -8,6 +8,7 @@ import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
 from foidesk.cli.options import REGISTER_OPTION, parse_date
+from foidesk.cli.output import JSON_OPTION, print_json
 from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
@@ -39,11 +40,26 @@ def policy_add(
 
 
 @policy_app.command("list")
-def policy_list(db: str = REGISTER_OPTION) -> None:
+def policy_list(as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """List registered policies with their current version."""
     from foidesk.documents.registry import list_policies
 
-    for policy in list_policies(db):
+    policies = list_policies(db)
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "versions": p.versions,
+                    "current": p.latest,
+                    "current_effective": p.latest_effective,
+                }
+                for p in policies
+            ]
+        )
+        return
+    for policy in policies:
         typer.echo(
             f"{policy.name}\t{policy.title}\t{policy.versions} versions\t"
             f"current {policy.latest} ({policy.latest_effective})"
@@ -51,11 +67,26 @@ def policy_list(db: str = REGISTER_OPTION) -> None:
 
 
 @policy_app.command("history")
-def policy_history_command(name: str = typer.Argument(...), db: str = REGISTER_OPTION) -> None:
+def policy_history_command(
+    name: str = typer.Argument(...), as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION
+) -> None:
     """Every version of a policy, oldest first."""
     from foidesk.documents.registry import policy_history
 
     history = policy_history(db, name)
+    if as_json:
+        print_json(
+            [
+                {
+                    "number": v.number,
+                    "effective": v.effective,
+                    "owner_role": v.owner_role,
+                    "amendments": v.amendments,
+                }
+                for v in history
+            ]
+        )
+        return
     for version in history:
         typer.echo(
             f"{version.number}\t{version.effective}\t{version.owner_role}\t"

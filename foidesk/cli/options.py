@@ -6,7 +6,11 @@ from datetime import date
 
 import typer
 
-STORE_OPTION = typer.Option("crimes.duckdb", "--db", help="The crime-record store (DuckDB file).")
+# One option per kind of database, each with its environment variable (docs/cli.md).
+REGISTER_ENV = "FOIDESK_DB"
+STORE_ENV = "FOIDESK_STORE"
+REGISTER_HELP = "The register database (SQLite file or URL): register, log, policies, accounts."
+STORE_HELP = "The crime-record store (DuckDB file)."
 
 
 def migrated(db: str) -> str:
@@ -19,12 +23,12 @@ def migrated(db: str) -> str:
 
 
 REGISTER_OPTION = typer.Option(
-    "register.sqlite",
-    "--db",
-    envvar="FOIDESK_DB",
-    help="The register database (file or URL).",
-    callback=migrated,
+    ..., "--db", envvar=REGISTER_ENV, help=REGISTER_HELP, callback=migrated
 )
+# The commands over the store alone also take --db, its name before the register had one.
+STORE_OPTION = typer.Option(..., "--store", "--db", envvar=STORE_ENV, help=STORE_HELP)
+# A store some commands can do without (record counts; Spark reads an export instead).
+OPTIONAL_STORE_OPTION = typer.Option(None, "--store", envvar=STORE_ENV, help=STORE_HELP)
 
 
 def parse_date(text: str | None) -> date | None:

@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from foidesk.cli.options import STORE_OPTION
+from foidesk.cli.errors import BadInput
+from foidesk.cli.options import STORE_ENV, STORE_HELP, STORE_OPTION
+from foidesk.cli.output import JSON_OPTION, print_json
 from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 from foidesk.records.store import Store
@@ -153,13 +155,35 @@ app.add_typer(snapshots_app, name="snapshots")
 
 
 @snapshots_app.callback()
-def snapshots(ctx: typer.Context, db: str = STORE_OPTION) -> None:
+def snapshots(
+    ctx: typer.Context,
+    # Not required here: `snapshots use` takes the store after its own name.
+    db: str | None = typer.Option(None, "--store", "--db", envvar=STORE_ENV, help=STORE_HELP),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """List the store's snapshots, oldest first; * marks the current one."""
     if ctx.invoked_subcommand is not None:
         return
+    if db is None:
+        raise BadInput(f"give the store: --store FILE or ${STORE_ENV}")
     with Store(db, read_only=True) as store:
         found = store.snapshots()
         current = store.current().snapshot_id if found else None
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": snap.snapshot_id,
+                    "current": snap.snapshot_id == current,
+                    "created": snap.created_at.isoformat(),
+                    "kind": snap.kind,
+                    "provenance": snap.provenance,
+                    "row_counts": snap.row_counts,
+                }
+                for snap in found
+            ]
+        )
+        return
     table = Table(title=f"Snapshots in {db}")
     for column in ("", "id", "created (UTC)", "kind", "from", "crimes"):
         table.add_column(column)
@@ -193,6 +217,19 @@ def snapshots_use(
 def summary(
     db: str = STORE_OPTION,
     snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id or prefix (current)."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Print crimes by year and offence group for a snapshot."""
-    print_summary(db, snapshot)
+    if not as_json:
+        print_summary(db, snapshot)
+        return
+    from foidesk.records.summary import summary as crimes_by_year
+
+    with Store(db, read_only=True) as store:
+        snap = store.snapshot(snapshot)
+        frame = crimes_by_year(store, snap)
+    rows = {
+        str(index): {str(column): int(value) for column, value in row.items()}
+        for index, row in frame.iterrows()
+    }
+    print_json({"snapshot": snap.snapshot_id, "index": frame.index.name, "crimes": rows})

@@ -46,7 +46,9 @@ def acting(register: Any, db: str, step: str, reference: str | None = None) -> A
 
     account = token_account(db)
     if reference is not None:
-        why = workflow.refusal(register.get(reference), step, account.name, account.roles)
+        why = workflow.refusal(
+            register.get(reference), step, account.name, account.roles, register.timing()
+        )
     else:
         role = workflow.role_for(step, account.roles)
         why = (

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from foidesk.cli.options import REGISTER_OPTION, parse_date
+from foidesk.cli.options import OPTIONAL_STORE_OPTION, REGISTER_OPTION, parse_date
+from foidesk.cli.output import JSON_OPTION, print_json
 from foidesk.cli.register import TOKEN_ENV, acting, open_register, status_line, token_account
 from foidesk.cli.root import app
 
@@ -68,6 +69,11 @@ def request_new(
     channel: str = typer.Option("email", "--channel", help="email, web form, post, ..."),
     contact: str = typer.Option("", "--contact", help="Requester contact (kept private)."),
     title: str = typer.Option("", "--title", help="Title for the disclosure log."),
+    requester_type: str = typer.Option(
+        "",
+        "--requester-type",
+        help="individual, media, business, campaign group, solicitor or other (statistics only).",
+    ),
     db: str = REGISTER_OPTION,
 ) -> None:
     """Log a new request."""
@@ -76,7 +82,15 @@ def request_new(
     with open_register(db) as register:
         who = acting(register, db, "log")
         request = register.new_request(
-            reference, parse_date(received), text, part or [], channel, contact, who, title=title
+            reference,
+            parse_date(received),
+            text,
+            part or [],
+            channel,
+            contact,
+            who,
+            title=title,
+            requester_type=requester_type,
         )
         due = register.deadline_for(request).due
         flags = repeats.find(register, request.reference).flags
@@ -88,16 +102,43 @@ def request_new(
 @request_app.command("list")
 def request_list(
     status: str = typer.Option(None, "--status", help="Only requests at this status."),
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """List requests with their status and due date."""
     with open_register(db) as register:
-        for request in register.list_requests(status):
-            due = register.deadline_for(request).due
-            typer.echo(
-                f"{request.reference}\t{request.received}\t{request.status}\tdue {due}\t"
-                f"{request.title}"
-            )
+        found = [
+            {
+                "reference": request.reference,
+                "received": request.received,
+                "status": request.status,
+                "due": register.deadline_for(request).due,
+                "title": request.title,
+            }
+            for request in register.list_requests(status)
+        ]
+    if as_json:
+        print_json(found)
+        return
+    for row in found:
+        typer.echo(
+            f"{row['reference']}\t{row['received']}\t{row['status']}\tdue {row['due']}\t"
+            f"{row['title']}"
+        )
+
+
+@request_app.command("due")
+def request_due(db: str = REGISTER_OPTION) -> None:
+    """Steps time has brought due: fees to lapse (s9(2)), clarifications to remind of or close.
+
+    Take each with the command shown (``foidesk request lapse|remind|close REFERENCE``).
+    """
+    with open_register(db) as register:
+        due = register.due()
+    for item in due:
+        typer.echo(f"{item.reference}\t{item.step.command}\tdue since {item.since}\t{item.why}")
+    if not due:
+        typer.echo("nothing due")
 
 
 @request_app.command("show")
@@ -107,6 +148,7 @@ def request_show(
     requester: bool = typer.Option(
         False, "--requester", help="Also the requester's contact and other requests (private)."
     ),
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Show a request: status, deadline, parts, the content's fingerprint and next steps.
@@ -121,6 +163,9 @@ def request_show(
     with open_register(db) as register:
         request = register.get(reference)
         deadline_ = register.deadline_for(request)
+        if as_json:
+            print_json(_request_data(register, db, request, deadline_, requester))
+            return
         typer.echo(f"{request.reference}: {request.title}")
         typer.echo(f"status: {request.status}")
         typer.echo(f"received: {request.received} ({request.channel})")
@@ -134,15 +179,74 @@ def request_show(
             typer.echo(f"  {part.text}")
         for problem in register.s17_problems(reference):
             typer.echo(f"to do: {problem}")
+        for link in request.aggregations:
+            typer.echo(
+                f"aggregated with {link.other_reference} (regulation 5, {link.linked_on}): "
+                f"{link.reason}"
+            )
+        today = register.today()
+        for notice in workflow.decision_notices(request):
+            named = f" {notice.ico_reference}" if notice.ico_reference else ""
+            typer.echo(
+                f"ICO decision notice{named} of {notice.decided_on}: compliance "
+                f"{notice.compliance(today)}; Tribunal appeal {notice.appeal(today)}"
+            )
+        for item in workflow.due_steps(request, register.timing()):
+            typer.echo(f"due since {item.since}: {item.step.command} ({item.why})")
         if requester:
             typer.echo(f"requester (private): {request.requester_contact or 'no contact'}")
+            typer.echo(f"requester type (private): {request.requester_type or 'not recorded'}")
             for other in requests_from_requester(register, reference):
                 typer.echo(f"  also asked: {other.reference} ({other.received}, {other.status})")
         typer.echo(f"fingerprint: {workflow.fingerprint(request)}")
         if os.environ.get(TOKEN_ENV):
             account = token_account(db)
-            steps = [s.command for s in workflow.allowed_steps(request, account)]
+            steps = [s.command for s in workflow.allowed_steps(request, account, register.timing())]
             typer.echo(f"{account.name} may: {' '.join(steps) or 'nothing now'}")
+
+
+def _request_data(
+    register: Any, db: str, request: Any, deadline_: Any, requester: bool
+) -> dict[str, Any]:
+    """What `request show` prints, as data: the private contact only if asked."""
+    import os
+
+    from foidesk.foi import workflow
+    from foidesk.foi.repeats import requests_from_requester
+
+    data: dict[str, Any] = {
+        "reference": request.reference,
+        "title": request.title,
+        "status": request.status,
+        "received": request.received,
+        "channel": request.channel,
+        "due": deadline_.due,
+        "explanation": [*deadline_.explanation],
+        "warnings": [*deadline_.warnings],
+        "parts": [
+            {
+                "number": part.number,
+                "text": part.text,
+                "decision": part.decision,
+                "exemptions": [f"{e.section}{e.subsection}" for e in part.exemptions],
+            }
+            for part in request.parts
+        ],
+        "to_do": list(register.s17_problems(request.reference)),
+        "fingerprint": workflow.fingerprint(request),
+    }
+    if requester:
+        data["requester"] = {
+            "contact": request.requester_contact,
+            "also_asked": [
+                {"reference": o.reference, "received": o.received, "status": o.status}
+                for o in requests_from_requester(register, request.reference)
+            ],
+        }
+    if os.environ.get(TOKEN_ENV):
+        account = token_account(db)
+        data["may"] = [s.command for s in workflow.allowed_steps(request, account)]
+    return data
 
 
 def _step_command(
@@ -219,11 +323,55 @@ _step_command(
     amount=(float, _required("--amount", "The fee asked for, in pounds.")),
 )
 _step_command(
+    "remind",
+    "clarification reminder",
+    "Record that the requester was reminded of the clarification still awaited.",
+    lambda r, ref, who, on: r.remind_clarification(ref, parse_date(on), who),
+    on=_required("--on", "Date of the reminder."),
+)
+_step_command(
+    "close",
+    "close unanswered clarification",
+    "Close a request whose clarification went unanswered (after a reminder and the period).",
+    lambda r, ref, who, on: r.close_clarification(ref, parse_date(on), who),
+    on=_required("--on", "Date closed."),
+)
+_step_command(
+    "lapse",
+    "fee lapsed",
+    "Record that the fee went unpaid three months and the request lapsed (s9(2)).",
+    lambda r, ref, who: r.lapse_fee(ref, who),
+)
+_step_command(
     "fee-paid",
     "fee paid",
     "Record payment of the fee; the clock restarts.",
     lambda r, ref, who, paid: r.fee_paid(ref, parse_date(paid), who),
     paid=_required("--paid", "Date the fee was received."),
+)
+
+
+def _aggregate(
+    register: Any, reference: str, who: Any, with_: list[str] | None, reason: str
+) -> None:
+    register.aggregate(reference, with_ or [], reason, who)
+    estimate = register.cost_estimate(reference)
+    typer.echo(
+        f"{reference}: aggregated with {', '.join(estimate.aggregated_with)}; estimate "
+        f"£{estimate.cost:,.2f} against the £{estimate.limit:,.0f} limit"
+    )
+
+
+_step_command(
+    "aggregate",
+    "aggregate (regulation 5)",
+    "Aggregate requests for the s12 estimate (regulation 5); `request repeats` suggests them.",
+    _aggregate,
+    with_=(
+        list[str] | None,
+        typer.Option(None, "--with", help="A request to aggregate with (repeat)."),
+    ),
+    reason=_required("--reason", "Why: the same or similar information, the same person(s)."),
 )
 
 
@@ -523,7 +671,8 @@ def request_repeats(
     as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON.")] = False,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Earlier requests this one repeats (s14(2)), and whether it is a round robin."""
+    """Earlier requests this one repeats (s14(2)), whether it is a round robin, and requests
+    it may be aggregated with for the s12 estimate (regulation 5)."""
     import json
     from dataclasses import asdict
 
@@ -531,12 +680,19 @@ def request_repeats(
 
     with open_register(db) as register:
         found = repeats.find(register, reference)
+        candidates = repeats.aggregation_candidates(register, reference)
     if as_json:
-        data = {**asdict(found), "flags": found.flags}
+        data = {
+            **asdict(found),
+            "flags": found.flags,
+            "aggregation_candidates": [asdict(c) for c in candidates],
+        }
         typer.echo(json.dumps(data, indent=2, default=str))
         return
     for line in found.flags or [f"{reference}: no earlier request repeats it"]:
         typer.echo(line)
+    for candidate in candidates:
+        typer.echo(f"may aggregate (regulation 5) with {candidate.reference}: {candidate.why}")
 
 
 @request_app.command("import-email")
@@ -560,6 +716,7 @@ def request_import_email(
 def request_messages(
     reference: str,
     retry: Annotated[bool, typer.Option(help="Send again what failed (every request).")] = False,
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """The email thread with the requester: each message, its direction and status."""
@@ -568,17 +725,27 @@ def request_messages(
     with open_register(db) as register:
         if retry:
             for sent in correspondence.retry(register):
-                typer.echo(f"{sent.message_id}\t{sent.status}\t{sent.error}".rstrip())
-        for m in correspondence.thread(register, reference):
+                typer.echo(f"{sent.message_id}\t{sent.status}\t{sent.error}".rstrip(), err=as_json)
+        thread = correspondence.thread(register, reference)
+        if as_json:
+            fields = ("at", "direction", "kind", "status", "last_error")
+            print_json([{f: getattr(m, f) for f in fields} for m in thread])
+            return
+        for m in thread:
             error = f"\t{m.last_error}" if m.last_error else ""
             typer.echo(f"{m.at:%Y-%m-%d %H:%M}\t{m.direction}\t{m.kind}\t{m.status}{error}")
 
 
 @request_app.command("audit")
-def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
+def request_audit(reference: str, as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """The audit trail: who changed what, when."""
     with open_register(db) as register:
-        for entry in register.audit_trail(reference):
+        trail = register.audit_trail(reference)
+        if as_json:
+            fields = ("at", "actor", "role", "action", "field", "old", "new")
+            print_json([{f: getattr(entry, f) for f in fields} for entry in trail])
+            return
+        for entry in trail:
             change = f"{entry.field}: {entry.old!r} -> {entry.new!r}" if entry.field else ""
             who = f"{entry.actor} ({entry.role})"
             typer.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}\t{who}\t{entry.action}\t{change}")
@@ -587,9 +754,7 @@ def request_audit(reference: str, db: str = REGISTER_OPTION) -> None:
 @request_app.command("import")
 def request_import(
     request_file: Path,
-    store: Annotated[
-        Path | None, typer.Option(help="Crime-record store, for record counts.")
-    ] = None,
+    store: Path | None = OPTIONAL_STORE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Import a request file as your account; its approvals are recorded as declared."""
@@ -614,9 +779,7 @@ def request_export(reference: str, out: Path, db: str = REGISTER_OPTION) -> None
 def request_letter(
     request_file: Path,
     out: Annotated[Path, typer.Option(help="Directory for response.html and .pdf.")],
-    store: Annotated[
-        Path | None, typer.Option(help="Crime-record store, for record counts.")
-    ] = None,
+    store: Path | None = OPTIONAL_STORE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Import the request file if new and write its response letter as HTML and PDF."""

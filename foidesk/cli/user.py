@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from foidesk.cli.errors import Refused
+from foidesk.cli.options import REGISTER_OPTION
+from foidesk.cli.output import JSON_OPTION, print_json
 from foidesk.cli.root import app
 
 user_app = typer.Typer(help="Workspace accounts.", no_args_is_help=True)
@@ -17,7 +19,7 @@ def user_add(
     role: list[str] = typer.Option(  # noqa: B008 (typer's own idiom)
         ..., "--role", help="officer, analyst, reviewer or admin; repeat for more than one."
     ),
-    db: str = typer.Option(..., "--db", help="Register database (SQLite file or URL)."),
+    db: str = REGISTER_OPTION,
     password_env: str | None = typer.Option(
         None, "--password-env", help="Take the password from this environment variable."
     ),
@@ -46,7 +48,7 @@ def user_add(
 @user_app.command("token")
 def user_token(
     username: str = typer.Argument(..., help="Your user name."),
-    db: str = typer.Option(..., "--db", help="Register database (SQLite file or URL)."),
+    db: str = REGISTER_OPTION,
     password_env: str | None = typer.Option(
         None, "--password-env", help="Take your password from this environment variable."
     ),
@@ -58,7 +60,7 @@ def user_token(
     import os
 
     from foidesk.db import open_session
-    from foidesk.foi.accounts import AccountError, issue_token
+    from foidesk.foi.accounts import AccountError, TooManyAttempts, issue_token
 
     if password_env:
         password = os.environ.get(password_env)
@@ -69,7 +71,7 @@ def user_token(
     with open_session(db) as session:
         try:
             token = issue_token(session, username, password)
-        except AccountError as exc:
+        except (AccountError, TooManyAttempts) as exc:
             raise Refused(str(exc)) from None
     typer.echo(token)
 
@@ -77,7 +79,7 @@ def user_token(
 @user_app.command("deactivate")
 def user_deactivate(
     username: str = typer.Argument(..., help="The user who may no longer sign in."),
-    db: str = typer.Option(..., "--db", help="Register database."),
+    db: str = REGISTER_OPTION,
 ) -> None:
     """Stop a user signing in, at once; their name stays on the audit trail."""
     from foidesk.db import open_session
@@ -91,7 +93,7 @@ def user_deactivate(
 @user_app.command("reset")
 def user_reset(
     username: str = typer.Argument(..., help="The user whose password is replaced."),
-    db: str = typer.Option(..., "--db", help="Register database."),
+    db: str = REGISTER_OPTION,
 ) -> None:
     """Give a user a new generated password (printed once); their sessions end at once."""
     from foidesk.db import open_session
@@ -106,7 +108,7 @@ def user_reset(
 @user_app.command("reactivate")
 def user_reactivate(
     username: str = typer.Argument(..., help="The deactivated user who may sign in again."),
-    db: str = typer.Option(..., "--db", help="Register database."),
+    db: str = REGISTER_OPTION,
 ) -> None:
     """Let a deactivated user sign in again, with the password they had."""
     from foidesk.db import open_session
@@ -118,12 +120,21 @@ def user_reactivate(
 
 
 @user_app.command("list")
-def user_list(db: str = typer.Option(..., "--db", help="Register database.")) -> None:
+def user_list(as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """List workspace users and their roles."""
     from foidesk.db import open_session
     from foidesk.foi.accounts import list_users
 
     with open_session(db) as session:
-        for account in list_users(session):
+        accounts = list_users(session)
+        if as_json:
+            print_json(
+                [
+                    {"username": a.username, "roles": sorted(a.role_set), "active": a.active}
+                    for a in accounts
+                ]
+            )
+            return
+        for account in accounts:
             state = "" if account.active else " (inactive)"
             typer.echo(f"{account.username}\t{account.roles}{state}")

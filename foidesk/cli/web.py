@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from foidesk.cli.options import OPTIONAL_STORE_OPTION, REGISTER_OPTION
 from foidesk.cli.root import app
 
 
 @app.command()
 def serve(
-    db: str = typer.Option(..., "--db", help="Register and disclosure log (SQLite file or URL)."),
+    db: str = REGISTER_OPTION,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     https: bool = typer.Option(
@@ -21,7 +22,7 @@ def serve(
     requests: str | None = typer.Option(
         None, "--requests", help="Folder of request files named <reference>.yaml."
     ),
-    records: str | None = typer.Option(None, "--records", help="Crime-record store (DuckDB)."),
+    records: str | None = OPTIONAL_STORE_OPTION,
     trusted_host: list[str] = typer.Option(  # noqa: B008 (typer's own idiom)
         [], "--trusted-host", help="A host name the site is reached by; repeat for more."
     ),

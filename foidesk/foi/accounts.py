@@ -22,7 +22,11 @@ in all, sign-in waits: the checks are costly, and the public pages share the pro
 
 The command line acts as an account through a token the account holder creates with
 their password (``issue_token``); only its SHA-256 is stored (a random 256-bit token needs
-no slow hash), and ``account_for_token`` gives the account's name and roles back.
+no slow hash), and ``account_for_token`` gives the account's name and roles back. The
+password is checked as a sign-in is (``authenticate``, from the address "command line"),
+so guessing it through token requests meets the same back-off; and at most
+``TOKENS_PER_HOUR`` tokens are issued to an account in an hour. A password change or
+reset, and deactivation, revoke the account's token with its sessions.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ MIN_PASSWORD_LENGTH = 12
 # zxcvbn's scale: 3 is "safely unguessable: moderate protection from offline attack".
 MIN_PASSWORD_SCORE = 3
 MAX_PASSWORD_LENGTH = 256
+# Tokens issued to one account in an hour: enough to replace a mistyped one, too few for
+# a stolen password to mint tokens in bulk unnoticed.
+TOKENS_PER_HOUR = 5
+TOKEN_ISSUED = "command-line token issued"
+TOKEN_REVOKED = "command-line token revoked"
 
 # Argon2id with OWASP's first recommended setting (19 MiB, 2 passes, 1 lane): strong, yet
 # quick enough that a burst of sign-ins does not exhaust a small server.
@@ -63,6 +72,14 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 class AccountError(ValueError):
     """A user that cannot be created or changed; the message says why."""
+
+
+def _revoke_token(session: Session, user: User, why: str, by: str) -> None:
+    """Forget the account's token, if it has one: it no longer acts for the account."""
+    if user.token_hash is not None:
+        user.token_hash = None
+        user.token_created_at = None
+        _record(session, user.username, f"{TOKEN_REVOKED} ({why})", by)
 
 
 class TooManyAttempts(PermissionError):
@@ -179,6 +196,7 @@ def reset_password(
     user.password_hash = _hasher.hash(password)
     user.session_generation += 1
     _record(session, username, "password reset", by)
+    _revoke_token(session, user, "password reset", by)
     session.commit()
     return password
 
@@ -196,6 +214,7 @@ def change_password(session: Session, username: str, current: str, new: str) -> 
     user.password_hash = _hasher.hash(new)
     user.session_generation += 1
     _record(session, username, "password changed", username)
+    _revoke_token(session, user, "password changed", username)
     session.commit()
     return SignedIn(user.username, user.role_set, user.session_generation)
 
@@ -228,6 +247,7 @@ def deactivate_user(session: Session, username: str, *, by: str = "command line"
     user.active = False
     user.session_generation += 1
     _record(session, username, "deactivated", by)
+    _revoke_token(session, user, "deactivated", by)
     session.commit()
 
 
@@ -330,24 +350,41 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class TooManyTokens(AccountError):
+    """An account asked for more than ``TOKENS_PER_HOUR`` tokens in an hour."""
+
+
 def issue_token(session: Session, username: str, password: str) -> str:
     """A new command-line token for the account, which proves itself with its password.
 
-    The token is returned once; it replaces any earlier one.
+    The token is returned once; it replaces any earlier one. The password is checked as a
+    sign-in (``TooManyAttempts`` after repeated failures); past ``TOKENS_PER_HOUR`` tokens
+    in the last hour the account gets ``TooManyTokens``.
     """
-    user = session.scalars(
-        select(User).where(User.username == username, User.active.is_(True))
-    ).one_or_none()
-    ok = False
-    try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or user is None:
+    signed_in = authenticate(session, username, password, "command line")
+    if signed_in is None:
         raise AccountError(f"no active account {username!r} with that password")
+    user = _user(session, signed_in.username)
+    now = _now()
+    issued = session.scalars(
+        select(AccountEvent.at)
+        .where(
+            AccountEvent.username == user.username,
+            AccountEvent.action == TOKEN_ISSUED,
+            AccountEvent.at > now - timedelta(hours=1),
+        )
+        .order_by(AccountEvent.at)
+    ).all()
+    if len(issued) >= TOKENS_PER_HOUR:
+        wait = int((issued[0] + timedelta(hours=1) - now).total_seconds()) // 60 + 1
+        raise TooManyTokens(
+            f"{user.username} was issued {len(issued)} tokens in the last hour, the most "
+            f"allowed: try again in {wait} minutes (the latest token still works)"
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     user.token_hash = _token_hash(token)
-    user.token_created_at = _now()
+    user.token_created_at = now
+    _record(session, user.username, TOKEN_ISSUED, user.username)
     session.commit()
     return token
 

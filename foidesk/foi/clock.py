@@ -33,6 +33,10 @@ STATUTORY_DAYS = 20  # s10(1)
 EXTENSION_GUIDE_DAYS = 20
 REVIEW_DAYS = 20  # s45 Code: internal review within 20 working days...
 REVIEW_EXCEPTIONAL_DAYS = 40  # ...or 40 in exceptional cases.
+# An ICO decision notice usually gives 35 calendar days to comply; either side may appeal
+# to the First-tier Tribunal within 28 days of it.
+DECISION_NOTICE_COMPLIANCE_DAYS = 35
+TRIBUNAL_APPEAL_DAYS = 28
 
 # LTT47: a request received on a non-working day is received that day (day 1 is the next
 # working day). Some authorities instead treat it as received on the next working day.
@@ -93,6 +97,8 @@ class FeePause:
 
     notice: date
     paid: date | None = None
+    # Unpaid three months after the notice, the request lapsed that day (s9(2)).
+    lapsed: date | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,13 @@ def due_date(
     due, skipped = add_working_days(start, days, calendar=calendar, pauses=pauses)
     stopped_since = None
     for pause in pauses:
-        if pause.paid is None:
+        if pause.lapsed is not None:
+            stopped_since = pause.notice
+            lines.append(
+                f"Fees notice issued {_fmt(pause.notice)} was not paid within three months: "
+                f"the request lapsed on {_fmt(pause.lapsed)} (s9(2)); the clock stays stopped."
+            )
+        elif pause.paid is None:
             stopped_since = pause.notice
             lines.append(
                 f"Fees notice issued {_fmt(pause.notice)} and not yet paid: the clock is "
@@ -252,6 +264,25 @@ def due_date(
         warnings=warnings,
         stopped_since=stopped_since if due is None else None,
     )
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (the month's last day if it is shorter):
+    a fees notice of 30 November lapses on 28 or 29 February."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def decision_notice_due(decided_on: date, compliance_days: int) -> tuple[date, date]:
+    """(comply by, appeal by) for an ICO decision notice of ``decided_on``, in calendar days.
+
+    s50(6): the period to comply may not end before the time to appeal does, so it is the
+    later of the two.
+    """
+    appeal_by = decided_on + timedelta(days=TRIBUNAL_APPEAL_DAYS)
+    return max(decided_on + timedelta(days=compliance_days), appeal_by), appeal_by
 
 
 def review_due(

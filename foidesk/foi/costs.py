@@ -81,6 +81,9 @@ class CostEstimate:
     items: tuple[CostItem, ...]
     authority: str = "police"
     hourly_rate: Decimal = HOURLY_RATE
+    # References of the requests aggregated with this one (regulation 5), whose lines
+    # ``items`` includes.
+    aggregated_with: tuple[str, ...] = ()
 
     @property
     def limit(self) -> Decimal:
@@ -118,6 +121,7 @@ class CostEstimate:
                 f"{as_figure(item.minutes / 60)} hours"
             )
         work = "; ".join(lines)
+        together = f" {self.regulation_5()}" if self.aggregated_with else ""
         verdict = (
             "exceeds the appropriate limit, so section 12(1) of the Act applies and the "
             "force is not obliged to comply with this part of the request"
@@ -128,9 +132,19 @@ class CostEstimate:
             f"The appropriate limit for this authority is £{self.limit:,.0f}, which at "
             f"£{self.hourly_rate:,.0f} an hour is {as_figure(self.limit_hours)} hours of work "
             f"({REGULATIONS}, regulations 3 and 4). Only the time spent determining whether "
-            f"the information is held, locating, retrieving and extracting it may be counted. "
-            f"The estimate is: {work}. In total {as_figure(self.hours)} hours, or "
+            f"the information is held, locating, retrieving and extracting it may be counted."
+            f"{together} The estimate is: {work}. In total {as_figure(self.hours)} hours, or "
             f"£{self.cost:,.2f}, which {verdict}."
+        )
+
+    def regulation_5(self) -> str:
+        """The sentence saying which requests the estimate aggregates, and by what right."""
+        one = len(self.aggregated_with) == 1
+        return (
+            f"This request is aggregated with request{'' if one else 's'} "
+            f"{_listed(self.aggregated_with)}: they ask for the same or similar information "
+            "and were received within 60 consecutive working days (regulation 5 of "
+            f"{REGULATIONS}), so the estimate is of the cost of complying with them all."
         )
 
     def s16_advice(self, narrowing: str = "") -> str:
@@ -143,6 +157,13 @@ class CostEstimate:
             "examined within the appropriate limit."
         )
         return f"{text} {narrowing.strip()}" if narrowing.strip() else text
+
+
+def _listed(references: tuple[str, ...]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(references) == 1:
+        return references[0]
+    return ", ".join(references[:-1]) + " and " + references[-1]
 
 
 def as_figure(value: Decimal | float) -> str:

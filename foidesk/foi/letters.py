@@ -122,6 +122,8 @@ def render_letter(
         any_disclosed=any(p.decision in ("disclosed", "partly disclosed") for p in request.parts),
         not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
         s16_advice=s16,
+        # Regulation 5: the s12 refusal names the requests its estimate aggregates.
+        regulation_5=estimate.regulation_5() if estimate.aggregated_with else "",
         attachments=letter_attachments(register, reference, answer_dir),
         tables=package.table_titles,
         review_window=review_window,

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foidesk.db import Base
@@ -29,6 +40,9 @@ class Request(Base):
     received: Mapped[date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(40))
     requester_contact: Mapped[str] = mapped_column(Text, default="")
+    # Individual, media, business... (``register.REQUESTER_TYPES``): for the s45 statistics
+    # only, never published and never read by a decision; "" where it was not recorded.
+    requester_type: Mapped[str] = mapped_column(String(40), default="")
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(40), default="received")
     receipt_rule: Mapped[str] = mapped_column(String(40), default="as-received")
@@ -70,6 +84,9 @@ class Request(Base):
     )
     appeals: Mapped[list[IcoAppeal]] = relationship(
         order_by="IcoAppeal.id", cascade="all, delete-orphan"
+    )
+    aggregations: Mapped[list[Aggregation]] = relationship(
+        order_by="Aggregation.id", cascade="all, delete-orphan"
     )
     # The trail survives the request, so it is joined by reference, read-only.
     audit: Mapped[list[AuditEntry]] = relationship(
@@ -204,6 +221,22 @@ class IcoAppeal(Base):
     tribunal_lodged_on: Mapped[date | None] = mapped_column(Date)
     tribunal_decided_on: Mapped[date | None] = mapped_column(Date)
     tribunal_outcome: Mapped[str] = mapped_column(Text, default="")
+
+
+class Aggregation(Base):
+    """Another request this one is aggregated with for the s12 estimate (regulation 5).
+
+    A link is kept on both requests, so each one's estimate and letter name the other.
+    """
+
+    __tablename__ = "foi_aggregations"
+    __table_args__ = (UniqueConstraint("request_id", "other_reference"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    other_reference: Mapped[str] = mapped_column(String(64))
+    linked_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEntry(Base):

@@ -15,6 +15,7 @@ The requester's contact is private: ``public_view`` is what the disclosure log m
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -35,6 +36,7 @@ from foidesk.foi import clock, workflow
 from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
 from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
 from foidesk.foi.models import (
+    Aggregation,
     AppliedExemption,
     AuditEntry,
     Clarification,
@@ -53,8 +55,18 @@ ROLES = workflow.ROLES
 STATUSES = workflow.STATUSES
 derive_status = workflow.derive_status
 CHANNELS: tuple[str, ...] = ("email", "web form", "post", "whatdotheyknow", "other")
-# A decision notice usually gives 35 calendar days to comply (ICO practice).
-DECISION_NOTICE_COMPLIANCE_DAYS = 35
+# Who asked, as the s45 statistics count them; recorded at logging, read by officers only.
+REQUESTER_TYPES: tuple[str, ...] = (
+    "individual",
+    "media",
+    "business",
+    "campaign group",
+    "solicitor",
+    "other",
+)
+# Regulation 5(2): requests aggregated must arrive within 60 consecutive working days.
+AGGREGATION_WORKING_DAYS = 60
+DECISION_NOTICE_COMPLIANCE_DAYS = clock.DECISION_NOTICE_COMPLIANCE_DAYS
 
 
 class TransitionError(ValueError):
@@ -168,6 +180,7 @@ _LOAD = (
     selectinload(Request.cost_lines),
     selectinload(Request.reviews),
     selectinload(Request.appeals),
+    selectinload(Request.aggregations),
     selectinload(Request.audit),
 )
 
@@ -320,7 +333,7 @@ class Register:
         who = as_actor(actor)
         with self._session() as session:
             request = self._load(session, reference)
-            why = workflow.refusal(request, step, who.name, who.roles)
+            why = workflow.refusal(request, step, who.name, who.roles, self.timing())
             if why:
                 raise TransitionError(why)
             frame = StepFrame(self, session, request, who)
@@ -343,6 +356,15 @@ class Register:
                     f"{reference} was changed by someone else at the same moment: look at it again"
                 )
             self._refresh_status(session, request, who)
+
+    def timing(self) -> workflow.Timing:
+        """Today and the settings' periods, as the workflow's guards read them."""
+        periods = self.settings.requests
+        return workflow.Timing(
+            self.today(),
+            periods.clarification_reminder_after_months,
+            periods.clarification_closes_after_months,
+        )
 
     def _check_date(
         self, request: Request, day: date, what: str, *, after: date | None = None
@@ -375,8 +397,13 @@ class Register:
         title: str = "",
         subject: str = "",
         receipt_rule: clock.ReceiptRule = "as-received",
+        requester_type: str = "",
     ) -> Request:
-        """Log a new request; ``parts`` are its questions, as text or ``{number, text}``."""
+        """Log a new request; ``parts`` are its questions, as text or ``{number, text}``.
+
+        ``requester_type`` (one of ``REQUESTER_TYPES``, or "" if not known) is kept for the
+        s45 statistics only.
+        """
         who = as_actor(actor)
         if workflow.role_for("log", who.roles) is None:
             raise TransitionError(
@@ -392,6 +419,10 @@ class Register:
             raise TransitionError(f"received date {received} is in the future")
         if channel not in CHANNELS:
             raise ValueError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+        if requester_type and requester_type not in REQUESTER_TYPES:
+            raise ValueError(
+                f"requester type {requester_type!r} is not one of {', '.join(REQUESTER_TYPES)}"
+            )
         if receipt_rule not in clock.RECEIPT_RULES:
             raise ValueError(f"receipt rule must be one of {', '.join(clock.RECEIPT_RULES)}")
         if not text.strip():
@@ -412,6 +443,7 @@ class Register:
             received=received,
             channel=channel,
             requester_contact=requester_contact,
+            requester_type=requester_type,
             text=text.strip(),
             status="received",
             receipt_rule=receipt_rule,
@@ -436,6 +468,7 @@ class Register:
                         "text": (None, request.text),
                         "parts": (None, [t for _, t in numbered]),
                         "requester_contact": (None, "(recorded)" if requester_contact else ""),
+                        **({"requester_type": (None, requester_type)} if requester_type else {}),
                     },
                 )
         except IntegrityError as error:
@@ -581,8 +614,193 @@ class Register:
             request = step.request
             unpaid = workflow.unpaid_fee(request)
             self._check_date(request, paid_on, "payment date", after=unpaid.issued_on)
+            lapses = workflow.fee_lapses_on(unpaid)
+            if paid_on >= lapses:
+                raise TransitionError(
+                    f"{reference}: the fees notice of {unpaid.issued_on} lapsed on {lapses}, "
+                    f"three months after it was given (s9(2)); a payment on {paid_on} is too "
+                    "late: record the lapse, and the requester may ask again"
+                )
             unpaid.paid_on = paid_on
             step.record("fee paid", {"paid_on": (None, paid_on)})
+        return self.get(reference)
+
+    def lapse_fee(self, reference: str, actor: ActorLike) -> Request:
+        """The fee was not paid within three months of the notice: the request lapses
+        (s9(2)) and closes, its clock stopped; the lapse is dated as the law dates it."""
+        with self._step(reference, "fee lapsed", actor) as step:
+            unpaid = workflow.unpaid_fee(step.request)
+            unpaid.lapsed_on = workflow.fee_lapses_on(unpaid)
+            step.record(
+                "fee lapsed",
+                {"issued_on": (None, unpaid.issued_on), "lapsed_on": (None, unpaid.lapsed_on)},
+            )
+        return self.get(reference)
+
+    def remind_clarification(self, reference: str, reminded_on: date, actor: ActorLike) -> Request:
+        """The requester was reminded that the clarification is still awaited."""
+        with self._step(reference, "clarification reminder", actor) as step:
+            waiting = workflow.open_clarification(step.request)
+            self._check_date(step.request, reminded_on, "reminder date", after=waiting.sought_on)
+            waiting.reminded_on = reminded_on
+            step.record("clarification reminder", {"reminded_on": (None, reminded_on)})
+        return self.get(reference)
+
+    def close_clarification(self, reference: str, closed_on: date, actor: ActorLike) -> Request:
+        """Close a request whose clarification went unanswered after a reminder and the
+        period the settings give; the clock stays stopped, the request is closed."""
+        with self._step(reference, "close unanswered clarification", actor) as step:
+            waiting = workflow.open_clarification(step.request)
+            due = self.timing().closing_due(waiting)
+            self._check_date(step.request, closed_on, "closing date", after=due)
+            waiting.closed_on = closed_on
+            step.record(
+                "closed: clarification unanswered",
+                {"sought_on": (None, waiting.sought_on), "closed_on": (None, closed_on)},
+            )
+        return self.get(reference)
+
+    def due(self) -> list[workflow.Due]:
+        """Every step time has brought due (fees to lapse, clarifications to remind of or
+        close), the longest due first. Two queries, however many requests: the register
+        page shows it."""
+        timing = self.timing()
+        with self._session() as session:
+            fees = session.execute(
+                select(Request.reference, FeeNotice)
+                .join(FeeNotice, FeeNotice.request_id == Request.id)
+                .where(
+                    Request.status == "awaiting fee",
+                    FeeNotice.paid_on.is_(None),
+                    FeeNotice.lapsed_on.is_(None),
+                )
+            ).all()
+            waiting = session.execute(
+                select(Request.reference, Clarification)
+                .join(Clarification, Clarification.request_id == Request.id)
+                .where(
+                    Request.status == "awaiting clarification",
+                    Clarification.answered_on.is_(None),
+                    Clarification.closed_on.is_(None),
+                )
+            ).all()
+            found = [workflow.fee_due(r, notice, timing) for r, notice in fees] + [
+                workflow.clarification_due(r, c, timing) for r, c in waiting
+            ]
+        return sorted((d for d in found if d is not None), key=lambda d: (d.since, d.reference))
+
+    def decision_notices_to_comply(self) -> list[tuple[str, workflow.DecisionNotice]]:
+        """ICO decision notices not yet complied with (nor settled by the Tribunal), by the
+        date compliance is due: what the register page lists, overdue ones flagged."""
+        with self._session() as session:
+            rows = session.execute(
+                select(Request.reference, IcoAppeal)
+                .join(IcoAppeal, IcoAppeal.request_id == Request.id)
+                .where(
+                    IcoAppeal.decided_on.is_not(None),
+                    IcoAppeal.complied_on.is_(None),
+                    IcoAppeal.tribunal_decided_on.is_(None),
+                )
+            ).all()
+            found = [(reference, workflow.decision_notice(appeal)) for reference, appeal in rows]
+        return sorted(
+            ((r, n) for r, n in found if n is not None), key=lambda item: item[1].comply_by
+        )
+
+    # -- regulation 5 ------------------------------------------------------------------------
+
+    def aggregation_problems(self, reference: str, others: Sequence[str]) -> list[str]:
+        """Why ``reference`` may not be aggregated with ``others`` (empty when it may)."""
+        with self._session() as session:
+            request = self._load(session, reference)
+            return self._aggregation_problems(session, request, others)
+
+    def _aggregation_problems(
+        self, session: Session, request: Request, others: Sequence[str]
+    ) -> list[str]:
+        problems = []
+        group = [request]
+        linked = {a.other_reference for a in request.aggregations}
+        for other in dict.fromkeys(others):
+            if other == request.reference:
+                problems.append(f"{other} cannot be aggregated with itself")
+                continue
+            try:
+                found = self._load(session, other)
+            except RequestNotFound:
+                problems.append(f"no request {other!r} in the register")
+                continue
+            if found.status not in workflow.OPEN:
+                problems.append(
+                    f"{other} is '{found.status}': only requests not yet answered are aggregated"
+                )
+            if other in linked:
+                problems.append(f"{request.reference} is already aggregated with {other}")
+            group.append(found)
+        for reference in linked:
+            with contextlib.suppress(RequestNotFound):
+                group.append(self._load(session, reference))
+        span = aggregation_span(r.received for r in group)
+        if span > AGGREGATION_WORKING_DAYS:
+            first = min(group, key=lambda r: r.received)
+            last = max(group, key=lambda r: r.received)
+            problems.append(
+                f"{first.reference} (received {first.received}) and {last.reference} "
+                f"(received {last.received}) span {span} working days: regulation 5 "
+                f"aggregates only requests received within {AGGREGATION_WORKING_DAYS} "
+                "consecutive working days"
+            )
+        return problems
+
+    def aggregate(
+        self, reference: str, others: Sequence[str], reason: str, actor: ActorLike
+    ) -> Request:
+        """Aggregate requests for the s12 estimate under regulation 5: each is linked to the
+        others, both ways, and each one's estimate is the sum of them all.
+
+        ``reason`` says why the requests are for the same or similar information and come
+        from one person or people who appear to act together (the officer's judgement;
+        ``repeats.aggregation_candidates`` suggests them). Every request must still be
+        unanswered and all must be received within 60 consecutive working days.
+        """
+        if not reason.strip():
+            raise ValueError(
+                "say why the requests are for the same or similar information and from one "
+                "person or people acting together"
+            )
+        others = list(dict.fromkeys(o.strip() for o in others if o.strip()))
+        if not others:
+            raise ValueError("name at least one request to aggregate with")
+        with self._step(reference, "aggregate (regulation 5)", actor) as step:
+            request, session = step.request, step.session
+            problems = self._aggregation_problems(session, request, others)
+            if problems:
+                raise TransitionError(f"{reference} cannot be aggregated: " + "; ".join(problems))
+            today = self.today()
+            for other_reference in others:
+                other = self._load(session, other_reference)
+                request.aggregations.append(
+                    Aggregation(
+                        other_reference=other_reference, linked_on=today, reason=reason.strip()
+                    )
+                )
+                other.aggregations.append(
+                    Aggregation(other_reference=reference, linked_on=today, reason=reason.strip())
+                )
+                # The other's estimate changed too: its submission and approval no longer stand.
+                self._withdraw_approval(session, other, step.who, "aggregate (regulation 5)")
+                self._audit(
+                    session,
+                    other_reference,
+                    step.who,
+                    "aggregated (regulation 5)",
+                    {"with": (None, reference), "reason": (None, reason.strip())},
+                )
+                self._refresh_status(session, other, step.who)
+            step.record(
+                "aggregated (regulation 5)",
+                {"with": (None, others), "reason": (None, reason.strip())},
+            )
         return self.get(reference)
 
     def extend(
@@ -861,20 +1079,38 @@ class Register:
         return self.get(reference)
 
     def cost_estimate(self, reference: str) -> CostEstimate:
-        """The request's worksheet against this authority's appropriate limit."""
-        return _estimate(self._get(reference), self.authority)
+        """The request's worksheet against this authority's appropriate limit; with the
+        lines of the requests aggregated with it (regulation 5), which it names."""
+        with self._session() as session:
+            request = self._load(session, reference)
+            return _estimate(request, self.authority, self._linked(session, request))
+
+    def _linked(self, session: Session, request: Request) -> list[Request]:
+        """The requests aggregated with ``request`` that are still in the register."""
+        found = []
+        for link in request.aggregations:
+            other = session.scalars(
+                select(Request)
+                .where(Request.reference == link.other_reference)
+                .options(selectinload(Request.cost_lines))
+            ).one_or_none()
+            if other is not None:
+                found.append(other)
+        return found
 
     # -- approval and response -----------------------------------------------------------
 
     def s17_problems(self, reference: str) -> list[str]:
         """What still stops the response being issued (empty when it may issue)."""
-        return self._problems(self._get(reference))
+        with self._session() as session:
+            return self._problems(self._load(session, reference), session)
 
-    def _problems(self, request: Request) -> list[str]:
+    def _problems(self, request: Request, session: Session | None = None) -> list[str]:
         problems = s17_problems(_parts_for_check(request))
         # A s12 refusal stands only on an estimate over the appropriate limit.
         if any(e.section == "s12" for p in request.parts for e in p.exemptions):
-            estimate = _estimate(request, self.authority)
+            linked = self._linked(session, request) if session is not None else []
+            estimate = _estimate(request, self.authority, linked)
             if not estimate.items:
                 problems.append("s12 is relied on but the request has no cost estimate")
             elif not estimate.exceeds_limit:
@@ -888,7 +1124,7 @@ class Register:
         """Send the decided request to a reviewer; every part must be decided, s17 met."""
         with self._step(reference, "submit", actor) as step:
             request = step.request
-            problems = self._problems(request)
+            problems = self._problems(request, step.session)
             if problems:
                 raise TransitionError(f"{reference} cannot go for approval: " + "; ".join(problems))
             request.submitted_by = step.who.name
@@ -946,7 +1182,7 @@ class Register:
         """
         with self._step(reference, "submit", importer) as step:
             request = step.request
-            problems = self._problems(request)
+            problems = self._problems(request, step.session)
             if problems:
                 raise TransitionError(f"{reference} cannot be approved: " + "; ".join(problems))
             request.submitted_by = submitted_by
@@ -975,7 +1211,7 @@ class Register:
         """Issue the response: it must be approved as it stands and meet s17."""
         with self._step(reference, "respond", actor) as step:
             request = step.request
-            problems = self._problems(request)
+            problems = self._problems(request, step.session)
             if problems:
                 raise TransitionError(f"{reference} cannot be responded to: " + "; ".join(problems))
             if request.approved_fingerprint != workflow.fingerprint(request):
@@ -1136,14 +1372,17 @@ class Register:
 
     def deadline_for(self, request: Request) -> clock.Deadline:
         """The deadline of a request already loaded (e.g. from ``list_requests``)."""
-        waiting = workflow.open_clarification(request)
+        waiting = workflow.open_clarification(request) or next(
+            (c for c in request.clarifications if c.closed_on is not None), None
+        )
         return deadline_from(
             request.received,
             max((c.answered_on for c in request.clarifications if c.answered_on), default=None),
-            tuple((f.issued_on, f.paid_on) for f in request.fee_notices),
+            tuple((f.issued_on, f.paid_on, f.lapsed_on) for f in request.fee_notices),
             max((e.new_due for e in request.extensions), default=None),
             request.receipt_rule,
             waiting.sought_on if waiting is not None else None,
+            waiting.closed_on if waiting is not None else None,
         )
 
     def deadline(self, reference: str) -> clock.Deadline:
@@ -1250,32 +1489,40 @@ class Register:
 def deadline_from(
     received: date,
     clarified: date | None,
-    fee_notices: tuple[tuple[date, date | None], ...],
+    fee_notices: tuple[tuple[date, date | None, date | None], ...],
     extended_to: date | None,
     receipt_rule: str,
     awaiting_clarification: date | None = None,
+    closed_unanswered: date | None = None,
 ) -> clock.Deadline:
     """A request's deadline from the facts that set it: the day received, the latest
-    clarification answered, each fees notice (issued, paid), the latest extension, and the
-    day an unanswered clarification was sought (the clock is stopped since then).
+    clarification answered, each fees notice (issued, paid, lapsed), the latest extension,
+    the day an unanswered clarification was sought (the clock is stopped since then) and
+    the day the request was closed for want of an answer.
 
     Kept per facts, not per request: a register's requests share few received dates, so
     a page of every deadline costs a few hundred calendar walks, not ten thousand.
     """
     if awaiting_clarification is not None:
         # s1(3): no duty to answer until the clarification arrives; the count restarts then.
+        explanation = [
+            f"Clock stopped since {awaiting_clarification}: awaiting the requester's "
+            "clarification (s1(3)); 20 working days start again from the answer."
+        ]
+        if closed_unanswered is not None:
+            explanation = [
+                f"Clock stopped since {awaiting_clarification}: the requester's clarification "
+                f"(s1(3)) never came, and the request was closed on {closed_unanswered}."
+            ]
         return clock.Deadline(
             due=None,
             start=awaiting_clarification,
             working_days=0,
-            explanation=[
-                f"Clock stopped since {awaiting_clarification}: awaiting the requester's "
-                "clarification (s1(3)); 20 working days start again from the answer."
-            ],
+            explanation=explanation,
             skipped=[],
             stopped_since=awaiting_clarification,
         )
-    pauses = [clock.FeePause(issued, paid) for issued, paid in fee_notices]
+    pauses = [clock.FeePause(issued, paid, lapsed) for issued, paid, lapsed in fee_notices]
     base = clock.due_date(
         received,
         clarified=clarified,
@@ -1317,18 +1564,29 @@ def _extension_override(new_due: date, statutory_due: date | None) -> str:
     return "; ".join(reasons)
 
 
-def _estimate(request: Request, authority: str) -> CostEstimate:
+def _estimate(request: Request, authority: str, linked: Sequence[Request] = ()) -> CostEstimate:
+    """The worksheet of ``request`` and of the requests aggregated with it (``linked``)."""
     items = tuple(
         CostItem(
             c.activity,
-            c.description,
+            c.description if owner is request else f"{owner.reference}: {c.description}",
             c.records,
             Decimal(str(c.minutes_per_record)),
-            c.part_number,
+            c.part_number if owner is request else None,
         )
-        for c in request.cost_lines
+        for owner in (request, *linked)
+        for c in owner.cost_lines
     )
-    return CostEstimate(items, authority=authority)
+    return CostEstimate(
+        items, authority=authority, aggregated_with=tuple(r.reference for r in linked)
+    )
+
+
+def aggregation_span(received: Iterable[date]) -> int:
+    """How many consecutive working days the dates fall within, both ends counted (a day
+    that is not a working day counts as the next working day)."""
+    days = [clock.UK_CALENDAR.next_working_day(d) for d in received]
+    return clock.working_days_between(min(days), max(days)) + 1
 
 
 def _exemption_label(e: AppliedExemption) -> str:

@@ -6,7 +6,9 @@ unless a reasonable interval has passed) and whether the same text is arriving f
 requesters or was sent to many authorities (a round robin, answered consistently and
 often published early). foidesk flags; the officer decides. Nothing here is published:
 comparing requesters is one of the two places (with regulation 5) where the Act looks at
-who asked.
+who asked. ``aggregation_candidates`` suggests the requests regulation 5 could aggregate
+with one: the same requester's, or a like request from anyone (people acting together),
+received within 60 consecutive working days and not yet answered.
 
 Two requests are compared by their content words: greetings and sign-offs dropped, case,
 punctuation and common words ignored, words reduced to a crude stem ("assaulted",
@@ -22,10 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foidesk.foi import workflow
 from foidesk.foi.models import Request
-from foidesk.foi.register import Register
+from foidesk.foi.register import AGGREGATION_WORKING_DAYS, Register, aggregation_span
 
 # Content-word overlap (Jaccard) from which two requests with the same numbers are similar.
 SIMILAR = 0.3
@@ -243,3 +249,51 @@ def requests_from_requester(register: Register, reference: str) -> list[Request]
         for r in register.list_requests()
         if r.reference != reference and same_requester(r.requester_contact, contact)
     ]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A request regulation 5 might aggregate with another, and why it is suggested."""
+
+    reference: str
+    received: date
+    same_requester: bool
+    kind: str | None  # "identical", "similar" or None (the same requester, other words)
+    overlap: float
+
+    @property
+    def why(self) -> str:
+        who = "the same requester" if self.same_requester else "another requester"
+        words = f"{self.kind} words" if self.kind else "other words"
+        return f"{who}, {words} (overlap {self.overlap:.2f}), received {self.received}"
+
+
+def aggregation_candidates(register: Register, reference: str) -> list[Candidate]:
+    """Unanswered requests received within 60 consecutive working days of ``reference``
+    from its requester, or alike in words from anyone: most alike first. The officer
+    judges whether they ask for the same or similar information."""
+    this = register.get(reference)
+    linked = {a.other_reference for a in this.aggregations}
+    # 60 working days are fewer than 100 calendar days: only those rows are read.
+    window = timedelta(days=100)
+    with Session(register.engine) as session:
+        rows = session.execute(
+            select(Request.reference, Request.received, Request.text, Request.requester_contact)
+            .where(
+                Request.received.between(this.received - window, this.received + window),
+                Request.status.in_(workflow.OPEN),
+                Request.reference != reference,
+            )
+            .order_by(Request.received, Request.reference)
+        ).all()
+    found = []
+    for other, received, text, contact in rows:
+        if other in linked:
+            continue
+        if aggregation_span((this.received, received)) > AGGREGATION_WORKING_DAYS:
+            continue
+        kind, overlap = compare(text, this.text)
+        same = same_requester(contact, this.requester_contact)
+        if same or kind:
+            found.append(Candidate(other, received, same, kind, overlap))
+    return sorted(found, key=lambda c: (-(c.kind is not None), -c.overlap, c.received))

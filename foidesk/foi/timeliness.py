@@ -3,9 +3,11 @@
 Per month or quarter of receipt, as the s45 Code of Practice counts them: requests
 received, how many of them were answered, answered within the statutory 20 working days
 (after any clarification restart and fee pause) or within a public interest extension,
-are still open, extensions used, and the outcome of each answered request; and internal
-reviews asked for in the period, decided, within 20 working days, the median time taken
-and their outcomes. The same figures go to CSV and to the web workspace.
+are still open, extensions used, and the outcome of each answered request; how many of
+the requests received came from each type of requester (individual, media, business...,
+as recorded when the request was logged; counts only, never a request's own type); and
+internal reviews asked for in the period, decided, within 20 working days, the median time
+taken and their outcomes. The same figures go to CSV and to the web workspace.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 from foidesk.foi import clock
 from foidesk.foi.models import Request
-from foidesk.foi.register import Register
+from foidesk.foi.register import REQUESTER_TYPES, Register
 
 OUTCOMES: tuple[str, ...] = (
     "granted in full",
@@ -30,12 +32,17 @@ OUTCOMES: tuple[str, ...] = (
     "vexatious (s14)",
 )
 PERIODS = {"month": "M", "quarter": "Q"}
+# A column per requester type, and one for requests logged without one.
+REQUESTER_COLUMNS: tuple[str, ...] = (
+    *(f"from {t}" for t in REQUESTER_TYPES),
+    "from requester not recorded",
+)
 # How an internal review ends; the recorded outcome starts with one of these words.
 REVIEW_OUTCOMES: tuple[str, ...] = ("upheld", "partly upheld", "overturned")
 S45_COLUMNS: tuple[str, ...] = (
     "period", "received", "answered", "still_open", "answered_within_20_working_days",
     "answered_within_extended_time", "answered_late", "extensions_used", "percent_in_time",
-    *OUTCOMES, "internal_reviews_requested", "internal_reviews_decided",
+    *OUTCOMES, *REQUESTER_COLUMNS, "internal_reviews_requested", "internal_reviews_decided",
     "internal_reviews_within_20_working_days", "internal_review_median_working_days",
     *(f"review {o}" for o in (*REVIEW_OUTCOMES, "other")),
 )  # fmt: skip
@@ -89,11 +96,12 @@ def request_timeliness(
                     and statutory < answered <= due
                 ),
                 "outcome": request_outcome(request),
+                "requester_type": request.requester_type,
             }
         )
     columns = [
         "reference", "received", "responded_on", "statutory_due", "due", "extended",
-        "within_20_working_days", "within_extended_time", "outcome",
+        "within_20_working_days", "within_extended_time", "outcome", "requester_type",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -173,6 +181,10 @@ def s45_statistics(register: Register, period: str = "month") -> pd.DataFrame:
             if len(answered)
             else None,
             **{outcome: int((answered["outcome"] == outcome).sum()) for outcome in OUTCOMES},
+            **{
+                column: int((received["requester_type"] == kind).sum())
+                for column, kind in zip(REQUESTER_COLUMNS, (*REQUESTER_TYPES, ""), strict=True)
+            },
             "internal_reviews_requested": len(asked),
             "internal_reviews_decided": len(decided),
             "internal_reviews_within_20_working_days": int((decided["working_days"] <= 20).sum()),

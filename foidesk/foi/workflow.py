@@ -10,6 +10,12 @@ diagram in docs/register.md are generated from it (``markdown_table``, ``mermaid
 
 Adding a step is one row here and one register method that records its facts.
 
+Some steps fall due with time rather than with another step: a fees notice unpaid for
+three months lapses (s9(2)), and a clarification still unanswered after a reminder and
+the period the settings give (``Timing``) is closed. Their guards read the day from the
+``Timing`` the register passes; ``due_steps`` lists what has fallen due, for the officer
+who takes those steps (``foidesk request due``, the workspace's register page).
+
 Approval is bound to what the reviewer saw: ``fingerprint`` digests the content of the
 response (the request, its clarifications, decisions, exemptions, costs, advice, fees and
 extensions), the approve form carries it, and the register refuses an approval whose
@@ -21,12 +27,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from foidesk.foi.models import Request
+from foidesk.foi.models import IcoAppeal, Request
 
 ROLES: tuple[str, ...] = ("officer", "analyst", "reviewer", "admin")
 
@@ -39,8 +45,11 @@ BEFORE_SUBMISSION: tuple[str, ...] = (
 )
 OPEN: tuple[str, ...] = (*BEFORE_SUBMISSION, "awaiting approval", "approved")
 AFTER_RESPONSE: tuple[str, ...] = ("responded", "under internal review", "at ICO", "at tribunal")
-CLOSED: tuple[str, ...] = ("withdrawn", "transferred")
+CLOSED: tuple[str, ...] = ("withdrawn", "transferred", "lapsed", "closed")
 STATUSES: tuple[str, ...] = (*OPEN, *AFTER_RESPONSE, *CLOSED)
+
+# s9(2): no duty to comply unless the fee is paid within three months of the fees notice.
+FEE_LAPSES_AFTER_MONTHS = 3
 
 # Steps whose actors took part in the response: none of them may approve it.
 CONTRIBUTING_ACTIONS = frozenset({"decision", "cost line", "advice", "submitted for approval"})
@@ -62,6 +71,10 @@ def derive_status(request: Request) -> str:
         return "withdrawn"
     if request.transferred_on is not None:
         return "transferred"
+    if any(f.lapsed_on is not None for f in request.fee_notices):
+        return "lapsed"
+    if any(c.closed_on is not None for c in request.clarifications):
+        return "closed"
     if any(a.tribunal_lodged_on and a.tribunal_decided_on is None for a in request.appeals):
         return "at tribunal"
     if any(a.decided_on is None for a in request.appeals):
@@ -100,6 +113,36 @@ def unpaid_fee(request: Request) -> Any:
     return next((f for f in request.fee_notices if f.paid_on is None and f.lapsed_on is None), None)
 
 
+def _clock() -> Any:
+    # The clock reads this module's statuses, so it is imported when first used here.
+    from foidesk.foi import clock
+
+    return clock
+
+
+def fee_lapses_on(notice: Any) -> date:
+    """The day an unpaid fees notice lapses: three months after it was given (s9(2))."""
+    return _clock().add_months(notice.issued_on, FEE_LAPSES_AFTER_MONTHS)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What the guards of steps that fall due with time need: the day, and the periods
+    the settings give for an unanswered clarification (a reminder, then closing)."""
+
+    today: date = field(default_factory=date.today)
+    clarification_reminder_after_months: int = 2
+    clarification_closes_after_months: int = 3
+
+    def reminder_due(self, clarification: Any) -> date:
+        return _clock().add_months(
+            clarification.sought_on, self.clarification_reminder_after_months
+        )
+
+    def closing_due(self, clarification: Any) -> date:
+        return _clock().add_months(clarification.sought_on, self.clarification_closes_after_months)
+
+
 def contributors(request: Request) -> set[str]:
     """Everyone who decided a part, added a cost line, gave advice or submitted the request."""
     return {
@@ -112,38 +155,38 @@ def contributors(request: Request) -> set[str]:
 # -- guards: None when the step may happen, else why not --------------------------------------
 
 
-def _no_open_clarification(request: Request, _name: str) -> str | None:
+def _no_open_clarification(request: Request, _name: str, _timing: Timing) -> str | None:
     found = open_clarification(request)
     return None if found is None else f"a clarification sought on {found.sought_on} is open"
 
 
-def _open_clarification(request: Request, _name: str) -> str | None:
+def _open_clarification(request: Request, _name: str, _timing: Timing) -> str | None:
     return None if open_clarification(request) else "no clarification is awaiting an answer"
 
 
-def _no_unpaid_fee(request: Request, _name: str) -> str | None:
+def _no_unpaid_fee(request: Request, _name: str, _timing: Timing) -> str | None:
     found = unpaid_fee(request)
     return None if found is None else f"the fees notice of {found.issued_on} is unpaid"
 
 
-def _unpaid_fee(request: Request, _name: str) -> str | None:
+def _unpaid_fee(request: Request, _name: str, _timing: Timing) -> str | None:
     return None if unpaid_fee(request) else "no fees notice is awaiting payment"
 
 
-def _not_acknowledged(request: Request, _name: str) -> str | None:
+def _not_acknowledged(request: Request, _name: str, _timing: Timing) -> str | None:
     if request.acknowledged_on is not None:
         return f"it was acknowledged on {request.acknowledged_on}"
     return None
 
 
-def _ready_to_submit(request: Request, name: str) -> str | None:
+def _ready_to_submit(request: Request, name: str, _timing: Timing) -> str | None:
     undecided = [str(p.number) for p in request.parts if not p.decision]
     if undecided:
         return f"part {', '.join(undecided)} {'is' if len(undecided) == 1 else 'are'} undecided"
-    return _no_open_clarification(request, name) or _no_unpaid_fee(request, name)
+    return _no_open_clarification(request, name, _timing) or _no_unpaid_fee(request, name, _timing)
 
 
-def _independent_reviewer(request: Request, name: str) -> str | None:
+def _independent_reviewer(request: Request, name: str, _timing: Timing) -> str | None:
     if name in contributors(request):
         return (
             f"{name} decided, costed, advised on or submitted it: "
@@ -152,23 +195,54 @@ def _independent_reviewer(request: Request, name: str) -> str | None:
     return None
 
 
-def _decision_notice_to_comply(request: Request, _name: str) -> str | None:
+def _fee_lapsed(request: Request, _name: str, timing: Timing) -> str | None:
+    unpaid = unpaid_fee(request)
+    if unpaid is None:
+        return "no fees notice is awaiting payment"
+    lapses = fee_lapses_on(unpaid)
+    if timing.today < lapses:
+        return f"the fees notice of {unpaid.issued_on} lapses on {lapses}, not before (s9(2))"
+    return None
+
+
+def _reminder_not_sent(request: Request, _name: str, _timing: Timing) -> str | None:
+    waiting = open_clarification(request)
+    if waiting is None:
+        return "no clarification is awaiting an answer"
+    if waiting.reminded_on is not None:
+        return f"a reminder was sent on {waiting.reminded_on}"
+    return None
+
+
+def _clarification_to_close(request: Request, _name: str, timing: Timing) -> str | None:
+    waiting = open_clarification(request)
+    if waiting is None:
+        return "no clarification is awaiting an answer"
+    if waiting.reminded_on is None:
+        return f"the clarification sought on {waiting.sought_on} has had no reminder"
+    closes = timing.closing_due(waiting)
+    if timing.today < closes:
+        return f"the clarification sought on {waiting.sought_on} may be closed from {closes}"
+    return None
+
+
+def _decision_notice_to_comply(request: Request, _name: str, _timing: Timing) -> str | None:
     if any(a.decided_on and a.complied_on is None for a in request.appeals):
         return None
     return "no ICO decision notice is awaiting compliance"
 
 
-def _decision_notice_to_appeal(request: Request, _name: str) -> str | None:
+def _decision_notice_to_appeal(request: Request, _name: str, _timing: Timing) -> str | None:
     if any(a.decided_on and a.tribunal_lodged_on is None for a in request.appeals):
         return None
     return "no ICO decision notice is open to appeal"
 
 
-def _always(_request: Request, _name: str) -> str | None:
+def _always(_request: Request, _name: str, _timing: Timing) -> str | None:
     return None
 
 
-Guard = Callable[[Request, str], "str | None"]
+Guard = Callable[[Request, str, Timing], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -229,6 +303,26 @@ STEPS: tuple[Step, ...] = (
         reopens=True,
     ),
     Step(
+        "clarification reminder",
+        "remind",
+        OFFICER,
+        ("awaiting clarification",),
+        "",
+        "date the requester was reminded of the open clarification",
+        _reminder_not_sent,
+        "a clarification open and not yet reminded",
+    ),
+    Step(
+        "close unanswered clarification",
+        "close",
+        OFFICER,
+        ("awaiting clarification",),
+        "closed",
+        "date closed (the clock stays stopped)",
+        _clarification_to_close,
+        "reminded, and open for the period the settings give (3 months by default)",
+    ),
+    Step(
         "fees notice",
         "fee-notice",
         OFFICER,
@@ -250,12 +344,31 @@ STEPS: tuple[Step, ...] = (
         "an unpaid fees notice",
     ),
     Step(
+        "fee lapsed",
+        "lapse",
+        OFFICER,
+        ("awaiting fee",),
+        "lapsed",
+        "the day the fee lapsed, three months after the notice (s9(2)); the clock stays stopped",
+        _fee_lapsed,
+        "an unpaid fees notice three months old",
+    ),
+    Step(
         "cost estimate",
         "cost",
         ("officer", "analyst"),
         OPEN,
         "in progress",
         "a line of the s12 worksheet",
+        reopens=True,
+    ),
+    Step(
+        "aggregate (regulation 5)",
+        "aggregate",
+        OFFICER,
+        OPEN,
+        "",
+        "the requests aggregated with it for the s12 estimate, why; linked both ways",
         reopens=True,
     ),
     Step(
@@ -428,7 +541,13 @@ def step(name: str) -> Step:
     return found
 
 
-def refusal(request: Request, which: Step | str, name: str, roles: Iterable[str]) -> str | None:
+def refusal(
+    request: Request,
+    which: Step | str,
+    name: str,
+    roles: Iterable[str],
+    timing: Timing | None = None,
+) -> str | None:
     """Why ``name`` (holding ``roles``) may not take the step now, or None if they may."""
     chosen = which if isinstance(which, Step) else step(which)
     held = set(roles)
@@ -439,17 +558,135 @@ def refusal(request: Request, which: Step | str, name: str, roles: Iterable[str]
         )
     if chosen.from_statuses and request.status not in chosen.from_statuses:
         return f"{request.reference} is '{request.status}': '{chosen.name}' cannot happen now"
-    why = chosen.guard(request, name)
+    why = chosen.guard(request, name, timing or Timing())
     if why:
         return f"{request.reference}: '{chosen.name}' cannot happen: {why}"
     return None
 
 
-def allowed_steps(request: Request, user: Person) -> list[Step]:
+def allowed_steps(request: Request, user: Person, timing: Timing | None = None) -> list[Step]:
     """The steps this user may take on this request now, in the table's order."""
     return [
-        s for s in STEPS if s.from_statuses and refusal(request, s, user.name, user.roles) is None
+        s
+        for s in STEPS
+        if s.from_statuses and refusal(request, s, user.name, user.roles, timing) is None
     ]
+
+
+@dataclass(frozen=True)
+class Due:
+    """A step that time has brought due on a request: since when, and why."""
+
+    reference: str
+    step: Step
+    since: date
+    why: str
+
+
+def fee_due(reference: str, notice: Any, timing: Timing) -> Due | None:
+    """The lapse of an unpaid fees notice, if three months have passed (s9(2))."""
+    lapses = fee_lapses_on(notice)
+    if lapses > timing.today:
+        return None
+    why = f"fees notice of {notice.issued_on} unpaid for three months (s9(2))"
+    return Due(reference, BY_NAME["fee lapsed"], lapses, why)
+
+
+def clarification_due(reference: str, clarification: Any, timing: Timing) -> Due | None:
+    """A reminder of an unanswered clarification, or closing it, once its time has come."""
+    if clarification.reminded_on is None:
+        remind = timing.reminder_due(clarification)
+        if remind > timing.today:
+            return None
+        why = f"clarification sought on {clarification.sought_on} unanswered"
+        return Due(reference, BY_NAME["clarification reminder"], remind, why)
+    closes = timing.closing_due(clarification)
+    if closes > timing.today:
+        return None
+    why = (
+        f"clarification sought on {clarification.sought_on} unanswered, "
+        f"reminded on {clarification.reminded_on}"
+    )
+    return Due(reference, BY_NAME["close unanswered clarification"], closes, why)
+
+
+def due_steps(request: Request, timing: Timing) -> list[Due]:
+    """The steps time has brought due on this request: a fee to lapse, a clarification to
+    remind the requester of or to close."""
+    found = []
+    unpaid = unpaid_fee(request)
+    if request.status == "awaiting fee" and unpaid is not None:
+        found.append(fee_due(request.reference, unpaid, timing))
+    waiting = open_clarification(request)
+    if request.status == "awaiting clarification" and waiting is not None:
+        found.append(clarification_due(request.reference, waiting, timing))
+    return [d for d in found if d is not None]
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """The dates an ICO decision notice sets running: compliance and a Tribunal appeal."""
+
+    ico_reference: str
+    decided_on: date
+    comply_by: date
+    appeal_by: date
+    complied_on: date | None
+    appealed_on: date | None
+    tribunal_decided_on: date | None
+
+    def compliance(self, today: date) -> str:
+        """Where compliance stands, in words."""
+        if self.complied_on is not None:
+            return f"complied on {self.complied_on}"
+        if self.appealed_on is not None and self.tribunal_decided_on is None:
+            return f"suspended while the Tribunal appeal of {self.appealed_on} is heard (s50(6))"
+        if self.tribunal_decided_on is not None:
+            return f"as the Tribunal decided on {self.tribunal_decided_on}"
+        if self.overdue(today):
+            return f"overdue: due by {self.comply_by}"
+        return f"due by {self.comply_by}"
+
+    def appeal(self, today: date) -> str:
+        """Where a First-tier Tribunal appeal stands, in words."""
+        if self.appealed_on is not None:
+            return f"appealed on {self.appealed_on}"
+        if today > self.appeal_by:
+            return f"not appealed by {self.appeal_by}"
+        return f"may be appealed until {self.appeal_by}"
+
+    def overdue(self, today: date) -> bool:
+        """Not complied with by the date the notice gives, and no appeal stays it."""
+        return (
+            self.complied_on is None
+            and self.appealed_on is None
+            and self.tribunal_decided_on is None
+            and today > self.comply_by
+        )
+
+
+def decision_notice(appeal: IcoAppeal) -> DecisionNotice | None:
+    """The dates of an ICO complaint's decision notice, or None before it is decided."""
+    if appeal.decided_on is None:
+        return None
+    clock = _clock()
+    comply_by, appeal_by = clock.decision_notice_due(
+        appeal.decided_on, appeal.compliance_days or clock.DECISION_NOTICE_COMPLIANCE_DAYS
+    )
+    return DecisionNotice(
+        ico_reference=appeal.ico_reference,
+        decided_on=appeal.decided_on,
+        comply_by=comply_by,
+        appeal_by=appeal_by,
+        complied_on=appeal.complied_on,
+        appealed_on=appeal.tribunal_lodged_on,
+        tribunal_decided_on=appeal.tribunal_decided_on,
+    )
+
+
+def decision_notices(request: Request) -> list[DecisionNotice]:
+    """Every decided ICO complaint's notice on the request, oldest first."""
+    return [n for a in request.appeals if (n := decision_notice(a)) is not None]
 
 
 def role_for(which: Step | str, roles: Iterable[str]) -> str | None:
@@ -516,6 +753,15 @@ def reviewed_content(request: Request) -> dict[str, Any]:
     }
 
 
+def _content(request: Request) -> dict[str, Any]:
+    content = reviewed_content(request)
+    # Only where there are links, so that content reviewed before links existed keeps its
+    # fingerprint.
+    if request.aggregations:
+        content["aggregated_with"] = sorted(a.other_reference for a in request.aggregations)
+    return content
+
+
 def fingerprint(request: Request) -> str:
     """A SHA-256 of the reviewed content: any change to it gives another fingerprint."""
 
@@ -526,7 +772,7 @@ def fingerprint(request: Request) -> str:
             return [plain(v) for v in value]
         return _plain(value)
 
-    text = json.dumps(plain(reviewed_content(request)), sort_keys=True, ensure_ascii=False)
+    text = json.dumps(plain(_content(request)), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

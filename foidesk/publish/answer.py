@@ -333,7 +333,7 @@ def answer(
     out = Path(out_dir)
     if engine == "duckdb":
         if db is None:
-            raise FileNotFoundError("engine duckdb: give the store (--db)")
+            raise FileNotFoundError("engine duckdb: give the store (--store)")
         with Store(db, read_only=True) as store:
             snapshot = store.snapshot(request.snapshot)
             source = Source.from_store(store, snapshot)

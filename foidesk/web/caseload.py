@@ -191,11 +191,14 @@ class _Facts:
             ).all()
         )
         self.notices = _grouped(
-            (r.request_id, (r.issued_on, r.paid_on))
+            (r.request_id, (r.issued_on, r.paid_on, r.lapsed_on))
             for r in session.execute(
-                select(FeeNotice.request_id, FeeNotice.issued_on, FeeNotice.paid_on).order_by(
-                    FeeNotice.id
-                )
+                select(
+                    FeeNotice.request_id,
+                    FeeNotice.issued_on,
+                    FeeNotice.paid_on,
+                    FeeNotice.lapsed_on,
+                ).order_by(FeeNotice.id)
             )
         )
 

@@ -47,7 +47,10 @@ def test_a_word_for_word_repeat_from_the_same_requester_is_flagged(register_db: 
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines() == [
         "identical to 01.FOI.24.000501 (received 04 March 2024) from the same requester: a "
-        "repeated request (s14(2) if no reasonable interval has passed)"
+        "repeated request (s14(2) if no reasonable interval has passed)",
+        # Both unanswered and a week apart: regulation 5 could aggregate them.
+        "may aggregate (regulation 5) with 01.FOI.24.000501: the same requester, identical "
+        "words (overlap 1.00), received 2024-03-04",
     ]
 
 

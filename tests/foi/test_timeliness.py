@@ -33,13 +33,15 @@ def _answer(register: Register, reference: str, on: date, decision: str, exempti
 @pytest.fixture
 def register(tmp_path: Path) -> Register:
     with Register(tmp_path / "r.sqlite", today=lambda: date(2024, 12, 31), migrate=True) as reg:
-        for ref, received in [
-            ("01.FOI.24.000001", date(2024, 6, 3)),
-            ("01.FOI.24.000002", date(2024, 6, 3)),
-            ("01.FOI.24.000003", date(2024, 7, 1)),
-            ("01.FOI.24.000004", date(2024, 7, 15)),
+        for ref, received, kind in [
+            ("01.FOI.24.000001", date(2024, 6, 3), "media"),
+            ("01.FOI.24.000002", date(2024, 6, 3), "media"),
+            ("01.FOI.24.000003", date(2024, 7, 1), "campaign group"),
+            ("01.FOI.24.000004", date(2024, 7, 15), ""),
         ]:
-            reg.new_request(ref, received, "Some figures.", [], "email", "", "olly")
+            reg.new_request(
+                ref, received, "Some figures.", [], "email", "", "olly", requester_type=kind
+            )
         # Due Mon 1 Jul 2024, answered Fri 28 Jun: in time.
         _answer(reg, "01.FOI.24.000001", date(2024, 6, 28), "disclosed")
         # Due Mon 1 Jul, extended to Mon 5 Aug, answered Fri 2 Aug: within the extension.
@@ -89,6 +91,35 @@ def test_requests_are_counted_in_the_period_they_were_received(register: Registe
     q2, q3 = quarterly.loc["2024Q2"], quarterly.loc["2024Q3"]
     assert (q2["granted in full"], q2["withheld in full"]) == (1, 1)
     assert (q3["answered"], q3["answered_late"], q3["percent_in_time"]) == (1, 1, 0.0)
+
+
+def test_requests_are_counted_by_requester_type(register: Register) -> None:
+    monthly = s45_statistics(register, "month").set_index("period")
+    june, july = monthly.loc["2024-06"], monthly.loc["2024-07"]
+    assert (june["from media"], june["from individual"]) == (2, 0)
+    assert (july["from campaign group"], july["from requester not recorded"]) == (1, 1)
+    # Every request received is counted once, whatever its type.
+    types = [c for c in monthly.columns if c.startswith("from ")]
+    assert list(monthly[types].sum(axis=1)) == list(monthly["received"])
+    # Officers record it; the public view of a request never carries it.
+    assert register.get("01.FOI.24.000003").requester_type == "campaign group"
+    view = register.public_view("01.FOI.24.000003")
+    assert "campaign group" not in repr(view) and "requester_type" not in view
+
+
+def test_an_unknown_requester_type_is_refused(register: Register) -> None:
+    with pytest.raises(ValueError, match="requester type 'press' is not one of individual"):
+        register.new_request(
+            "01.FOI.24.000005",
+            date(2024, 7, 1),
+            "x",
+            [],
+            "email",
+            "",
+            "olly",
+            requester_type="press",
+        )
+    assert not register.exists("01.FOI.24.000005")
 
 
 def test_internal_reviews_are_counted_with_their_time_and_outcome(register: Register) -> None:

@@ -72,8 +72,9 @@ def test_allowed_steps_follow_status_role_and_guard(register: Register) -> None:
     _decided(register)
     record = register.get(REF)
     assert [s.name for s in workflow.allowed_steps(record, OLLY)] == [
-        "acknowledge", "seek clarification", "fees notice", "cost estimate", "decide a part",
-        "advice and assistance", "public interest extension", "submit",
+        "acknowledge", "seek clarification", "fees notice", "cost estimate",
+        "aggregate (regulation 5)", "decide a part", "advice and assistance",
+        "public interest extension", "submit",
         "personal-data review", "withdraw", "transfer", "correct an entry",
     ]  # fmt: skip
     # The reviewer has nothing to do until it is submitted; the analyst only costs.

@@ -3,8 +3,9 @@
 Each case puts a request at the point just before the step (through the register's API),
 signs in as an officer or a reviewer, opens the step's form on the request page, fills it
 and presses its button, then reads the register to check the step was recorded. A test
-also checks that the cases cover every step of the table but logging and the personal-data
-review, which have pages of their own (walked in test_web_browser.py).
+also checks that the cases cover every step of the table but logging, walked here from the
+register page, and the personal-data review, which has a page of its own (walked in
+test_web_browser.py).
 """
 
 from __future__ import annotations
@@ -91,6 +92,37 @@ def _at_tribunal(r: Register, ref: str) -> None:
     r.tribunal_appeal(ref, TODAY - timedelta(days=2), OFFICER)
 
 
+LONG_AGO = TODAY - timedelta(days=120)
+
+
+def _fee_unpaid_for_months(r: Register, ref: str) -> None:
+    r.new_request(ref, LONG_AGO, "Police horses.", ["How many?"], "email", "", OFFICER)
+    r.fee_notice(ref, LONG_AGO, 25, OFFICER)
+
+
+def _reminded_long_ago(r: Register, ref: str) -> None:
+    r.new_request(ref, LONG_AGO, "Police horses.", ["How many?"], "email", "", OFFICER)
+    r.clarify(ref, LONG_AGO, "Which years?", OFFICER)
+    r.remind_clarification(ref, LONG_AGO + timedelta(days=70), OFFICER)
+
+
+def _other(ref: str) -> str:
+    return f"{ref[:-3]}{int(ref[-3:]) + 50:03d}"
+
+
+def _two_alike(r: Register, ref: str) -> None:
+    for reference in (ref, _other(ref)):
+        r.new_request(
+            reference,
+            RECEIVED,
+            "Mounted officers in 2024.",
+            [],
+            "email",
+            "sam@example.org",
+            OFFICER,
+        )
+
+
 def _new_due(r: Register, ref: str) -> str:
     statutory = r.deadline(ref).statutory_due
     new_due, _ = add_working_days(statutory, 10)
@@ -124,6 +156,18 @@ CASES = [
     ),
     Case("fee-notice", _received, lambda q: q.status == "awaiting fee", {"Amount (£)": "25"}),
     Case("fee-paid", _fee_due, lambda q: q.fee_notices[0].paid_on == TODAY),
+    Case("lapse", _fee_unpaid_for_months, lambda q: q.status == "lapsed"),
+    Case("remind", _clarifying, lambda q: q.clarifications[0].reminded_on == TODAY),
+    Case("close", _reminded_long_ago, lambda q: q.clarifications[0].closed_on == TODAY),
+    Case(
+        "aggregate",
+        _two_alike,
+        lambda q: [a.other_reference for a in q.aggregations] == [_other(q.reference)],
+        {
+            "Requests to aggregate with": lambda r, ref: _other(ref),
+            "Why they may be aggregated": "The same requester asks for the same figures.",
+        },
+    ),
     Case(
         "cost",
         _received,
@@ -200,8 +244,8 @@ CASES = [
 
 
 def test_the_cases_cover_every_step_but_logging_and_the_review() -> None:
-    # Logging is on the register page and the personal-data review on its own page, each
-    # walked in Chromium in test_web_browser.py.
+    # Logging is on the register page (walked below) and the personal-data review on its
+    # own page (walked in test_web_browser.py).
     expected = {s.command for s in workflow.STEPS} - {"new", "personal-data"}
     assert {c.command for c in CASES} == expected
 
@@ -281,3 +325,34 @@ def test_each_step_from_the_request_page(browser, desk: LiveServer, case: Case) 
             context.close()
         after = register.get(reference)
     assert case.check(after), (case.command, after.status)
+
+
+def test_logging_a_request_from_the_register_page(browser, desk: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=desk.url)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("User name").fill("officer.walk")
+        page.get_by_label("Password").fill(desk.passwords["officer.walk"])  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/workspace")
+        page.get_by_text("Show the form").click()
+        page.get_by_label("Reference", exact=True).fill("01.FOI.24.000999")
+        page.get_by_label("Date received").fill(RECEIVED.isoformat())
+        page.get_by_label("Received by").select_option("post")
+        page.get_by_label("Title for the disclosure log").fill("Police horses")
+        page.get_by_label("The request as received").fill("How many police horses are there?")
+        page.get_by_label("Requester type").select_option("media")
+        page.get_by_label("Requester's contact").fill("desk@example.org")
+        page.get_by_role("button", name="Log the request").click()
+        page.wait_for_url("**/workspace/requests/01.FOI.24.000999")
+        expect(page.locator("#flash")).to_have_text("Request 01.FOI.24.000999 logged.")
+        expect(page.locator("#stage")).to_have_text("Received")
+        expect(page.locator("#requester-type")).to_have_text("media")
+    finally:
+        context.close()
+    with Register(desk.db, migrate=False) as register:  # type: ignore[attr-defined]
+        logged = register.get("01.FOI.24.000999")
+    assert (logged.received, logged.channel, logged.requester_type) == (RECEIVED, "post", "media")
+    assert [p.text for p in logged.parts] == ["How many police horses are there?"]
+    assert [e.actor for e in logged.audit if e.action == "new request"][0] == "officer.walk"

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from foidesk.foi.accounts import SignedIn
-from foidesk.foi.register import CHANNELS, Actor, TransitionError
+from foidesk.foi.register import CHANNELS, REQUESTER_TYPES, Actor, TransitionError
 from foidesk.web.caseload import SHOWS, caseload
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
@@ -67,6 +67,9 @@ def _register_page(
             "link": link,
             "today": today,
             "channels": CHANNELS,
+            "requester_types": REQUESTER_TYPES,
+            "due": register.due(),
+            "notices": register.decision_notices_to_comply(),
             "error": error,
             "flash": request.session.pop("flash", ""),
         },
@@ -86,6 +89,7 @@ def log_request(
     text: Annotated[str, Form()] = "",
     parts: Annotated[str, Form()] = "",
     requester_contact: Annotated[str, Form()] = "",
+    requester_type: Annotated[str, Form()] = "",
 ) -> Response:
     """Log a new request; its parts are one question a line. The contact stays private."""
     register = register_of(request)
@@ -101,6 +105,7 @@ def log_request(
             Actor(user.username, "officer"),
             title=title.strip(),
             subject=subject.strip(),
+            requester_type=requester_type.strip(),
         )
     except (TransitionError, ValueError) as exc:
         return _register_page(request, user, error=str(exc), status=400)

@@ -11,7 +11,8 @@ from foidesk.foi.accounts import SignedIn
 from foidesk.foi.clock import deadline_status
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
-from foidesk.foi.register import RequestNotFound
+from foidesk.foi.register import REQUESTER_TYPES, RequestNotFound
+from foidesk.foi.repeats import aggregation_candidates
 from foidesk.publish.package import AnswerPackage
 from foidesk.web.log import clean_letter, published
 from foidesk.web.pages import render
@@ -43,7 +44,8 @@ def request_page_response(
     answer_dir = answer_dir_of(request, reference)
     with request.app.state.desk.sessions() as session:
         on_log = published(session, reference) is not None
-    allowed = {s.command for s in workflow.allowed_steps(record, user)}
+    timing = register.timing()
+    allowed = {s.command for s in workflow.allowed_steps(record, user, timing)}
     return render(
         request,
         "workspace/request.html",
@@ -53,7 +55,9 @@ def request_page_response(
             "user": user,
             "record": record,
             "deadline": deadline_status(register.deadline_for(record), record.status, today),
-            "estimate": register.cost_estimate(reference) if record.cost_lines else None,
+            "estimate": register.cost_estimate(reference)
+            if record.cost_lines or record.aggregations
+            else None,
             "problems": register.s17_problems(reference),
             "decisions": DECISIONS,
             "exemptions": sorted(catalogue().values(), key=lambda e: e.section),
@@ -61,6 +65,12 @@ def request_page_response(
             "steps": workflow.BY_COMMAND,
             "other": [(c, fields) for c, fields in STEP_FIELDS.items() if c in allowed],
             "fingerprint": workflow.fingerprint(record),
+            "notices": workflow.decision_notices(record),
+            "due_steps": workflow.due_steps(record, timing),
+            "candidates": aggregation_candidates(register, reference)
+            if "aggregate" in allowed
+            else [],
+            "requester_types": REQUESTER_TYPES,
             "awaiting_reviewer": bool(record.submitted_by and not record.approved_by),
             "on_log": on_log,
             "has_answer": AnswerPackage.exists(answer_dir),

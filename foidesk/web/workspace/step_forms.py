@@ -44,6 +44,23 @@ STEP_FIELDS: dict[str, tuple[Field, ...]] = {
         _today_hint("Date of the fees notice", "on"),
     ),
     "fee-paid": (_today_hint("Date paid", "on"),),
+    "lapse": (),
+    "remind": (_today_hint("Date of the reminder", "on"),),
+    "close": (_today_hint("Date closed", "on"),),
+    "aggregate": (
+        Field(
+            "with",
+            "Requests to aggregate with",
+            "textarea",
+            "References, one a line: received within 60 consecutive working days",
+        ),
+        Field(
+            "reason",
+            "Why they may be aggregated",
+            "textarea",
+            "The same or similar information; one person, or people who appear to act together",
+        ),
+    ),
     "advise": (Field("advice", "Advice and assistance (s16)", "textarea"),),
     "extend": (
         Field("exemption", "Qualified exemption being weighed", hint="e.g. s31"),
@@ -102,6 +119,9 @@ DONE = {
     "cost": "Cost line added to the estimate.",
     "submit": "Submitted to a reviewer for approval.",
     "approve": "Approved: the response can now be issued and published.",
+    "lapse": "The fee went unpaid for three months: the request lapsed (s9(2)).",
+    "close": "Closed: the clarification went unanswered.",
+    "aggregate": "Aggregated for the s12 estimate (regulation 5).",
 }
 
 
@@ -198,6 +218,12 @@ def step_forms(today: Callable[[], date]) -> dict[str, StepForm]:
             ref, on(f), form_number(form_text(f, "amount"), "amount", Decimal), who
         ),
         "fee-paid": lambda r, ref, who, f: r.fee_paid(ref, on(f), who),
+        "lapse": lambda r, ref, who, f: r.lapse_fee(ref, who),
+        "remind": lambda r, ref, who, f: r.remind_clarification(ref, on(f), who),
+        "close": lambda r, ref, who, f: r.close_clarification(ref, on(f), who),
+        "aggregate": lambda r, ref, who, f: r.aggregate(
+            ref, lines(form_text(f, "with")), form_text(f, "reason"), who
+        ),
         "cost": _cost,
         "decide": _decide,
         "advise": lambda r, ref, who, f: r.advise(ref, form_text(f, "advice"), who),
