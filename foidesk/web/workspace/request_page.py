@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
-from foidesk.foi.clock import deadline_status
+from foidesk.foi.deadlines import deadline_status
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import REQUESTER_TYPES, RequestNotFound
