@@ -11,7 +11,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from site_setup import SEED, SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 
-from foidesk.foi.clock import add_working_days, deadline_status
+from foidesk.foi.clock import add_working_days
+from foidesk.foi.deadlines import deadline_status
 from foidesk.foi.register import Register
 from foidesk.web.app import create_app
 
