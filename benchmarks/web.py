@@ -1,11 +1,11 @@
-"""Benchmark: the disclosure log's search and pages with 10,000 published responses.
+"""Benchmark: the disclosure log's search and pages with 10,000 (``--responses``) responses.
 
 Builds a log of synthetic responses (text drawn from FOI vocabulary with a fixed seed),
 then times requests through the whole ASGI app in-process (start-up, routing, database,
 templates, middleware) and prints p50 and p95 for each kind, with the ratio to a baseline
 measured in the same run: the accessibility page, a template with no database query. The
-last kind publishes a response before each (untimed) search, so that nothing the app
-keeps per version of the log is of use to it.
+last kind publishes a response before each (untimed) search, so that each search follows
+a change to the log.
 
     .venv/bin/python benchmarks/web.py                      # SQLite file, FTS5
     .venv/bin/python benchmarks/web.py --db postgresql+psycopg://postgres@127.0.0.1/bench
@@ -46,7 +46,7 @@ from rich.progress import track
 
 from foidesk.db import open_session
 from foidesk.web.app import create_app
-from foidesk.web.log import Publication, publish
+from foidesk.web.disclosure_log import Publication, publish
 from foidesk.web.models import PublishedResponse
 
 SUBJECTS = [
@@ -255,7 +255,7 @@ def main() -> None:
         # As a server runs it: start-up (the lifespan) included.
         with TestClient(create_app(db, migrate=False)) as client, open_session(db) as session:
             results = {name: timings(client, path, args.requests) for name, path in kinds.items()}
-            # Each publication changes the log: the search after it finds nothing cached.
+            # Each publication changes the log just before the search.
             results["search, after publishing"] = timings(
                 client,
                 lambda i: f"/log?q={common[i]}",

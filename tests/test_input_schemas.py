@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import read_request
 from foidesk.cli import app
 from foidesk.foi.register import Register
 from foidesk.foi.request_file import RequestFileError, import_request_file, load_request_file
 from foidesk.input_files import read_yaml
-from foidesk.publish.answer import read_request
 from foidesk.records.ingest import Mapping, MappingError
 from foidesk.stats.specs import SpecError
 
@@ -127,8 +127,8 @@ def test_an_unknown_schema_kind_is_refused() -> None:
 
 def test_the_statistics_part_knows_every_foi_key_by_name() -> None:
     # The statistics engine refuses a misspelt top-level key only if it knows them all.
+    from foidesk.answers.answer import StatisticsPart
     from foidesk.foi.request_schema import FoiPart, RequestFile
-    from foidesk.publish.answer import StatisticsPart
 
     assert set(FoiPart.model_fields) <= set(StatisticsPart.model_fields)
     assert set(RequestFile.model_fields) == set(StatisticsPart.model_fields)

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("foidesk", "foidesk.settings", "foidesk.db", "foidesk.migrations")),
     ("records", ("foidesk.records",)),
     ("stats", ("foidesk.stats",)),
-    ("answer package", ("foidesk.publish",)),
+    ("answer package", ("foidesk.answers",)),
     ("foi and documents", ("foidesk.foi", "foidesk.documents")),
     ("web and CLI", ("foidesk.web", "foidesk.cli", "foidesk.__main__", "foidesk.demo")),
 ]
@@ -97,26 +97,26 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
 
 def test_the_package_has_no_cycle_and_no_upward_import() -> None:
     graph = imports()
-    assert "foidesk.publish.package" in graph and "foidesk.web.app" in graph
+    assert "foidesk.answers.package" in graph and "foidesk.web.app" in graph
     assert violations(graph) == []
 
 
 def test_the_walk_finds_a_cycle_and_an_upward_import(tmp_path: Path) -> None:
     """The checker itself: a deferred back-edge is a cycle, and stats importing foi is upward."""
     root = tmp_path / "foidesk"
-    for package in ("", "stats", "publish", "foi"):
+    for package in ("", "stats", "answers", "foi"):
         (root / package).mkdir(parents=True, exist_ok=True)
         (root / package / "__init__.py").write_text("")
     (root / "stats" / "linkage.py").write_text(
-        "def earlier():\n    from foidesk.publish.answer import MANIFEST\n"
+        "def earlier():\n    from foidesk.answers.answer import MANIFEST\n"
     )
-    (root / "publish" / "answer.py").write_text("from foidesk.stats import linkage\n")
+    (root / "answers" / "answer.py").write_text("from foidesk.stats import linkage\n")
     (root / "stats" / "table.py").write_text("from ..foi.register import ROLES\n")
     (root / "foi" / "register.py").write_text("ROLES = ()\n")
     graph = imports(root)
-    assert graph["foidesk.stats.linkage"] == {"foidesk.publish.answer"}
+    assert graph["foidesk.stats.linkage"] == {"foidesk.answers.answer"}
     assert graph["foidesk.stats.table"] == {"foidesk.foi.register"}
     problems = violations(graph)
-    assert any("stats.linkage (stats) imports foidesk.publish.answer" in p for p in problems)
+    assert any("stats.linkage (stats) imports foidesk.answers.answer" in p for p in problems)
     assert any("stats.table (stats) imports foidesk.foi.register" in p for p in problems)
     assert any(p.startswith("import cycle:") and "foidesk.stats.linkage" in p for p in problems)

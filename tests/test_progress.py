@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 import foidesk
+from foidesk.answers.answer import answer, read_request
 from foidesk.documents.redaction import redact
 from foidesk.documents.rules import pair_rules
-from foidesk.publish.answer import answer, read_request
 from foidesk.records.ingest import load
 from foidesk.records.mapping import Mapping
 from foidesk.records.synth import generate

@@ -37,9 +37,9 @@ def answer(
     ),
 ) -> None:
     """Compute a request's tables and write tables.xlsx, one CSV per table and manifest.json."""
+    from foidesk.answers.answer import answer as write_answer
     from foidesk.db import open_session
-    from foidesk.publish.answer import answer as write_answer
-    from foidesk.web.log import published_disclosures
+    from foidesk.web.disclosure_log import published_disclosures
 
     published = None
     if log is not None:
@@ -100,7 +100,7 @@ def audit_command(
     directory: str = typer.Argument(..., help="An answer directory written by `answer`."),
 ) -> None:
     """Re-audit an answer's \\[c] cells; exit 1 if an attacker could narrow any of them."""
-    from foidesk.publish.package import audit_file
+    from foidesk.answers.package import audit_file
     from foidesk.stats.audit import audit_answer
 
     result = audit_answer(audit_file(directory))

@@ -128,13 +128,21 @@ def request_list(
 
 
 @request_app.command("due")
-def request_due(db: str = REGISTER_OPTION) -> None:
+def request_due(as_json: bool = JSON_OPTION, db: str = REGISTER_OPTION) -> None:
     """Steps time has brought due: fees to lapse (s9(2)), clarifications to remind of or close.
 
     Take each with the command shown (``foidesk request lapse|remind|close REFERENCE``).
     """
     with open_register(db) as register:
         due = register.due()
+    if as_json:
+        print_json(
+            [
+                {"reference": i.reference, "step": i.step.command, "since": i.since, "why": i.why}
+                for i in due
+            ]
+        )
+        return
     for item in due:
         typer.echo(f"{item.reference}\t{item.step.command}\tdue since {item.since}\t{item.why}")
     if not due:
@@ -233,11 +241,29 @@ def _request_data(
             for part in request.parts
         ],
         "to_do": list(register.s17_problems(request.reference)),
+        "aggregated_with": [
+            {"reference": a.other_reference, "linked_on": a.linked_on, "reason": a.reason}
+            for a in request.aggregations
+        ],
+        "decision_notices": [
+            {
+                "ico_reference": n.ico_reference,
+                "decided_on": n.decided_on,
+                "compliance": str(n.compliance(register.today())),
+                "tribunal_appeal": str(n.appeal(register.today())),
+            }
+            for n in workflow.decision_notices(request)
+        ],
+        "due_steps": [
+            {"step": item.step.command, "since": item.since, "why": item.why}
+            for item in workflow.due_steps(request, register.timing())
+        ],
         "fingerprint": workflow.fingerprint(request),
     }
     if requester:
         data["requester"] = {
             "contact": request.requester_contact,
+            "type": request.requester_type,
             "also_asked": [
                 {"reference": o.reference, "received": o.received, "status": o.status}
                 for o in requests_from_requester(register, request.reference)
@@ -245,7 +271,8 @@ def _request_data(
         }
     if os.environ.get(TOKEN_ENV):
         account = token_account(db)
-        data["may"] = [s.command for s in workflow.allowed_steps(request, account)]
+        allowed = workflow.allowed_steps(request, account, register.timing())
+        data["may"] = [s.command for s in allowed]
     return data
 
 
@@ -470,7 +497,7 @@ _step_command(
 
 
 def _publish(register: Any, reference: str, who: Any, answer: str | None) -> None:
-    from foidesk.web.log import publish_answer
+    from foidesk.web.disclosure_log import publish_answer
 
     typer.echo(
         publish_answer(
@@ -610,6 +637,7 @@ def request_cost(
     records: int = typer.Option(0, "--records", help="How many records."),
     minutes: float = typer.Option(0, "--minutes", help="Minutes per record."),
     part: int = typer.Option(None, "--part", help="The part the line is for."),
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """Show the s12 worksheet; with --activity, add a line to it first."""
@@ -620,6 +648,22 @@ def request_cost(
                 reference, activity, description, records, minutes, who, part_number=part
             )
         estimate = register.cost_estimate(reference)
+        if as_json:
+            # Money and hours as exact decimal strings, as the worksheet computes them.
+            lines = ("activity", "description", "records", "minutes_per_record", "part_number")
+            print_json(
+                {
+                    "reference": reference,
+                    "lines": [{f: getattr(i, f) for f in lines} for i in estimate.items],
+                    "hours": estimate.hours,
+                    "cost": estimate.cost,
+                    "limit": estimate.limit,
+                    "exceeds_limit": estimate.exceeds_limit,
+                    "aggregated_with": list(estimate.aggregated_with),
+                    "s12_paragraph": estimate.s12_paragraph(),
+                }
+            )
+            return
         for item in estimate.items:
             typer.echo(
                 f"{item.activity}\t{item.records}\t{item.minutes_per_record} min\t"

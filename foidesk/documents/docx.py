@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from foidesk.documents.log import RedactionEntry
+from foidesk.documents.redaction_log import RedactionEntry
 from foidesk.documents.rules import Rule, RuleError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

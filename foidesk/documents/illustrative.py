@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from foidesk.answers.package import reviewers_only_dir, seal_reviewers_only
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.documents.redaction import redact
 from foidesk.documents.registry import (
@@ -28,7 +29,6 @@ from foidesk.documents.registry import (
 )
 from foidesk.documents.rules import Rule
 from foidesk.documents.versioncontrol import _environment, in_force_between, write_version_control
-from foidesk.publish.package import reviewers_only_dir, seal_reviewers_only
 
 POLICY_FILE = Path(__file__).parent / "illustrative" / "domestic_abuse_policy.yaml"
 # The names the seed request file lists under ``documents``, so the response letter finds them.

@@ -18,7 +18,7 @@ from pathlib import Path
 import pikepdf
 import pymupdf
 
-from foidesk.documents.log import RedactionEntry
+from foidesk.documents.redaction_log import RedactionEntry
 from foidesk.documents.rules import Rule, RuleError, phrase_pattern
 from foidesk.progress import ProgressCallback
 

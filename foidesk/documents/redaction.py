@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from foidesk.documents.log import RedactionEntry, log_paths, write_log
+from foidesk.documents.redaction_log import RedactionEntry, log_paths, write_log
 from foidesk.documents.rules import Rule, RuleError
 from foidesk.documents.verification import Finding
 from foidesk.progress import ProgressCallback

@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from foidesk.answers.package import AnswerPackage, FileEntry, sha256_file
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import lookup
@@ -26,12 +27,10 @@ from foidesk.foi.request_file import (
     import_request_file,
     load_request_file,
 )
-from foidesk.publish.package import AnswerPackage, FileEntry, sha256_file
 
 TEMPLATES = Path(__file__).with_name("templates")
 LETTER_FILES = {"html": "response.html", "pdf": "response.pdf"}
 LETTER_TITLES = {"html": "Response letter (HTML)", "pdf": "Response letter (PDF)"}
-SEED_REQUEST_FILE = Path("examples/requests/01.FOI.24.035331.yaml")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -217,21 +216,3 @@ def write_response(
     write_pdf(html, letters["pdf"])
     _update_manifest(out_dir, letters, documents)
     return letters
-
-
-def demo_response(
-    out_root: Path = Path("out"),
-    *,
-    request_file: Path = SEED_REQUEST_FILE,
-    register_db: str | Path | None = None,
-    store: str | Path | None = None,
-) -> dict[str, Path]:
-    """The seed's letter: ``out_root/<reference>/response.html`` and ``response.pdf``.
-
-    The register defaults to ``out_root/register.sqlite``; with ``store`` the s12 record
-    count is taken from the crime-record store.
-    """
-    reference = load_request_file(request_file)["reference"]
-    db = register_db or Path(out_root) / "register.sqlite"
-    Path(out_root).mkdir(parents=True, exist_ok=True)
-    return write_response(request_file, db, Path(out_root) / reference, store=store)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -44,7 +45,7 @@ class Request(Base):
     # only, never published and never read by a decision; "" where it was not recorded.
     requester_type: Mapped[str] = mapped_column(String(40), default="")
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(40), default="received")
+    status: Mapped[str] = mapped_column(String(40), default="received", index=True)
     receipt_rule: Mapped[str] = mapped_column(String(40), default="as-received")
     submitted_by: Mapped[str | None] = mapped_column(String(200))
     submitted_on: Mapped[datetime | None] = mapped_column(DateTime)
@@ -100,9 +101,12 @@ class Part(Base):
     """One numbered question of a request, with the decision on it."""
 
     __tablename__ = "foi_parts"
+    __table_args__ = (UniqueConstraint("request_id", "number", name="uq_foi_parts_request_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(String(40))
@@ -122,7 +126,7 @@ class AppliedExemption(Base):
     __tablename__ = "foi_exemptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    part_id: Mapped[int] = mapped_column(ForeignKey("foi_parts.id", ondelete="CASCADE"))
+    part_id: Mapped[int] = mapped_column(ForeignKey("foi_parts.id", ondelete="CASCADE"), index=True)
     section: Mapped[str] = mapped_column(String(20))
     subsection: Mapped[str] = mapped_column(String(40), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -142,7 +146,9 @@ class Clarification(Base):
     __tablename__ = "foi_clarifications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     sought_on: Mapped[date] = mapped_column(Date)
     question: Mapped[str] = mapped_column(Text)
     answered_on: Mapped[date | None] = mapped_column(Date)
@@ -157,7 +163,9 @@ class FeeNotice(Base):
     __tablename__ = "foi_fee_notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     issued_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[float] = mapped_column(Numeric(10, 2))
     paid_on: Mapped[date | None] = mapped_column(Date)
@@ -170,7 +178,9 @@ class Extension(Base):
     __tablename__ = "foi_extensions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     exemption: Mapped[str] = mapped_column(String(40))
     notified_on: Mapped[date] = mapped_column(Date)
     new_due: Mapped[date] = mapped_column(Date)
@@ -183,7 +193,9 @@ class CostLine(Base):
     __tablename__ = "foi_cost_lines"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     activity: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
     records: Mapped[int] = mapped_column(Integer)
@@ -197,7 +209,9 @@ class InternalReview(Base):
     __tablename__ = "foi_internal_reviews"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     requested_on: Mapped[date] = mapped_column(Date)
     exceptional: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_on: Mapped[date | None] = mapped_column(Date)
@@ -211,7 +225,9 @@ class IcoAppeal(Base):
     __tablename__ = "foi_ico_appeals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
     lodged_on: Mapped[date] = mapped_column(Date)
     ico_reference: Mapped[str] = mapped_column(String(64), default="")
     decided_on: Mapped[date | None] = mapped_column(Date)
@@ -270,7 +286,7 @@ class User(Base):
     # signed in under an earlier generation is no longer accepted.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     # SHA-256 of the account's command-line token; the token itself is never stored.
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     token_created_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
@@ -282,6 +298,10 @@ class LoginAttempt(Base):
     """One sign-in attempt, kept so repeated failures can be throttled."""
 
     __tablename__ = "web_login_attempts"
+    # Throttling counts one account's recent failures from one address.
+    __table_args__ = (
+        Index("ix_web_login_attempts_who_when", "username", "address", "attempted_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(120))
@@ -329,6 +349,7 @@ class Message(Base):
     """
 
     __tablename__ = "foi_messages"
+    __table_args__ = (Index("ix_foi_messages_request", "request_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))

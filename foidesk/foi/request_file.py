@@ -19,12 +19,12 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import OperationalError
 
+from foidesk.answers.answer import check_request_file
+from foidesk.answers.package import AnswerPackage
 from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.foi.request_schema import RequestFile
 from foidesk.input_files import InputError, read_yaml
-from foidesk.publish.answer import check_request_file
-from foidesk.publish.package import AnswerPackage
 
 STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
 DEFAULT_OFFICER = "foi.officer"

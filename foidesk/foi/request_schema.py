@@ -1,7 +1,7 @@
 """The FOI part of a request file as a schema, and the whole request file's schema.
 
 ``FoiPart`` holds the keys the register's import reads (docs/register.md describes each);
-``RequestFile`` adds the statistics part (``foidesk.publish.answer.StatisticsPart``, which
+``RequestFile`` adds the statistics part (``foidesk.answers.answer.StatisticsPart``, which
 knows the FOI keys only by name). Unknown keys are errors with a suggestion.
 """
 
@@ -11,8 +11,8 @@ from datetime import date
 
 from pydantic import Field
 
+from foidesk.answers.answer import StatisticsPart
 from foidesk.input_files import InputModel
-from foidesk.publish.answer import StatisticsPart
 
 
 class RequestPartInput(InputModel):

@@ -434,29 +434,50 @@ def audit(
     status = "optimal"
     for i in bounded:
         cell = problem.cells[i]
+        requirement = cell.requirement or Requirement()
         cost = np.zeros(n)
         cost[list(cell.atoms)] = 1.0
-        bounds: list[float | None] = []
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        found: dict[highspy.ObjSense, float | None] = {}
+        # Lower bounds are found exactly; an upper bound only as far as the verdict needs,
+        # so a cell without a value to reach is bounded below first.
+        senses = [highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize]
+        if requirement.upper_at_least is not None:
+            senses.reverse()
+        for sense in senses:
             model_status, model = solve(highs, sense, cost)
             if model_status == highspy.HighsModelStatus.kOptimal and whole_numbers:
                 vertex = np.asarray(model.getSolution().col_value)
-                if np.abs(vertex - np.round(vertex)).max(initial=0.0) > _TOLERANCE:
+                up = sense == highspy.ObjSense.kMaximize
+                target = _enough(requirement, found.get(highspy.ObjSense.kMinimize))
+                value = float(vertex[list(cell.atoms)].sum())
+                if up and math.floor(value + _TOLERANCE) < target:
+                    # Short of the requirement already with real numbers: exposed either
+                    # way, so no whole-number bound is sought.
+                    pass
+                elif _fractional(vertex):
                     if not whole:
                         integer = np.ones(n, dtype=bool)
                         whole.append(highs_model(np.zeros(n), a, lower, upper, *bounds_of, integer))
                         whole[0].setOptionValue("time_limit", MIP_SECONDS)
+                        # The objective, a cell, is whole: a gap under 1 proves the bound.
+                        whole[0].setOptionValue("mip_abs_gap", 1.0 - _TOLERANCE)
+                    whole[0].setOptionValue("objective_target", target if up else -math.inf)
                     model_status, model = solve(whole[0], sense, cost)
                     if (
-                        model_status == highspy.HighsModelStatus.kTimeLimit
+                        model_status
+                        in (
+                            highspy.HighsModelStatus.kTimeLimit,
+                            highspy.HighsModelStatus.kObjectiveTarget,
+                        )
                         and model.getInfo().primal_solution_status == 2
                     ):
-                        # Out of time: the best whole solution found is a value the cell
-                        # can take, so the true interval is at least this wide; judging
-                        # the narrower one can only call a safe cell exposed, not the reverse.
+                        # Out of time, or a whole value found that already settles the
+                        # verdict: that value is one the cell can take, so the true
+                        # interval is at least this wide; judging the narrower one can
+                        # only call a safe cell exposed, not the reverse.
                         model_status = highspy.HighsModelStatus.kOptimal
             if model_status == highspy.HighsModelStatus.kOptimal:
-                bounds.append(model.getInfo().objective_function_value)
+                found[sense] = model.getInfo().objective_function_value
             elif (
                 model_status
                 in (
@@ -465,10 +486,11 @@ def audit(
                 )
                 and sense == highspy.ObjSense.kMaximize
             ):
-                bounds.append(None)
+                found[sense] = None
             else:
                 status = model.modelStatusToString(model_status)
-                bounds.append(math.nan)
+                found[sense] = math.nan
+        bounds = [found[highspy.ObjSense.kMinimize], found[highspy.ObjSense.kMaximize]]
         low_f, high_f = bounds
         if low_f is None or math.isnan(low_f) or (high_f is not None and math.isnan(high_f)):
             intervals.append(
@@ -477,12 +499,26 @@ def audit(
             continue
         low = max(0, math.ceil(low_f - _TOLERANCE))
         high = None if high_f is None else math.floor(high_f + _TOLERANCE)
-        requirement = cell.requirement or Requirement()
         exposed, reason = _judge(low, high, requirement)
         intervals.append(
             Interval(cell.id, cell.table, cell.labels, low, high, requirement, exposed, reason)
         )
     return AuditResult(intervals, status, time.perf_counter() - started)
+
+
+def _fractional(vertex: np.ndarray) -> bool:
+    return bool(np.abs(vertex - np.round(vertex)).max(initial=0.0) > _TOLERANCE)
+
+
+def _enough(requirement: Requirement, low: float | None) -> float:
+    """The whole value at which the search for an upper bound may stop: the verdict is
+    settled. For a small count, the value its requirement says must stay possible; for a
+    cell that only must not be exact, one above its lower bound."""
+    if requirement.upper_at_least is not None:
+        return float(requirement.upper_at_least)
+    if low is None or math.isnan(low):
+        return math.inf
+    return float(math.ceil(low - _TOLERANCE) + 1)
 
 
 def _judge(low: int, high: int | None, requirement: Requirement) -> tuple[bool, str]:

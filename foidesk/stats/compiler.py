@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from foidesk.input_files import did_you_mean
 from foidesk.records.store import Snapshot, Store, default_force
+from foidesk.stats.coverage import joined_period
 from foidesk.stats.specs import (
     NOT_RECORDED,
     UNIT_KEYS,
@@ -112,6 +113,10 @@ def period_categories(dim: Dimension) -> list[str]:
         else:
             months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
             labels = [f"{m // 12}-{m % 12 + 1:02d}" for m in months]
+        joined = joined_period(dim)
+        if joined is not None:
+            # The part period and the whole one after it are one category.
+            labels = [joined.label, *labels[2:]]
     if dim.basis == "committed":
         labels.append(NOT_RECORDED)
     return labels
@@ -319,9 +324,33 @@ def _period_key(dim: Dimension, crimes: ir.Table) -> tuple[ir.Value, Label]:
                 + (t.period % 100).cast("string").lpad(2, "0")
             )
 
+    joined = joined_period(dim)
+    if joined is not None:
+        # The first part counts under the whole period after it, with the joined label.
+        assert dim.start is not None
+        whole = _unit_key(dim.unit, joined.part.end + timedelta(days=1))
+        key = ibis.cases((day <= ibis.date(joined.part.end), whole), else_=key)
+        unit_label = label
+
+        def joined_label(t: ir.Table) -> ir.StringValue:
+            return ibis.cases((t.period == whole, joined.label), else_=unit_label(t))
+
+        label = joined_label
+
     if dim.basis == "committed":
         return key, lambda t: ibis.cases((t.period.isnull(), NOT_RECORDED), else_=label(t))
     return key, label
+
+
+def _unit_key(unit: str, day: date) -> int:
+    """The key ``_period_key`` gives a day of ``unit`` (not custom), worked out in Python."""
+    if unit == "year":
+        return day.year
+    if unit == "financial_year":
+        return day.year - (day.month < 4)
+    if unit == "quarter":
+        return day.year * 10 + (day.month - 1) // 3 + 1
+    return day.year * 100 + day.month
 
 
 def _period_filter(dim: Dimension, crimes: ir.Table) -> ir.BooleanValue | None:

@@ -4,7 +4,8 @@ A table cannot count crimes recorded after the data were extracted, nor after th
 response goes out; a table whose period runs past either would claim figures that do not
 exist yet. A period dimension whose first or last period is cut short (a year from
 29 December, a year to 31 May) shows a part period, which the workbook flags in the
-table's title and on the Notes page.
+table's title and on the Notes page; a first part joined to the period after it
+(``join_first_part``) is said there as such.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from foidesk.stats.specs import Dimension, SpecError, TableSpec
+from foidesk.stats.specs import Dimension, SpecError, TableSpec, unit_span
 
 
 @dataclass(frozen=True)
@@ -42,22 +43,57 @@ def date_span(start: date, end: date) -> str:
     return f"{start.day} {start:%B} to {end.day} {end:%B}"
 
 
-def _bucket(unit: str, day: date) -> tuple[date, date, str]:
-    """The period of ``unit`` holding ``day``: its first and last day and its label."""
+def period_label(unit: str, day: date) -> str:
+    """The label of the period of ``unit`` (not custom) that holds ``day``: '2015'."""
     if unit == "year":
-        return date(day.year, 1, 1), date(day.year, 12, 31), str(day.year)
+        return str(day.year)
     if unit == "financial_year":
         first = day.year - (day.month < 4)
-        return date(first, 4, 1), date(first + 1, 3, 31), f"{first}-{(first + 1) % 100:02d}"
-    month = day.month - 1
+        return f"{first}-{(first + 1) % 100:02d}"
     if unit == "quarter":
-        month -= month % 3
-        length, label = 3, f"{day.year} Q{month // 3 + 1}"
-    else:
-        length, label = 1, f"{day.year}-{month + 1:02d}"
-    start = date(day.year, month + 1, 1)
-    after = date(start.year + (month + length) // 12, (month + length) % 12 + 1, 1)
-    return start, after - timedelta(days=1), label
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def _bucket(unit: str, day: date) -> tuple[date, date, str]:
+    """The period of ``unit`` holding ``day``: its first and last day and its label."""
+    start, end = unit_span(unit, day)
+    return start, end, period_label(unit, day)
+
+
+@dataclass(frozen=True)
+class JoinedPeriod:
+    """A first period cut short (``part``) joined to the whole period after it."""
+
+    part: PartPeriod
+    whole_label: str
+    end: date
+
+    @property
+    def label(self) -> str:
+        """The joined period's label: '29 December 2015 to 31 December 2016'."""
+        span = date_span(self.part.start, self.end)
+        return span if self.part.start.year != self.end.year else f"{span} {self.end.year}"
+
+    @property
+    def text(self) -> str:
+        """'29 December 2015 to 31 December 2016 as one period'."""
+        return f"{self.label} as one period"
+
+
+def joined_period(dim: Dimension) -> JoinedPeriod | None:
+    """The dimension's first period when ``join_first_part`` joins it to the next: only
+    when it is cut short and a period follows it (otherwise there is nothing to join)."""
+    if dim.kind != "period" or not dim.join_first_part or dim.unit == "custom":
+        return None
+    assert dim.start is not None and dim.end is not None
+    first_start, first_end, first_label = _bucket(dim.unit, dim.start)
+    if dim.start == first_start or dim.end <= first_end:
+        return None
+    after = first_end + timedelta(days=1)
+    _, whole_end, whole_label = _bucket(dim.unit, after)
+    part = PartPeriod(first_label, dim.start, first_end)
+    return JoinedPeriod(part, whole_label, min(whole_end, dim.end))
 
 
 def part_periods(spec: TableSpec) -> list[PartPeriod]:
@@ -72,8 +108,12 @@ def part_periods(spec: TableSpec) -> list[PartPeriod]:
             if (dim.start, dim.end) != (first_start, first_end):
                 found.append(PartPeriod(first_label, dim.start, dim.end))
             continue
-        if dim.start != first_start:
+        # A joined first part is no period of its own: joined_period says what it is.
+        joined = joined_period(dim)
+        if dim.start != first_start and joined is None:
             found.append(PartPeriod(first_label, dim.start, first_end))
+        if joined is not None and joined.end == dim.end:
+            continue  # the joined period is the last: it ends where the data asked
         if dim.end != last_end:
             found.append(PartPeriod(last_label, last_start, dim.end))
     return found

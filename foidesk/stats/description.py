@@ -10,11 +10,14 @@ and every part period:
     Victim-suspect pairs in harassment and stalking crimes where the victim-suspect
     relationship is former intimate partner, by calendar year, suspect sex and victim sex,
     2015 to 2024 (2024: 1 January to 31 May only)
+
+A first part period joined to the whole period after it is said as such: "(29 December
+2015 to 31 December 2016 as one period; 2024: 1 January to 31 May only)".
 """
 
 from __future__ import annotations
 
-from foidesk.stats.coverage import date_span, long_date, part_periods
+from foidesk.stats.coverage import date_span, joined_period, long_date, part_periods
 from foidesk.stats.specs import Dimension, TableSpec
 
 _UNIT_PHRASES = {
@@ -81,7 +84,8 @@ def describe(spec: TableSpec) -> str:
         text += f" in {_joined(list(population.areas), 'or')}"
     text += ", by " + _joined([_dimension(d) for d in spec.dimensions])
     text += _period_range(spec)
-    parts = part_periods(spec)
-    if parts:
-        text += f" ({'; '.join(p.text for p in parts)})"
+    said = [j.text for d in spec.dimensions if (j := joined_period(d)) is not None]
+    said += [p.text for p in part_periods(spec)]
+    if said:
+        text += f" ({'; '.join(said)})"
     return text

@@ -13,11 +13,8 @@ report for the manifest.
 from __future__ import annotations
 
 import json
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from foidesk.records.store import Snapshot, Store
-from foidesk.stats.audit import AUDIT_FILE, Cell, LinkedCells, audit
+from foidesk.stats.audit import AUDIT_FILE, Cell, LinkedCells
 from foidesk.stats.compiler import Source, compute_table, unit_cells, unit_frame
 from foidesk.stats.disclosure import (
     SUPPRESSED,
@@ -39,8 +36,7 @@ from foidesk.stats.disclosure import (
     protect,
     round_to,
 )
-from foidesk.stats.specs import UNIT_KEYS, TableSpec, load_tables, parse_table
-from foidesk.stats.suppression import primary_cells
+from foidesk.stats.specs import UNIT_KEYS, TableSpec
 from foidesk.stats.table import TOTAL, CellKey, ComputedTable
 from foidesk.stats.table import Cell as TableCell
 
@@ -428,104 +424,3 @@ def write_audit_file(out_dir: str | Path, report: dict[str, Any]) -> Path | None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(problem, indent=1) + "\n", encoding="utf-8")
     return path
-
-
-# A worked example for the demo: victims by year and sex (Table A) and by year (Table B).
-# In 2021 the 4 can reach 5 only if the 1 falls to 0, which the Notes rule out, or the
-# year total moves: protected alone, Table A hides two of its year totals; Table B
-# publishes them.
-_DEMO_VICTIMS = {2021: {"F": 4, "M": 1, "U": 0}, 2022: {"F": 12, "M": 20, "U": 9}}
-_DEMO_VICTIMS[2023] = {"F": 7, "M": 6, "U": 8}
-
-
-def _demo_specs() -> list[TableSpec]:
-    years = {"period": {"unit": "year", "from": "2021-01-01", "to": "2023-12-31"}}
-    base = {"counting_unit": "victim", "rows": [years]}
-    return [
-        parse_table(
-            {**base, "id": "by_sex", "title": "Victims by year and sex", "columns": ["victim_sex"]},
-            "demo",
-            0,
-        ),
-        parse_table({**base, "id": "by_year", "title": "Victims by year"}, "demo", 1),
-    ]
-
-
-def _per_table_exposed(
-    tables: list[ComputedTable], frames: Mapping[str, pa.Table], policy: DisclosurePolicy
-) -> tuple[int, int]:
-    """Cells each table hides when protected on its own, and how many of them the tables
-    read together expose."""
-    joint = link_tables(tables, frames).cells
-    alone: list[str] = []
-    for table in tables:
-        alone += protect(link_tables([table], frames).cells, policy).suppressed
-    primaries = primary_cells(joint, policy.sensitive_low, policy.high)
-    requirements = {p: policy.requirement() for p in primaries}
-    leak = audit(joint.audit_problem(alone, requirements, policy.hidden_at_least))
-    return len(alone), len(leak.exposed)
-
-
-def demo(db: str | Path, request_file: str | Path, out_dir: str | Path) -> dict[str, Any]:
-    """Show disclosure control on a request's tables and on a worked example.
-
-    Protects the request's tables on the store's latest snapshot jointly, audits them,
-    writes ``out_dir/disclosure_audit.json``, and compares with protecting each table on
-    its own; then shows, on two small linked tables of victims, a per-table pattern that
-    the other table undoes. Returns the figures, and under ``said`` a sentence on each.
-    """
-    from foidesk.stats.cases import Case, write_cases
-
-    policy = DisclosurePolicy()
-    specs = load_tables(request_file)
-    with Store(db, read_only=True) as store:
-        snapshot = store.snapshot()
-        source = Source.from_store(store, snapshot)
-        tables = [compute_table(spec, source) for spec in specs]
-        frames = {t.id: unit_cells(t.spec, store, snapshot) for t in tables}
-    joint = link_tables(tables, frames)
-    started = time.perf_counter()
-    outcome = protect(joint.cells, policy)
-    seconds = time.perf_counter() - started
-    write_audit_file(out_dir, disclosure_report(outcome, joint))
-    alone, exposed = _per_table_exposed(tables, frames, policy)
-    summary: dict[str, Any] = {
-        "tables": len(tables),
-        "cells": len(joint.cells.cells),
-        "small_counts": len(outcome.suppression.primary) if outcome.suppression else 0,
-        "hidden": len(outcome.suppressed),
-        "status": outcome.suppression.status if outcome.suppression else "",
-        "seconds": round(seconds, 2),
-        "passed": outcome.passed,
-        "per_table_hidden": alone,
-        "per_table_exposed": exposed,
-    }
-    said = [
-        f"Disclosure control: {summary['small_counts']} small counts in {len(tables)} "
-        f"tables; {summary['hidden']} cells shown as [c] ({summary['status']}, "
-        f"{summary['seconds']} s); audit {'passed' if outcome.passed else 'FAILED'}. "
-        f"Protected one by one, the tables would hide {alone} cells, {exposed} exposed."
-    ]
-    cases = [
-        Case(date(year, 1 + i % 12, 1), victims=(sex,), suspects=("M",), pairs=((0, 0, "XP"),))
-        for year, by_sex in _DEMO_VICTIMS.items()
-        for sex, n in by_sex.items()
-        for i in range(n)
-    ]
-    with tempfile.TemporaryDirectory() as work, Store(Path(work) / "example.duckdb") as store:
-        snapshot = write_cases(store, cases)
-        source = Source.from_store(store, snapshot)
-        example = [compute_table(spec, source) for spec in _demo_specs()]
-        example_frames = {t.id: unit_cells(t.spec, store, snapshot) for t in example}
-    alone, exposed = _per_table_exposed(example, example_frames, policy)
-    together = protect(link_tables(example, example_frames).cells, policy)
-    summary["example_per_table_exposed"] = exposed
-    summary["example_joint_passed"] = together.passed
-    said.append(
-        f"Worked example (victims by year and sex, and by year): protected one table at a "
-        f"time, {alone} cells hidden and {exposed} of them exposed by the other table; "
-        f"protected together, {len(together.suppressed)} hidden, audit "
-        f"{'passed' if together.passed else 'FAILED'}."
-    )
-    summary["said"] = said
-    return summary

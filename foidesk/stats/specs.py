@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -127,7 +127,9 @@ class Dimension:
     ``level`` picks codes or groups for ``how_known``, ``outcome`` and ``offence``
     ("group" by default). ``period`` uses ``unit``, ``basis`` and either the range
     ``start``..``end`` (every period in it is listed, empty ones as 0) or ``custom``
-    ranges; units outside the range are not in the table.
+    ranges; units outside the range are not in the table. ``join_first_part`` joins a
+    first period cut short by ``start`` (an offence in force from 29 December) to the
+    whole unit after it, as one period labelled with its dates.
     """
 
     kind: DimensionKind
@@ -138,6 +140,7 @@ class Dimension:
     end: date | None = None
     custom: tuple[CustomPeriod, ...] = ()
     label: str | None = None
+    join_first_part: bool = False
 
     @property
     def heading(self) -> str:
@@ -262,6 +265,7 @@ class PeriodInput(InputModel):
     to: date | None = None
     custom: list[CustomPeriodInput] | None = None
     label: str | None = None
+    join_first_part: bool = False
 
 
 class CategoryInput(InputModel):
@@ -426,7 +430,9 @@ def parse_dimension(value: Any, where: str) -> Dimension:
         raise SpecError(f"{where}: unknown dimension {kind!r}{hint}")
     where = f"{where}.{kind}"
     if kind == "period":
-        data = _mapping(options, where, {"unit", "basis", "from", "to", "custom", "label"})
+        data = _mapping(
+            options, where, {"unit", "basis", "from", "to", "custom", "label", "join_first_part"}
+        )
         custom = tuple(
             _custom_period(item, f"{where}.custom[{i}]")
             for i, item in enumerate(data.get("custom") or [])
@@ -444,7 +450,10 @@ def parse_dimension(value: Any, where: str) -> Dimension:
             raise SpecError(f"{where}: a {unit} period needs from and to, so empty periods show")
         if start and end and start > end:
             raise SpecError(f"{where}: from {start} is after to {end}")
-        return Dimension(
+        join = data.get("join_first_part", False)
+        if not isinstance(join, bool):
+            raise SpecError(f"{where}.join_first_part: expected true or false, not {join!r}")
+        dim = Dimension(
             "period",
             unit=unit,
             basis=basis,
@@ -452,12 +461,36 @@ def parse_dimension(value: Any, where: str) -> Dimension:
             end=end,
             custom=custom,
             label=data.get("label"),
+            join_first_part=join,
         )
+        if join:
+            _check_joinable(dim, f"{where}.join_first_part")
+        return dim
     data = _mapping(options, where, {"level", "label"})
     level = str(data.get("level", "group"))
     if level not in ("code", "group"):
         raise SpecError(f"{where}.level: {level!r} is not code or group")
     return Dimension(kind, level=level, label=data.get("label"))  # type: ignore[arg-type]
+
+
+def unit_span(unit: str, day: date) -> tuple[date, date]:
+    """The first and last day of the period of ``unit`` (not custom) that holds ``day``."""
+    if unit == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    if unit == "financial_year":
+        first = day.year - (day.month < 4)
+        return date(first, 4, 1), date(first + 1, 3, 31)
+    month = day.month - 1
+    length = 3 if unit == "quarter" else 1
+    month -= month % length
+    start = date(day.year, month + 1, 1)
+    after = date(start.year + (month + length) // 12, (month + length) % 12 + 1, 1)
+    return start, after - timedelta(days=1)
+
+
+def _check_joinable(dim: Dimension, where: str) -> None:
+    if dim.unit == "custom":
+        raise SpecError(f"{where}: custom periods are listed as written; nothing to join")
 
 
 def _custom_period(value: Any, where: str) -> CustomPeriod:

@@ -20,7 +20,7 @@ and goes on (a few times at most: the audit of the result has the last word).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any, Literal
@@ -42,6 +42,10 @@ MOVE_FACTOR = 2.0
 # How many times the search may widen the room it asks for a small count that whole
 # numbers narrow further than real ones; the audit of the result decides in the end.
 WHOLE_NUMBER_ROUNDS = 3
+# Rounds of cuts on the linear relaxation before the first whole-pattern solve.
+LP_ROUNDS = 30
+# The share of the time left that one mixed-integer solve of the master may use.
+MIP_SHARE = 0.25
 
 
 def primary_cells(cells: LinkedCells, low: int, high: int) -> list[str]:
@@ -193,6 +197,10 @@ def _protect_component(
 
     status, gap, solves, cuts_made = "optimal", None, 0, 0
     hidden = fixed_hidden.copy()
+
+    def time_left() -> float:
+        return time_limit - (time.perf_counter() - started)
+
     # The move limit can only be too tight in linked tables where one move shifts a cell
     # by more than the protection itself: if it leaves nothing feasible, drop it.
     for factor in (MOVE_FACTOR, None):
@@ -207,16 +215,10 @@ def _protect_component(
                 if _need(cells.cells[index[p]].value, wanted[p], d) > 0
             ]
             separation = _Separation(cells, blocks, wanted, fixed_shown, floors, factor)
-            while cuts := separation.cuts(hidden):
-                master.add(cuts)
-                cuts_made += len(cuts)
-                remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-                x, status, gap = master.solve(remaining)
-                solves += 1
-                if x is None or status != "optimal":
-                    break
-                hidden = x
-            if status != "optimal":
+            search = _search(master, separation, hidden, time_left)
+            hidden, status, gap = search.hidden, search.status, search.gap
+            solves, cuts_made = solves + search.solves, cuts_made + search.cuts
+            if status in ("infeasible", "unprotected"):
                 break
             # Protected against the real-valued attacker: now the whole-number one. Where
             # whole numbers narrow a small count further (only in linked tables that are
@@ -237,7 +239,7 @@ def _protect_component(
                     if bound.lower_at_most is None
                     else max(bound.lower_at_most - 1, 0),
                 )
-        if status != "infeasible":
+        if status not in ("infeasible", "unprotected"):
             break
     secondary = pattern_of(hidden)
     chosen = [index[s] for s in secondary]
@@ -253,6 +255,71 @@ def _protect_component(
         mip_gap=gap,
         seconds=time.perf_counter() - started,
     )
+
+
+@dataclass
+class _Search:
+    hidden: np.ndarray
+    status: str
+    gap: float | None
+    solves: int
+    cuts: int
+
+
+def _search(
+    master: _Master,
+    separation: _Separation,
+    start: np.ndarray,
+    time_left: Callable[[], float],
+) -> _Search:
+    """The cheapest pattern the cuts allow, cutting until it violates none.
+
+    First the linear relaxation is cut (cheap solves, and its cuts are valid for whole
+    patterns), then the mixed-integer master. A solve that runs out of its share of the
+    time gives its best pattern (or, with none, the last one completed greedily to meet
+    every cut so far), which is cut like any other; once the time is spent, greedy
+    completion alone finishes the search. (Handing HiGHS the completed pattern as a
+    start made it stop at a dearer pattern it called optimal, so it is not handed over.)
+    Either way the result violates no cut (unless nothing can protect a cell within the
+    move limit: "unprotected"); "optimal" only if every solve was proven optimal.
+    """
+    solves = cuts_made = 0
+    proven = True
+    gap: float | None = None
+    fraction = start.astype(np.float64)
+    for _ in range(LP_ROUNDS):
+        cuts = separation.cuts(fraction)
+        if not cuts:
+            break
+        master.add(cuts)
+        cuts_made += len(cuts)
+        relaxed = master.relaxation()
+        solves += 1
+        if relaxed is None:
+            return _Search(start, "infeasible", None, solves, cuts_made)
+        fraction = relaxed
+    hidden = start.copy()
+    cuts = separation.cuts(hidden)
+    while cuts:
+        master.add(cuts)
+        cuts_made += len(cuts)
+        completed = master.complete(hidden)
+        if completed is None:
+            return _Search(hidden, "unprotected", gap, solves, cuts_made)
+        left = time_left()
+        if left > 1.0:
+            # A share of the time left, so that later solves (with more cuts) get some.
+            x, status, gap = master.solve(max(left * MIP_SHARE, 1.0))
+            solves += 1
+            if x is None and status == "infeasible":
+                return _Search(hidden, "infeasible", gap, solves, cuts_made)
+            proven &= status == "optimal"
+            hidden = x if x is not None else completed
+        else:
+            proven = False
+            hidden = completed
+        cuts = separation.cuts(hidden)
+    return _Search(hidden, "optimal" if proven else "time limit", gap, solves, cuts_made)
 
 
 def _need(value: int, requirement: Requirement, direction: int) -> float:
@@ -324,17 +391,20 @@ class _Separation:
         self.protected_at: dict[int, np.ndarray] = {}
 
     def cuts(self, hidden: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        """The cut of every block ``hidden`` (0/1, or fractional) leaves unprotected."""
         found = []
         n_mov = len(self.movable)
         columns = np.arange(self.n_cols, dtype=np.int32)
         rows = np.arange(self.n_atoms, dtype=np.int32)
-        is_open = hidden[self.movable].astype(np.float64)
+        # A pattern may be fractional (the master's relaxation): cells half hidden.
+        x = hidden.astype(np.float64)
+        is_open = x[self.movable]
         up_cost, down_cost = self.cap * is_open, self.down_cap * is_open
         cost = np.concatenate([up_cost, down_cost, np.zeros(len(self.fixed)), self.truth])
         self.highs.changeColsCost(self.n_cols, columns, cost)
         for b, (j, direction) in enumerate(self.blocks):
             earlier = self.protected_at.get(b)
-            if earlier is not None and not (earlier & ~hidden).any():
+            if earlier is not None and (x >= earlier - 1e-9).all():
                 continue  # protected by a pattern this one contains
             cell = self.cells.cells[j]
             need = _need(cell.value, self.requirements[cell.id], direction)
@@ -344,13 +414,13 @@ class _Separation:
             model_status = self.highs.getModelStatus()
             if model_status in _NO_DUAL:
                 # No dual solution: the attacker's move is unbounded, so this is protected.
-                self.protected_at[b] = hidden.copy()
+                self.protected_at[b] = x.copy()
                 continue
             if model_status != highspy.HighsModelStatus.kOptimal:
                 continue  # no cut to be had; the audit of the final pattern still checks it
             bound = self.highs.getInfo().objective_function_value
-            if bound >= need - 1e-7:
-                self.protected_at[b] = hidden.copy()
+            if bound >= need - 1e-6:
+                self.protected_at[b] = x.copy()
                 continue
             dual = np.asarray(self.highs.getSolution().col_value)
             coefficient = np.zeros(self.n_cells)
@@ -376,19 +446,60 @@ class _Master:
     def add(self, cuts: list[tuple[np.ndarray, float]]) -> None:
         self.cuts.extend(cuts)
 
-    def solve(self, time_limit: float) -> tuple[np.ndarray | None, str, float | None]:
+    def _model(self, whole: bool) -> highspy.Highs:
         matrix = sp.csr_matrix(np.vstack([c for c, _ in self.cuts]))
         rhs = np.array([r for _, r in self.cuts])
         n = len(self.weights)
-        highs = highs_model(
+        return highs_model(
             self.weights,
             matrix,
             rhs,
             np.full(len(rhs), np.inf),
             self.lower,
             self.upper,
-            np.ones(n, dtype=bool),
+            np.ones(n, dtype=bool) if whole else None,
         )
+
+    def relaxation(self) -> np.ndarray | None:
+        """The cheapest fractional pattern meeting every cut (None: none does)."""
+        highs = self._model(whole=False)
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.clip(np.asarray(highs.getSolution().col_value), 0.0, 1.0)
+
+    def complete(self, hidden: np.ndarray) -> np.ndarray | None:
+        """``hidden`` with cells added, cheapest per unit of cut first, until every cut
+        holds, then any added cell no cut needs dropped (None: no cells can do it)."""
+        x = hidden.copy()
+        open_ = self.upper > 0.5
+        added: list[int] = []
+        for coefficient, rhs in self.cuts:
+            short = rhs - float(coefficient @ x) - 1e-9
+            if short <= 0:
+                continue
+            candidates = np.flatnonzero((coefficient > 1e-9) & ~x & open_)
+            order = candidates[np.argsort(self.weights[candidates] / coefficient[candidates])]
+            for j in order:
+                x[j] = True
+                added.append(int(j))
+                short -= coefficient[j]
+                if short <= 0:
+                    break
+            if short > 0:
+                return None
+        if added:
+            matrix = np.vstack([c for c, _ in self.cuts])
+            rhs = np.array([r for _, r in self.cuts])
+            slack = matrix @ x - rhs
+            for j in sorted(added, key=lambda k: -self.weights[k]):
+                if (slack - matrix[:, j] >= -1e-9).all():
+                    x[j] = False
+                    slack -= matrix[:, j]
+        return x
+
+    def solve(self, time_limit: float) -> tuple[np.ndarray | None, str, float | None]:
+        highs = self._model(whole=True)
         highs.setOptionValue("time_limit", float(time_limit))
         highs.setOptionValue("mip_rel_gap", 0.0)
         highs.run()

@@ -8,10 +8,8 @@ with Jinja2 and the GOV.UK Frontend macros, and every asset is served by the app
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,25 +62,6 @@ class DeskApp(FastAPI):
         return Guard(super().build_middleware_stack(), error_page=error_page, **self.guard_options)
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Freeze what start-up built out of the garbage collector's reach while serving.
-
-    The app, its templates and libraries are a quarter of a million objects that live as
-    long as the process; every full collection walked them all again, pausing whichever
-    request was running for about 140 ms.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        # Jobs under way finish before the process ends; a job it cannot finish is marked
-        # failed at the next start (``Jobs.abandon_unfinished``).
-        app.state.desk.close()
-
-
 def create_app(
     db: str | Path,
     *,
@@ -125,9 +104,7 @@ def create_app(
     with desk.sessions() as session:
         secret = session_secret(session)
 
-    app = DeskApp(
-        title=site_name, docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
-    )
+    app = DeskApp(title=site_name, docs_url=None, redoc_url=None, openapi_url=None)
     app.guard_options = {
         "https": https,
         "trusted_hosts": trusted_hosts,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,12 +30,14 @@ class PublishedResponse(Base):
     """One response as it appears on the public disclosure log."""
 
     __tablename__ = "web_responses"
+    # Browsing and counting read only these columns (web_0002).
+    __table_args__ = (Index("ix_web_responses_browse", "published_on", "subject", "reference"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(Text)
-    subject: Mapped[str] = mapped_column(String(200))
-    published_on: Mapped[date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    published_on: Mapped[date] = mapped_column(Date, index=True)
     request_text: Mapped[str] = mapped_column(Text)
     # The overall outcome in words, e.g. "Information partially disclosed".
     decision: Mapped[str] = mapped_column(String(200))
@@ -63,6 +66,7 @@ class Attachment(Base):
     """A published file (workbook, CSV, redacted document), kept with its checksum."""
 
     __tablename__ = "web_attachments"
+    __table_args__ = (UniqueConstraint("response_id", "filename"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     response_id: Mapped[int] = mapped_column(

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.foi.accounts import TooManyAttempts, authenticate
-from foidesk.web.log import published, published_file
+from foidesk.web.disclosure_log import published, published_file
 from foidesk.web.pages import render
 from foidesk.web.search import PER_PAGE, LogQuery, search_log
 from foidesk.web.security import DbSession, PublicDb, check_csrf, safe_next, start_session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from foidesk.publish.csv_files import write_csv
+from foidesk.answers.csv_files import write_csv
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 from foidesk.stats.compiler import Source, compute_table

@@ -18,21 +18,18 @@ from xml.etree import ElementTree
 import pytest
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import earlier_package, read_request, write_answer
+from foidesk.answers.notes import notes_page
+from foidesk.answers.package import DisclosureControl
+from foidesk.answers.workbook import sheet_name
 from foidesk.cli import app
-from foidesk.publish.answer import earlier_package, read_request, write_answer
-from foidesk.publish.notes import notes_page
-from foidesk.publish.package import DisclosureControl
-from foidesk.publish.workbook import sheet_name
+from foidesk.demo import disclosure_control_demo
 from foidesk.records.store import Store
 from foidesk.records.synth import generate
 from foidesk.stats.audit import AUDIT_FILE, AuditProblem, audit
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.disclosure import SUPPRESSED
-from foidesk.stats.linkage import (
-    apply_disclosure_control,
-    demo,
-    write_audit_file,
-)
+from foidesk.stats.linkage import apply_disclosure_control, write_audit_file
 from foidesk.stats.table import ComputedTable
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
@@ -164,7 +161,7 @@ def test_a_tampered_pattern_fails_the_audit(answered: dict, tmp_path: Path) -> N
 
 
 def test_demo_protects_the_seed_and_shows_a_per_table_leak(answered: dict, tmp_path: Path) -> None:
-    summary = demo(answered["db"], SEED, tmp_path)
+    summary = disclosure_control_demo(answered["db"], SEED, tmp_path)
     assert summary["tables"] == 6 and summary["passed"] and summary["status"] == "optimal"
     assert summary["hidden"] == len(answered["manifest"]["disclosure_control"]["pattern"])
     assert summary["example_per_table_exposed"] == 4 and summary["example_joint_passed"]

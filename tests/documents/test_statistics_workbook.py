@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import answer
 from foidesk.cli import app
 from foidesk.documents.hidden_content import inspect_workbook
-from foidesk.publish.answer import answer
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 

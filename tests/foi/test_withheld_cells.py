@@ -17,15 +17,15 @@ import pymupdf
 import pytest
 import yaml
 
+from foidesk.answers.answer import answer
+from foidesk.answers.package import AnswerPackage
 from foidesk.db import upgrade
 from foidesk.foi.letters import write_response
 from foidesk.foi.register import Register
 from foidesk.foi.request_file import RequestFileError, import_request_file
-from foidesk.publish.answer import answer
-from foidesk.publish.package import AnswerPackage
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
-from foidesk.web.log import overall_decision
+from foidesk.web.disclosure_log import overall_decision
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
 REF = "01.FOI.24.035331"

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import answer
 from foidesk.cli import app
-from foidesk.publish.answer import answer
 from foidesk.records.export import export
 from foidesk.records.ingest import load
 from foidesk.records.reference import load_reference

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from foidesk.publish.answer import answer
-from foidesk.publish.package import INTERNAL_DIR
+from foidesk.answers.answer import answer
+from foidesk.answers.package import INTERNAL_DIR
 from foidesk.records.export import export
 from foidesk.records.store import Store
 from foidesk.records.synth import generate

@@ -63,3 +63,64 @@ def test_fingerprint_follows_meaning() -> None:
     assert a.fingerprint() == parse_table(table(), "b.yaml", 3).fingerprint()
     changed = parse_table(table(population={"domestic_abuse": True}), "a.yaml", 0)
     assert changed.fingerprint() != a.fingerprint()
+
+
+def test_a_first_part_period_joined_to_the_next_is_one_labelled_period() -> None:
+    from foidesk.stats.compiler import period_categories
+    from foidesk.stats.coverage import part_periods
+    from foidesk.stats.description import describe
+
+    def period(**options) -> dict:
+        return table(rows=[{"period": options}])
+
+    years = parse_table(
+        period(unit="year", **{"from": "2015-12-29", "to": "2024-05-31"}, join_first_part=True),
+        "req.yaml",
+        0,
+    )
+    labels = period_categories(years.rows[0])
+    assert labels[:2] == ["29 December 2015 to 31 December 2016", "2017"] and labels[-1] == "2024"
+    assert [p.label for p in part_periods(years)] == ["2024"]
+    assert describe(years).endswith(
+        "2015 to 2024 (29 December 2015 to 31 December 2016 as one period; 2024: 1 January "
+        "to 31 May only)"
+    )
+    # Within one year the label still names it; a joined period can be the last one.
+    quarters = parse_table(
+        period(unit="quarter", **{"from": "2023-02-15", "to": "2023-05-31"}, join_first_part=True),
+        "req.yaml",
+        0,
+    )
+    assert period_categories(quarters.rows[0]) == ["15 February to 31 May 2023"]
+    assert part_periods(quarters) == []
+    fy = parse_table(
+        period(
+            unit="financial_year",
+            **{"from": "2016-03-20", "to": "2018-03-31"},
+            join_first_part=True,
+        ),
+        "req.yaml",
+        0,
+    )
+    assert period_categories(fy.rows[0]) == ["20 March 2016 to 31 March 2017", "2017-18"]
+
+
+def test_joining_a_first_part_that_is_not_there_changes_nothing() -> None:
+    from foidesk.stats.compiler import period_categories
+
+    def joined(start: str, end: str) -> list[str]:
+        options = {"unit": "year", "from": start, "to": end, "join_first_part": True}
+        return period_categories(
+            parse_table(table(rows=[{"period": options}]), "r.yaml", 0).rows[0]
+        )
+
+    assert joined("2015-01-01", "2016-12-31") == ["2015", "2016"]
+    assert joined("2015-12-29", "2015-12-31") == ["2015"]
+    with pytest.raises(SpecError, match=r"join_first_part: expected true or false, not 'yes'"):
+        options = {"unit": "year", "from": "2015-12-29", "to": "2016-12-31"}
+        parse_table(table(rows=[{"period": {**options, "join_first_part": "yes"}}]), "r.yaml", 0)
+    with pytest.raises(SpecError, match=r"join_first_part: custom periods are listed as written"):
+        custom = [{"label": "A", "from": "2015-12-29", "to": "2016-12-31"}]
+        parse_table(
+            table(rows=[{"period": {"custom": custom, "join_first_part": True}}]), "r.yaml", 0
+        )

@@ -20,15 +20,15 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from foidesk.answers.answer import answer
 from foidesk.db import open_session, upgrade
 from foidesk.foi.accounts import add_user
 from foidesk.foi.letters import write_response
 from foidesk.foi.personal_data import review_from_file
 from foidesk.foi.register import Register
-from foidesk.publish.answer import answer
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
-from foidesk.web.log import publish_answer
+from foidesk.web.disclosure_log import publish_answer
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
 SEED_REFERENCE = "01.FOI.24.035331"

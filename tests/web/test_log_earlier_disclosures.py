@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from site_setup import SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 from typer.testing import CliRunner
 
+from foidesk.answers.package import INTERNAL_DIR, AnswerPackage
 from foidesk.cli import app
 from foidesk.db import open_session
-from foidesk.publish.package import INTERNAL_DIR, AnswerPackage
 from foidesk.stats.audit import AUDIT_FILE
 from foidesk.web.app import create_app
-from foidesk.web.log import published_disclosures
+from foidesk.web.disclosure_log import published_disclosures
 from foidesk.web.models import PublishedResponse
 
 

@@ -32,7 +32,7 @@ from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.letters import write_response
 from foidesk.foi.register import Actor, Register
 from foidesk.web.app import create_app
-from foidesk.web.log import PublishError, publish_answer, published
+from foidesk.web.disclosure_log import PublishError, publish_answer, published
 from foidesk.web.models import PublishedResponse
 
 runner = CliRunner()

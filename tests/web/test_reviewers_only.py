@@ -17,11 +17,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from site_setup import SEED_REFERENCE, Site, make_user, sign_in
 
-from foidesk.publish.package import INTERNAL_DIR, AnswerPackage, PackageError
+from foidesk.answers.package import INTERNAL_DIR, AnswerPackage, PackageError
 from foidesk.stats.audit import AUDIT_FILE
 from foidesk.web import public, workspace
 from foidesk.web.app import create_app
-from foidesk.web.log import PublishError, read_answer_dir
+from foidesk.web.disclosure_log import PublishError, read_answer_dir
 
 
 def _mode(path: Path) -> int:

@@ -21,7 +21,7 @@ from site_setup import SEED_REFERENCE, LiveServer, Site, make_user, start_server
 from foidesk.db import open_session
 from foidesk.foi.register import Register
 from foidesk.web.app import create_app
-from foidesk.web.log import Publication, publish
+from foidesk.web.disclosure_log import Publication, publish
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from site_setup import make_user, sign_in
 
 from foidesk.db import open_session
 from foidesk.web.app import create_app
-from foidesk.web.log import Publication, PublishedFile, publish
+from foidesk.web.disclosure_log import Publication, PublishedFile, publish
 
 pytestmark = pytest.mark.postgres
 

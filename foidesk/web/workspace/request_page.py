@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from foidesk.answers.package import AnswerPackage
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
 from foidesk.foi.deadlines import deadline_status
@@ -13,8 +14,7 @@ from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import REQUESTER_TYPES, RequestNotFound
 from foidesk.foi.repeats import aggregation_candidates
-from foidesk.publish.package import AnswerPackage
-from foidesk.web.log import clean_letter, published
+from foidesk.web.disclosure_log import clean_letter, published
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
 from foidesk.web.workspace.access import answer_dir_of, register_of, router

@@ -11,13 +11,13 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from foidesk.answers.package import AnswerPackage
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
 from foidesk.foi.register import Actor, RequestNotFound, TransitionError
 from foidesk.progress import ProgressCallback
-from foidesk.publish.package import AnswerPackage
+from foidesk.web.disclosure_log import PublishError, check_publishable, publish_answer
 from foidesk.web.jobs import JobFailed
-from foidesk.web.log import PublishError, check_publishable, publish_answer
 from foidesk.web.security import CurrentUser, NotAllowed
 from foidesk.web.workspace.access import answer_dir_of, desk_of, register_of, router
 from foidesk.web.workspace.forms import flash, form_text

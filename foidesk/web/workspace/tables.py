@@ -11,10 +11,10 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from foidesk.answers.package import AnswerPackage, PackageError
 from foidesk.progress import ProgressCallback
-from foidesk.publish.package import AnswerPackage, PackageError
+from foidesk.web.disclosure_log import published_disclosures
 from foidesk.web.jobs import JobFailed
-from foidesk.web.log import published_disclosures
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
 from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, desk_of, router
@@ -101,7 +101,7 @@ def run_tables(request: Request, reference: str, user: Analyst) -> Response:
 
     def work(progress: ProgressCallback) -> str:
         # Imported on use: the statistics engine loads Ibis, which slows the app's start.
-        from foidesk.publish.answer import answer
+        from foidesk.answers.answer import answer
 
         progress("Reading the disclosures already on the log", 0, 0)
         with desk.sessions() as session:

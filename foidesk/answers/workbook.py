@@ -24,7 +24,7 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from foidesk.publish.notes import NotesPage
+from foidesk.answers.notes import NotesPage
 from foidesk.stats.coverage import long_date, recorded_span
 from foidesk.stats.description import describe
 from foidesk.stats.table import SHORTHAND, ComputedTable

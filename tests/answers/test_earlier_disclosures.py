@@ -17,13 +17,13 @@ import pytest
 import yaml
 from sqlalchemy.orm import Session
 
+from foidesk.answers.answer import answer, read_request
+from foidesk.answers.package import AnswerPackage
 from foidesk.db import open_session
-from foidesk.publish.answer import answer, read_request
-from foidesk.publish.package import AnswerPackage
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 from foidesk.stats.specs import SpecError
-from foidesk.web.log import Publication, publish, published_disclosures, published_tables
+from foidesk.web.disclosure_log import Publication, publish, published_disclosures, published_tables
 
 PER_YEAR = {2016: 5, 2017: 6, 2018: 7, 2019: 8, 2020: 9, 2021: 10, 2022: 11, 2023: 12, 2024: 3}
 CCB = {"offence_groups": ["Controlling or coercive behaviour"]}

@@ -11,12 +11,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from foidesk.answers.answer import answer, read_request
 from foidesk.cli import app
 from foidesk.db import open_session
 from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Register
 from foidesk.foi.request_file import RequestFileError, import_request_file
-from foidesk.publish.answer import answer, read_request
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 from foidesk.stats.specs import SpecError

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from foidesk.publish.package import (
+from foidesk.answers.package import (
     MANIFEST_VERSION,
     AnswerPackage,
     FileEntry,
     Manifest,
     PackageError,
 )
-from foidesk.web.log import PublishError, read_answer_dir
+from foidesk.web.disclosure_log import PublishError, read_answer_dir
 
 
 def _folder(tmp_path: Path, manifest: object) -> Path:

@@ -18,7 +18,7 @@ from typing import Any
 from foidesk.input_files import InputModel
 from foidesk.records.store import Snapshot
 from foidesk.stats.compiler import Source
-from foidesk.stats.coverage import date_span, long_date, part_periods, spans
+from foidesk.stats.coverage import date_span, joined_period, long_date, part_periods, spans
 from foidesk.stats.specs import COUNTING_UNITS, SpecError, TableSpec
 from foidesk.stats.table import ComputedTable
 
@@ -132,6 +132,17 @@ def _part_period_notes(specs: list[TableSpec], extracted: date) -> dict[str, Not
             if part.end == extracted:
                 text += f" The data were extracted on {long_date(extracted)}."
             notes.setdefault(f"part_{part.label}", Note(f"part_{part.label}", text))
+        for dim in spec.dimensions:
+            joined = joined_period(dim)
+            if joined is None:
+                continue
+            part = joined.part
+            text = (
+                f"{joined.label} is one period: the part period "
+                f"{date_span(part.start, part.end)} {part.end.year} is counted with "
+                f"{joined.whole_label}, not shown on its own."
+            )
+            notes.setdefault(f"part_{part.label}", Note(f"part_{part.label}", text))
     return notes
 
 
@@ -201,6 +212,7 @@ def notes_page(
         ids = [SOURCE_NOTE, f"unit_{spec.counting_unit}"]
         ids += [f"hk_{g}" for g in pop.how_known_groups + pop.how_known_codes]
         ids += [f"part_{p.label}" for p in part_periods(spec)]
+        ids += [f"part_{j.part.label}" for d in spec.dimensions if (j := joined_period(d))]
         ids += [COUNTING_RULES_NOTE] if spec.id in spanning else []
         ids += list(spec.notes)
         ids += [disclosure_note.id] if disclosure_note else []

@@ -21,10 +21,8 @@ from typing import Any
 from pydantic import ConfigDict
 
 from foidesk import __version__
-from foidesk.input_files import InputError, InputModel, read_yaml, validate
-from foidesk.progress import ProgressCallback
-from foidesk.publish.csv_files import write_csv
-from foidesk.publish.notes import (
+from foidesk.answers.csv_files import write_csv
+from foidesk.answers.notes import (
     DISCLOSURE_NOTE,
     Note,
     NoteInput,
@@ -32,7 +30,7 @@ from foidesk.publish.notes import (
     notes_page,
     parse_notes,
 )
-from foidesk.publish.package import (
+from foidesk.answers.package import (
     INTERNAL_DIR,
     AnswerPackage,
     DisclosureControl,
@@ -46,7 +44,9 @@ from foidesk.publish.package import (
     reviewers_only_dir,
     seal_reviewers_only,
 )
-from foidesk.publish.workbook import WorkbookInfo, sheet_name, write_workbook
+from foidesk.answers.workbook import WorkbookInfo, sheet_name, write_workbook
+from foidesk.input_files import InputError, InputModel, read_yaml, validate
+from foidesk.progress import ProgressCallback
 from foidesk.records.store import Snapshot, Store
 from foidesk.settings import Authority, load_settings
 from foidesk.stats.audit import AUDIT_FILE
@@ -319,9 +319,10 @@ def answer(
 
     Writes ``out_dir/tables.xlsx``, ``out_dir/<table id>.csv`` for each table and
     ``out_dir/manifest.json``. ``progress`` hears of each table computed (``foidesk.progress``).
-    ``published`` are the disclosures on the log (``foidesk.web.log.published_disclosures``):
-    those whose tables count any of the same records are protected against, besides the
-    request file's ``earlier_disclosures``; None means the log was not consulted.
+    ``published`` are the disclosures on the log
+    (``foidesk.web.disclosure_log.published_disclosures``): those whose tables count any
+    of the same records are protected against, besides the request file's
+    ``earlier_disclosures``; None means the log was not consulted.
 
     With ``engine="duckdb"`` (the default) the tables come from the store ``db``; with
     ``engine="spark"`` from the export directory ``parquet`` (``foidesk export``), on the

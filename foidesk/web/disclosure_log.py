@@ -25,17 +25,17 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
+from foidesk.answers.package import AnswerPackage, PackageError
 from foidesk.foi import personal_data, workflow
 from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
 from foidesk.progress import ProgressCallback
-from foidesk.publish.package import AnswerPackage, PackageError
 from foidesk.settings import Settings
 from foidesk.stats.specs import parse_table
 
 if TYPE_CHECKING:
     from foidesk.stats.linkage import EarlierPackage
-from foidesk.web.models import Attachment, PublishedResponse, Setting
+from foidesk.web.models import Attachment, PublishedResponse
 
 # Register statuses from which a request has been approved and may appear on the log.
 PUBLISHABLE_STATUSES = frozenset(workflow.step("publish").from_statuses)
@@ -272,7 +272,6 @@ def publish(session: Session, publication: Publication, *, published_by: str = "
     if existing is not None:
         session.delete(existing)
         session.flush()
-        _count_removal(session)
     response = PublishedResponse(
         reference=publication.reference,
         title=publication.title,
@@ -542,20 +541,5 @@ def withdraw(session: Session, reference: str) -> bool:
     if found is None:
         return False
     session.delete(found)
-    _count_removal(session)
     session.commit()
     return True
-
-
-def _count_removal(session: Session) -> None:
-    """Count a response taken off the log, so that the log's version changes.
-
-    Searches cache what matches per log version (see ``foidesk.web.search``), and the
-    highest id alone does not mark every change: on SQLite a row inserted after the newest
-    was deleted takes that row's id again.
-    """
-    counter = session.get(Setting, "log_withdrawals")
-    if counter is None:
-        session.add(Setting(name="log_withdrawals", value="1"))
-    else:
-        counter.value = str(int(counter.value) + 1)

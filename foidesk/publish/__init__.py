@@ -1,1 +1,0 @@
-"""Publishing computed tables: the accessible workbook, CSV files and HTML."""
