@@ -4,8 +4,8 @@ A working day (s10(6)) is any day except a Saturday, a Sunday, Christmas Day, Go
 or a bank holiday in *any* part of the United Kingdom, so the calendar here is the union of
 the England, Wales, Scotland and Northern Ireland calendars of the ``holidays`` package,
 one-off days (jubilees, state funerals, coronations) included. Every deadline carries the
-lines that explain it: where the count started and each day it skipped, and why
-(``foidesk.foi.deadlines`` says where a request stands against it).
+lines that explain it: where the count started and each day it skipped, and why. Where a
+request stands against its deadline is ``foidesk.foi.standing``'s.
 """
 
 from __future__ import annotations

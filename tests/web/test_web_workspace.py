@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from site_setup import SEED, SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 
 from foidesk.foi.clock import UK_CALENDAR
-from foidesk.foi.deadlines import deadline_status
 from foidesk.foi.register import Register
+from foidesk.foi.standing import deadline_status
 from foidesk.web.app import create_app
 
 REFERENCE = "01.FOI.24.000101"

@@ -9,11 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from foidesk.answers.package import AnswerPackage
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
-from foidesk.foi.deadlines import deadline_status
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import REQUESTER_TYPES, RequestNotFound
 from foidesk.foi.repeats import aggregation_candidates
+from foidesk.foi.standing import deadline_status
 from foidesk.web.disclosure_log import clean_letter, published
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser

@@ -1,9 +1,7 @@
-"""Where a request stands against its due date: overdue, due soon, on time, clock stopped
-or responded, in words, with the explanation of the date (the clock's ``Deadline``).
+"""Where a request stands against its due date: overdue, due soon, on time, clock stopped.
 
-The register page and each request's page show it; ``last_due_soon`` and
-``standing_colour`` give the same classification without counting working days, for the
-register page's filters over every open request.
+It reads the clock's deadlines and the workflow's statuses, so it sits above both: the clock
+counts days and knows nothing of statuses.
 """
 
 from __future__ import annotations
