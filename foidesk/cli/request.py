@@ -511,7 +511,7 @@ def _publish(register: Any, reference: str, who: Any, answer: str | None) -> Non
 
     typer.echo(
         publish_answer(
-            register.engine.url.render_as_string(hide_password=False),
+            register,
             reference,
             Path(answer) if answer else None,
             published_by=who.name,

@@ -1,6 +1,8 @@
 """The FOI register: the Python API over requests and everything that happens to them.
 
-``Register(db)`` opens (and migrates) a SQLite file or a PostgreSQL URL. Each method is
+``Register(db)`` opens a SQLite file or a PostgreSQL URL whose schema is current (else it
+says to run ``foidesk db upgrade``; ``migrate=True`` migrates it first), or works over an
+engine the caller holds (``engine=``, as the web app does). Each method is
 one step of handling a request; impossible steps are refused with a ``TransitionError``
 that says what is missing. Every step runs in one frame (``Register._step``): it opens the
 transaction, checks the workflow allows the step, and after the step's own checks and
@@ -25,11 +27,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from foidesk.db import make_engine, upgrade
+from foidesk.db import check_schema, make_engine, upgrade
 from foidesk.foi import clock, workflow
 from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
 from foidesk.foi.exemptions import (
@@ -207,7 +209,13 @@ _LOAD = (
 
 
 class Register:
-    """The FOI register in a SQLite file or PostgreSQL database (migrated on open)."""
+    """The FOI register in a SQLite file or PostgreSQL database.
+
+    ``db`` must be at the current schema (``SchemaNotCurrent`` otherwise) unless
+    ``migrate`` is set, which migrates it first. With ``engine`` the register works over
+    that engine and leaves it open on ``close`` (its owner disposes of it); ``db`` is then
+    only its name.
+    """
 
     def __init__(
         self,
@@ -217,7 +225,8 @@ class Register:
         reference_pattern: str | None = None,
         authority: str | None = None,
         today: Callable[[], date] = date.today,
-        migrate: bool = True,
+        migrate: bool = False,
+        engine: Engine | None = None,
     ) -> None:
         # The installation's settings name the authority and its reference pattern;
         # ``reference_pattern`` and ``authority`` (its type) override them.
@@ -227,7 +236,14 @@ class Register:
             raise ValueError(f"authority type must be one of {', '.join(LIMITS)}")
         if migrate:
             upgrade(db)
-        self.engine = make_engine(db)
+        self._owns_engine = engine is None
+        self.engine = engine if engine is not None else make_engine(db)
+        if self._owns_engine:
+            try:
+                check_schema(self.engine)
+            except Exception:
+                self.engine.dispose()
+                raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # The session of the transaction() a thread is in, if any: its steps share it.
         self._open = threading.local()
@@ -241,7 +257,8 @@ class Register:
         self.today = today
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     def __enter__(self) -> Register:
         return self

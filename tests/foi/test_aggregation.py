@@ -42,7 +42,7 @@ def test_sixty_consecutive_working_days_count_both_ends() -> None:
 
 @pytest.fixture
 def register(register_db: str) -> Register:
-    with Register(register_db, today=lambda: date(2024, 12, 31)) as reg:
+    with Register(register_db, today=lambda: date(2024, 12, 31), migrate=True) as reg:
         reg.new_request(FIRST, date(2024, 6, 3), ASKED, [], "email", SAM, OLLY)
         reg.new_request(SECOND, date(2024, 6, 17), ASKED_AGAIN, [], "email", SAM.upper(), OLLY)
         reg.new_request(LATE, date(2024, 9, 12), ASKED, [], "email", SAM, OLLY)

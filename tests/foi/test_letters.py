@@ -13,6 +13,7 @@ import pytest
 import yaml
 from pdfminer.high_level import extract_text
 
+from foidesk.db import upgrade
 from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi.letters import render_letter, write_response
 from foidesk.foi.register import Actor, Register
@@ -98,6 +99,7 @@ def seed_response(
     seed = work / "seed.yaml"
     seed.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     db = work / "register.sqlite"
+    upgrade(db)
     return write_response(seed, db, answer_dir), db
 
 
@@ -135,7 +137,7 @@ def test_seed_letter_has_every_s17_element(
         assert element in text, element
         assert element in pdf, element
     # Applicant-blind: the contact is in the register but nowhere in the letter.
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         assert register.get(REF).requester_contact == CONTACT
     assert CONTACT not in html and CONTACT not in pdf
     # Attachments: the documents named in the request file and the answer's workbook.
@@ -203,6 +205,7 @@ def test_a_letter_naming_a_document_that_is_not_there_is_refused(tmp_path: Path)
     out = tmp_path / "answer"
     out.mkdir()
     (out / "domestic_abuse_policy_redacted.pdf").write_bytes(b"%PDF redacted policy")
+    upgrade(tmp_path / "register.sqlite")
     with pytest.raises(ValueError) as error:
         write_response(SEED, tmp_path / "register.sqlite", out)
     message = str(error.value)
@@ -212,7 +215,7 @@ def test_a_letter_naming_a_document_that_is_not_there_is_refused(tmp_path: Path)
 
 
 def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         import_request_file(SEED, register)
         text = _text(render_letter(register, REF, tmp_path / "no-answer-yet"))
     assert "Domestic abuse policy, version control document" in text
@@ -220,7 +223,7 @@ def test_without_a_manifest_the_letter_still_renders(tmp_path: Path) -> None:
 
 
 def test_an_unissued_response_is_marked_as_a_draft(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         register.new_request(REF, SEED_RECEIVED, "All of it.", [], "post", "x@y", "olly")
         register.decide(
             REF, 1, "not held", [], Actor("olly"), not_held="Court results are not police data."
@@ -242,7 +245,7 @@ def test_a_refusal_in_full_and_neither_confirm_nor_deny(tmp_path: Path) -> None:
         "public_interest": pit,
     }
     s30_1 = {**s30, "subsection": "(1)(a)", "applies_to": "the investigation file"}
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         register.new_request(REF, SEED_RECEIVED, "Two things.", ["a", "b"], "post", "", "olly")
         register.decide(REF, 1, "neither confirm nor deny", [s30], "olly")
         register.decide(REF, 2, "withheld", [s30_1], "olly")

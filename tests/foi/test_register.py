@@ -34,7 +34,7 @@ S31 = Exemption(
 
 @pytest.fixture
 def register(register_db: str) -> Register:
-    with Register(register_db, today=lambda: TODAY) as reg:
+    with Register(register_db, today=lambda: TODAY, migrate=True) as reg:
         yield reg
 
 
@@ -211,7 +211,7 @@ def test_fee_pause_and_extension_move_the_deadline(register: Register) -> None:
 
 
 def test_references_follow_the_configured_pattern(register_db: str, tmp_path) -> None:
-    with Register(register_db, reference_pattern=r"FOI-\d{4}") as reg:
+    with Register(register_db, reference_pattern=r"FOI-\d{4}", migrate=True) as reg:
         with pytest.raises(ValueError, match="does not match"):
             reg.new_request(REF, date(2024, 1, 2), "t", [], "email", "", "olly")
         request = reg.new_request("FOI-0001", date(2024, 1, 2), "Whole text.", [], "post", "", "o")
@@ -219,8 +219,8 @@ def test_references_follow_the_configured_pattern(register_db: str, tmp_path) ->
 
 
 def test_migrations_are_idempotent(register_db: str) -> None:
-    Register(register_db).close()
-    with Register(register_db) as reg:
+    Register(register_db, migrate=True).close()
+    with Register(register_db, migrate=True) as reg:
         assert reg.list_requests() == []
     engine = make_engine(register_db)
     with engine.connect() as con:

@@ -23,7 +23,7 @@ S12_REF = "01.FOI.24.000612"
 
 
 def test_the_seed_imports_as_answered(register_db: str) -> None:
-    with Register(register_db) as register:
+    with Register(register_db, migrate=True) as register:
         assert import_request_file(SEED, register) == REF
         request = register.get(REF)
         assert request.status == "responded"
@@ -65,7 +65,7 @@ def test_records_from_the_store(tmp_path: Path, crime_store: Path) -> None:
     # The store holds three controlling or coercive behaviour crimes flagged as domestic
     # abuse and recorded in 2023: 9 minutes of reading, far inside the limit, so the s12
     # refusal cannot stand on this store.
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         with pytest.raises(
             RequestFileError,
             match=r"part 1 relies on s12 but the estimate \(0.15 hours, £3.75\) is within the "
@@ -84,7 +84,7 @@ def test_records_from_the_store(tmp_path: Path, crime_store: Path) -> None:
 
 
 def test_a_s12_refusal_takes_its_estimate_from_the_worksheet(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         import_request_file(S12_FILE, register)
         request = register.get(S12_REF)
         s12 = request.parts[0].exemptions[0]
@@ -113,7 +113,7 @@ def test_an_estimate_counts_the_records_of_the_part_it_refuses(tmp_path: Path) -
         S12_FILE,
         "longer.yaml",
     )
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         with pytest.raises(
             RequestFileError,
             match=r"broken.yaml: field 'cost_estimate.activities\[1\].records_from."
@@ -153,7 +153,7 @@ def test_summaries_do_not_describe_tables_by_hand(tmp_path: Path) -> None:
         lambda d: d["decisions"][0].update(summary="Table 1 counts crimes in 2023."),
     )
     with (
-        Register(tmp_path / "r.sqlite") as register,
+        Register(tmp_path / "r.sqlite", migrate=True) as register,
         pytest.raises(
             RequestFileError,
             match=r"field 'decisions\[1\].summary' describes 'Table 1' by hand",
@@ -163,7 +163,7 @@ def test_summaries_do_not_describe_tables_by_hand(tmp_path: Path) -> None:
 
 
 def test_export_and_import_round_trip(tmp_path: Path) -> None:
-    with Register(tmp_path / "a.sqlite") as first:
+    with Register(tmp_path / "a.sqlite", migrate=True) as first:
         import_request_file(SEED, first)
         exported = export_request_file(first, REF, tmp_path / "exported.yaml")
     data = yaml.safe_load(exported.read_text(encoding="utf-8"))
@@ -171,10 +171,10 @@ def test_export_and_import_round_trip(tmp_path: Path) -> None:
     assert data["decisions"][4]["exemptions"][0]["public_interest"]["balance"].startswith(
         "The policy's aims"
     )
-    with Register(tmp_path / "b.sqlite") as second:
+    with Register(tmp_path / "b.sqlite", migrate=True) as second:
         import_request_file(exported, second)
         again = second.get(REF)
-    with Register(tmp_path / "a.sqlite") as first:
+    with Register(tmp_path / "a.sqlite", migrate=True) as first:
         original = first.get(REF)
     assert [(p.decision, p.summary, p.not_held) for p in again.parts] == [
         (p.decision, p.summary, p.not_held) for p in original.parts
@@ -192,7 +192,7 @@ def _broken(tmp_path: Path, change, source: Path = SEED, name: str = "broken.yam
 
 
 def test_bad_files_name_the_file_and_field(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         path = _broken(tmp_path, lambda d: d.pop("received"))
         with pytest.raises(RequestFileError, match=r"broken.yaml: received: Field required"):
             import_request_file(path, register)

@@ -34,7 +34,7 @@ def _answer(register: Register, reference: str, on: date, decision: str, exempti
 
 @pytest.fixture
 def register(tmp_path: Path) -> Register:
-    with Register(tmp_path / "r.sqlite", today=lambda: date(2024, 12, 31)) as reg:
+    with Register(tmp_path / "r.sqlite", today=lambda: date(2024, 12, 31), migrate=True) as reg:
         for ref, received, kind in [
             ("01.FOI.24.000001", date(2024, 6, 3), "media"),
             ("01.FOI.24.000002", date(2024, 6, 3), "media"),

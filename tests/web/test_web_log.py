@@ -87,7 +87,7 @@ def test_the_log_page_and_workbook_download(seed_site: Site) -> None:
 
 def test_nothing_about_the_requester_is_published(tmp_path: Path) -> None:
     db = str(tmp_path / "desk.sqlite")
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         register.new_request(
             "01.FOI.24.000001",
             date(2024, 5, 1),
@@ -117,13 +117,13 @@ def test_nothing_about_the_requester_is_published(tmp_path: Path) -> None:
         assert row is not None
         assert "jane.requester" not in row.letter_html + row.search_text
         assert row.published_on == date(2024, 5, 20)
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         assert register.status("01.FOI.24.000001") == "responded"
 
 
 def test_an_unapproved_request_cannot_be_published(tmp_path: Path) -> None:
     db = str(tmp_path / "desk.sqlite")
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         register.new_request(
             "01.FOI.24.000002",
             date(2024, 5, 1),
