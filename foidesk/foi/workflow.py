@@ -32,6 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from foidesk.foi import clock
 from foidesk.foi.models import IcoAppeal, Request
 
 ROLES: tuple[str, ...] = ("officer", "analyst", "reviewer", "admin")
@@ -113,16 +114,9 @@ def unpaid_fee(request: Request) -> Any:
     return next((f for f in request.fee_notices if f.paid_on is None and f.lapsed_on is None), None)
 
 
-def _clock() -> Any:
-    # The clock reads this module's statuses, so it is imported when first used here.
-    from foidesk.foi import clock
-
-    return clock
-
-
 def fee_lapses_on(notice: Any) -> date:
     """The day an unpaid fees notice lapses: three months after it was given (s9(2))."""
-    return _clock().add_months(notice.issued_on, FEE_LAPSES_AFTER_MONTHS)
+    return clock.add_months(notice.issued_on, FEE_LAPSES_AFTER_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -135,12 +129,10 @@ class Timing:
     clarification_closes_after_months: int = 3
 
     def reminder_due(self, clarification: Any) -> date:
-        return _clock().add_months(
-            clarification.sought_on, self.clarification_reminder_after_months
-        )
+        return clock.add_months(clarification.sought_on, self.clarification_reminder_after_months)
 
     def closing_due(self, clarification: Any) -> date:
-        return _clock().add_months(clarification.sought_on, self.clarification_closes_after_months)
+        return clock.add_months(clarification.sought_on, self.clarification_closes_after_months)
 
 
 def contributors(request: Request) -> set[str]:
@@ -679,7 +671,6 @@ def decision_notice(appeal: IcoAppeal) -> DecisionNotice | None:
     """The dates of an ICO complaint's decision notice, or None before it is decided."""
     if appeal.decided_on is None:
         return None
-    clock = _clock()
     comply_by, appeal_by = clock.decision_notice_due(
         appeal.decided_on, appeal.compliance_days or clock.DECISION_NOTICE_COMPLIANCE_DAYS
     )
@@ -732,6 +723,10 @@ def reviewed_content(request: Request) -> dict[str, Any]:
                 "decision": p.decision,
                 "summary": p.summary,
                 "not_held": p.not_held,
+                # Added only when set, so content approved before they existed keeps its
+                # fingerprint.
+                **({"held_by": p.held_by} if p.held_by else {}),
+                **({"tables": list(p.tables)} if p.tables else {}),
                 "exemptions": [
                     {
                         "section": e.section,
@@ -743,6 +738,11 @@ def reviewed_content(request: Request) -> dict[str, Any]:
                         "factors_for": list(e.factors_for),
                         "factors_against": list(e.factors_against),
                         "balance": e.balance,
+                        **(
+                            {"earlier": [e.earlier_reference, e.earlier_notice_on]}
+                            if e.earlier_reference
+                            else {}
+                        ),
                     }
                     for e in p.exemptions
                 ],

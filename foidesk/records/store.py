@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -211,40 +212,94 @@ def _combine(jobs: list[tuple[str, str]], digests: list[bytes]) -> str:
     return digest.hexdigest()
 
 
-def _ordered_select(spec: CanonicalTable, relation: str) -> str:
+def _ordered_select(spec: CanonicalTable, relation: str, *, sort: bool = True) -> str:
     """The canonical columns of ``relation``, cast to their types, rows in key order (every
-    column for the rejects, whose key need not be unique)."""
+    column for the rejects, whose key need not be unique); with ``sort`` false, rows in
+    the order the relation holds them."""
     columns = ", ".join(
         f'CAST("{c.name}" AS {SQL_TYPES[str(c.type)]}) AS "{c.name}"' for c in spec.columns
     )
+    if not sort:
+        return f"SELECT {columns} FROM {relation}"
     order = ", ".join(
         f'"{k}"' for k in (spec.column_names if spec.name == REJECTS.name else spec.key)
     )
     return f"SELECT {columns} FROM {relation} ORDER BY {order}"
 
 
+def _integer_key(spec: CanonicalTable) -> bool:
+    """Whether ``spec``'s key is integer columns only: then a stream of its rows can be
+    checked for key order batch by batch, and need not be sorted when it already is."""
+    types = {c.name: c.type for c in spec.columns}
+    return spec.name != REJECTS.name and all(pa.types.is_integer(types[k]) for k in spec.key)
+
+
 def relation_hash(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> str:
     """``content_hash`` of tables held in DuckDB, streamed in batches: the same id as the
     same tables would get in memory, without holding them there."""
-    jobs, digests = [], []
+    return _relation_hash(con, relations)[0]
+
+
+def _relation_hash(
+    con: duckdb.DuckDBPyConnection, relations: dict[str, str]
+) -> tuple[str, set[str]]:
+    """``relation_hash``, and the tables whose rows are already held in strictly ascending
+    key order (so their keys are unique, and copying them needs no sort).
+
+    A table with an integer key is first streamed as it is held, its key order checked
+    batch by batch; only if that order breaks is it streamed again, sorted. Generated
+    and most loaded tables are held in key order, and sorting tens of millions of rows
+    costs more than the rest of the hashing.
+    """
+    jobs, digests, in_order = [], [], set()
     for spec in SNAPSHOT_TABLES:
         relation = relations[spec.name]
         counted = ", ".join(f'count("{c}")' for c in spec.column_names)
         counts = con.sql(f"SELECT count(*), {counted} FROM {relation}").fetchall()[0]
-        n = counts[0]
-        hashers = [
-            _ColumnDigest(c.type, n, counted < n)
-            for c, counted in zip(spec.columns, counts[1:], strict=True)
-        ]
-        loose = pa.schema([f.with_nullable(True) for f in spec.arrow_schema])
-        batches = con.sql(_ordered_select(spec, relation)).to_arrow_reader(262_144)
-        for batch in batches:
-            batch = batch.cast(loose)
-            for hasher, column in zip(hashers, batch.columns, strict=True):
-                hasher.update(column)
+        column_digests = None
+        if _integer_key(spec):
+            column_digests = _column_digests(con, spec, relation, counts, sort=False)
+            if column_digests is not None:
+                in_order.add(spec.name)
+        if column_digests is None:
+            column_digests = _column_digests(con, spec, relation, counts, sort=True)
+        assert column_digests is not None
         jobs += [(spec.name, c) for c in spec.column_names]
-        digests += [h.digest() for h in hashers]
-    return _combine(jobs, digests)
+        digests += column_digests
+    return _combine(jobs, digests), in_order
+
+
+def _column_digests(
+    con: duckdb.DuckDBPyConnection,
+    spec: CanonicalTable,
+    relation: str,
+    counts: tuple,
+    *,
+    sort: bool,
+) -> list[bytes] | None:
+    """The digest of each of the table's columns, rows in key order; None when, streamed
+    unsorted, the rows turn out not to be in strictly ascending key order."""
+    n = counts[0]
+    hashers = [
+        _ColumnDigest(c.type, n, counted < n)
+        for c, counted in zip(spec.columns, counts[1:], strict=True)
+    ]
+    loose = pa.schema([f.with_nullable(True) for f in spec.arrow_schema])
+    batches = con.sql(_ordered_select(spec, relation, sort=sort)).to_arrow_reader(262_144)
+    last: pa.Table | None = None
+    for batch in batches:
+        batch = batch.cast(loose)
+        if not sort:
+            keys = pa.Table.from_batches([batch]).select(list(spec.key))
+            # The batch's first row follows the previous batch's last one.
+            joined = keys if last is None else pa.concat_tables([last, keys.slice(0, 1)])
+            if not _in_key_order(keys, spec.key) or not _in_key_order(joined, spec.key):
+                batches.close()
+                return None
+            last = keys.slice(len(keys) - 1, 1) if len(keys) else last
+        for hasher, column in zip(hashers, batch.columns, strict=True):
+            hasher.update(column)
+    return [h.digest() for h in hashers]
 
 
 class Store:
@@ -406,10 +461,12 @@ class Store:
     ) -> Snapshot:
         """Write the tables named in ``tables`` (canonical name -> table name) of another
         DuckDB database, open as ``source``, as one new snapshot, as ``write_snapshot``
-        does. The rows are hashed and copied in batches: they never need to fit in memory."""
+        does. The rows are hashed and copied in batches: they never need to fit in memory.
+        ``source`` may be this store's own connection (views over staged files, tables
+        registered on it): the rows are then copied without leaving DuckDB."""
         relations = {name: f'"{table}"' for name, table in tables.items()}
         try:
-            snapshot_id = relation_hash(source, relations)
+            snapshot_id, in_order = _relation_hash(source, relations)
             for existing in self.snapshots():
                 if existing.snapshot_id == snapshot_id:
                     self._set_current(snapshot_id)
@@ -420,7 +477,7 @@ class Store:
             }
         except duckdb.Error as exc:
             raise _store_error(self.path, exc) from None
-        return self._write(snapshot_id, relations, kind, provenance, row_counts, source)
+        return self._write(snapshot_id, relations, kind, provenance, row_counts, source, in_order)
 
     def _write(
         self,
@@ -430,9 +487,12 @@ class Store:
         provenance: dict[str, Any],
         row_counts: dict[str, int],
         source: duckdb.DuckDBPyConnection | None = None,
+        in_order: Collection[str] = (),
     ) -> Snapshot:
         """Copy ``relations`` (of ``source``, in key order, when given; else registered
-        on this connection) into a new snapshot schema in one transaction."""
+        on this connection) into a new snapshot schema in one transaction. Tables named
+        in ``in_order`` are held by ``source`` in strictly ascending key order already:
+        they are copied as held, and their keys are known to be unique."""
         created_at = datetime.now(UTC).replace(tzinfo=None)
         schema = schema_name(snapshot_id)
         self.con.execute("BEGIN TRANSACTION")
@@ -440,20 +500,25 @@ class Store:
             self.con.execute(f'CREATE SCHEMA "{schema}"')
             for spec in SNAPSHOT_TABLES:
                 relation = relations[spec.name]
+                streamed = source is not None and source is not self.con
                 if source is None:
                     select = f"SELECT * FROM {relation}"
+                elif not streamed:
+                    # Staged where this connection reads it (files, views): copied in DuckDB.
+                    select = _ordered_select(spec, relation, sort=spec.name not in in_order)
                 else:
-                    rows = source.sql(_ordered_select(spec, relation)).to_arrow_reader(262_144)
+                    select = _ordered_select(spec, relation, sort=spec.name not in in_order)
+                    rows = source.sql(select).to_arrow_reader(262_144)
                     self.con.register("_rows", rows)
                     select = "SELECT * FROM _rows"
                 self.con.execute(f'CREATE TABLE "{schema}"."{spec.name}" AS {select}')
-                if source is not None:
+                if streamed:
                     self.con.unregister("_rows")
             self.con.execute(
                 "INSERT INTO main.snapshots VALUES (?, ?, ?, ?, ?)",
                 [snapshot_id, created_at, kind, json.dumps(provenance), json.dumps(row_counts)],
             )
-            check_invariants(self.con, schema)
+            check_invariants(self.con, schema, unique=in_order)
             self.con.execute("DELETE FROM main.current_snapshot")
             self.con.execute("INSERT INTO main.current_snapshot VALUES (?)", [snapshot_id])
             self.con.execute("COMMIT")
@@ -480,14 +545,23 @@ _REFERENCES: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
 )
 
 
-def check_invariants(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+def check_invariants(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    *,
+    unique: Collection[str] = (),
+) -> None:
     """Raise ``SnapshotInvariantError`` unless every key of the snapshot in ``schema`` is
-    unique and every reference between its tables resolves."""
+    unique and every reference between its tables resolves. Tables in ``unique`` were
+    seen in strictly ascending key order as they were written, so their keys are not
+    checked again."""
 
     def rel(table: str) -> str:
         return f'"{schema}"."{table}"'
 
     for spec in ALL_TABLES:
+        if spec.name in unique:
+            continue
         key = ", ".join(spec.key)
         repeated = con.sql(
             f"SELECT {key}, count(*) FROM {rel(spec.name)} GROUP BY ALL HAVING count(*) > 1 "
@@ -515,7 +589,7 @@ def check_invariants(con: duckdb.DuckDBPyConnection, schema: str) -> None:
             )
 
 
-def _store_error(path: Path, exc: duckdb.Error) -> StoreError:
+def _store_error(path: Path, exc: duckdb.Error | OSError) -> StoreError:
     """A clear message for what DuckDB reports about a store it cannot open or write."""
     text = str(exc)
     if "Could not set lock" in text:

@@ -22,6 +22,7 @@ Counting rules the generator follows:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import tempfile
@@ -33,10 +34,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
 from foidesk.progress import ProgressCallback
@@ -48,9 +49,11 @@ from foidesk.records.schema import (
     RELATIONSHIPS,
     SUSPECTS,
     VICTIMS,
+    CanonicalTable,
 )
 from foidesk.records.store import SNAPSHOT_TABLES, Snapshot, Store
 from foidesk.records.store import _store_error as store_error
+from foidesk.settings import CrimeStore, load_settings
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "london_calibration.yaml"
 FORCE_AREAS_FILE = Path(__file__).resolve().parent / "force_areas.yaml"
@@ -59,6 +62,10 @@ FORCE_AREAS_FILE = Path(__file__).resolve().parent / "force_areas.yaml"
 # IN_FLIGHT + 1 parts (a part of 250,000 crimes is about 60 MB of Arrow tables).
 PART_CRIMES = 250_000
 IN_FLIGHT = 2
+# DuckDB's memory for writing the snapshot when the settings give no limit: beyond it
+# DuckDB spills to disk, so a national scale stays within a few GB (DuckDB's own default
+# is 80% of the machine's memory).
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 OFFENCE_SCHEME = "HO"
 HOW_KNOWN_SCHEME = "ILLUSTRATIVE"
@@ -690,18 +697,23 @@ def generate(
     progress: ProgressCallback | None = None,
     part_crimes: int = PART_CRIMES,
     extracted: date | None = None,
+    settings: CrimeStore | None = None,
 ) -> Snapshot:
     """Generate synthetic data into the store at ``db`` as a new snapshot; return it.
 
     Without ``forces``, synthetic London; with them (ONS codes or names, or ``all``),
-    each force calibrated to its share of the ONS offence groups. Parts are appended to a
-    staging DuckDB file beside the store as they are generated, then hashed and copied in
-    batches (``Store.write_snapshot_from``), so memory stays flat at any scale.
-    ``extracted`` (default 31 December of the last year) is recorded in the provenance as
-    the snapshot's extraction date: no crime is recorded or closed after it.
-    ``progress`` hears of each part stored (``foidesk.progress``); the last part holds
-    the reference tables.
+    each force calibrated to its share of the ONS offence groups. Parts are appended to
+    staging Parquet files beside the store as they are generated, in key order; the store
+    then hashes and copies them itself (``Store.write_snapshot_from``), so memory stays
+    flat at any scale. ``extracted`` (default 31 December of the last year) is recorded
+    in the provenance as the snapshot's extraction date: no crime is recorded or closed
+    after it. ``progress`` hears of each part stored (``foidesk.progress``); the last
+    part holds the reference tables. The store's memory limit and threads come from
+    ``settings`` (by default the settings file's ``crime_store``); with no memory limit
+    set, it uses at most ``DEFAULT_MEMORY_LIMIT`` and spills beyond it.
     """
+    limits = settings or load_settings().crime_store
+    memory_limit = limits.memory_limit or DEFAULT_MEMORY_LIMIT
     cal = Calibration.read()
     extracted = _check(cal, scale, years, extracted)
     areas = ForceAreas.read()
@@ -749,33 +761,62 @@ def generate(
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{db.name}.parts-", dir=db.parent) as work:
-        staging = duckdb.connect(str(Path(work) / "parts.duckdb"))
-        try:
-            staging.execute("SET enable_progress_bar = false")
+        staged = _stage_parts(parts, Path(work), db, advance)
+        store_limits = CrimeStore(memory_limit=memory_limit, threads=limits.threads)
+        with Store(db, settings=store_limits) as store:
+            # The store reads the staged files itself (hashing, then copying them in
+            # key order as staged): the rows never pass through Python again.
+            names = {}
             for spec in SNAPSHOT_TABLES:
-                staging.register("_empty", spec.arrow_schema.empty_table())
-                staging.execute(f'CREATE TABLE "{spec.name}" AS SELECT * FROM _empty')
-                staging.unregister("_empty")
-            for part in _with_reference(parts):
-                for name, table in part.items():
-                    staging.register("_part", table)
-                    try:
-                        staging.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _part')
-                    except duckdb.Error as exc:  # a full disk, most likely: say so
-                        raise store_error(db, exc) from None
-                    staging.unregister("_part")
-                advance()
-            with Store(db) as store:
+                names[spec.name] = f"_staged_{spec.name}"
+                if spec.name in staged:
+                    path = str(staged[spec.name]).replace("'", "''")
+                    store.con.execute(
+                        f'CREATE OR REPLACE TEMP VIEW "{names[spec.name]}" AS '
+                        f"SELECT * FROM read_parquet('{path}')"
+                    )
+                else:
+                    store.con.register(names[spec.name], _unstaged(spec))
+            advance()
+            try:
                 return store.write_snapshot_from(
-                    staging,
-                    {t.name: t.name for t in SNAPSHOT_TABLES},
-                    kind="synthetic",
-                    provenance=provenance,
+                    store.con, names, kind="synthetic", provenance=provenance
                 )
-        finally:
-            staging.close()
+            finally:
+                for spec in SNAPSHOT_TABLES:
+                    if spec.name in staged:
+                        store.con.execute(f'DROP VIEW IF EXISTS "{names[spec.name]}"')
+                    else:
+                        store.con.unregister(names[spec.name])
 
 
-def _with_reference(parts: Iterator[dict[str, pa.Table]]) -> Iterator[dict[str, pa.Table]]:
-    yield from parts
-    yield load_reference()
+def _stage_parts(
+    parts: Iterator[dict[str, pa.Table]], work: Path, db: Path, advance: Callable[[], None]
+) -> dict[str, Path]:
+    """Append each part's tables to one Parquet file per record table in ``work``, in the
+    order generated (key order); return the files. Parquet, compressed, is a fraction of
+    the rows' size, and writing it costs a third of inserting them into a DuckDB file."""
+    writers: dict[str, pq.ParquetWriter] = {}
+    files: dict[str, Path] = {}
+    try:
+        for part in parts:
+            for name, table in part.items():
+                if name not in writers:
+                    files[name] = work / f"{name}.parquet"
+                    writers[name] = pq.ParquetWriter(files[name], table.schema, compression="zstd")
+                writers[name].write_table(table.cast(writers[name].schema))
+            advance()
+        for writer in writers.values():
+            writer.close()
+    except OSError as exc:  # a full disk, most likely: say so
+        for writer in writers.values():
+            with contextlib.suppress(OSError):
+                writer.close()
+        raise store_error(db, exc) from None
+    return files
+
+
+def _unstaged(spec: CanonicalTable) -> pa.Table:
+    """A snapshot table that is not generated: the reference lists, or no rejects."""
+    reference = load_reference()
+    return reference[spec.name] if spec.name in reference else spec.arrow_schema.empty_table()

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from foidesk.foi import clock
+from foidesk.foi import clock, standing
 from foidesk.foi.models import Clarification, Extension, FeeNotice, Request
 from foidesk.foi.register import deadline_from
 
@@ -50,7 +50,7 @@ class CaseRow:
     reference: str
     title: str
     status: str
-    deadline: clock.DeadlineStatus
+    deadline: standing.DeadlineStatus
 
 
 @dataclass(frozen=True)
@@ -118,20 +118,20 @@ def caseload(
                 Request.title.ilike(pattern, escape="\\"),
             )
         )
-    responded = Request.status.in_(clock.RESPONDED)
+    responded = Request.status.in_(standing.RESPONDED)
     open_rows = session.execute(select(*columns).where(~responded, *matching)).all()
     responded_count = session.scalar(
         select(func.count()).select_from(Request).where(responded, *matching)
     )
     facts = _Facts(session)
-    soon = clock.last_due_soon(today)
+    soon = standing.last_due_soon(today)
     counts = dict.fromkeys(SHOWS, 0)
     counts["all"] = len(open_rows) + (responded_count or 0)
     counts["responded"] = responded_count or 0
     listed = []
     for row in open_rows:
         deadline = facts.deadline(row)
-        shown = _SHOWN_AS[clock.standing_colour(deadline.due, False, today, soon)]
+        shown = _SHOWN_AS[standing.standing_colour(deadline.due, False, today, soon)]
         for name in shown:
             if name != "all":
                 counts[name] += 1
@@ -154,7 +154,10 @@ def caseload(
         chosen += [(row, facts.deadline(row)) for row in answered]
     rows = [
         CaseRow(
-            row.reference, row.title, row.status, clock.deadline_status(deadline, row.status, today)
+            row.reference,
+            row.title,
+            row.status,
+            standing.deadline_status(deadline, row.status, today),
         )
         for row, deadline in chosen
     ]

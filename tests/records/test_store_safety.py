@@ -25,12 +25,13 @@ from foidesk.records.schema import (
     CRIMES,
     OUTCOMES,
     RECORD_TABLES,
+    REJECTS,
     RELATIONSHIPS,
     SUSPECTS,
     VICTIMS,
 )
-from foidesk.records.store import SnapshotInvariantError, Store, StoreError
-from foidesk.records.synth import generate
+from foidesk.records.store import SNAPSHOT_TABLES, SnapshotInvariantError, Store, StoreError
+from foidesk.records.synth import build_tables, generate
 
 from .conftest import MAPPINGS, ROOT
 
@@ -297,3 +298,50 @@ def test_a_full_disk_says_no_space_left_and_keeps_the_store(tmp_path: Path) -> N
     assert "ERROR" in run.stdout and "no space left on the device" in run.stdout, run.stdout
     assert "cannot rollback" not in run.stdout
     assert "SNAPSHOTS True" in run.stdout and "CURRENT True" in run.stdout
+
+
+def _held(tables: dict[str, pa.Table], order: str) -> duckdb.DuckDBPyConnection:
+    """The tables held in an in-memory DuckDB database, rows in ``order``."""
+    con = duckdb.connect()
+    for name, table in tables.items():
+        con.register("_t", table)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _t ORDER BY {order}')
+        con.unregister("_t")
+    return con
+
+
+def test_tables_streamed_in_or_out_of_key_order_get_the_id_of_the_same_tables_in_memory(
+    tmp_path: Path,
+) -> None:
+    tables = {**build_tables(scale=0.01, years=(2023, 2024)), **load_reference()}
+    with Store(tmp_path / "memory.duckdb") as store:
+        whole = store.write_snapshot(tables, kind="synthetic", provenance={})
+    names = {t.name: t.name for t in SNAPSHOT_TABLES}
+    # As generated (key order: streamed as held) and shuffled (sorted before hashing).
+    for order in ("ALL", "hash(COLUMNS(*)) DESC"):
+        source = _held({**tables, "rejects": REJECTS.arrow_schema.empty_table()}, order)
+        with Store(tmp_path / f"{len(order)}.duckdb") as store:
+            streamed = store.write_snapshot_from(source, names, kind="synthetic", provenance={})
+            victims = store.con.sql(
+                f"SELECT victim_id FROM {store.relation('victims')}"
+            ).fetchnumpy()["victim_id"]
+        assert streamed.snapshot_id == whole.snapshot_id, order
+        assert streamed.row_counts == whole.row_counts
+        # Either way the store holds the rows in key order.
+        assert (victims[1:] > victims[:-1]).all()
+
+
+def test_a_repeated_key_held_in_ascending_order_is_still_refused(tmp_path: Path) -> None:
+    tables = {**build_tables(scale=0.01, years=(2024, 2024)), **load_reference()}
+    victims = tables[VICTIMS.name]
+    # The second victim takes the first one's id: still ascending, no longer unique.
+    ids = victims["victim_id"].to_numpy().copy()
+    ids[1] = ids[0]
+    tables[VICTIMS.name] = victims.set_column(0, "victim_id", pa.array(ids))
+    source = _held({**tables, "rejects": REJECTS.arrow_schema.empty_table()}, "ALL")
+    with Store(tmp_path / "s.duckdb") as store:
+        with pytest.raises(SnapshotInvariantError, match=r"victims: key \(victim_id\) = \(1,\)"):
+            store.write_snapshot_from(
+                source, {t.name: t.name for t in SNAPSHOT_TABLES}, kind="synthetic", provenance={}
+            )
+        assert store.snapshots() == []

@@ -9,11 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from foidesk.answers.package import AnswerPackage
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
-from foidesk.foi.clock import deadline_status
 from foidesk.foi.exemptions import DECISIONS, catalogue
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import REQUESTER_TYPES, RequestNotFound
 from foidesk.foi.repeats import aggregation_candidates
+from foidesk.foi.standing import deadline_status
 from foidesk.web.disclosure_log import clean_letter, published
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
@@ -42,7 +42,7 @@ def request_page_response(
         raise HTTPException(404) from exc
     today = register.today()
     answer_dir = answer_dir_of(request, reference)
-    with request.app.state.sessions() as session:
+    with request.app.state.desk.sessions() as session:
         on_log = published(session, reference) is not None
     timing = register.timing()
     allowed = {s.command for s in workflow.allowed_steps(record, user, timing)}

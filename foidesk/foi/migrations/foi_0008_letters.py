@@ -5,8 +5,8 @@ its files. An extension's ``reason`` is why more time is needed (the s17(2) noti
 it); an internal review's ``result`` (upheld, overturned, partly upheld) and ``changes``
 (what the review changes in the response) are what its outcome letter says.
 
-Revision ID: foi_0007_letters
-Revises: foi_0006
+Revision ID: foi_0008_letters
+Revises: foi_0007_refusals
 Create Date: 2026-11-27
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "foi_0007_letters"
-down_revision = "foi_0006"
+revision = "foi_0008_letters"
+down_revision = "foi_0007_refusals"
 branch_labels = None
 depends_on = None
 
