@@ -59,7 +59,9 @@ PARTICULARS = [
 
 @pytest.fixture
 def register(tmp_path: Path) -> Iterator[Register]:
-    with Register(tmp_path / "register.sqlite", settings=SETTINGS, today=lambda: TODAY) as reg:
+    with Register(
+        tmp_path / "register.sqlite", settings=SETTINGS, today=lambda: TODAY, migrate=True
+    ) as reg:
         reg.new_request(
             REF,
             RECEIVED,
@@ -208,7 +210,9 @@ def test_the_transfer_notice_names_the_authority(register: Register, tmp_path: P
 
 def test_a_letter_without_a_signatory_or_review_address_is_refused(tmp_path: Path) -> None:
     bare = Settings()  # no contact details, no signatory
-    with Register(tmp_path / "register.sqlite", settings=bare, today=lambda: TODAY) as register:
+    with Register(
+        tmp_path / "register.sqlite", settings=bare, today=lambda: TODAY, migrate=True
+    ) as register:
         register.new_request(REF, RECEIVED, "Dogs?", ["Dogs?"], "email", "s@example.org", OLLY)
         assert register.letter_problems(REF, "acknowledgement") == [
             "the address for internal reviews (s17(7)) (give authority.internal_review or "
