@@ -4,15 +4,23 @@ One SQLAlchemy declarative ``Base`` for every concern that keeps state in a rela
 database (SQLite file by default, PostgreSQL supported). Schema changes are Alembic
 migrations; each concern keeps its own migration branch in ``<concern>/migrations`` so
 that they evolve independently, and ``upgrade`` brings every branch to its head.
+
+Migrations run once, by whoever owns the database: ``foidesk db upgrade``, each command of
+the command line before it opens the register, and ``serve`` at start-up. Nothing else
+migrates: ``check_schema`` refuses a database that is behind, naming the command to run.
 """
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,6 +28,15 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # Concerns that own tables in this database, in the order their branches were created.
 MIGRATION_BRANCHES = ("foi", "documents", "web")
 SQLITE_BUSY_SECONDS = 60.0
+
+
+# Alembic keeps its configuration in module globals while it runs: two migrations at once in
+# one process trample each other, so they take turns.
+_MIGRATING = threading.Lock()
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the schema this version of foidesk expects."""
 
 
 class Base(DeclarativeBase):
@@ -72,7 +89,36 @@ def alembic_config(db: str | Path) -> Config:
 
 def upgrade(db: str | Path) -> None:
     """Bring the database at ``db`` to the head of every migration branch."""
-    command.upgrade(alembic_config(db), "heads")
+    with _MIGRATING:
+        command.upgrade(alembic_config(db), "heads")
+
+
+@lru_cache(maxsize=1)
+def schema_heads() -> frozenset[str]:
+    """The revision at the head of every migration branch: what a current database records."""
+    with _MIGRATING:
+        return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse a database whose schema is behind (or not foidesk's), saying how to migrate it.
+
+    One read of ``alembic_version``; no migration runs.
+    """
+    try:
+        with engine.connect() as connection:
+            found = {
+                row[0]
+                for row in connection.execute(text("SELECT version_num FROM alembic_version"))
+            }
+    except DBAPIError:
+        found = set()
+    if found != schema_heads():
+        where = engine.url.render_as_string(hide_password=True)
+        state = "has no foidesk schema" if not found else "is not at the current schema"
+        raise SchemaNotCurrent(
+            f"the database {where} {state}: run `foidesk db upgrade --db {where}` first"
+        )
 
 
 def open_session(db: str | Path, *, migrate: bool = True) -> Session:

@@ -100,7 +100,7 @@ def test_a_misspelt_key_is_refused_with_a_suggestion_by_every_reader(
     with pytest.raises(RequestFileError) as foi_error:
         load_request_file(path)
     assert expected in str(foi_error.value) and hint in str(foi_error.value)
-    with Register(tmp_path / "r.sqlite") as register, pytest.raises(RequestFileError):
+    with Register(tmp_path / "r.sqlite", migrate=True) as register, pytest.raises(RequestFileError):
         import_request_file(path, register)
     # ... and the independent validator with the printed schema.
     assert list(_validator("request").iter_errors(read_yaml(path)))

@@ -100,7 +100,7 @@ def test_the_crime_store_takes_its_memory_limit_and_threads_from_the_settings(
 
 
 def test_the_reference_check_takes_ascii_digits_only(tmp_path: Path) -> None:
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         officer = Actor("foi.officer", "officer")
         args = (REF.replace(".035331", ".035332"),)
         register.new_request(*args, SEED_DATE, "Text", ["Part"], "email", "", officer)
@@ -115,7 +115,7 @@ def test_another_force_settings_drive_its_references_letters_and_log_header(
 ) -> None:
     settings = read_settings(_other_force(tmp_path))
     db = tmp_path / "r.sqlite"
-    with Register(db, settings=settings) as register:
+    with Register(db, settings=settings, migrate=True) as register:
         officer = Actor("foi.officer", "officer")
         with pytest.raises(ValueError, match=re.escape(r"FOI-\d{4}-\d{3}")):
             register.new_request(REF, SEED_DATE, "Text", ["Part"], "email", "", officer)
@@ -134,7 +134,7 @@ def test_another_force_settings_drive_its_references_letters_and_log_header(
 
 def test_the_seed_letter_and_log_carry_the_met_settings(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         import_request_file(SEED, register)
         letter = render_letter(register, REF)
     assert '<p class="authority">Metropolitan Police Service</p>' in letter
@@ -145,7 +145,7 @@ def test_the_seed_letter_and_log_carry_the_met_settings(tmp_path: Path) -> None:
 
 
 def test_request_export_keeps_the_authority(tmp_path: Path) -> None:
-    with Register(tmp_path / "a.sqlite") as first:
+    with Register(tmp_path / "a.sqlite", migrate=True) as first:
         import_request_file(SEED, first)
         exported = export_request_file(first, REF, tmp_path / "exported.yaml")
     data = yaml.safe_load(exported.read_text(encoding="utf-8"))
@@ -154,7 +154,7 @@ def test_request_export_keeps_the_authority(tmp_path: Path) -> None:
         "type": "police",
         "receipt_rule": "as-received",
     }
-    with Register(tmp_path / "b.sqlite") as second:
+    with Register(tmp_path / "b.sqlite", migrate=True) as second:
         import_request_file(exported, second)
         letter = render_letter(second, REF)
     assert '<p class="authority">Metropolitan Police Service</p>' in letter

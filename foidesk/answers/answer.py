@@ -52,6 +52,7 @@ from foidesk.settings import Authority, load_settings
 from foidesk.stats.audit import AUDIT_FILE
 from foidesk.stats.compiler import Source, compute_table
 from foidesk.stats.coverage import check_coverage
+from foidesk.stats.description import table_title
 from foidesk.stats.disclosure import DisclosureControlInput
 from foidesk.stats.linkage import (
     EarlierPackage,
@@ -519,7 +520,8 @@ def write_answer(
         tables=[
             TableEntry(
                 id=t.id,
-                title=t.spec.title,
+                # The published title, as the workbook's sheet gives it: from the spec.
+                title=table_title(t.spec),
                 counting_unit=t.spec.counting_unit,
                 specification_sha256=t.spec.fingerprint(),
                 notes=list(notes.citations[t.id]),

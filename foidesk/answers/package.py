@@ -32,6 +32,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foidesk.stats.audit import AUDIT_FILE
+from foidesk.stats.description import table_title
+from foidesk.stats.specs import parse_table
 from foidesk.stats.table import CellKey
 
 MANIFEST_FILE = "manifest.json"
@@ -341,7 +343,20 @@ class AnswerPackage:
 
     @property
     def table_titles(self) -> list[str]:
-        return [t.title for t in self.manifest.tables if t.title]
+        return [title for title in self.described_tables().values() if title]
+
+    def described_tables(self) -> dict[str, str]:
+        """Each table's title by id, described from the specification the manifest keeps
+        (so a title can never say "crimes" where the table counts pairs)."""
+        titles = {}
+        for table in self.manifest.tables:
+            spec = table.specification
+            titles[table.id] = (
+                table_title(parse_table({"id": table.id, **spec}, "manifest.json", 1))
+                if spec
+                else table.title
+            )
+        return titles
 
     def public_files(self) -> list[FileEntry]:
         """The files listed for publication (``public`` not false), in manifest order."""

@@ -6,7 +6,7 @@ with its title in A1 and "This worksheet contains one table." in A2, marked up a
 Excel table with a single header row, no merged cells and no blank rows. Numbers are
 stored as numbers; a suppressed cell holds only its shorthand text (``[c]``), which the
 cover explains (only the shorthand some table uses). Each table's title is generated from
-its specification (:func:`foidesk.stats.description.describe`), so it names the counting
+its specification (:func:`foidesk.stats.description.table_title`), so it names the counting
 unit and any part period; each value column's heading names its dimension ("Victim sex:
 Female"), so a screen reader never announces a bare "Female". The cover gives the
 publication date, the period covered, the source system and a contact. The document's
@@ -26,7 +26,7 @@ import pandas as pd
 
 from foidesk.answers.notes import NotesPage
 from foidesk.stats.coverage import long_date, recorded_span
-from foidesk.stats.description import describe
+from foidesk.stats.description import table_name, table_title
 from foidesk.stats.table import SHORTHAND, ComputedTable
 
 ONE_TABLE = "This worksheet contains one table."
@@ -48,7 +48,7 @@ class WorkbookInfo:
 
 def sheet_name(table_id: str) -> str:
     """The tab name for a table id: ``table_1`` becomes ``Table 1`` (Excel allows 31)."""
-    return table_id.replace("_", " ").strip().capitalize()[:31]
+    return table_name(table_id)[:31]
 
 
 def period_covered(tables: list[ComputedTable]) -> str:
@@ -66,7 +66,7 @@ def period_covered(tables: list[ComputedTable]) -> str:
 def _gptable(table: ComputedTable, notes: NotesPage) -> gpt.GPTable:
     frame = table.display_frame()
     cited = notes.cited(table.id)
-    title = f"{sheet_name(table.id)}: {describe(table.spec)} {cited}".strip()
+    title = f"{table_title(table.spec)} {cited}".strip()
     legend = [f"Counting unit: {table.unit_label}."]
     if table.spec.subtitle:
         legend.insert(0, table.spec.subtitle)

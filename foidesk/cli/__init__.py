@@ -12,7 +12,7 @@ from foidesk.cli.root import app
 
 # isort: off
 # Each import adds a concern's commands; their order is the order --help lists them in.
-from foidesk.cli import records, answer, request, documents, web, user  # noqa: F401
+from foidesk.cli import records, answer, request, documents, web, user, db  # noqa: F401
 # isort: on
 
 from foidesk.cli.records import print_summary

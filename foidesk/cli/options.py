@@ -12,7 +12,19 @@ STORE_ENV = "FOIDESK_STORE"
 REGISTER_HELP = "The register database (SQLite file or URL): register, log, policies, accounts."
 STORE_HELP = "The crime-record store (DuckDB file)."
 
-REGISTER_OPTION = typer.Option(..., "--db", envvar=REGISTER_ENV, help=REGISTER_HELP)
+
+def migrated(db: str) -> str:
+    """The register database, brought to the current schema: a command migrates it once,
+    before it opens the register (the library itself never migrates)."""
+    from foidesk.db import upgrade
+
+    upgrade(db)
+    return db
+
+
+REGISTER_OPTION = typer.Option(
+    ..., "--db", envvar=REGISTER_ENV, help=REGISTER_HELP, callback=migrated
+)
 # The commands over the store alone also take --db, its name before the register had one.
 STORE_OPTION = typer.Option(..., "--store", "--db", envvar=STORE_ENV, help=STORE_HELP)
 # A store some commands can do without (record counts; Spark reads an export instead).

@@ -440,6 +440,7 @@ def _decide(register: Any, reference: str, who: Any, **values: Any) -> None:
         who,
         summary=values["summary"],
         not_held=values["not_held"],
+        held_by=values["held_by"],
     )
 
 
@@ -449,10 +450,19 @@ _step_command(
     "Record the decision on one part, with its exemptions.",
     _decide,
     part=(int, _required("--part", "Part number.")),
-    decision=_required("--decision", "disclosed, partly disclosed, not held, ..."),
-    exemptions=_optional("--exemptions", "YAML list of exemptions (request-file format)."),
+    decision=_required(
+        "--decision",
+        "disclosed, partly disclosed, not held, withheld, neither confirm nor deny, or "
+        "refused (s12, s14).",
+    ),
+    exemptions=_optional(
+        "--exemptions",
+        "YAML list of exemptions or grounds (request-file format); a s12 refusal takes its "
+        "estimate from the cost worksheet (`request cost`).",
+    ),
     summary=_optional("--summary", "What is disclosed.", ""),
-    not_held=_optional("--not-held", "What is asked for but not held.", ""),
+    not_held=_optional("--not-held", "What is asked for but not held, and why.", ""),
+    held_by=_optional("--held-by", "Who holds what is not held, where known.", ""),
 )
 _step_command(
     "advise",
@@ -501,7 +511,7 @@ def _publish(register: Any, reference: str, who: Any, answer: str | None) -> Non
 
     typer.echo(
         publish_answer(
-            register.engine.url.render_as_string(hide_password=False),
+            register,
             reference,
             Path(answer) if answer else None,
             published_by=who.name,

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from foidesk.answers.package import AnswerPackage, FileEntry, sha256_file
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
-from foidesk.foi.exemptions import lookup
+from foidesk.foi.exemptions import NCND, lookup
 from foidesk.foi.register import Register, TransitionError
 from foidesk.foi.request_file import (
     REVIEW_WINDOW,
@@ -100,12 +100,22 @@ def render_letter(
     request = register.get(reference)
     package = AnswerPackage.read_or_new(answer_dir)
     refusals = [e for p in request.parts for e in p.exemptions]
-    estimate = register.cost_estimate(reference)
+    # A s12 refusal gives the estimate for the part it refuses, from the worksheet: the
+    # figures, the appropriate limit and the advice on narrowing (s16).
+    estimates = {
+        p.number: register.cost_estimate(reference, p.number)
+        for p in request.parts
+        if any(e.section == "s12" for e in p.exemptions)
+    }
     s16 = ""
-    if any(e.section == "s12" for e in refusals) and estimate.items:
-        s16 = estimate.s16_advice(request.advice)
+    if estimates:
+        s16 = next(iter(estimates.values())).s16_advice(request.advice)
     elif request.advice:
         s16 = request.advice
+    by_decision: dict[str, list[int]] = {}
+    for p in request.parts:
+        by_decision.setdefault(p.decision or "", []).append(p.number)
+    s14 = next((e for e in refusals if e.section == "s14"), None)
     review_by = None
     if request.responded_on:
         review_by, _ = add_working_days(request.responded_on, review_window)
@@ -115,14 +125,25 @@ def render_letter(
         authority=register.settings.authority,
         clarifications=list(request.clarifications),
         refusals=refusals,
-        notices=[(p.number, e) for p in request.parts for e in p.exemptions],
+        # s14 refuses the whole request: its notice is given once, not once per part.
+        notices=[
+            (p.number, e)
+            for p in request.parts
+            for e in p.exemptions
+            if e.section != "s14" or e is s14
+        ],
         # One line per section relied on, though several parts may rely on it.
         refused_sections=list(dict.fromkeys(f"{_section_name(e)} – {e.title}" for e in refusals)),
         any_disclosed=any(p.decision in ("disclosed", "partly disclosed") for p in request.parts),
         not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
+        parts_by_decision=by_decision,
+        every_part_ncnd=set(by_decision) == {NCND},
+        s14=s14,
+        estimates=estimates,
+        table_titles=package.described_tables(),
         s16_advice=s16,
         # Regulation 5: the s12 refusal names the requests its estimate aggregates.
-        regulation_5=estimate.regulation_5() if estimate.aggregated_with else "",
+        regulation_5=next((e.regulation_5() for e in estimates.values() if e.aggregated_with), ""),
         attachments=letter_attachments(register, reference, answer_dir),
         tables=package.table_titles,
         review_window=review_window,

@@ -112,6 +112,10 @@ class Part(Base):
     decision: Mapped[str | None] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(Text, default="")
     not_held: Mapped[str] = mapped_column(Text, default="")
+    # Who does hold what the force does not, where it is known (s16: point the requester there).
+    held_by: Mapped[str] = mapped_column(Text, default="")
+    # The ids of the disclosure's tables that answer this part (described from their specs).
+    tables: Mapped[list | None] = mapped_column(JSON, default=list)
     decided_by: Mapped[str | None] = mapped_column(String(200))
 
     request: Mapped[Request] = relationship(back_populates="parts")
@@ -138,6 +142,9 @@ class AppliedExemption(Base):
     factors_for: Mapped[list] = mapped_column(JSON, default=list)
     factors_against: Mapped[list] = mapped_column(JSON, default=list)
     balance: Mapped[str] = mapped_column(Text, default="")
+    # s17(6): the earlier request whose s14 refusal notice makes another notice unnecessary.
+    earlier_reference: Mapped[str] = mapped_column(String(64), default="")
+    earlier_notice_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Clarification(Base):

@@ -1,6 +1,8 @@
 """The FOI register: the Python API over requests and everything that happens to them.
 
-``Register(db)`` opens (and migrates) a SQLite file or a PostgreSQL URL. Each method is
+``Register(db)`` opens a SQLite file or a PostgreSQL URL whose schema is current (else it
+says to run ``foidesk db upgrade``; ``migrate=True`` migrates it first), or works over an
+engine the caller holds (``engine=``, as the web app does). Each method is
 one step of handling a request; impossible steps are refused with a ``TransitionError``
 that says what is missing. Every step runs in one frame (``Register._step``): it opens the
 transaction, checks the workflow allows the step, and after the step's own checks and
@@ -25,14 +27,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from foidesk.db import make_engine, upgrade
+from foidesk.db import check_schema, make_engine, upgrade
 from foidesk.foi import clock, workflow
 from foidesk.foi.costs import LIMITS, CostEstimate, CostItem, as_figure
-from foidesk.foi.exemptions import DECISIONS, exemption_problems, lookup, s17_problems
+from foidesk.foi.exemptions import (
+    DECISIONS,
+    decision_problems,
+    exemption_problems,
+    lookup,
+    s17_problems,
+)
 from foidesk.foi.models import (
     Aggregation,
     AppliedExemption,
@@ -107,7 +115,8 @@ class Exemption:
     """An exemption as applied to a part, with the reasoning a refusal notice needs.
 
     ``absolute`` defaults to the catalogue's type; set it only where the section has
-    limbs of both kinds (s40).
+    limbs of both kinds (s40). ``earlier_reference`` and ``earlier_notice_on`` name the
+    earlier request whose s14 refusal notice was given, when s17(6) spares another.
     """
 
     section: str
@@ -119,11 +128,25 @@ class Exemption:
     factors_against: Sequence[str] = field(default_factory=tuple)
     balance: str = ""
     absolute: bool | None = None
+    earlier_reference: str = ""
+    earlier_notice_on: date | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Exemption:
-        """From a mapping; a ``public_interest: {for, against, balance}`` block is accepted."""
+        """From a mapping; a ``public_interest: {for, against, balance}`` block is accepted,
+        and so is ``earlier_notice: {reference, given}`` (s17(6))."""
         pit = data.get("public_interest") or {}
+        earlier = data.get("earlier_notice") or {}
+        if not isinstance(earlier, Mapping):
+            raise ValueError("earlier_notice: expected {reference, given}")
+        given = earlier.get("given")
+        if given is not None and not isinstance(given, date):
+            try:
+                given = date.fromisoformat(str(given))
+            except ValueError:
+                raise ValueError(
+                    f"earlier_notice.given: {given!r} is not a date (YYYY-MM-DD)"
+                ) from None
         return cls(
             section=str(data["section"]),
             subsection=str(data.get("subsection") or ""),
@@ -134,6 +157,8 @@ class Exemption:
             factors_against=tuple(data.get("factors_against") or pit.get("against") or ()),
             balance=(data.get("balance") or pit.get("balance") or "").strip(),
             absolute=data.get("absolute"),
+            earlier_reference=str(earlier.get("reference") or "").strip(),
+            earlier_notice_on=given,
         )
 
 
@@ -184,7 +209,13 @@ _LOAD = (
 
 
 class Register:
-    """The FOI register in a SQLite file or PostgreSQL database (migrated on open)."""
+    """The FOI register in a SQLite file or PostgreSQL database.
+
+    ``db`` must be at the current schema (``SchemaNotCurrent`` otherwise) unless
+    ``migrate`` is set, which migrates it first. With ``engine`` the register works over
+    that engine and leaves it open on ``close`` (its owner disposes of it); ``db`` is then
+    only its name.
+    """
 
     def __init__(
         self,
@@ -194,7 +225,8 @@ class Register:
         reference_pattern: str | None = None,
         authority: str | None = None,
         today: Callable[[], date] = date.today,
-        migrate: bool = True,
+        migrate: bool = False,
+        engine: Engine | None = None,
     ) -> None:
         # The installation's settings name the authority and its reference pattern;
         # ``reference_pattern`` and ``authority`` (its type) override them.
@@ -204,7 +236,14 @@ class Register:
             raise ValueError(f"authority type must be one of {', '.join(LIMITS)}")
         if migrate:
             upgrade(db)
-        self.engine = make_engine(db)
+        self._owns_engine = engine is None
+        self.engine = engine if engine is not None else make_engine(db)
+        if self._owns_engine:
+            try:
+                check_schema(self.engine)
+            except Exception:
+                self.engine.dispose()
+                raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # The session of the transaction() a thread is in, if any: its steps share it.
         self._open = threading.local()
@@ -218,7 +257,8 @@ class Register:
         self.today = today
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     def __enter__(self) -> Register:
         return self
@@ -433,7 +473,10 @@ class Register:
             attachments=[],
             advice="",
             created_at=_now(),
-            parts=[Part(number=n, text=t, summary="", not_held="") for n, t in numbered],
+            parts=[
+                Part(number=n, text=t, summary="", not_held="", held_by="", tables=[])
+                for n, t in numbered
+            ],
         )
         try:
             with self._session() as session:
@@ -927,15 +970,20 @@ class Register:
         *,
         summary: str = "",
         not_held: str = "",
+        held_by: str = "",
+        tables: Sequence[str] = (),
     ) -> Request:
         """Record the decision on one part and the exemptions it relies on.
 
         ``summary`` says what is disclosed; ``not_held`` what was asked for but is not held
-        (a part can be partly disclosed and partly not held).
+        and why (a part can be partly disclosed and partly not held), ``held_by`` who does
+        hold it where known; ``tables`` the ids of the disclosure's tables that answer it.
 
         A qualified exemption is refused without its public interest test, a prejudice-based
-        one without its harm. Changing a decision after submission withdraws the submission
-        and any approval.
+        one without its harm; a part that neither confirms nor denies must cite NCND limbs
+        (s31(3), not s31(1)(a)); s12 and s14 refuse ("refused"), they do not withhold; "not
+        held" needs its reason. Changing a decision after submission withdraws the
+        submission and any approval.
         """
         if decision not in DECISIONS:
             raise ValueError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
@@ -944,7 +992,15 @@ class Register:
             raise TransitionError(
                 f"part {part_number} is '{decision}': it cannot rely on exemptions"
             )
-        problems = [p for e in applied for p in exemption_problems(asdict(e))]
+        if held_by.strip() and not not_held.strip():
+            raise TransitionError(
+                f"part {part_number}: who holds the information goes with what is not held "
+                "and why (--not-held)"
+            )
+        problems = decision_problems(
+            part_number, decision, [asdict(e) for e in applied], not_held=not_held
+        )
+        problems += [p for e in applied for p in exemption_problems(asdict(e))]
         if problems:
             raise TransitionError(f"{reference} part {part_number}: " + "; ".join(problems))
         with self._step(reference, "decide a part", actor) as step:
@@ -955,6 +1011,8 @@ class Register:
                 raise TransitionError(f"{reference} has no part {part_number} (parts: {numbers})")
             old = {
                 "not_held": part.not_held,
+                "held_by": part.held_by,
+                "tables": list(part.tables or []),
                 "decision": part.decision,
                 "exemptions": [_exemption_label(e) for e in part.exemptions],
                 "summary": part.summary,
@@ -962,6 +1020,8 @@ class Register:
             part.decision = decision
             part.summary = summary.strip()
             part.not_held = not_held.strip()
+            part.held_by = held_by.strip()
+            part.tables = [str(t) for t in tables]
             part.decided_by = step.who.name
             part.exemptions.clear()
             step.session.flush()
@@ -980,10 +1040,14 @@ class Register:
                         factors_for=list(e.factors_for),
                         factors_against=list(e.factors_against),
                         balance=e.balance,
+                        earlier_reference=e.earlier_reference,
+                        earlier_notice_on=e.earlier_notice_on,
                     )
                 )
             new = {
                 "not_held": not_held.strip(),
+                "held_by": part.held_by,
+                "tables": list(part.tables),
                 "decision": decision,
                 "exemptions": [_exemption_label(e) for e in part.exemptions],
                 "summary": part.summary,
@@ -1061,12 +1125,16 @@ class Register:
             request.advice = advice.strip()
         return self.get(reference)
 
-    def cost_estimate(self, reference: str) -> CostEstimate:
+    def cost_estimate(self, reference: str, part_number: int | None = None) -> CostEstimate:
         """The request's worksheet against this authority's appropriate limit; with the
-        lines of the requests aggregated with it (regulation 5), which it names."""
+        lines of the requests aggregated with it (regulation 5), which it names.
+
+        With ``part_number``, the estimate a s12 refusal of that part stands on: the lines
+        for that part and those for the whole request (no part), never another part's.
+        """
         with self._session() as session:
             request = self._load(session, reference)
-            return _estimate(request, self.authority, self._linked(session, request))
+            return _estimate(request, self.authority, self._linked(session, request), part_number)
 
     def _linked(self, session: Session, request: Request) -> list[Request]:
         """The requests aggregated with ``request`` that are still in the register."""
@@ -1090,15 +1158,25 @@ class Register:
 
     def _problems(self, request: Request, session: Session | None = None) -> list[str]:
         problems = s17_problems(_parts_for_check(request))
-        # A s12 refusal stands only on an estimate over the appropriate limit.
-        if any(e.section == "s12" for p in request.parts for e in p.exemptions):
-            linked = self._linked(session, request) if session is not None else []
-            estimate = _estimate(request, self.authority, linked)
-            if not estimate.items:
-                problems.append("s12 is relied on but the request has no cost estimate")
+        # A s12 refusal stands only on an estimate, for the part it refuses (with the
+        # requests aggregated with it), over the limit.
+        linked = self._linked(session, request) if session is not None else []
+        for part in request.parts:
+            if not any(e.section == "s12" for e in part.exemptions):
+                continue
+            estimate = _estimate(request, self.authority, linked, part.number)
+            where = f"part {part.number} relies on s12 but"
+            if not request.cost_lines and not estimate.items:
+                problems.append(f"{where} the request has no cost estimate")
+            elif not estimate.items:
+                others = sorted({str(c.part_number) for c in request.cost_lines})
+                problems.append(
+                    f"{where} the cost estimate has no line for it (its lines are for part "
+                    f"{', '.join(others)}): an estimate supports the part whose work it counts"
+                )
             elif not estimate.exceeds_limit:
                 problems.append(
-                    f"s12 is relied on but the estimate ({as_figure(estimate.hours)} hours, "
+                    f"{where} the estimate ({as_figure(estimate.hours)} hours, "
                     f"£{estimate.cost:,.2f}) is within the £{estimate.limit:,.0f} limit"
                 )
         return problems
@@ -1444,6 +1522,7 @@ class Register:
                     "decision": p.decision,
                     "summary": p.summary,
                     "not_held": p.not_held,
+                    "held_by": p.held_by,
                     "exemptions": [
                         {
                             "section": e.section,
@@ -1547,8 +1626,20 @@ def _extension_override(new_due: date, statutory_due: date | None) -> str:
     return "; ".join(reasons)
 
 
-def _estimate(request: Request, authority: str, linked: Sequence[Request] = ()) -> CostEstimate:
-    """The worksheet of ``request`` and of the requests aggregated with it (``linked``)."""
+def _estimate(
+    request: Request,
+    authority: str,
+    linked: Sequence[Request] = (),
+    part_number: int | None = None,
+) -> CostEstimate:
+    """The worksheet of ``request`` and of the requests aggregated with it (``linked``);
+    with ``part_number``, only this request's lines for that part or for no part."""
+    lines = [
+        (request, c)
+        for c in request.cost_lines
+        if part_number is None or c.part_number in (None, part_number)
+    ]
+    lines += [(owner, c) for owner in linked for c in owner.cost_lines]
     items = tuple(
         CostItem(
             c.activity,
@@ -1557,8 +1648,7 @@ def _estimate(request: Request, authority: str, linked: Sequence[Request] = ()) 
             Decimal(str(c.minutes_per_record)),
             c.part_number if owner is request else None,
         )
-        for owner in (request, *linked)
-        for c in owner.cost_lines
+        for owner, c in lines
     )
     return CostEstimate(
         items, authority=authority, aggregated_with=tuple(r.reference for r in linked)
@@ -1582,6 +1672,7 @@ def _parts_for_check(request: Request) -> list[dict[str, Any]]:
             "number": p.number,
             "decision": p.decision,
             "not_held": p.not_held,
+            "held_by": p.held_by,
             "exemptions": [
                 {
                     "section": e.section,

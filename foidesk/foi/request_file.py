@@ -10,6 +10,7 @@ Errors name the file and the field.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -25,6 +26,8 @@ from foidesk.foi.costs import count_records
 from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.foi.request_schema import RequestFile
 from foidesk.input_files import InputError, read_yaml
+from foidesk.stats.coverage import recorded_span
+from foidesk.stats.specs import TableSpec, parse_tables
 
 STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
 DEFAULT_OFFICER = "foi.officer"
@@ -105,6 +108,83 @@ def _records(line: Mapping[str, Any], where: str, path: Path, store: Path | None
             f"{path}: field '{where}records' is missing (give it, or records_from and a store)"
         )
     return int(line["records"])
+
+
+# "Table 3 counts ...", "Tables 2 and 6": a part's summary describing its tables by hand.
+_TABLE_MENTION = re.compile(r"\bTables?\s+\d", re.IGNORECASE)
+
+
+def _check_summary(decision: Mapping[str, Any], where: str, path: Path) -> None:
+    """A table is described from its specification, never by hand in a part's summary."""
+    found = _TABLE_MENTION.search(str(decision.get("summary") or ""))
+    if found:
+        raise RequestFileError(
+            f"{path}: field '{where}summary' describes {found.group(0).strip()!r} by hand; the "
+            "letter describes each table from its specification: list the table's id in "
+            f"'{where}tables' and keep the summary to what is not a table"
+        )
+
+
+def _file_tables(data: Mapping[str, Any], path: Path) -> dict[str, TableSpec]:
+    if not data.get("tables"):
+        return {}
+    return {spec.id: spec for spec in parse_tables(data["tables"], str(path))}
+
+
+def _check_estimate_scope(data: Mapping[str, Any], path: Path) -> None:
+    """An estimate counts the records of the part it refuses, not a wider set.
+
+    A cost line for part N that counts its records in the store (``records_from``) must
+    stay within what part N asks about, as the tables answering part N define it: their
+    offence groups, their recorded dates and their domestic-abuse flag.
+    """
+    lines = (data.get("cost_estimate") or {}).get("activities") or []
+    decisions = {d.get("part"): d for d in data.get("decisions") or [] if isinstance(d, dict)}
+    specs: dict[str, TableSpec] | None = None
+    for i, line in enumerate(lines, start=1):
+        source = line.get("records_from")
+        part = line.get("part")
+        decision = decisions.get(part)
+        if not source or decision is None or not decision.get("tables"):
+            continue
+        specs = specs if specs is not None else _file_tables(data, path)
+        tables = [specs[t] for t in decision["tables"] if t in specs]
+        if not tables:
+            continue
+        where = f"cost_estimate.activities[{i}].records_from"
+        named = ", ".join(t.id for t in tables)
+        groups = [set(t.population.offence_groups) for t in tables]
+        if all(groups):
+            allowed = set().union(*groups)
+            outside = [g for g in source.get("offence_groups") or [] if g not in allowed]
+            if outside:
+                raise RequestFileError(
+                    f"{path}: field '{where}.offence_groups': {', '.join(outside)} "
+                    f"{'is' if len(outside) == 1 else 'are'} outside part {part}, whose tables "
+                    f"({named}) count {', '.join(sorted(allowed))}: an estimate counts the "
+                    "records of the part it refuses"
+                )
+        spans = [recorded_span(t) for t in tables]
+        recorded = source.get("recorded") or {}
+        first = min((s for s, _ in spans if s), default=None) if all(s for s, _ in spans) else None
+        last = max((e for _, e in spans if e), default=None) if all(e for _, e in spans) else None
+        start, end = (
+            _date(recorded, "from", f"{where}.recorded.", path),
+            _date(recorded, "to", f"{where}.recorded.", path),
+        )
+        if (first and start < first) or (last and end > last):
+            raise RequestFileError(
+                f"{path}: field '{where}.recorded': {start} to {end} reaches outside part "
+                f"{part}, whose tables ({named}) cover crimes recorded {first or 'from the start'}"
+                f" to {last or 'the latest'}"
+            )
+        flags = {t.population.domestic_abuse for t in tables}
+        flag = source.get("domestic_abuse")
+        if None not in flags and flag is not None and {flag} != flags:
+            raise RequestFileError(
+                f"{path}: field '{where}.domestic_abuse' is {flag}, but part {part}'s tables "
+                f"({named}) count only crimes with the flag {flags.pop()}"
+            )
 
 
 def _check_authority(data: Mapping[str, Any], register: Register, path: Path) -> None:
@@ -208,6 +288,7 @@ def import_request_file(
         if register.exists(reference):
             raise AlreadyInRegister(f"{path}: request {reference} is already in the register")
         _check_authority(data, register, path)
+        _check_estimate_scope(data, path)
         register.new_request(
             reference,
             _date(data, "received", "", path),
@@ -253,27 +334,22 @@ def import_request_file(
             )
         if estimate.get("advice"):
             register.advise(reference, estimate["advice"], officer)
-        worksheet = register.cost_estimate(reference)
         for i, decision in enumerate(data.get("decisions") or [], start=1):
             where = f"decisions[{i}]."
+            _check_summary(decision, where, path)
             decision = _with_withheld_cells(decision, data, answer, where, path)
-            exemptions = []
-            for exemption in decision.get("exemptions") or []:
-                exemption = dict(exemption)
-                # A s12 refusal gives its estimate: the worksheet's paragraph is the reason.
-                if str(exemption.get("section")).lower() in ("s12", "12") and not exemption.get(
-                    "reason"
-                ):
-                    exemption["reason"] = worksheet.s12_paragraph()
-                exemptions.append(exemption)
+            # A s12 refusal's estimate is the worksheet's, for the part it refuses: the
+            # letter writes it from the cost lines, so no reason stands in for the figures.
             register.decide(
                 reference,
                 int(_field(decision, "part", where, path, int)),
                 _field(decision, "decision", where, path, str),
-                exemptions,
+                [dict(e) for e in decision.get("exemptions") or []],
                 officer,
                 summary=decision.get("summary") or "",
                 not_held=decision.get("not_held") or "",
+                held_by=decision.get("held_by") or "",
+                tables=[str(t) for t in decision.get("tables") or []],
             )
         response = data.get("response") or {}
         if response.get("responded") is not None:
@@ -365,6 +441,8 @@ def export_request_file(register: Register, reference: str, path: str | Path) ->
             entry["summary"] = part.summary
         if part.not_held:
             entry["not_held"] = part.not_held
+        if part.held_by:
+            entry["held_by"] = part.held_by
         if part.exemptions:
             entry["exemptions"] = [_exemption_entry(e) for e in part.exemptions]
         decisions.append(entry)
@@ -402,6 +480,8 @@ def _exemption_entry(e: Any) -> dict[str, Any]:
     for key in ("subsection", "applies_to", "reason", "harm"):
         if getattr(e, key):
             entry[key] = getattr(e, key)
+    if e.earlier_reference:
+        entry["earlier_notice"] = {"reference": e.earlier_reference, "given": e.earlier_notice_on}
     if e.factors_for or e.factors_against or e.balance:
         entry["public_interest"] = {
             "for": list(e.factors_for),

@@ -94,8 +94,15 @@ class PublicInterestInput(InputModel):
     balance: str | None = None
 
 
+class EarlierNoticeInput(InputModel):
+    """``earlier_notice:`` of a s14 refusal: the notice already given (s17(6))."""
+
+    reference: str
+    given: date
+
+
 class ExemptionInput(InputModel):
-    """One exemption applied to a part."""
+    """One exemption (or s12/s14 ground) applied to a part."""
 
     section: str | int
     subsection: str | None = None
@@ -103,6 +110,8 @@ class ExemptionInput(InputModel):
     reason: str | None = None
     harm: str | None = None
     public_interest: PublicInterestInput | None = None
+    absolute: bool | None = None
+    earlier_notice: EarlierNoticeInput | None = None
 
 
 class DecisionInput(InputModel):
@@ -112,6 +121,7 @@ class DecisionInput(InputModel):
     decision: str
     summary: str | None = None
     not_held: str | None = None
+    held_by: str | None = None  # who holds what the force does not, where known
     tables: list[str] | None = None  # the tables (ids) that answer this part
     exemptions: list[ExemptionInput] | None = None
 

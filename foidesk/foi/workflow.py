@@ -713,6 +713,10 @@ def reviewed_content(request: Request) -> dict[str, Any]:
                 "decision": p.decision,
                 "summary": p.summary,
                 "not_held": p.not_held,
+                # Added only when set, so content approved before they existed keeps its
+                # fingerprint.
+                **({"held_by": p.held_by} if p.held_by else {}),
+                **({"tables": list(p.tables)} if p.tables else {}),
                 "exemptions": [
                     {
                         "section": e.section,
@@ -724,6 +728,11 @@ def reviewed_content(request: Request) -> dict[str, Any]:
                         "factors_for": list(e.factors_for),
                         "factors_against": list(e.factors_against),
                         "balance": e.balance,
+                        **(
+                            {"earlier": [e.earlier_reference, e.earlier_notice_on]}
+                            if e.earlier_reference
+                            else {}
+                        ),
                     }
                     for e in p.exemptions
                 ],

@@ -3,8 +3,11 @@
 A mapping file (YAML, parsed and checked by ``foidesk.records.mapping``) names the source
 files, how they join, and how each canonical column is made from them. ``load`` streams
 every source file into a staging DuckDB database on disk (``foidesk.records.sources``),
-maps the rows there in SQL, and writes one snapshot holding the rows that mapped and a
-``rejects`` row (file, physical line, field, value, reason) for every row that did not.
+maps the rows there in SQL (each table's rules compiled by ``foidesk.records.mapping_sql``;
+columns no source field gives filled by the named derivations of
+``foidesk.records.derivations``), and writes one snapshot holding the rows
+that mapped and a ``rejects`` row (file, physical line, field, value, reason) for every
+row that did not.
 For every canonical table, read = loaded + skipped + rejected, where skipped rows are
 those the mapping's ``skip`` rules set aside on purpose (each with its reason, counted in
 the provenance). A row made from a source row that another table rejected is rejected
@@ -29,15 +32,14 @@ import duckdb
 import pyarrow as pa
 
 from foidesk.progress import ProgressCallback
+from foidesk.records.derivations import derive, derived_columns
 from foidesk.records.mapping import (
     _CODE_CHECKS,
-    _GENERATED,
     _LINKS,
     Mapping,
     MappingError,
-    _lit,
-    _q,
 )
+from foidesk.records.mapping_sql import TableSQL, reject_sql
 from foidesk.records.reference import load_reference
 from foidesk.records.schema import (
     CRIMES,
@@ -47,10 +49,11 @@ from foidesk.records.schema import (
     REJECTS,
     RELATIONSHIPS,
     SQL_TYPES,
-    TABLES_BY_NAME,
     CanonicalTable,
 )
 from foidesk.records.sources import SourceFile, read_source
+from foidesk.records.sql import literal as _lit
+from foidesk.records.sql import quote_name as _q
 from foidesk.records.store import Snapshot, Store
 from foidesk.settings import CrimeStore, load_settings
 
@@ -87,220 +90,6 @@ class LoadResult:
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     """The single value a query returns."""
     return con.sql(sql).fetchall()[0][0]
-
-
-# Why a row is rejected: the source field and value to blame, the reason, the file and
-# (ordinal) line of the source row blamed, and, for a reason that points at another row
-# ("first at", "rejected from crimes at"), that row's file and line.
-_REJECT_TYPE = (
-    "STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR, file VARCHAR, line BIGINT, "
-    "ref VARCHAR, ref_file VARCHAR, ref_line BIGINT)"
-)
-
-
-def _reject_sql(
-    field_sql: str,
-    value_sql: str,
-    reason_sql: str,
-    where: tuple[str, str] = ("NULL", "NULL"),
-    ref: tuple[str, str, str] = ("NULL", "NULL", "NULL"),
-) -> str:
-    return (
-        f"{{'field': {field_sql}, 'value': {value_sql}, 'reason': {reason_sql}, "
-        f"'file': {where[0]}, 'line': {where[1]}, "
-        f"'ref': {ref[0]}, 'ref_file': {ref[1]}, 'ref_line': {ref[2]}}}"
-    )
-
-
-class _TableBuilder:
-    """SQL for one canonical table: each column's value, and why a row fails, if it does."""
-
-    def __init__(self, mapping: Mapping, name: str, spec: dict[str, Any]) -> None:
-        self.mapping = mapping
-        self.name = name
-        self.spec = spec
-        self.canonical: CanonicalTable = TABLES_BY_NAME[name]
-        self.base = spec["from"]
-        self.aliases = {self.base: self.base} | {
-            j["source"]: j["source"] for j in spec.get("join") or []
-        }
-
-    def ref(self, column: str) -> str:
-        return self.mapping.ref(self.aliases, self.base, column, f"tables.{self.name}")
-
-    def from_clause(self) -> str:
-        sql = f"src_{self.base} AS {_q(self.base)}"
-        for join in self.spec.get("join") or []:
-            on = " AND ".join(
-                f"{self.ref(left)} = {_q(join['source'])}.{_q(right)}"
-                for left, right in join["on"].items()
-            )
-            sql += f" LEFT JOIN src_{join['source']} AS {_q(join['source'])} ON {on}"
-        return sql
-
-    def skip_sql(self) -> str:
-        """A CASE giving the skip reason of a row, or NULL."""
-        arms = []
-        for rule in self.spec.get("skip") or []:
-            ref = self.ref(rule["column"])
-            tests = []
-            if rule.get("empty"):
-                tests.append(f"{ref} IS NULL")
-            if "in" in rule:
-                tests.append(f"{ref} IN ({', '.join(_lit(str(v)) for v in rule['in'])})")
-            if "not_in" in rule:
-                values = ", ".join(_lit(str(v)) for v in rule["not_in"])
-                tests.append(f"coalesce({ref} NOT IN ({values}), TRUE)")
-            if tests:
-                arms.append(f"WHEN {' OR '.join(tests)} THEN {_lit(rule['reason'])}")
-        return f"CASE {' '.join(arms)} END" if arms else "NULL::VARCHAR"
-
-    def column(self, spec: Any, target: pa.DataType) -> _ColumnSQL:
-        """The SQL that makes one canonical column from its rule."""
-        if not isinstance(spec, dict):
-            spec = {"constant": spec}
-        sql_type = SQL_TYPES[str(target)]
-        if "constant" in spec:
-            return _ColumnSQL(f"CAST({_lit(spec['constant'])} AS {sql_type})")
-        if "derive" in spec:
-            return _ColumnSQL(f"CAST(NULL AS {sql_type})")
-        if "first" in spec:
-            # The first alternative with a value wins; a bad value in any alternative
-            # rejects the row, naming that alternative's field.
-            parts = [self.column(alt, target) for alt in spec["first"]]
-            failing = [f"({p.error}) IS NOT NULL" for p in parts]
-            return _ColumnSQL(
-                value=f"coalesce({', '.join(p.value for p in parts)})",
-                error=f"coalesce({', '.join(p.error for p in parts)})",
-                field=" ".join(
-                    ["CASE"]
-                    + [f"WHEN {f} THEN {p.field}" for f, p in zip(failing, parts, strict=True)]
-                    + [f"ELSE {parts[0].field} END"]
-                ),
-                raw=" ".join(
-                    ["CASE"]
-                    + [f"WHEN {f} THEN {p.raw}" for f, p in zip(failing, parts, strict=True)]
-                    + [f"ELSE {parts[0].raw} END"]
-                ),
-                alias=" ".join(
-                    ["CASE"]
-                    + [
-                        f"WHEN {f} THEN {_lit(p.alias)}"
-                        for f, p in zip(failing, parts, strict=True)
-                    ]
-                    + ["END"]
-                ),
-            )
-        raw = self.ref(spec["column"])
-        if "null_if" in spec:
-            # Source values that mean "none" (e.g. NIBRS age codes): null, not rejected.
-            nulls = ", ".join(_lit(str(v)) for v in spec["null_if"])
-            raw = f"(CASE WHEN {raw} IN ({nulls}) THEN NULL ELSE {raw} END)"
-        value, errors = raw, []
-        if "map" in spec:
-            arms = " ".join(f"WHEN {_lit(str(k))} THEN {_lit(v)}" for k, v in spec["map"].items())
-            otherwise = _lit(spec.get("otherwise"))
-            value = f"(CASE {raw} {arms} ELSE {otherwise} END)"
-            if "otherwise" not in spec:
-                keys = ", ".join(_lit(str(k)) for k in spec["map"])
-                errors.append(
-                    f"WHEN {raw} IS NOT NULL AND {raw} NOT IN ({keys}) "
-                    "THEN 'no mapping for this value'"
-                )
-        if "date_format" in spec:
-            fmt = spec["date_format"]
-            value = f"CAST(try_strptime({value}, {_lit(fmt)}) AS DATE)"
-            errors.append(
-                f"WHEN {raw} IS NOT NULL AND {value} IS NULL "
-                f"THEN {_lit('not a date in the format ' + fmt)}"
-            )
-        elif sql_type != "VARCHAR":
-            cast = f"TRY_CAST({value} AS {sql_type})"
-            errors.append(
-                f"WHEN {value} IS NOT NULL AND {cast} IS NULL "
-                f"THEN {_lit('not a value of type ' + sql_type)}"
-            )
-            value = cast
-        if "default" in spec:
-            default = f"CAST({_lit(spec['default'])} AS {sql_type})"
-            value = f"(CASE WHEN {raw} IS NULL THEN {default} ELSE {value} END)"
-        error = f"CASE {' '.join(errors)} END" if errors else "NULL"
-        field_name = _lit(str(spec["column"]).split(".")[-1])
-        return _ColumnSQL(value, error, field_name, raw, self.alias_of(spec["column"]))
-
-    def alias_of(self, column: str) -> str:
-        """The source a column reference reads from: its values' file and line are blamed."""
-        prefix, _, rest = str(column).partition(".")
-        return prefix if rest and prefix in self.aliases else self.base
-
-    def blame(self, alias: str | None) -> tuple[str, str]:
-        """SQL for the file and line of the source row a failing value came from."""
-        if alias is None or alias == "NULL":
-            return f"{_q(self.base)}._file", f"{_q(self.base)}._line"
-        if alias.startswith("CASE"):
-            chosen = [
-                tuple(f"WHEN {alias} = {_lit(a)} THEN {_q(a)}.{c}" for c in ("_file", "_line"))
-                for a in self.aliases
-            ]
-            return (
-                f"CASE {' '.join(f for f, _ in chosen)} ELSE {_q(self.base)}._file END",
-                f"CASE {' '.join(n for _, n in chosen)} ELSE {_q(self.base)}._line END",
-            )
-        return f"{_q(alias)}._file", f"{_q(alias)}._line"
-
-    def select_sql(self) -> str:
-        """One row per source row (after joins): link keys, values, skip and reject reasons."""
-        mapped = self.spec.get("columns") or {}
-        selects = [f"{_q(self.base)}._file AS _file", f"{_q(self.base)}._line AS _line"]
-        for link in ("key",) + _LINKS[self.name]:
-            for i, column in enumerate(self.spec.get(link) or []):
-                selects.append(f"{self.ref(column)} AS {_q(f'_{link}{i}')}")
-        checks = []
-        for column in self.canonical.columns:
-            if column.name in _GENERATED:
-                continue  # ids and crime links are resolved after mapping
-            rule = mapped.get(column.name)
-            if rule is not None:
-                sql = self.column(rule, column.type)
-            elif column.name == "source":
-                sql = _ColumnSQL(f"{_q(self.base)}._file")
-            elif column.name == "force" and self.mapping.force is not None:
-                sql = _ColumnSQL(_lit(self.mapping.force))
-            else:
-                sql = _ColumnSQL(f"CAST(NULL AS {SQL_TYPES[str(column.type)]})")
-            selects.append(f"{sql.value} AS {_q(column.name)}")
-            derived = isinstance(rule, dict) and "derive" in rule
-            if not column.nullable and not derived:
-                missing = f"CASE WHEN ({sql.value}) IS NULL THEN 'missing value' END"
-                field = sql.field if sql.field != "NULL" else _lit(column.name)
-                sql = _ColumnSQL(
-                    sql.value, f"coalesce({sql.error}, {missing})", field, sql.raw, sql.alias
-                )
-            checks.append(sql)
-        reject = " ".join(
-            f"WHEN ({c.error}) IS NOT NULL THEN "
-            + _reject_sql(c.field, f"CAST({c.raw} AS VARCHAR)", f"({c.error})", self.blame(c.alias))
-            for c in checks
-        )
-        for alias in self.aliases:
-            # Which row of each source this row was made from, to reject it with that row.
-            selects.append(f"{_q(alias)}._file AS {_q('_file@' + alias)}")
-            selects.append(f"{_q(alias)}._line AS {_q('_line@' + alias)}")
-        selects.append(f"{self.skip_sql()} AS _skip")
-        selects.append(f"CAST(CASE {reject} END AS {_REJECT_TYPE}) AS _reject")
-        return f"SELECT {', '.join(selects)} FROM {self.from_clause()}"
-
-
-@dataclass(frozen=True)
-class _ColumnSQL:
-    """SQL for one canonical column: its value, why it fails (NULL if fine), the source
-    field to blame and the raw source value, as expressions over one joined source row."""
-
-    value: str
-    error: str = "NULL"
-    field: str = "NULL"
-    raw: str = "NULL"
-    alias: str | None = None  # the source (or SQL choosing it) the value comes from
 
 
 def _link_columns(spec: dict[str, Any], link: str) -> list[str]:
@@ -464,13 +253,14 @@ def _stage(
         _reject_bad_records(con, canonical, counts[canonical.name], by_source[spec["from"]])
     step("mapped")
 
-    crimes_spec = mapping.tables[CRIMES.name]
-    derive = (crimes_spec.get("columns") or {}).get("domestic_abuse")
-    _derive_domestic_abuse(con, derive if isinstance(derive, dict) and "derive" in derive else None)
-    counts[OUTCOMES.name].added = _fill_outcomes(con)
+    # Columns no source field gives, worked out from the mapped tables (``derivations``).
     for canonical in RECORD_TABLES:
-        if canonical.name not in (CRIMES.name, OUTCOMES.name):
+        rules = derived_columns(mapping.tables, canonical.name)
+        derive(con, canonical.name, canonical.column_names, rules)
+    for canonical in RECORD_TABLES:
+        if canonical.name != OUTCOMES.name:
             con.execute(f"ALTER TABLE out_{canonical.name} RENAME TO final_{canonical.name}")
+    counts[OUTCOMES.name].added = _fill_outcomes(con)
     for name in reference:
         con.execute(f"ALTER TABLE ref_{name} RENAME TO final_{name}")
     _finish_rejects(con, files)
@@ -485,7 +275,7 @@ def _map_table(
     """Map one canonical table into ``out_<table>``; keep its link keys in
     ``keys_<table>`` for later tables and its rejects in ``rejects_staged``."""
     name = canonical.name
-    builder = _TableBuilder(mapping, name, spec)
+    builder = TableSQL(mapping, name, spec)
     con.execute(f"CREATE TABLE staged AS {builder.select_sql()}")
     count = TableCount(read=_scalar(con, "SELECT count(*) FROM staged"))
     for reason, n in con.execute(
@@ -519,7 +309,7 @@ def _map_table(
             exists = f"EXISTS (SELECT 1 FROM ref_{ref_table} r WHERE r.code = s.{column})"
             reason = f"'not a code of the {ref_table}'"
         field_sql = _lit(_source_field(spec, column))
-        reject = _reject_sql(field_sql, f"s.{column}", reason, at(column))
+        reject = reject_sql(field_sql, f"s.{column}", reason, at(column))
         con.execute(
             f"UPDATE staged s SET _reject = {reject} WHERE s._reject IS NULL "
             f"AND s.{column} IS NOT NULL AND NOT {exists}"
@@ -527,7 +317,7 @@ def _map_table(
 
     if name == CRIMES.name:
         # An offence recorded outside the dates its code was in force is a data error.
-        reject = _reject_sql(
+        reject = reject_sql(
             _lit(_source_field(spec, "recorded_date")),
             "CAST(s.recorded_date AS VARCHAR)",
             "'offence ' || s.offence_code || ' not in force on this date'",
@@ -545,7 +335,7 @@ def _map_table(
     key_field = _lit(", ".join(str(c) for c in spec.get("key") or []))
     if key_columns:
         missing = " OR ".join(f"{_q(k)} IS NULL" for k in key_columns)
-        reject = _reject_sql(key_field, "NULL", "'missing key'")
+        reject = reject_sql(key_field, "NULL", "'missing key'")
         con.execute(f"UPDATE staged SET _reject = {reject} WHERE _reject IS NULL AND ({missing})")
 
     for link in _LINKS[name]:
@@ -571,7 +361,7 @@ def _map_table(
         )
         # A row whose crime (victim, suspect) was itself rejected follows it: that reject
         # counts once, where it was made, not again here.
-        reject = _reject_sql(
+        reject = reject_sql(
             _lit(", ".join(str(c) for c in spec[link])),
             f"concat_ws(', ', {', '.join(f's.{_q(c)}' for c in mine)})",
             f"'its {link} was rejected'",
@@ -580,7 +370,7 @@ def _map_table(
             f"UPDATE staged s SET _reject = {reject} FROM rejected_keys_{target} k "
             f"WHERE s._reject IS NULL AND s.{id_column} IS NULL AND {on}"
         )
-        reject = _reject_sql(
+        reject = reject_sql(
             _lit(", ".join(str(c) for c in spec[link])),
             f"concat_ws(', ', {', '.join(_q(c) for c in mine)})",
             f"'no {link} with this key was loaded'",
@@ -592,7 +382,7 @@ def _map_table(
     # A row made from a source row another table rejected is rejected with it: a repeated
     # offence row rejected as a crime must not still give an outcome or a suspect.
     for alias in builder.aliases:
-        reject = _reject_sql(
+        reject = reject_sql(
             _lit("(whole record)"),
             "NULL",
             "'made from a row rejected from ' || r.table_name",
@@ -608,7 +398,7 @@ def _map_table(
         # A key seen before, whether on another source row or on a row a join fanned out
         # from the same one: every later row is a duplicate of the first.
         keys = ", ".join(_q(k) for k in key_columns)
-        reject = _reject_sql(
+        reject = reject_sql(
             key_field,
             f"concat_ws(', ', {', '.join(f's.{_q(k)}' for k in key_columns)})",
             "'duplicate key'",
@@ -629,7 +419,7 @@ def _map_table(
 
     if name == RELATIONSHIPS.name:
         con.execute("ALTER TABLE staged ADD COLUMN crime_id BIGINT")
-        reject = _reject_sql(
+        reject = reject_sql(
             _lit(", ".join(map(str, spec["suspect"]))),
             f"concat_ws(', ', {', '.join(map(_q, _link_columns(spec, 'suspect')))})",
             "'victim and suspect are in different crimes'",
@@ -640,7 +430,7 @@ def _map_table(
                 THEN {reject} ELSE _reject END"""
         )
         # One row per pair: a second row for the same pair is a duplicate.
-        reject = _reject_sql(
+        reject = reject_sql(
             "'victim, suspect'",
             "NULL",
             "'duplicate victim-suspect pair'",
@@ -752,31 +542,6 @@ def _source_field(spec: dict[str, Any], column: str) -> str:
     if isinstance(rule, dict) and "column" in rule:
         return str(rule["column"]).split(".")[-1]
     return column
-
-
-def _derive_domestic_abuse(con: duckdb.DuckDBPyConnection, rule: dict[str, Any] | None) -> None:
-    """``final_crimes``: with a ``derive: how_known_groups`` rule, a crime is flagged when a
-    victim-suspect pair of its incident (of the crime itself, when it names no incident)
-    has a how-known code in one of ``rule['groups']``."""
-    if rule is None:
-        con.execute("ALTER TABLE out_crimes RENAME TO final_crimes")
-        return
-    groups = ", ".join(_lit(g) for g in rule.get("groups") or []) or "NULL"
-    con.execute(
-        f"""CREATE TABLE flagged AS SELECT DISTINCT p.crime_id FROM out_relationships p
-            JOIN ref_how_known_codes h ON h.scheme = p.how_known_scheme AND h.code = p.how_known
-            WHERE h.how_known_group IN ({groups})"""
-    )
-    columns = ", ".join(
-        """(c.crime_id IN (SELECT crime_id FROM flagged) OR c.incident_ref IN (
-                SELECT i.incident_ref FROM out_crimes i JOIN flagged f USING (crime_id)
-                WHERE i.incident_ref IS NOT NULL)) AS domestic_abuse"""
-        if c == "domestic_abuse"
-        else f"c.{_q(c)}"
-        for c in CRIMES.column_names
-    )
-    con.execute(f"CREATE TABLE final_crimes AS SELECT {columns} FROM out_crimes c")
-    con.execute("DROP TABLE flagged")
 
 
 def _fill_outcomes(con: duckdb.DuckDBPyConnection) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from foidesk.input_files import InputError, did_you_mean, parse_yaml, validate
+from foidesk.records.derivations import DERIVATIONS
 from foidesk.records.mapping_schema import MappingFile
 from foidesk.records.reference import REFERENCE_DIR
 from foidesk.records.schema import (
@@ -24,6 +25,7 @@ from foidesk.records.schema import (
     TABLES_BY_NAME,
     VICTIMS,
 )
+from foidesk.records.sql import quote_name as _q
 from foidesk.records.store import default_force
 
 MAPPING_VERSION = 1
@@ -71,18 +73,6 @@ _CODE_CHECKS = {  # (table, code column) -> (reference table it must be in, sche
 
 class MappingError(ValueError):
     """The mapping file, a source file or a source column is wrong; nothing was loaded."""
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 @dataclass
@@ -277,16 +267,29 @@ class Mapping:
         if "first" in spec:
             for i, alternative in enumerate(spec["first"]):
                 self._check_spec(aliases, base, alternative, f"{where}.first[{i}]")
-        if "derive" in spec and (
-            spec["derive"] != "how_known_groups" or not where.endswith(".domestic_abuse")
-        ):
-            raise self.fail(
-                where, "derive: how_known_groups (with groups: [...]) is for domestic_abuse only"
-            )
+        if "derive" in spec:
+            self._check_derivation(spec, where)
         if "map" in spec and not isinstance(spec["map"], dict):
             raise self.fail(f"{where}.map", "give {source value: canonical value}")
         if "null_if" in spec and (not isinstance(spec["null_if"], list) or "column" not in spec):
             raise self.fail(f"{where}.null_if", "give a list of source values meaning 'none'")
+
+    def _check_derivation(self, spec: dict[str, Any], where: str) -> None:
+        """A ``derive`` rule names a registered derivation of this very column."""
+        found = DERIVATIONS.get(str(spec["derive"]))
+        if found is None:
+            hint = did_you_mean(str(spec["derive"]), set(DERIVATIONS)) or (
+                f" (derivations: {', '.join(sorted(DERIVATIONS))})"
+            )
+            raise self.fail(f"{where}.derive", f"no derivation {spec['derive']!r}{hint}")
+        if not where.endswith(f".{found.table}.columns.{found.column}"):
+            raise self.fail(
+                f"{where}.derive",
+                f"{found.name} derives {found.table}.{found.column} only",
+            )
+        extra = sorted(set(spec) - {"derive"} - found.keys)
+        if extra:
+            raise self.fail(f"{where}.{extra[0]}", f"{found.name} takes no {extra[0]!r}")
 
     def ref(self, aliases: dict[str, str], base: str, column: str, where: str) -> str:
         """SQL for a column reference ``COLUMN`` or ``source.COLUMN``; records it as needed."""

@@ -27,7 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from foidesk.records.mapping import Mapping, MappingError, SourceSpec, _lit, _q
+from foidesk.records.mapping import Mapping, MappingError, SourceSpec
+from foidesk.records.sql import literal as _lit
+from foidesk.records.sql import quote_name as _q
 
 _CHUNK = 8 * 1024 * 1024
 _BLOCK = 8 * 1024 * 1024  # Arrow's CSV block: the rows held in memory at once

@@ -1,5 +1,5 @@
-"""A table's description generated from its specification, so its words cannot drift from
-what it counts.
+"""A table's description and title generated from its specification, so its words cannot
+drift from what it counts.
 
 A title written by hand can say "offences" where the table counts victim-suspect pairs, or
 "2015 to 2024" where the data stop in May 2024. The description names the counting unit
@@ -63,6 +63,20 @@ def _period_range(spec: TableSpec) -> str:
     if recorded.end:
         return f", recorded up to {long_date(recorded.end)}"
     return ""
+
+
+def table_name(table_id: str) -> str:
+    """How a table is named to the reader: ``table_1`` is "Table 1"."""
+    return table_id.replace("_", " ").strip().capitalize()
+
+
+def table_title(spec: TableSpec) -> str:
+    """A table's published title, "Table 1: Victim-suspect pairs in ...".
+
+    The workbook's sheet, the manifest, the letter and the disclosure log all use it, so a
+    table is described the same way everywhere and never by hand.
+    """
+    return f"{table_name(spec.id)}: {describe(spec)}"
 
 
 def describe(spec: TableSpec) -> str:

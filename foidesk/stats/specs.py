@@ -321,7 +321,9 @@ class TableInput(InputModel):
     """One entry of ``tables:`` (docs/tables.md describes every key)."""
 
     id: str
-    title: str
+    # A working name for the analyst, never published: every published title is described
+    # from the specification (foidesk.stats.description).
+    title: str | None = None
     subtitle: str | None = None
     counting_unit: Literal[COUNTING_UNITS]  # type: ignore[valid-type]
     population: PopulationInput | None = None
@@ -526,7 +528,7 @@ def parse_table(value: Any, source: str, index: int) -> TableSpec:
         "notes",
     }
     data = _mapping(value, f"{source}: table {table_id}", allowed)
-    for key in ("id", "title", "counting_unit"):
+    for key in ("id", "counting_unit"):
         if not data.get(key):
             raise SpecError(f"{_where(source, table_id, key)}: required")
     unit = data["counting_unit"]
@@ -553,7 +555,7 @@ def parse_table(value: Any, source: str, index: int) -> TableSpec:
 
     spec = TableSpec(
         id=table_id,
-        title=str(data["title"]),
+        title=str(data.get("title") or ""),
         counting_unit=unit,
         population=parse_population(data.get("population"), _where(source, table_id, "population")),
         rows=dims("rows"),

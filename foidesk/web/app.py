@@ -1,8 +1,9 @@
 """The FastAPI application: public disclosure log and officers' workspace in one app.
 
-``create_app(db)`` builds it over a SQLite file or PostgreSQL URL (migrated first);
-``serve`` runs it with uvicorn. Every page is rendered on the server with Jinja2 and the
-GOV.UK Frontend macros, and every asset is served by the app itself.
+``create_app(db)`` builds it over a SQLite file or PostgreSQL URL, migrated first, once:
+one ``Desk`` holds its databases, folders and background jobs, and no request migrates
+or opens a database. ``serve`` runs it with uvicorn. Every page is rendered on the server
+with Jinja2 and the GOV.UK Frontend macros, and every asset is served by the app itself.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
-from foidesk.db import make_engine, upgrade
+from foidesk.db import upgrade
 from foidesk.settings import Settings, load_settings
 from foidesk.web import public, requester, review, workspace
+from foidesk.web.desk import Desk
 from foidesk.web.guard import MAX_BODY_BYTES, MAX_IN_FLIGHT, Guard
 from foidesk.web.pages import (
     DEFAULT_SITE_NAME,
@@ -44,10 +45,6 @@ from foidesk.web.security import (
     sign_in_url,
 )
 
-# Connections for the public pages, apart from the workspace's: an officer's slow page
-# never makes a member of the public wait for a connection. Past the wait, a 503 page.
-PUBLIC_POOL = {"pool_size": 8, "max_overflow": 8, "pool_timeout": 5}
-WORKSPACE_POOL = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 10}
 BUSY_RETRY_AFTER = "30"
 _log = logging.getLogger("foidesk.web")
 
@@ -96,10 +93,15 @@ def create_app(
     settings = settings or load_settings()
     if migrate:
         upgrade(db)
-    engine = make_engine(db, **WORKSPACE_POOL)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    public_engine = make_engine(db, **(public_pool or PUBLIC_POOL))
-    with sessions() as session:
+    desk = Desk.open(
+        db,
+        settings,
+        answers_dir=answers_dir,
+        requests_dir=requests_dir,
+        records=records,
+        public_pool=public_pool,
+    )
+    with desk.sessions() as session:
         secret = session_secret(session)
 
     app = DeskApp(title=site_name, docs_url=None, redoc_url=None, openapi_url=None)
@@ -109,18 +111,9 @@ def create_app(
         "max_body": max_body,
         "max_in_flight": max_in_flight,
     }
-    app.state.db = str(db)
-    app.state.engine = engine
-    app.state.sessions = sessions
-    app.state.public_engine = public_engine
-    app.state.public_sessions = sessionmaker(public_engine, expire_on_commit=False)
+    app.state.desk = desk
     app.state.https = https
     app.state.site_name = site_name
-    app.state.settings = settings
-    app.state.answers_dir = Path(answers_dir) if answers_dir else None
-    app.state.requests_dir = Path(requests_dir) if requests_dir else None
-    app.state.records = Path(records) if records else None
-    app.state.register = None
     app.state.govuk_assets = GOVUK_CSS.is_file()
     app.state.templates = Jinja2Templates(env=environment())
 

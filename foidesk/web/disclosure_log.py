@@ -26,10 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from foidesk.answers.package import AnswerPackage, PackageError
-from foidesk.db import open_session
 from foidesk.foi import personal_data, workflow
 from foidesk.foi.letters import render_letter, write_pdf
 from foidesk.foi.register import Actor, Register
+from foidesk.progress import ProgressCallback
 from foidesk.settings import Settings
 from foidesk.stats.specs import parse_table
 
@@ -98,6 +98,9 @@ def overall_decision(decisions: Sequence[str | None]) -> str:
         return "Information not held"
     if kinds == {"neither confirm nor deny"}:
         return "Neither confirmed nor denied"
+    # s12 and s14 refuse a request; they withhold nothing (s14 is not an exemption).
+    if "refused" in kinds and not kinds & {"disclosed", "partly disclosed"}:
+        return "Request refused"
     if kinds <= {"withheld", "not held", "neither confirm nor deny"}:
         return "Information withheld"
     if kinds & {"disclosed", "partly disclosed"} and kinds - {"disclosed", "not held"}:
@@ -306,13 +309,14 @@ def publish(session: Session, publication: Publication, *, published_by: str = "
 
 
 def publish_answer(
-    db: str | Path,
+    db: str | Path | Register,
     reference: str,
     answer_dir: Path | None,
     *,
     published_by: str = "disclosure officer",
     published_on: date | None = None,
     settings: Settings | None = None,
+    progress: ProgressCallback | None = None,
 ) -> str:
     """Publish an approved request's response, with an answer directory's files, to the log.
 
@@ -321,43 +325,74 @@ def publish_answer(
     is approved but not yet responded to is responded to first (today, or
     ``published_on``), with the answer's files as the response's attachments. Returns the
     public URL path of the response.
+
+    ``db`` is the register to act in, or its database (opened for this call and closed
+    after); the log is written in the same database. ``progress`` is told each stage
+    (``foidesk.progress``).
     """
-    with Register(db, settings=settings) as register:
-        status = register.status(reference)
-        if status not in PUBLISHABLE_STATUSES:
-            raise PublishError(
-                f"{reference} is '{status}': only a request a reviewer has approved is published"
-            )
-        documents = register.public_view(reference, require_response=False)["attachments"]
-        letter, files = read_answer_dir(answer_dir, documents) if answer_dir else ("", [])
-        try:
-            decisions = personal_data.reviewed_decisions(
-                reference,
-                register.public_view(reference, require_response=False),
-                letter or personal_data.public_letter(register, reference, answer_dir),
-                register.personal_data_review(reference),
-                register.settings,
-            )
-        except personal_data.ReviewError as exc:
-            raise PublishError(str(exc)) from exc
+    register = db if isinstance(db, Register) else Register(db, settings=settings)
+    report = progress or (lambda stage, done, total: None)
+    try:
+        report("Checking the request and its personal-data review", 0, 3)
+        status, letter, files, decisions = _prepared(register, reference, answer_dir)
         if status == "approved":
+            report("Recording the response", 1, 3)
             register.respond(
                 reference,
                 published_on or register.today(),
                 [{"title": f.title, "file": f.filename, "sha256": f.sha256} for f in files],
                 Actor(published_by, "officer"),
             )
+        report("Making the letter PDF and writing the log entry", 2, 3)
         view = register.public_view(reference)
         if not letter:
             letter = render_letter(register, reference, answer_dir)
-    publication = publication_from_view(
-        view, letter_html=letter, files=files, published_on=published_on
-    )
-    if answer_dir is not None and AnswerPackage.exists(answer_dir):
-        tables, withheld = published_tables(AnswerPackage.read(answer_dir))
-        publication = replace(publication, tables=tables, withheld=withheld)
-    with open_session(db, migrate=False) as session:
-        return publish(session, reviewed(publication, decisions), published_by=published_by)
+        publication = publication_from_view(
+            view, letter_html=letter, files=files, published_on=published_on
+        )
+        if answer_dir is not None and AnswerPackage.exists(answer_dir):
+            tables, withheld = published_tables(AnswerPackage.read(answer_dir))
+            publication = replace(publication, tables=tables, withheld=withheld)
+        with Session(register.engine, expire_on_commit=False) as session:
+            url = publish(session, reviewed(publication, decisions), published_by=published_by)
+        report("Published", 3, 3)
+        return url
+    finally:
+        if register is not db:
+            register.close()
+
+
+def check_publishable(register: Register, reference: str, answer_dir: Path | None) -> None:
+    """Refuse with ``PublishError`` what ``publish_answer`` would refuse; nothing changes.
+
+    Quick: the web app asks before it starts publishing in the background, so the officer
+    sees a refusal on the request's page at once.
+    """
+    _prepared(register, reference, answer_dir)
+
+
+def _prepared(
+    register: Register, reference: str, answer_dir: Path | None
+) -> tuple[str, str, list[PublishedFile], list[personal_data.Decision]]:
+    """The request's status, the answer's letter and files, and the reviewed decisions."""
+    status = register.status(reference)
+    if status not in PUBLISHABLE_STATUSES:
+        raise PublishError(
+            f"{reference} is '{status}': only a request a reviewer has approved is published"
+        )
+    documents = register.public_view(reference, require_response=False)["attachments"]
+    letter, files = read_answer_dir(answer_dir, documents) if answer_dir else ("", [])
+    try:
+        decisions = personal_data.reviewed_decisions(
+            reference,
+            register.public_view(reference, require_response=False),
+            letter or personal_data.public_letter(register, reference, answer_dir),
+            register.personal_data_review(reference),
+            register.settings,
+        )
+    except personal_data.ReviewError as exc:
+        raise PublishError(str(exc)) from exc
+    return status, letter, list(files), list(decisions)
 
 
 def published_tables(package: AnswerPackage) -> tuple[list[dict], list[dict]]:

@@ -90,3 +90,27 @@ class Setting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Job(Base):
+    """Long work of the workspace run in the background (``foidesk.web.jobs``)."""
+
+    __tablename__ = "web_jobs"
+    __table_args__ = (Index("ix_web_jobs_reference", "reference", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # What it does ("tables", "publish"), to which request, at whose request.
+    kind: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(64))
+    started_by: Mapped[str] = mapped_column(String(200))
+    # queued, running, done or failed.
+    state: Mapped[str] = mapped_column(String(20))
+    # How far it has got: ``done`` of ``total`` stages, and what it is doing now.
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    # Where the result is (a path in the app) once done; why it stopped once failed.
+    result: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

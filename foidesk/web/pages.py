@@ -88,7 +88,7 @@ def render(
             "assetPath": "/static/govuk/assets",
             "govuk_assets": state.govuk_assets,
             "site_name": state.site_name,
-            "authority_name": state.settings.authority.name,
+            "authority_name": state.desk.settings.authority.name,
             **(context or {}),
         },
         status_code=status,

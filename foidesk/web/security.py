@@ -85,13 +85,13 @@ async def check_csrf(request: Request) -> None:
 
 def db_session(request: Request) -> Any:
     """A workspace database session for one request, closed afterwards."""
-    with request.app.state.sessions() as session:
+    with request.app.state.desk.sessions() as session:
         yield session
 
 
 def public_db_session(request: Request) -> Any:
     """A database session from the public pages' own pool, closed afterwards."""
-    with request.app.state.public_sessions() as session:
+    with request.app.state.desk.public_sessions() as session:
         yield session
 
 
@@ -123,7 +123,7 @@ def signed_in(request: Request) -> SignedIn:
         or not 0 <= time.time() - since < SESSION_MAX_AGE
     ):
         raise SignInRequired()
-    with request.app.state.sessions() as session:
+    with request.app.state.desk.sessions() as session:
         user = current_user(session, name)
     if user is None or user.generation != generation:
         request.session.clear()

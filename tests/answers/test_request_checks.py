@@ -112,7 +112,10 @@ def test_an_invalid_date_in_the_foi_part_is_a_clear_message(tmp_path: Path) -> N
     path = tmp_path / "request.yaml"
     text = SEED.read_text(encoding="utf-8")
     path.write_text(text.replace("sought: 2024-04-26", "sought: 2024-02-30"), encoding="utf-8")
-    with Register(tmp_path / "r.sqlite") as register, pytest.raises(RequestFileError) as caught:
+    with (
+        Register(tmp_path / "r.sqlite", migrate=True) as register,
+        pytest.raises(RequestFileError) as caught,
+    ):
         import_request_file(path, register)
     message = str(caught.value)
     assert "request.yaml: " in message and "clarification.sought" in message
@@ -158,7 +161,7 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert peak < 2_000_000
     with (
-        Register(tmp_path / "r.sqlite") as register,
+        Register(tmp_path / "r.sqlite", migrate=True) as register,
         pytest.raises(RequestFileError, match="more than 20 YAML aliases"),
     ):
         import_request_file(path, register)

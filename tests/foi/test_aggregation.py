@@ -42,7 +42,7 @@ def test_sixty_consecutive_working_days_count_both_ends() -> None:
 
 @pytest.fixture
 def register(register_db: str) -> Register:
-    with Register(register_db, today=lambda: date(2024, 12, 31)) as reg:
+    with Register(register_db, today=lambda: date(2024, 12, 31), migrate=True) as reg:
         reg.new_request(FIRST, date(2024, 6, 3), ASKED, [], "email", SAM, OLLY)
         reg.new_request(SECOND, date(2024, 6, 17), ASKED_AGAIN, [], "email", SAM.upper(), OLLY)
         reg.new_request(LATE, date(2024, 9, 12), ASKED, [], "email", SAM, OLLY)
@@ -86,7 +86,7 @@ def test_the_register_links_sums_and_cites_regulation_5(register: Register) -> N
 
 def test_a_s12_refusal_stands_only_on_the_aggregated_estimate(register: Register) -> None:
     s12 = Exemption("s12", reason="Over the limit.")
-    register.decide(SECOND, 1, "withheld", [s12], OLLY)
+    register.decide(SECOND, 1, "refused", [s12], OLLY)
     assert any("within the £450 limit" in p for p in register.s17_problems(SECOND))
     register.aggregate(SECOND, [FIRST], "The same requester, the same figures.", OLLY)
     assert register.s17_problems(SECOND) == []
@@ -183,7 +183,7 @@ def test_regulation_5_end_to_end_through_the_command_line(tmp_path: Path) -> Non
         yaml.safe_dump([{"section": "s12", "reason": "Every record must be read."}]),
         encoding="utf-8",
     )
-    _cli(olly, "request", "decide", SECOND, "--part", "1", "--decision", "withheld",
+    _cli(olly, "request", "decide", SECOND, "--part", "1", "--decision", "refused",
          "--exemptions", str(exemptions), "--db", db)  # fmt: skip
     _cli(olly, "request", "advise", SECOND, "--advice", "Ask about one month.", "--db", db)
     _cli(olly, "request", "submit", SECOND, "--db", db)

@@ -85,7 +85,7 @@ def test_a_request_by_email_from_arrival_to_internal_review(
 ) -> None:
     inbox, port = smtp
     settings = _settings(port)
-    with Register(tmp_path / "register.sqlite", settings=settings) as register:
+    with Register(tmp_path / "register.sqlite", settings=settings, migrate=True) as register:
         # It arrives by email and is logged as a new request.
         first = _eml(tmp_path, "1.eml", "Spit hoods", "How many spit hoods were used in 2023?")
         assert correspondence.import_email(register, first, "olly", reference=REFERENCE) == (
@@ -172,7 +172,7 @@ def test_a_request_by_email_from_arrival_to_internal_review(
 def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_path: Path) -> None:
     inbox, port = smtp
     down = _settings(_free_port())  # nothing listens there
-    with Register(tmp_path / "register.sqlite", settings=down) as register:
+    with Register(tmp_path / "register.sqlite", settings=down, migrate=True) as register:
         register.new_request(
             REFERENCE, date.today(), "Figures.", ["Figures."], "email", REQUESTER, "olly"
         )

@@ -78,7 +78,7 @@ def _run(db: str, kill_at: str = "") -> tuple[int, str]:
 @pytest.fixture
 def migrated(register_db: str) -> str:
     # Migrated once here, so the children only import.
-    Register(register_db).close()
+    Register(register_db, migrate=True).close()
     return register_db
 
 
@@ -152,7 +152,7 @@ def test_two_processes_import_the_same_file(migrated: str, tmp_path: Path, trial
 
 
 def test_a_second_import_changes_nothing(register_db: str) -> None:
-    with Register(register_db) as register:
+    with Register(register_db, migrate=True) as register:
         import_request_file(SEED, register)
         trail = len(register.audit_trail(REF))
         with pytest.raises(AlreadyInRegister, match=f"request {REF} is already in the register"):

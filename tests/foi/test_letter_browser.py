@@ -18,7 +18,7 @@ SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.y
 def test_letter_has_no_axe_violations(tmp_path: Path, browser: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    with Register(tmp_path / "r.sqlite") as register:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
         import_request_file(SEED, register)
         html = tmp_path / "response.html"
         html.write_text(render_letter(register, "01.FOI.24.035331"), encoding="utf-8")

@@ -27,7 +27,7 @@ def _log(register: Register, reference: str, text: str, contact: str, day: int) 
 
 
 def test_a_word_for_word_repeat_from_the_same_requester_is_flagged(register_db: str) -> None:
-    with Register(register_db) as register:
+    with Register(register_db, migrate=True) as register:
         _log(register, "01.FOI.24.000501", QUESTION, "sam@example.org", 4)
         _log(
             register,
@@ -55,7 +55,7 @@ def test_a_word_for_word_repeat_from_the_same_requester_is_flagged(register_db: 
 
 
 def test_the_same_request_from_three_requesters_is_a_round_robin(register_db: str) -> None:
-    with Register(register_db) as register:
+    with Register(register_db, migrate=True) as register:
         _log(register, "01.FOI.24.000601", QUESTION, "a@example.org", 4)
         _log(
             register,

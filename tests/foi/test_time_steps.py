@@ -33,7 +33,7 @@ def today() -> Today:
 
 @pytest.fixture
 def register(register_db: str, today: Today) -> Register:
-    with Register(register_db, today=today) as reg:
+    with Register(register_db, today=today, migrate=True) as reg:
         yield reg
 
 
@@ -139,7 +139,7 @@ def test_the_settings_give_the_closing_period(register_db: str, today: Today) ->
             clarification_reminder_after_months=1, clarification_closes_after_months=2
         )
     )
-    with Register(register_db, today=today, settings=settings) as register:
+    with Register(register_db, today=today, settings=settings, migrate=True) as register:
         _logged(register)
         register.clarify(REF, date(2024, 6, 4), "Which years?", OLLY)
         today.day = date(2024, 7, 4)

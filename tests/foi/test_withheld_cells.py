@@ -19,6 +19,7 @@ import yaml
 
 from foidesk.answers.answer import answer
 from foidesk.answers.package import AnswerPackage
+from foidesk.db import upgrade
 from foidesk.foi.letters import write_response
 from foidesk.foi.register import Register
 from foidesk.foi.request_file import RequestFileError, import_request_file
@@ -71,6 +72,7 @@ def test_the_seed_letter_cites_s40_for_its_withheld_cells(store: Path, tmp_path:
     assert (control.exemption.section, control.exemption.subsection) == ("s40", "(2)")
     db = tmp_path / "register.sqlite"
     _documents(out, SEED)
+    upgrade(db)
     write_response(SEED, db, out)
     html = (out / "response.html").read_text(encoding="utf-8")
     text = _text(html)
@@ -79,7 +81,7 @@ def test_the_seed_letter_cites_s40_for_its_withheld_cells(store: Path, tmp_path:
     assert f"applies to the {n3} figures shown as [c] in Table 3 and Table 4" in text
     assert "section 40(2) applies by virtue of section 40(3A)(a)" in text
     assert re.search(r"<th scope=\"row\">3</th>\s*<td>[^<]*</td>\s*<td>Partly disclosed", html)
-    with Register(db) as register:
+    with Register(db, migrate=True) as register:
         parts = register.get(REF).parts
         decisions = [p.decision for p in parts]
         assert decisions[1] == decisions[2] == "partly disclosed"
@@ -110,6 +112,7 @@ def test_a_request_can_name_another_exemption_for_its_withheld_cells(
     answer(request_file, store, out)
     db = tmp_path / "register.sqlite"
     _documents(out, request_file)
+    upgrade(db)
     write_response(request_file, db, out)
     text = _text((out / "response.html").read_text(encoding="utf-8"))
     assert "Section 31(1)(a) – Law enforcement" in text
@@ -124,7 +127,7 @@ def test_a_decision_names_only_tables_of_its_file(store: Path, tmp_path: Path) -
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with (
-        Register(tmp_path / "r.sqlite") as register,
+        Register(tmp_path / "r.sqlite", migrate=True) as register,
         pytest.raises(RequestFileError, match=r"decisions\[3\]\.tables.*did you mean 'table_4'"),
     ):
         import_request_file(bad, register, answer=AnswerPackage.read_or_new(None))

@@ -27,7 +27,7 @@ SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.y
 
 @pytest.fixture
 def register(register_db: str) -> Register:
-    with Register(register_db, today=lambda: TODAY) as reg:
+    with Register(register_db, today=lambda: TODAY, migrate=True) as reg:
         yield reg
 
 
@@ -206,7 +206,7 @@ def test_approving_again_keeps_the_first_approval(register: Register) -> None:
 
 
 def test_two_responses_at_the_same_moment_record_one(register_db: str) -> None:
-    with Register(register_db, today=lambda: TODAY) as register:
+    with Register(register_db, today=lambda: TODAY, migrate=True) as register:
         _approved(register)
     # Both read the approved request, then both write: the barrier makes them meet in the
     # middle of ``respond`` (it asks for today's date after loading, before writing).

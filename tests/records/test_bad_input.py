@@ -328,3 +328,51 @@ def test_a_record_with_the_wrong_number_of_fields_is_rejected_whole(
         ),
         (february.name, later + 1, "Month", "2016-13", "not a date in the format %Y-%m"),
     ]
+
+
+def test_a_derive_rule_must_name_a_registered_derivation_of_its_column(
+    tmp_path: Path, store_with_snapshot: Path, nibrs_copy: Path
+) -> None:
+    from foidesk.records.derivations import DERIVATIONS
+
+    # The NIBRS mapping derives the domestic flag; the derivation says what it fills.
+    assert (DERIVATIONS["how_known_groups"].table, DERIVATIONS["how_known_groups"].column) == (
+        "crimes",
+        "domestic_abuse",
+    )
+    before = snapshot_ids(store_with_snapshot)
+    cases = {
+        "how_know_groups": r"tables\.crimes\.columns\.domestic_abuse\.derive: no derivation "
+        r"'how_know_groups' \(did you mean how_known_groups\?\)",
+        "household": r"domestic_abuse\.derive: no derivation 'household' "
+        r"\(derivations: how_known_groups\)",
+    }
+    for name, message in cases.items():
+
+        def renamed(spec: dict, name: str = name) -> None:
+            spec["tables"]["crimes"]["columns"]["domestic_abuse"]["derive"] = name
+
+        with pytest.raises(MappingError, match=message):
+            load(spoiled_mapping(tmp_path, renamed), store_with_snapshot, source_dir=nibrs_copy)
+
+    def elsewhere(spec: dict) -> None:
+        rule = spec["tables"]["crimes"]["columns"].pop("domestic_abuse")
+        spec["tables"]["crimes"]["columns"]["domestic_abuse"] = True
+        spec["tables"]["crimes"]["columns"]["area"] = rule
+
+    with pytest.raises(
+        MappingError,
+        match=r"tables\.crimes\.columns\.area\.derive: how_known_groups derives "
+        r"crimes\.domestic_abuse only",
+    ):
+        load(spoiled_mapping(tmp_path, elsewhere), store_with_snapshot, source_dir=nibrs_copy)
+
+    def stray_key(spec: dict) -> None:
+        spec["tables"]["crimes"]["columns"]["domestic_abuse"]["date_format"] = "%Y"
+
+    with pytest.raises(
+        MappingError,
+        match=r"domestic_abuse\.date_format: how_known_groups takes no 'date_format'",
+    ):
+        load(spoiled_mapping(tmp_path, stray_key), store_with_snapshot, source_dir=nibrs_copy)
+    assert snapshot_ids(store_with_snapshot) == before

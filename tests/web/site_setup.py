@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from foidesk.answers.answer import answer
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi.accounts import add_user
 from foidesk.foi.letters import write_response
 from foidesk.foi.personal_data import review_from_file
@@ -68,8 +68,9 @@ def build_seed_site(root: Path) -> Site:
     policy_pdf(out / "domestic_abuse_policy_redacted.pdf", "Domestic Abuse Policy v12.1 [redacted]")
     policy_pdf(out / "domestic_abuse_policy_versions.pdf", "Version control document")
     policy_pdf(out / "domestic_abuse_recording_procedures.pdf", "Recording procedures since 2015")
+    upgrade(db)
     write_response(SEED, db, out)
-    with Register(db, migrate=False) as register:
+    with Register(db) as register:
         review_from_file(register, SEED_REVIEW, out, "officer.one")
     url = publish_answer(db, SEED_REFERENCE, out)
     return Site(db, root / "answers", url)

@@ -263,7 +263,7 @@ def test_the_workspace_review_page_records_decisions(
     answers = tmp_path / "answers"
     shutil.copytree(councillor, answers / REFERENCE)
     officer = client_as("officer.one", "officer")
-    officer.app.state.answers_dir = answers
+    officer.app.state.desk.answers_dir = answers
     page = f"/workspace/requests/{REFERENCE}/personal-data"
     form = officer.get(page)
     assert form.status_code == 200

@@ -186,7 +186,12 @@ def test_decision_approval_and_publication(page, site: LiveServer) -> None:
     page.get_by_role("button", name="Record the review").click()
     expect(page.locator("#flash")).to_contain_text("Personal-data review recorded")
     page.get_by_role("button", name="Publish to the disclosure log").click()
-    expect(page.locator("#flash")).to_have_text("Published to the disclosure log.")
+    # Publishing runs in the background; its page refreshes itself until it is done.
+    page.wait_for_url("**/workspace/jobs/*")
+    expect(page.locator("#job-done")).to_have_text(
+        "Published to the disclosure log.", timeout=120_000
+    )
+    expect(page.locator("#job-progress")).to_have_text("3 of 3: Published")
     _sign_out(page)
 
     page.goto("/log")

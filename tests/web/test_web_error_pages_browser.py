@@ -87,7 +87,7 @@ def expect_button(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_busy_page_has_the_quick_exit(page, site) -> None:  # type: ignore[no-untyped-def]
-    held = site.app.state.public_engine.connect()
+    held = site.app.state.desk.public_engine.connect()
     try:
         response = page.goto("/log")
     finally:
@@ -103,7 +103,7 @@ def test_the_crash_page_has_the_quick_exit(browser, seed_site: Site, tmp_path) -
     db = str(tmp_path / "broken.sqlite")
     shutil.copyfile(seed_site.db, db)
     app = create_app(db, migrate=False)
-    with app.state.engine.begin() as connection:
+    with app.state.desk.engine.begin() as connection:
         connection.execute(text("DROP TABLE web_responses_fts"))
         connection.execute(text("DROP TABLE web_attachments"))
         connection.execute(text("DROP TABLE web_responses"))

@@ -85,7 +85,7 @@ def test_framework_error_pages_carry_the_quick_exit_and_headers(
 
 def test_a_crash_gives_the_sites_500_page(web_db: str) -> None:
     app = create_app(web_db, migrate=False)
-    with app.state.engine.begin() as connection:
+    with app.state.desk.engine.begin() as connection:
         connection.execute(text("DROP TABLE web_responses_fts"))
         connection.execute(text("DROP TABLE web_attachments"))
         connection.execute(text("DROP TABLE web_responses"))
@@ -100,7 +100,7 @@ def test_public_pages_do_not_wait_on_the_workspaces_connections(web_db: str) -> 
     )
     client = TestClient(app)
     # Every workspace connection taken, as by twenty officers on slow pages.
-    engine = app.state.engine
+    engine = app.state.desk.engine
     held = [engine.connect() for _ in range(engine.pool.size() + engine.pool._max_overflow)]
     try:
         assert client.get("/log").status_code == 200
@@ -108,7 +108,7 @@ def test_public_pages_do_not_wait_on_the_workspaces_connections(web_db: str) -> 
         for connection in held:
             connection.close()
     # The public pool exhausted in turn: the busy page at once, never a plain 500.
-    with app.state.public_engine.connect():
+    with app.state.desk.public_engine.connect():
         busy = client.get("/log")
     assert_safe_page(busy, 503)
     assert busy.headers["retry-after"] == "30"
@@ -117,7 +117,7 @@ def test_public_pages_do_not_wait_on_the_workspaces_connections(web_db: str) -> 
 
 def test_signed_in_check_gives_its_connection_back_before_the_route(client_as) -> None:
     officer = client_as("officer.one", "officer")
-    engine = officer.app.state.engine
+    engine = officer.app.state.desk.engine
     before = engine.pool.checkedout()
     assert officer.get("/workspace/statistics").status_code == 200
     assert engine.pool.checkedout() == before
@@ -134,7 +134,7 @@ def test_past_the_requests_in_flight_a_503_page_at_once(web_db: str) -> None:
     assert client.get("/accessibility").status_code == 200
     guard = app.middleware_stack
     assert isinstance(guard, Guard)
-    held = app.state.public_engine.connect()
+    held = app.state.desk.public_engine.connect()
     waiting: list[int] = []
     thread = threading.Thread(target=lambda: waiting.append(client.get("/log").status_code))
     thread.start()

@@ -107,7 +107,7 @@ def test_the_register_page_reads_no_request_whole(client_as, web_db: str) -> Non
     officer = client_as("officer.one", "officer")
     officer.get("/workspace")  # the register opened once, as it stays
     statements: list[str] = []
-    engine = officer.app.state.register.engine
+    engine = officer.app.state.desk.register.engine
 
     def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement)

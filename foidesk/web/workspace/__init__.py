@@ -9,7 +9,8 @@ forgotten) and every POST needs the session's CSRF token. Each page is a module:
   takes any step in the role the workflow table asks for;
 - ``tables``: a request's tables with their disclosure control, computed on demand;
 - ``statistics``: the s45 timeliness and outcome figures;
-- ``users`` and ``account``: user administration, and one's own password and sign-out.
+- ``users`` and ``account``: user administration, and one's own password and sign-out;
+- ``job_page``: a background job's progress and result (computing tables, publishing).
 
 ``access`` says who may reach what and which register a page reads; ``forms`` reads
 what a form sent.
@@ -23,7 +24,7 @@ from __future__ import annotations
 from foidesk.web.workspace import register_page, request_page  # noqa: F401
 from foidesk.web.workspace import tables, statistics  # noqa: F401
 from foidesk.web.workspace import steps  # noqa: F401
-from foidesk.web.workspace import users, account  # noqa: F401
+from foidesk.web.workspace import users, account, job_page  # noqa: F401
 
 # isort: on
 from foidesk.web.workspace.access import router

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from foidesk.foi.accounts import SignedIn
 from foidesk.foi.register import Register
+from foidesk.web.desk import Desk
 from foidesk.web.security import check_csrf, requires, signed_in
 
 # What a reference may look like before it goes near a path: letters and digits in runs
@@ -40,17 +41,19 @@ router = APIRouter(
 )
 
 
+def desk_of(request: Request) -> Desk:
+    """The app's service: its register, databases, folders and jobs."""
+    return request.app.state.desk
+
+
 def register_of(request: Request) -> Register:
-    """The register the app serves."""
-    state = request.app.state
-    if getattr(state, "register", None) is None:
-        state.register = Register(state.db, settings=state.settings, migrate=False)
-    return state.register
+    """The register the app serves, opened once with the app."""
+    return desk_of(request).register
 
 
 def answer_dir_of(request: Request, reference: str) -> Path | None:
     """The request's answer directory in the app's answers folder (None without one)."""
     if not SAFE_REFERENCE.fullmatch(reference):
         raise HTTPException(404)
-    root = request.app.state.answers_dir
+    root = desk_of(request).answers_dir
     return root / reference if root is not None else None

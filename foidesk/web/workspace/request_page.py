@@ -42,7 +42,7 @@ def request_page_response(
         raise HTTPException(404) from exc
     today = register.today()
     answer_dir = answer_dir_of(request, reference)
-    with request.app.state.sessions() as session:
+    with request.app.state.desk.sessions() as session:
         on_log = published(session, reference) is not None
     timing = register.timing()
     allowed = {s.command for s in workflow.allowed_steps(record, user, timing)}

@@ -119,7 +119,6 @@ DONE = {
     "cost": "Cost line added to the estimate.",
     "submit": "Submitted to a reviewer for approval.",
     "approve": "Approved: the response can now be issued and published.",
-    "publish": "Published to the disclosure log.",
     "lapse": "The fee went unpaid for three months: the request lapsed (s9(2)).",
     "close": "Closed: the clarification went unanswered.",
     "aggregate": "Aggregated for the s12 estimate (regulation 5).",

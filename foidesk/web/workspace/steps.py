@@ -4,6 +4,7 @@ and the request page shows its reason."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -14,10 +15,13 @@ from foidesk.answers.package import AnswerPackage
 from foidesk.foi import workflow
 from foidesk.foi.accounts import SignedIn
 from foidesk.foi.register import Actor, RequestNotFound, TransitionError
-from foidesk.web.disclosure_log import PublishError, publish_answer
+from foidesk.progress import ProgressCallback
+from foidesk.web.disclosure_log import PublishError, check_publishable, publish_answer
+from foidesk.web.jobs import JobFailed
 from foidesk.web.security import CurrentUser, NotAllowed
-from foidesk.web.workspace.access import answer_dir_of, register_of, router
+from foidesk.web.workspace.access import answer_dir_of, desk_of, register_of, router
 from foidesk.web.workspace.forms import flash, form_text
+from foidesk.web.workspace.job_page import job_started
 from foidesk.web.workspace.request_page import back, request_page_response
 from foidesk.web.workspace.step_forms import DONE, step_forms
 
@@ -51,22 +55,41 @@ async def take_step(request: Request, reference: str, command: str, user: Curren
         answer_dir = answer_dir_of(request, reference)
         if not AnswerPackage.exists(answer_dir):
             answer_dir = None
+        return await run_in_threadpool(_start_publishing, request, user, reference, answer_dir)
+    form_action = step_forms(register.today)[command]
 
-        def action() -> Any:
-            return publish_answer(
-                request.app.state.db, reference, answer_dir, published_by=user.username
-            )
-    else:
-        form_action = step_forms(register.today)[command]
-
-        def action() -> Any:
-            return form_action(register, reference, who, form)
+    def action() -> Any:
+        return form_action(register, reference, who, form)
 
     if command == "decide":
         done = f"Decision recorded for part {form_text(form, 'part')}."
     else:
         done = DONE.get(command, f"Recorded: {step.name}.")
     return await run_in_threadpool(_act, request, user, reference, action, done)
+
+
+def _start_publishing(
+    request: Request, user: SignedIn, reference: str, answer_dir: Path | None
+) -> Response:
+    """Publish in the background (the letter's PDF takes a while) once the quick checks pass;
+    a refusal shows on the request's page at once."""
+    desk = desk_of(request)
+    try:
+        check_publishable(desk.register, reference, answer_dir)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    except (TransitionError, ValueError, PublishError) as exc:
+        return request_page_response(request, user, reference, error=str(exc), status=400)
+
+    def work(progress: ProgressCallback) -> str:
+        try:
+            return publish_answer(
+                desk.register, reference, answer_dir, published_by=user.username, progress=progress
+            )
+        except (TransitionError, ValueError, PublishError) as exc:
+            raise JobFailed(str(exc)) from exc
+
+    return job_started(desk.jobs.start("publish", reference, user.username, work))
 
 
 # Steps with their own route: logging (the register page's form) and the personal-data

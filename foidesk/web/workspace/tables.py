@@ -12,11 +12,13 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from foidesk.answers.package import AnswerPackage, PackageError
+from foidesk.progress import ProgressCallback
 from foidesk.web.disclosure_log import published_disclosures
+from foidesk.web.jobs import JobFailed
 from foidesk.web.pages import render
 from foidesk.web.security import CurrentUser
-from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, router
-from foidesk.web.workspace.forms import flash
+from foidesk.web.workspace.access import SAFE_REFERENCE, Analyst, answer_dir_of, desk_of, router
+from foidesk.web.workspace.job_page import job_started
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def tables(request: Request, reference: str, user: CurrentUser) -> Response:
             "control": package.manifest.disclosure_control if package else None,
             "previews": previews,
             "can_run": _request_file(request, reference) is not None
-            and request.app.state.records is not None,
+            and desk_of(request).records is not None,
+            "jobs": desk_of(request).jobs.for_request(reference),
             "error": error,
             "flash": request.session.pop("flash", ""),
         },
@@ -72,7 +75,7 @@ def tables(request: Request, reference: str, user: CurrentUser) -> Response:
 
 
 def _request_file(request: Request, reference: str) -> Path | None:
-    root = request.app.state.requests_dir
+    root = desk_of(request).requests_dir
     if root is None:
         return None
     if not SAFE_REFERENCE.fullmatch(reference):
@@ -83,24 +86,30 @@ def _request_file(request: Request, reference: str) -> Path | None:
 
 @router.post("/requests/{reference}/tables")
 def run_tables(request: Request, reference: str, user: Analyst) -> Response:
-    """Compute the request's tables from its request file, with disclosure control applied."""
-    # Imported on use: the statistics engine loads Ibis, which slows the app's start.
-    from foidesk.answers.answer import answer
-
+    """Start computing the request's tables from its request file, with disclosure control
+    applied, as a background job; its page follows it."""
+    desk = desk_of(request)
     request_file = _request_file(request, reference)
     answer_dir = answer_dir_of(request, reference)
-    records = request.app.state.records
+    records = desk.records
     if request_file is None or answer_dir is None or records is None:
         request.session["tables_error"] = (
             "This workspace has no request file, answers folder or crime records configured "
             "for this request (see foidesk serve --help)."
         )
-    else:
+        return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
+
+    def work(progress: ProgressCallback) -> str:
+        # Imported on use: the statistics engine loads Ibis, which slows the app's start.
+        from foidesk.answers.answer import answer
+
+        progress("Reading the disclosures already on the log", 0, 0)
+        with desk.sessions() as session:
+            published = published_disclosures(session)
         try:
-            with request.app.state.sessions() as session:
-                published = published_disclosures(session)
-            answer(request_file, records, answer_dir, published=published)
-            flash(request, "Tables computed with disclosure control applied.")
+            answer(request_file, records, answer_dir, progress=progress, published=published)
         except (ValueError, LookupError, OSError) as exc:
-            request.session["tables_error"] = str(exc)
-    return RedirectResponse(f"/workspace/requests/{reference}/tables", status_code=303)
+            raise JobFailed(str(exc)) from exc
+        return f"/workspace/requests/{reference}/tables"
+
+    return job_started(desk.jobs.start("tables", reference, user.username, work))
