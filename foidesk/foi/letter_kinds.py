@@ -174,10 +174,15 @@ def kind(name: str) -> LetterKind:
     return KINDS[name]
 
 
+def review_address(authority: Any) -> Any:
+    """Where internal reviews are asked for (s17(7)), if the settings give an address."""
+    review = authority.review_contact
+    return review if (review.postal_address or review.email) else None
+
+
 def particulars(register: Register, request: Request, issued_on: date) -> Facts:
     """What every letter states, from the request and the authority's settings."""
     authority = register.settings.authority
-    review = authority.review_contact
     ico = authority.ico
     return {
         "reference": request.reference,
@@ -186,7 +191,7 @@ def particulars(register: Register, request: Request, issued_on: date) -> Facts:
         "request_text": request.text,
         "authority": authority,
         "contact": authority.contact,
-        "review_address": review if (review.postal_address or review.email) else None,
+        "review_address": review_address(authority),
         "ico": ico if ico.postal_address else None,
         "signatory": authority.signatory,
     }

@@ -17,7 +17,7 @@ from foidesk.answers.package import AnswerPackage, FileEntry, sha256_file
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi.clock import add_working_days
 from foidesk.foi.exemptions import NCND
-from foidesk.foi.letter_kinds import STYLESHEET, environment, section_name
+from foidesk.foi.letter_kinds import STYLESHEET, environment, review_address, section_name
 from foidesk.foi.register import Register, TransitionError
 from foidesk.foi.request_file import (
     REVIEW_WINDOW,
@@ -94,6 +94,8 @@ def render_letter(
     return template.render(
         request=request,
         authority=register.settings.authority,
+        # Where internal reviews are asked for (s17(7)): the settings' own, else the team's.
+        review_address=review_address(register.settings.authority),
         clarifications=list(request.clarifications),
         refusals=refusals,
         # s14 refuses the whole request: its notice is given once, not once per part.

@@ -157,6 +157,12 @@ def test_seed_letter_has_every_s17_element(
     # 40 working days from Mon 3 Jun 2024 (12 Jul skipped) is Tue 30 Jul 2024.
     assert "by 30 July 2024" in text
     assert "3 June 2024" in pdf
+    # s17(7)'s particulars: the date of receipt, where to ask for a review, who signs.
+    received = SEED_RECEIVED
+    assert f"Date of receipt {received.day} {received:%B %Y}" in text
+    assert "Date of receipt" in pdf and f"{received.day} {received:%B %Y}" in pdf
+    assert re.search(r"internal review\. Please write to the .+ at the address below", pdf)
+    assert "Yours sincerely" in pdf
 
 
 def test_letter_is_accessible_printable_and_in_the_manifest(
