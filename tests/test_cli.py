@@ -206,6 +206,8 @@ def test_the_variables_alone_name_the_databases(desk: dict[str, str], tmp_path: 
 
 
 LIST_AND_SHOW = {
+    "deadline",
+    "request stats",
     "request cost",
     "request list",
     "request due",
@@ -313,6 +315,16 @@ def test_json_output_parses_and_holds_the_values(desk: dict[str, str], tmp_path:
     run("synth", "--scale", "0.002", "--years", "2023-2024")
     (snapshot,) = json.loads(run("snapshots", "--json"))
     assert snapshot["current"] is True and snapshot["kind"] == "synthetic"
+    # Received Mon 3 June 2024: day 20 is Mon 1 July (no bank holiday in June).
+    due = json.loads(run("deadline", "2024-06-03", "--json"))
+    assert due["due"] == "2024-07-01" and due["warnings"] == []
+    (june,) = json.loads(run("request", "stats", "--json"))
+    assert (june["period"], june["received"], june["answered"], june["still_open"]) == (
+        "2024-06",
+        1,
+        0,
+        1,
+    )
     summary = json.loads(run("summary", "--json"))
     assert summary["snapshot"] == snapshot["id"]
     assert set(summary["crimes"]) == {"2023", "2024"}

@@ -3,6 +3,7 @@ import, export, letters, statistics) and ``deadline``, the statutory clock alone
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +34,7 @@ def deadline(
     review: bool = typer.Option(False, "--review", help="An internal review (20 working days)."),
     exceptional: bool = typer.Option(False, "--exceptional", help="Review of 40 working days."),
     explain: bool = typer.Option(False, "--explain", help="Say how the date was reached."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Print the due date (ISO) on the first line; with --explain, why."""
     from foidesk.foi.clock import FeePause, due_date, review_due
@@ -50,6 +52,15 @@ def deadline(
             extended_to=parse_date(extended_to),
             receipt_rule="next-working-day" if next_working_day else "as-received",
         )
+    if as_json:
+        print_json(
+            {
+                "due": result.due.isoformat() if result.due else None,
+                "explanation": result.explanation,
+                "warnings": result.warnings,
+            }
+        )
+        return
     typer.echo(result.due.isoformat() if result.due else "clock stopped: awaiting fee")
     if explain:
         for line in result.explanation:
@@ -879,6 +890,7 @@ def request_letter(
 def request_stats(
     period: str = typer.Option("month", "--period", help="month or quarter."),
     csv: Annotated[Path | None, typer.Option(help="Write the figures to this CSV file.")] = None,
+    as_json: bool = JSON_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
     """s45 statistics: requests answered in time, extensions and outcomes per period."""
@@ -887,6 +899,9 @@ def request_stats(
     with open_register(db) as register:
         if csv:
             typer.echo(str(write_s45_csv(register, csv, period)))
+        elif as_json:
+            # One object per period; pandas writes missing figures (no median yet) as null.
+            print_json(json.loads(s45_statistics(register, period).to_json(orient="records")))
         else:
             typer.echo(s45_statistics(register, period).to_string(index=False))
 
