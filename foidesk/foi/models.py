@@ -236,6 +236,7 @@ class Letter(Base):
     """A letter issued to the requester: its kind (``foi.letter_kinds``), date and files."""
 
     __tablename__ = "foi_letters"
+    __table_args__ = (Index("ix_foi_letters_request", "request_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("foi_requests.id", ondelete="CASCADE"))
