@@ -126,7 +126,10 @@ def test_another_force_settings_drive_its_references_letters_and_log_header(
             import_request_file(SEED, register)
     assert '<p class="authority">Northshire Constabulary</p>' in letter
     assert "1 High Street" in letter and "Sam Example<br>Disclosure Manager" in letter
-    assert "Please write to the Freedom of Information Office at the address above" in letter
+    assert "Please write to the Freedom of Information Office at the address below" in letter
+    # The review address (s17(7)) is printed under the review paragraph as well as above.
+    review = letter.split('<address class="review">', 1)[1].split("</address>", 1)[0]
+    assert "1 High Street" in review
     assert "Metropolitan" not in letter and "The force" not in letter
     page = TestClient(create_app(db, settings=settings)).get("/log").text
     assert "Northshire Constabulary" in page and "Metropolitan" not in page
@@ -139,7 +142,8 @@ def test_the_seed_letter_and_log_carry_the_met_settings(tmp_path: Path) -> None:
         letter = render_letter(register, REF)
     assert '<p class="authority">Metropolitan Police Service</p>' in letter
     assert "Information Rights Unit<br>" in letter and "Telephone: 0303 123 1113" in letter
-    assert "Please write to the Information Rights Unit at the address above" in letter
+    assert "Please write to the Information Rights Unit at the address below" in letter
+    assert '<address class="review">' in letter
     page = TestClient(create_app(db)).get("/log").text
     assert "Metropolitan Police Service" in page
 
