@@ -128,7 +128,7 @@ def test_another_force_settings_drive_its_references_letters_and_log_header(
     assert "1 High Street" in letter and "Sam Example<br>Disclosure Manager" in letter
     assert "Please write to the Freedom of Information Office at the address below" in letter
     # The review address (s17(7)) is printed under the review paragraph as well as above.
-    review = letter.split('<address class="review">', 1)[1].split("</address>", 1)[0]
+    review = letter.split('<address class="review"', 1)[1].split("</address>", 1)[0]
     assert "1 High Street" in review
     assert "Metropolitan" not in letter and "The force" not in letter
     page = TestClient(create_app(db, settings=settings)).get("/log").text
@@ -143,7 +143,7 @@ def test_the_seed_letter_and_log_carry_the_met_settings(tmp_path: Path) -> None:
     assert '<p class="authority">Metropolitan Police Service</p>' in letter
     assert "Information Rights Unit<br>" in letter and "Telephone: 0303 123 1113" in letter
     assert "Please write to the Information Rights Unit at the address below" in letter
-    assert '<address class="review">' in letter
+    assert '<address class="review" data-element="review_address">' in letter
     page = TestClient(create_app(db)).get("/log").text
     assert "Metropolitan Police Service" in page
 

@@ -859,7 +859,7 @@ def request_letter(
         str | None,
         typer.Argument(
             help="Kind of letter: acknowledgement, clarification, fees-notice, extension, "
-            "review-outcome, transfer... (docs/letters.md)."
+            "review-outcome, transfer, response (docs/letters.md)."
         ),
     ] = None,
     *,

@@ -3,7 +3,10 @@ of it, the facts it reads, and how it is issued.
 
 A ``LetterKind`` names its template, the elements the Act (or the s45 Code of Practice)
 requires of it, and the function that reads its facts from the register. ``KINDS`` holds
-them all, keyed by the name the command line and the workspace use. ``missing_elements``
+them all, keyed by the name the command line and the workspace use: the letters before and
+after the response, and the response itself, whose elements depend on its decisions (the
+refusal notice, the NCND statement, the s12 estimate and s16 advice, the s14 notice, why a
+part is not held). ``missing_elements``
 says what a request lacks for a kind, and the register refuses to record a letter while
 anything is missing (``Register.record_letter``); ``render`` turns the facts into HTML
 from the kind's template and the authority's settings; ``issue`` writes that HTML and a
@@ -12,9 +15,10 @@ tagged PDF/UA-1 laid out from the same HTML, then records the letter as a workfl
 Every letter carries the same particulars, from the settings: the date of receipt, where
 to ask for an internal review (s17(7)), the right to complain to the Information
 Commissioner (s50) with the ICO's address, and the named person and role who sign it.
-Each template marks every element it shows with ``data-element``; a letter whose HTML
-lacks the mark of an element its kind requires is not written, so an edit to a template
-cannot drop an element silently.
+Every template extends ``letter.html.j2``, the one owner of the letterhead, the review and
+ICO paragraphs' addresses and the signature. Each template marks every element it shows
+with ``data-element``; a letter whose HTML lacks the mark of an element its kind requires is
+not written, so an edit to a template cannot drop an element silently.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from lxml import html as lxml_html
 
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi import workflow
-from foidesk.foi.exemptions import lookup
+from foidesk.foi.clock import add_working_days
+from foidesk.foi.exemptions import NCND, lookup
 from foidesk.foi.models import Request
 
 # The register (foi.register) imports this module to check letters, so it is not imported
@@ -44,9 +49,14 @@ Actor = Any
 TEMPLATES = Path(__file__).with_name("templates")
 # One stylesheet for every letter: screen, print and the PDF's page rules.
 STYLESHEET = TEMPLATES / "response.css"
-ELEMENT_MARK = re.compile(r'data-element="([a-z_]+)"')
+ELEMENT_MARK = re.compile(r'data-element="([a-z0-9_]+)"')
 
 Facts = dict[str, Any]
+# Working days a response gives the requester to ask for an internal review, unless its
+# request file says otherwise.
+REVIEW_WINDOW = 40
+# The response letter's files in an answer directory (``foi.letters.write_response``).
+RESPONSE_FILES = ("response.html", "response.pdf")
 
 
 # -- the templates' environment ----------------------------------------------------------------
@@ -98,16 +108,27 @@ def environment() -> Environment:
 class Element:
     """Something a letter must state: present when its fact is (or ``present`` says so).
 
-    ``hint`` tells the officer how to supply it when it is missing.
+    ``hint`` tells the officer how to supply it when it is missing (worked out from the
+    facts when it is a function). ``applies`` limits the element to the letters it says: a
+    response states why a part is not held only when a part is not held.
     """
 
     key: str
     label: str
-    hint: str = ""
+    hint: str | Callable[[Facts], str] = ""
     present: Callable[[Facts], bool] | None = None
+    applies: Callable[[Facts], bool] | None = None
 
     def found(self, facts: Facts) -> bool:
         return self.present(facts) if self.present else bool(facts.get(self.key))
+
+    def required_by(self, facts: Facts) -> bool:
+        return self.applies(facts) if self.applies else True
+
+    def missing(self, facts: Facts) -> str:
+        """The element as the register names it when it is missing, with the hint."""
+        hint = self.hint(facts) if callable(self.hint) else self.hint
+        return f"{self.label} ({hint})" if hint else self.label
 
 
 @dataclass(frozen=True)
@@ -132,6 +153,10 @@ class LetterKind:
     def required(self) -> tuple[Element, ...]:
         """The particulars every letter states, then the kind's own elements."""
         return (*PARTICULARS, *self.elements)
+
+    def required_in(self, facts: Facts) -> tuple[Element, ...]:
+        """The elements this letter, with these facts, must state."""
+        return tuple(e for e in self.required if e.required_by(facts))
 
 
 PARTICULARS: tuple[Element, ...] = (
@@ -223,11 +248,7 @@ def missing_elements(
 ) -> list[str]:
     """Each element the kind requires that the request lacks, with how to supply it."""
     facts = facts_for(register, request, name, issued_on, options)
-    return [
-        f"{e.label} ({e.hint})" if e.hint else e.label
-        for e in kind(name).required
-        if not e.found(facts)
-    ]
+    return [e.missing(facts) for e in kind(name).required_in(facts) if not e.found(facts)]
 
 
 def refusal(reference: str, name: str, missing: list[str]) -> str:
@@ -246,19 +267,45 @@ def render(
 ) -> str:
     """The letter as one self-contained HTML document (a preview if elements are missing)."""
     request = register.get(reference)
-    facts = facts_for(register, request, name, issued_on, options)
-    template = environment().get_template(kind(name).template)
+    return _html(facts_for(register, request, name, issued_on, options))
+
+
+def _html(facts: Facts) -> str:
+    template = environment().get_template(facts["kind"].template)
     return template.render(**facts, css=STYLESHEET.read_text(encoding="utf-8"))
 
 
-def unmarked_elements(html: str, name: str) -> list[str]:
-    """Required elements whose ``data-element`` mark the rendered letter lacks."""
+def unmarked_elements(html: str, name: str, facts: Facts) -> list[str]:
+    """Elements the letter with these facts requires whose ``data-element`` mark its HTML
+    lacks."""
     shown = set(ELEMENT_MARK.findall(html))
-    return [e.key for e in kind(name).required if e.key not in shown]
+    return [e.key for e in kind(name).required_in(facts) if e.key not in shown]
 
 
 class TemplateMissesElement(RuntimeError):
     """A kind's template does not show an element the kind requires (a template's fault)."""
+
+
+def checked_html(
+    register: Register,
+    reference: str,
+    name: str,
+    issued_on: date,
+    options: Mapping[str, Any] | None = None,
+) -> str:
+    """The letter's HTML as it is issued: refused if its template drops a required element.
+
+    The register has refused already what the request lacks (``Register.check_letter``).
+    """
+    facts = facts_for(register, register.get(reference), name, issued_on, options)
+    html = _html(facts)
+    unmarked = unmarked_elements(html, name, facts)
+    if unmarked:
+        raise TemplateMissesElement(
+            f"template {kind(name).template} does not show {', '.join(unmarked)}: "
+            "the letter would lack what its kind requires"
+        )
+    return html
 
 
 def letter_text(letter_html: str) -> str:
@@ -318,13 +365,7 @@ def issue(
     day = on or register.today()
     request = register.get(reference)
     register.check_letter(reference, name, day, actor)
-    html = render(register, reference, name, day, options)
-    unmarked = unmarked_elements(html, name)
-    if unmarked:
-        raise TemplateMissesElement(
-            f"template {chosen.template} does not show {', '.join(unmarked)}: "
-            "the letter would lack what its kind requires"
-        )
+    html = checked_html(register, reference, name, day, options)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = _free_stem(out_dir, f"{name}-{day.isoformat()}")
@@ -411,6 +452,106 @@ def _review_outcome(register: Register, request: Request, _day: date, _options: 
 
 def _transfer(register: Register, request: Request, _day: date, _options: Any) -> Facts:
     return {"transferred_to": request.transferred_to, "transferred_on": request.transferred_on}
+
+
+def manifest_attachments(package: Any) -> list[dict[str, Any]]:
+    """An answer package's public files other than the response letter, as attachments."""
+    return [
+        {"title": f.title, "file": f.path, "sha256": f.sha256}
+        for f in package.public_files()
+        if f.path not in RESPONSE_FILES
+    ]
+
+
+def response_attachments(
+    register: Register, reference: str, answer_dir: Path | None
+) -> list[dict[str, Any]]:
+    """The response's attachments: the register's, then the answer manifest's not yet listed
+    (never the response letter itself)."""
+    # Imported here: the answer package brings the disclosure-control solver, which the
+    # register (importing this module) needs for no other letter.
+    from foidesk.answers.package import AnswerPackage, sha256_file
+
+    listed = [dict(a) for a in register.get(reference).attachments]
+    names = {a["file"] for a in listed}
+    for entry in manifest_attachments(AnswerPackage.read_or_new(answer_dir)):
+        if entry["file"] not in names:
+            listed.append(entry)
+            names.add(entry["file"])
+    if answer_dir is not None:
+        # Files made after the response was logged (e.g. a redacted policy) get their hash.
+        for entry in listed:
+            found = Path(answer_dir) / entry["file"]
+            if found.is_file():
+                entry["sha256"] = sha256_file(found)
+    return listed
+
+
+def _response(register: Register, request: Request, _day: date, options: Any) -> Facts:
+    """The response's facts: its decisions, refusal notices, estimates and attachments.
+
+    ``options``: ``answer_dir`` (the answer whose tables and files it lists) and
+    ``review_window`` (working days to ask for a review, ``REVIEW_WINDOW`` unless given).
+    """
+    from foidesk.answers.package import AnswerPackage  # see response_attachments
+
+    answer_dir = options.get("answer_dir")
+    review_window = int(options.get("review_window") or REVIEW_WINDOW)
+    package = AnswerPackage.read_or_new(answer_dir)
+    reference = request.reference
+    refusals = [e for p in request.parts for e in p.exemptions]
+    # A s12 refusal gives the estimate for the part it refuses, from the worksheet: the
+    # figures, the appropriate limit and the advice on narrowing (s16).
+    estimates = {
+        p.number: register.cost_estimate(reference, p.number)
+        for p in request.parts
+        if any(e.section == "s12" for e in p.exemptions)
+    }
+    s16 = request.advice or ""
+    if estimates:
+        s16 = next(iter(estimates.values())).s16_advice(request.advice)
+    by_decision: dict[str, list[int]] = {}
+    for p in request.parts:
+        by_decision.setdefault(p.decision or "", []).append(p.number)
+    s14 = next((e for e in refusals if e.section == "s14"), None)
+    review_by = None
+    if request.responded_on:
+        review_by, _ = add_working_days(request.responded_on, review_window)
+    return {
+        "request": request,
+        "responded_on": request.responded_on,
+        # What the register's s17 rules find wrong with the decisions (none once approved).
+        "s17_problems": register.s17_problems(reference),
+        "clarifications": list(request.clarifications),
+        "refusals": refusals,
+        # s14 refuses the whole request: its notice is given once, not once per part.
+        "notices": [
+            (p.number, e)
+            for p in request.parts
+            for e in p.exemptions
+            if e.section != "s14" or e is s14
+        ],
+        # One line per section relied on, though several parts may rely on it.
+        "refused_sections": list(dict.fromkeys(f"{section_name(e)} – {e.title}" for e in refusals)),
+        "any_disclosed": any(
+            p.decision in ("disclosed", "partly disclosed") for p in request.parts
+        ),
+        "not_held_parts": [p for p in request.parts if p.decision == "not held" or p.not_held],
+        "parts_by_decision": by_decision,
+        "every_part_ncnd": set(by_decision) == {NCND},
+        "s14": s14,
+        "estimates": estimates,
+        "table_titles": package.described_tables(),
+        "s16_advice": s16,
+        # Regulation 5: the s12 refusal names the requests its estimate aggregates.
+        "regulation_5": next(
+            (e.regulation_5() for e in estimates.values() if e.aggregated_with), ""
+        ),
+        "attachments": response_attachments(register, reference, answer_dir),
+        "tables": package.table_titles,
+        "review_window": review_window,
+        "review_by": review_by,
+    }
 
 
 define(
@@ -530,5 +671,73 @@ define(
         facts=_transfer,
         subject="Your request {reference}: transferred",
         law="s45 Code of Practice (transferring requests); s16 (advice and assistance)",
+    )
+)
+define(
+    LetterKind(
+        name="response",
+        title="Response",
+        template="response.html.j2",
+        elements=(
+            Element(
+                "responded_on",
+                "the date of the response",
+                "approve the response, then record it with the respond step",
+            ),
+            Element(
+                "decision",
+                "a decision on every part that section 17 allows",
+                lambda f: "; ".join(f["s17_problems"]),
+                present=lambda f: not f["s17_problems"],
+            ),
+            Element(
+                "refusal_notice",
+                "the refusal notice naming each section relied on (s17(1), (5))",
+                applies=lambda f: bool(f["refusals"]),
+                present=lambda f: bool(f["notices"]),
+            ),
+            Element(
+                "estimate",
+                "the s12 estimate for each part refused on cost",
+                "record the cost estimate's lines for the part it refuses (the cost step)",
+                applies=lambda f: bool(f["estimates"]),
+                present=lambda f: all(e.items for e in f["estimates"].values()),
+            ),
+            Element(
+                "advice",
+                "advice and assistance on bringing the request within the limit (s16)",
+                applies=lambda f: bool(f["estimates"]),
+                present=lambda f: bool(f["s16_advice"]),
+            ),
+            Element(
+                "ncnd_statement",
+                "the statement that the response neither confirms nor denies",
+                applies=lambda f: NCND in f["parts_by_decision"],
+                present=lambda f: True,
+            ),
+            Element(
+                "s14_notice",
+                "the notice s17(5) requires, or the earlier one s17(6) relies on",
+                applies=lambda f: f["s14"] is not None,
+                present=lambda f: True,
+            ),
+            Element(
+                "not_held",
+                "why each part not held is not held",
+                "record why the force does not hold it with the decision (--not-held)",
+                applies=lambda f: bool(f["not_held_parts"]),
+                present=lambda f: all(p.not_held for p in f["not_held_parts"]),
+            ),
+            Element(
+                "disclosure",
+                "what is disclosed, and where it is published",
+                applies=lambda f: f["any_disclosed"],
+                present=lambda f: True,
+            ),
+        ),
+        facts=_response,
+        subject="Your request {reference}: our response",
+        law="s1(1) and s17 (the decision and refusal notice); s12 with s16; s14 with s17(5) and "
+        "(6); s17(7) (review and s50 rights)",
     )
 )

@@ -1,10 +1,10 @@
 """The response letter: rendered from the register to accessible HTML, and to PDF.
 
-The letter follows a police FOI response: the request as received ("I note you seek access
-to the following information"), the clarification, the decision on each part, the s17
-refusal notice with harm and public interest test, the s12 estimate and s16 advice, the
-attachments, and the rights to an internal review and to complain to the ICO (s50). It is
-applicant-blind: nothing about the requester appears in it.
+The response is a kind of letter (``foi.letter_kinds``, ``response``): its template, its
+elements and its facts are defined there with every other letter's. This module writes it
+into an answer directory from a request file (``write_response``), beside the tables and
+documents it lists, and adds it to the answer's manifest so the disclosure log publishes it.
+It is applicant-blind: nothing about the requester appears in it.
 """
 
 from __future__ import annotations
@@ -15,45 +15,13 @@ from typing import Any
 
 from foidesk.answers.package import AnswerPackage, FileEntry, sha256_file
 from foidesk.documents.accessibility import write_pdf_ua
-from foidesk.foi.clock import add_working_days
-from foidesk.foi.exemptions import NCND
-from foidesk.foi.letter_kinds import STYLESHEET, environment, review_address, section_name
+from foidesk.foi import letter_kinds
+from foidesk.foi.letter_kinds import RESPONSE_FILES, REVIEW_WINDOW, manifest_attachments
 from foidesk.foi.register import Register, TransitionError
-from foidesk.foi.request_file import (
-    REVIEW_WINDOW,
-    AlreadyInRegister,
-    import_request_file,
-    load_request_file,
-)
+from foidesk.foi.request_file import AlreadyInRegister, import_request_file, load_request_file
 
-LETTER_FILES = {"html": "response.html", "pdf": "response.pdf"}
+LETTER_FILES = dict(zip(("html", "pdf"), RESPONSE_FILES, strict=True))
 LETTER_TITLES = {"html": "Response letter (HTML)", "pdf": "Response letter (PDF)"}
-
-
-def _manifest_attachments(package: AnswerPackage) -> list[dict[str, Any]]:
-    """The package's public files other than the letter, as attachments."""
-    return [
-        {"title": f.title, "file": f.path, "sha256": f.sha256}
-        for f in package.public_files()
-        if f.path not in LETTER_FILES.values()
-    ]
-
-
-def letter_attachments(register: Register, reference: str, answer_dir: Path | None) -> list[dict]:
-    """The response's attachments: the register's, then the answer manifest's not yet listed."""
-    listed = [dict(a) for a in register.get(reference).attachments]
-    names = {a["file"] for a in listed}
-    for entry in _manifest_attachments(AnswerPackage.read_or_new(answer_dir)):
-        if entry["file"] not in names:
-            listed.append(entry)
-            names.add(entry["file"])
-    if answer_dir is not None:
-        # Files made after the response was logged (e.g. a redacted policy) get their hash.
-        for entry in listed:
-            found = Path(answer_dir) / entry["file"]
-            if found.is_file():
-                entry["sha256"] = sha256_file(found)
-    return listed
 
 
 def render_letter(
@@ -63,66 +31,11 @@ def render_letter(
     *,
     review_window: int = REVIEW_WINDOW,
 ) -> str:
-    """The response letter for ``reference`` as a self-contained HTML document.
-
-    The authority's name, its team's contact details, the signatory and the ICO's address
-    come from the register's settings (``foidesk.settings``).
+    """The response letter for ``reference`` as a self-contained HTML document (a draft is
+    marked as one): the ``response`` letter kind, listing ``answer_dir``'s tables and files.
     """
-    request = register.get(reference)
-    package = AnswerPackage.read_or_new(answer_dir)
-    refusals = [e for p in request.parts for e in p.exemptions]
-    # A s12 refusal gives the estimate for the part it refuses, from the worksheet: the
-    # figures, the appropriate limit and the advice on narrowing (s16).
-    estimates = {
-        p.number: register.cost_estimate(reference, p.number)
-        for p in request.parts
-        if any(e.section == "s12" for e in p.exemptions)
-    }
-    s16 = ""
-    if estimates:
-        s16 = next(iter(estimates.values())).s16_advice(request.advice)
-    elif request.advice:
-        s16 = request.advice
-    by_decision: dict[str, list[int]] = {}
-    for p in request.parts:
-        by_decision.setdefault(p.decision or "", []).append(p.number)
-    s14 = next((e for e in refusals if e.section == "s14"), None)
-    review_by = None
-    if request.responded_on:
-        review_by, _ = add_working_days(request.responded_on, review_window)
-    template = environment().get_template("response.html.j2")
-    return template.render(
-        request=request,
-        authority=register.settings.authority,
-        # Where internal reviews are asked for (s17(7)): the settings' own, else the team's.
-        review_address=review_address(register.settings.authority),
-        clarifications=list(request.clarifications),
-        refusals=refusals,
-        # s14 refuses the whole request: its notice is given once, not once per part.
-        notices=[
-            (p.number, e)
-            for p in request.parts
-            for e in p.exemptions
-            if e.section != "s14" or e is s14
-        ],
-        # One line per section relied on, though several parts may rely on it.
-        refused_sections=list(dict.fromkeys(f"{section_name(e)} – {e.title}" for e in refusals)),
-        any_disclosed=any(p.decision in ("disclosed", "partly disclosed") for p in request.parts),
-        not_held_parts=[p for p in request.parts if p.decision == "not held" or p.not_held],
-        parts_by_decision=by_decision,
-        every_part_ncnd=set(by_decision) == {NCND},
-        s14=s14,
-        estimates=estimates,
-        table_titles=package.described_tables(),
-        s16_advice=s16,
-        # Regulation 5: the s12 refusal names the requests its estimate aggregates.
-        regulation_5=next((e.regulation_5() for e in estimates.values() if e.aggregated_with), ""),
-        attachments=letter_attachments(register, reference, answer_dir),
-        tables=package.table_titles,
-        review_window=review_window,
-        review_by=review_by,
-        css=STYLESHEET.read_text(encoding="utf-8"),
-    )
+    options = {"answer_dir": answer_dir, "review_window": review_window}
+    return letter_kinds.render(register, reference, "response", options=options)
 
 
 def write_pdf(html: str, path: Path) -> Path:
@@ -153,7 +66,7 @@ def _update_manifest(out_dir: Path, letters: dict[str, Path], documents: list[di
     it names as attachments go there too.
     """
     package = AnswerPackage.read_or_new(out_dir)
-    kept = [f for f in package.manifest.files if f.path not in LETTER_FILES.values()]
+    kept = [f for f in package.manifest.files if f.path not in RESPONSE_FILES]
     listed = {f.path for f in kept}
     found = [(out_dir / d["file"], d["title"]) for d in documents if d["file"] not in listed]
     found += [(letter, LETTER_TITLES[kind]) for kind, letter in letters.items()]
@@ -188,7 +101,7 @@ def write_response(
         package = AnswerPackage.read_or_new(answer_dir)
         attachments = documents + [
             a
-            for a in _manifest_attachments(package)
+            for a in manifest_attachments(package)
             if a["file"] not in {d["file"] for d in documents}
         ]
         reference = data["reference"]
@@ -197,13 +110,24 @@ def write_response(
             import_request_file(
                 request_file, register, store=store, attachments=attachments, answer=package
             )
-        if register.get(reference).responded_on is None and response.get("responded"):
+        responded_on = register.get(reference).responded_on
+        if responded_on is None and response.get("responded"):
             raise TransitionError(f"{reference} is in the register but was not responded to")
-        html = render_letter(
+        # The response is checked as every letter is: nothing is written while it lacks an
+        # element, or its template does not show one.
+        day = responded_on or register.today()
+        missing = register.letter_problems(reference, "response", day)
+        if missing:
+            raise TransitionError(letter_kinds.refusal(reference, "response", missing))
+        html = letter_kinds.checked_html(
             register,
             reference,
-            answer_dir,
-            review_window=int(response.get("review_window", REVIEW_WINDOW)),
+            "response",
+            day,
+            {
+                "answer_dir": answer_dir,
+                "review_window": int(response.get("review_window", REVIEW_WINDOW)),
+            },
         )
     letters = {"html": out_dir / LETTER_FILES["html"], "pdf": out_dir / LETTER_FILES["pdf"]}
     letters["html"].write_text(html, encoding="utf-8")

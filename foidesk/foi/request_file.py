@@ -32,7 +32,6 @@ from foidesk.stats.specs import TableSpec, parse_tables
 STATISTICS_KEYS = ("snapshot", "disclosure_control", "notes", "tables")
 DEFAULT_OFFICER = "foi.officer"
 DEFAULT_REVIEWER = "disclosure.reviewer"
-REVIEW_WINDOW = 40  # working days commonly given to ask for an internal review
 
 
 class RequestFileError(ValueError):

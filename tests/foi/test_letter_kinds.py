@@ -226,10 +226,12 @@ def test_a_letter_without_a_signatory_or_review_address_is_refused(tmp_path: Pat
 
 
 def test_a_template_that_drops_an_element_is_caught(register: Register) -> None:
-    html = letter_kinds.render(register, REF, "acknowledgement", date(2025, 2, 4))
-    assert letter_kinds.unmarked_elements(html, "acknowledgement") == []
+    on = date(2025, 2, 4)
+    html = letter_kinds.render(register, REF, "acknowledgement", on)
+    facts = letter_kinds.facts_for(register, register.get(REF), "acknowledgement", on)
+    assert letter_kinds.unmarked_elements(html, "acknowledgement", facts) == []
     dropped = html.replace('data-element="due"', "")
-    assert letter_kinds.unmarked_elements(dropped, "acknowledgement") == ["due"]
+    assert letter_kinds.unmarked_elements(dropped, "acknowledgement", facts) == ["due"]
 
 
 def test_an_unknown_kind_names_the_known() -> None:

@@ -15,8 +15,10 @@ from pdfminer.high_level import extract_text
 
 from foidesk.db import upgrade
 from foidesk.documents.accessibility import check_tagged_pdf
+from foidesk.foi import letter_kinds
+from foidesk.foi.letter_kinds import letter_text
 from foidesk.foi.letters import render_letter, write_response
-from foidesk.foi.register import Actor, Register
+from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.foi.request_file import import_request_file
 
 SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
@@ -265,3 +267,91 @@ def test_a_refusal_in_full_and_neither_confirm_nor_deny(tmp_path: Path) -> None:
     assert "Section 30(3) – Investigations and proceedings (part 1)" in text
     assert "Factors favouring neither confirming nor denying" in text
     assert "Section 30(1)(a) – Investigations and proceedings (part 2)" in text
+
+
+def test_the_letterhead_names_the_team_once(tmp_path: Path) -> None:
+    """The Met's first postal line is its team's name: the letterhead prints it once."""
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
+        import_request_file(SEED, register)
+        lines = letter_text(render_letter(register, REF)).splitlines()
+    assert lines[1:6] == [
+        "Metropolitan Police Service",
+        "Information Rights Unit",
+        "Metropolitan Police Service",
+        "https://www.met.police.uk/",
+        "Freedom of information request reference no",
+    ]
+
+
+# A request of two parts: one neither confirmed nor denied, one not held.
+NCND_LIMB = {
+    "section": "s30",
+    "subsection": "(3)",
+    "applies_to": "whether an investigation exists",
+    "reason": "Confirming either way would reveal whether a person is being investigated.",
+    "public_interest": {"for": ["Openness."], "against": ["Fair trials."], "balance": "No."},
+}
+OLLY, RITA = Actor("olly", "officer"), Actor("rita", "reviewer")
+
+
+def _ncnd_and_not_held(register: Register) -> None:
+    register.new_request(REF, SEED_RECEIVED, "Two things.", ["a", "b"], "post", "", OLLY)
+    register.decide(REF, 1, "neither confirm nor deny", [NCND_LIMB], OLLY)
+
+
+def test_the_response_is_a_letter_kind_checked_for_its_elements(tmp_path: Path) -> None:
+    with Register(
+        tmp_path / "r.sqlite", migrate=True, today=lambda: SEED_RECEIVED.replace(month=6)
+    ) as register:
+        _ncnd_and_not_held(register)
+        # Part 2 undecided: the response lacks what section 17 requires, and is not issued yet.
+        assert register.letter_problems(REF, "response") == [
+            "the date of the response (approve the response, then record it with the respond step)",
+            "a decision on every part that section 17 allows (part 2: no decision recorded)",
+        ]
+        register.decide(REF, 2, "not held", [], OLLY, not_held="Court results are not police data.")
+        register.submit_for_approval(REF, OLLY)
+        register.approve(REF, RITA, fingerprint=register.fingerprint(REF))
+        register.respond(REF, SEED_RECEIVED.replace(month=5), [], OLLY)
+        assert register.letter_problems(REF, "response") == []
+        request = register.get(REF)
+        facts = letter_kinds.facts_for(register, request, "response")
+        # The elements this response must show: its variants' as well as every letter's.
+        assert [e.key for e in letter_kinds.kind("response").required_in(facts)] == [
+            "received",
+            "review_address",
+            "ico",
+            "signatory",
+            "responded_on",
+            "decision",
+            "refusal_notice",
+            "ncnd_statement",
+            "not_held",
+        ]
+        html = letter_kinds.render(register, REF, "response")
+        assert html == render_letter(register, REF)
+        assert letter_kinds.unmarked_elements(html, "response", facts) == []
+        # A template that drops the NCND statement or the reason a part is not held is caught.
+        for element in ("ncnd_statement", "not_held"):
+            dropped = html.replace(f'data-element="{element}"', "")
+            assert letter_kinds.unmarked_elements(dropped, "response", facts) == [element]
+        # Issued as any other letter: written, read back and recorded.
+        issued = letter_kinds.issue(register, REF, "response", tmp_path / "letters", OLLY)
+        assert register.get(REF).letters[-1].kind == "response"
+    with pymupdf.open(issued.pdf) as pdf:
+        text = " ".join(" ".join(page.get_text() for page in pdf).split())
+    assert "The force neither confirms nor denies whether it holds this information." in text
+    assert "Court results are not police data." in text
+
+
+def test_an_unissued_response_cannot_be_issued_as_a_letter(tmp_path: Path) -> None:
+    with Register(tmp_path / "r.sqlite", migrate=True) as register:
+        _ncnd_and_not_held(register)
+        register.decide(REF, 2, "not held", [], OLLY, not_held="Not police data.")
+        with pytest.raises(
+            TransitionError,
+            match="the response cannot be issued: it lacks the date of the response",
+        ):
+            letter_kinds.issue(register, REF, "response", tmp_path / "letters", OLLY)
+        assert register.get(REF).letters == []
+    assert not (tmp_path / "letters").exists() or list((tmp_path / "letters").iterdir()) == []

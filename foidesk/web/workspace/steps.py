@@ -68,8 +68,15 @@ async def take_step(request: Request, reference: str, command: str, user: Curren
                 )
             kind = form_text(form, "kind")
             letter_kinds.kind(kind)  # an unknown kind names the known
+            # The response lists the answer's tables and files, kept in the same directory.
             return letter_kinds.issue(
-                register, reference, kind, letters_dir / "letters", who, on=day
+                register,
+                reference,
+                kind,
+                letters_dir / "letters",
+                who,
+                on=day,
+                options={"answer_dir": letters_dir},
             )
     else:
         form_action = step_forms(register.today)[command]
