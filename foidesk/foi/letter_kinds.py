@@ -308,6 +308,12 @@ def checked_html(
     return html
 
 
+TEXT_BLOCKS = (
+    "p", "div", "blockquote", "address", "li", "dt", "dd", "caption", "tr", "th", "td",
+    "h1", "h2", "h3", "h4", "h5", "h6",
+)  # fmt: skip
+
+
 def letter_text(letter_html: str) -> str:
     """The text a reader sees in a letter (title included), one line per block or line
     break: an email's body, and what the personal-data review reads."""
@@ -317,6 +323,10 @@ def letter_text(letter_html: str) -> str:
     for br in root.iter("br"):
         # A line break ends a line of an address or signature.
         br.tail = "\n" + (br.tail or "")
+    # A block or a table cell ends its line too, though the HTML runs them together: a
+    # table's header cells, a paragraph and the heading after it.
+    for block in root.iter(*TEXT_BLOCKS):
+        block.tail = "\n" + (block.tail or "")
     return "\n".join(line.strip() for line in root.text_content().splitlines() if line.strip())
 
 

@@ -4,9 +4,11 @@ checked for the elements its kind requires, and read back from its PDF with PyMu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 import pytest
@@ -274,6 +276,16 @@ def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> 
     assert unknown.exit_code == 2 and "kinds are acknowledgement" in unknown.output
 
 
+def test_the_text_of_a_letter_keeps_each_block_and_cell_apart(register: Register) -> None:
+    """An email's body and the personal-data review read the text: a table's cells and a
+    paragraph before a heading must not run together."""
+    _partly_disclosed(register)
+    lines = letter_text(letter_kinds.render(register, "01.FOI.25.000102", "response"))
+    header = lines.split("Decision on each part of the request\n", 1)[1].splitlines()[:3]
+    assert header == ["Part", "You asked for", "Decision"]
+    assert "The force had 41 police dogs on 31 December 2024.\nPart 2\n" in lines
+
+
 # -- docs/letters.md shows an example of every letter, as the templates word it ----------------
 
 
@@ -286,38 +298,202 @@ def _review_decided(register: Register) -> None:
     )  # fmt: skip
 
 
-EXAMPLES: dict[str, tuple[date, Callable[[Register], object]]] = {
-    "acknowledgement": (date(2025, 2, 4), lambda r: None),
-    "clarification": (
-        date(2025, 2, 5),
+@dataclass(frozen=True)
+class Example:
+    """A letter docs/letters.md shows: its kind, its date, what the desk did before it, and
+    the request it is about (each response example has its own)."""
+
+    kind: str
+    on: date
+    before: Callable[[Register], object]
+    reference: str = REF
+    whole: bool = False  # the whole letter, particulars and all, not the body alone
+
+
+def _responded_to(
+    register: Register, reference: str, text: str, decisions: list[dict[str, Any]]
+) -> str:
+    """A request of one part per decision, decided, approved and responded to on 28 February."""
+    register.new_request(
+        reference, RECEIVED, text, [d["part"] for d in decisions], "email", "", OLLY
+    )
+    for number, d in enumerate(decisions, start=1):
+        details = {k: v for k, v in d.items() if k in ("summary", "not_held", "held_by")}
+        register.decide(reference, number, d["decision"], d.get("exemptions", []), OLLY, **details)
+    register.submit_for_approval(reference, OLLY)
+    register.approve(reference, RITA, fingerprint=register.fingerprint(reference))
+    register.respond(reference, date(2025, 2, 28), [], OLLY)
+    return reference
+
+
+def _partly_disclosed(register: Register) -> str:
+    kennels = {
+        "section": "s31",
+        "subsection": "(1)(a)",
+        "applies_to": "where the dogs are kennelled",
+        "harm": "Knowing where the dogs are kept would let offenders target them, or "
+        "watch for them leaving to a deployment.",
+        "public_interest": {
+            "for": ["Openness about how the force spends public money on its dogs."],
+            "against": [
+                "The safety of the dogs and their handlers.",
+                "Keeping the force able to deploy dogs unannounced.",
+            ],
+            "balance": "The public interest favours withholding where the dogs are kept.",
+        },
+    }
+    return _responded_to(
+        register,
+        "01.FOI.25.000102",
+        "How many police dogs did the force have in 2024, and where are they kennelled?",
+        [
+            {
+                "part": "How many police dogs did the force have in 2024?",
+                "decision": "disclosed",
+                "summary": "The force had 41 police dogs on 31 December 2024.",
+            },
+            {"part": "Where are they kennelled?", "decision": "withheld", "exemptions": [kennels]},
+        ],
+    )
+
+
+def _ncnd(register: Register) -> str:
+    limb = {
+        "section": "s31",
+        "subsection": "(3)",
+        "harm": "Confirming or denying would tell the group whether the police are watching "
+        "it, and so whether to change how it operates.",
+        "public_interest": {
+            "for": ["Openness about how the force tackles organised crime."],
+            "against": [
+                "Confirming or denying would undermine any operation, or reveal that there is none."
+            ],
+            "balance": "The public interest favours neither confirming nor denying.",
+        },
+    }
+    return _responded_to(
+        register,
+        "01.FOI.25.000103",
+        "Have police dogs been used in any operation against the Eastside group in 2024?",
+        [
+            {
+                "part": "Police dogs in operations against the Eastside group in 2024.",
+                "decision": "neither confirm nor deny",
+                "exemptions": [limb],
+            }
+        ],
+    )
+
+
+def _cost(register: Register) -> str:
+    reference = "01.FOI.25.000104"
+    text = "Every incident in 2024 in which a police dog bit someone, and its circumstances."
+    register.new_request(reference, RECEIVED, text, [text], "email", "", OLLY)
+    register.add_cost_line(
+        reference,
+        "extract",
+        "reading the log of each dog deployment of 2024",
+        1200,
+        2,
+        OLLY,
+        part_number=1,
+    )
+    register.advise(
+        reference,
+        "You may ask for the number of bites recorded, without the circumstances.",
+        OLLY,
+    )
+    register.decide(reference, 1, "refused", [{"section": "s12", "subsection": "(1)"}], OLLY)
+    register.submit_for_approval(reference, OLLY)
+    register.approve(reference, RITA, fingerprint=register.fingerprint(reference))
+    register.respond(reference, date(2025, 2, 28), [], OLLY)
+    return reference
+
+
+def _vexatious(register: Register) -> str:
+    s14 = {
+        "section": "s14",
+        "subsection": "(1)",
+        "reason": "This is the thirtieth request about the force's dogs this year, each "
+        "answered; together they impose a burden out of all proportion to their value.",
+    }
+    return _responded_to(
+        register,
+        "01.FOI.25.000105",
+        "The same twelve questions about police dogs again.",
+        [
+            {
+                "part": "The same twelve questions about police dogs again.",
+                "decision": "refused",
+                "exemptions": [s14],
+            }
+        ],
+    )
+
+
+def _not_held(register: Register) -> str:
+    return _responded_to(
+        register,
+        "01.FOI.25.000106",
+        "The cost of each police dog's veterinary treatment in 2024.",
+        [
+            {
+                "part": "The cost of each police dog's veterinary treatment in 2024.",
+                "decision": "not held",
+                "not_held": "The force buys veterinary care for all its dogs under one annual "
+                "contract, so the cost of each dog's treatment is not recorded.",
+                "held_by": "The contractor, Northtown Veterinary Practice, may hold the treatment "
+                "records.",
+            }
+        ],
+    )
+
+
+EXAMPLES: dict[str, Example] = {
+    "acknowledgement": Example("acknowledgement", date(2025, 2, 4), lambda r: None, whole=True),
+    "clarification": Example(
+        "clarification", date(2025, 2, 5),
         lambda r: r.clarify(REF, date(2025, 2, 5), "Dogs in service on 31 December?", OLLY),
     ),
-    "fees-notice": (
-        date(2025, 2, 10),
+    "fees-notice": Example(
+        "fees-notice", date(2025, 2, 10),
         lambda r: r.fee_notice(REF, date(2025, 2, 10), Decimal("45.50"), OLLY),
     ),
-    "extension": (
-        date(2025, 2, 24),
+    "extension": Example(
+        "extension", date(2025, 2, 24),
         lambda r: r.extend(
             REF, "s31", date(2025, 3, 28), OLLY, notified_on=date(2025, 2, 24),
             reason="The operational teams consulted on harm have not yet replied.",
         ),
     ),
-    "review-outcome": (date(2025, 3, 11), _review_decided),
-    "transfer": (
-        date(2025, 2, 6),
+    "review-outcome": Example("review-outcome", date(2025, 3, 11), _review_decided),
+    "transfer": Example(
+        "transfer", date(2025, 2, 6),
         lambda r: r.transfer(REF, date(2025, 2, 6), "British Transport Police", OLLY),
     ),
+    "response": Example(
+        "response", date(2025, 2, 28), _partly_disclosed, "01.FOI.25.000102", whole=True
+    ),
+    "response-ncnd": Example("response", date(2025, 2, 28), _ncnd, "01.FOI.25.000103"),
+    "response-s12": Example("response", date(2025, 2, 28), _cost, "01.FOI.25.000104"),
+    "response-s14": Example("response", date(2025, 2, 28), _vexatious, "01.FOI.25.000105"),
+    "response-not-held": Example("response", date(2025, 2, 28), _not_held, "01.FOI.25.000106"),
 }  # fmt: skip
 
 
-def example_of(kind: str, register: Register) -> str:
-    """The example docs/letters.md shows: the whole acknowledgement, the body of the rest."""
-    on, before = EXAMPLES[kind]
-    before(register)
-    lines = letter_text(letter_kinds.render(register, REF, kind, on)).splitlines()
-    if kind != "acknowledgement":
-        start = lines.index("Date of this letter") + 2
+def example_of(name: str, register: Register) -> str:
+    """The example docs/letters.md shows: the whole letter, or its body alone."""
+    example = EXAMPLES[name]
+    example.before(register)
+    html = letter_kinds.render(register, example.reference, example.kind, example.on)
+    lines = letter_text(html).splitlines()
+    if not example.whole:
+        # The body starts after the letter's own date (the line after "Date of receipt"'s).
+        start = next(
+            i + 2
+            for i, line in enumerate(lines)
+            if line in ("Date of this letter", "Date of response")
+        )
         end = next(
             i
             for i, line in enumerate(lines)
@@ -327,14 +503,12 @@ def example_of(kind: str, register: Register) -> str:
     return "```text\n" + "\n".join(lines) + "\n```"
 
 
-@pytest.mark.parametrize("kind", list(EXAMPLES))
-def test_the_docs_show_each_letter_as_it_reads(register: Register, kind: str) -> None:
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_the_docs_show_each_letter_as_it_reads(register: Register, name: str) -> None:
     page = (Path(__file__).parents[2] / "docs" / "letters.md").read_text(encoding="utf-8")
-    example = example_of(kind, register)
-    assert example in page, f"docs/letters.md should show the {kind} as:\n{example}"
+    example = example_of(name, register)
+    assert example in page, f"docs/letters.md should show the {name} as:\n{example}"
 
 
 def test_every_kind_has_an_example() -> None:
-    assert set(EXAMPLES) <= set(letter_kinds.KINDS)
-    # The other kinds (the response and the refusals) are shown by their own sections.
-    assert {"acknowledgement", "clarification", "fees-notice", "extension"} <= set(EXAMPLES)
+    assert {e.kind for e in EXAMPLES.values()} == set(letter_kinds.KINDS)
