@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -81,6 +82,16 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     response: Mapped[PublishedResponse] = relationship(back_populates="attachments")
+
+
+class LogVersion(Base):
+    """The log's version, one row: the database adds one with every change to
+    ``web_responses`` (triggers of migration web_0009); searches key what they keep by it."""
+
+    __tablename__ = "web_log_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class Setting(Base):

@@ -4,9 +4,10 @@ SQLite uses the FTS5 index ``web_responses_fts`` (porter stemming, bm25 ranking)
 PostgreSQL uses the weighted ``search_vector`` column with ``websearch_to_tsquery``.
 Both take the visitor's words as plain words, so no query syntax reaches the database.
 
-Every search asks the database directly, with nothing kept between searches: one
-grouped count of the matching responses by month and subject (from which the total and
-every facet follow), one page of rows in order, and the snippets of that page.
+A search asks the database for one grouped count of the matching responses by month and
+subject (from which the total and every facet follow), one page of rows in order, and
+the snippets of that page. The counts and the page are kept until the log changes, by
+:mod:`foidesk.web.search_cache`, whose contract says when that is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
+
+from foidesk.web.search_cache import kept, log_version
 
 PER_PAGE = 20
 # Above this many matches, results come newest first: ranking every match by relevance
@@ -260,25 +263,13 @@ def _match_text(dialect: str, words: str) -> str:
     return " ".join(words.split()[:_MAX_WORDS])
 
 
-def search_log(session: Session, query: LogQuery) -> LogPage:
-    """One page of the log: best match first when there are words, else newest first.
-
-    When more than ``RANK_LIMIT`` responses match the words and the filters, they come
-    newest first instead.
-    """
-    dialect = session.get_bind().dialect.name
-    match = _match_text(dialect, query.q)
-    if dialect == "postgresql":
-        # The planner prices a sequential scan of the log as cheap, not counting the cost
-        # of unpacking every row's tsvector, and before fresh statistics it misjudges how
-        # many rows match; the indexes are far quicker for both. This transaction only.
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-    counts = _counts(session, dialect, {"match": match} if match else {})
-    total, years, months, subjects = counts.facets(query)
-    ranked = bool(match) and total <= RANK_LIMIT
-    rows = _page(session, dialect, query, match, ranked) if total else []
+def _hits(
+    session: Session, dialect: str, query: LogQuery, match: str, ranked: bool
+) -> tuple[Hit, ...]:
+    """The page asked for, each hit with its snippet."""
+    rows = _page(session, dialect, query, match, ranked)
     marked = _snippets(session, dialect, match, [row.id for row in rows]) if match and rows else {}
-    hits = [
+    return tuple(
         Hit(
             reference=row.reference,
             title=row.title,
@@ -288,10 +279,39 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
             snippet=_snippet(marked[row.id]) if marked.get(row.id) else _lead(row.request_text),
         )
         for row in rows
-    ]
+    )
+
+
+def search_log(session: Session, query: LogQuery) -> LogPage:
+    """One page of the log: best match first when there are words, else newest first.
+
+    When more than ``RANK_LIMIT`` responses match the words and the filters, they come
+    newest first instead. The counts by month and subject of the words, and each page,
+    are kept until the log changes (:mod:`foidesk.web.search_cache`).
+    """
+    dialect = session.get_bind().dialect.name
+    # Letter case means nothing to either index, so it does not split what is kept.
+    match = _match_text(dialect, query.q.lower())
+    log = log_version(session)
+    if dialect == "postgresql":
+        # The planner prices a sequential scan of the log as cheap, not counting the cost
+        # of unpacking every row's tsvector, and before fresh statistics it misjudges how
+        # many rows match; the indexes are far quicker for both. This transaction only.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+    counts = kept(
+        log, ("counts", match), lambda: _counts(session, dialect, {"match": match} if match else {})
+    )
+    total, years, months, subjects = counts.facets(query)
+    ranked = bool(match) and total <= RANK_LIMIT
+    page = max(1, query.page)
+    hits = kept(
+        log,
+        ("page", match, query.year, query.month, query.subject, page, query.per_page),
+        lambda: _hits(session, dialect, query, match, ranked) if total else (),
+    )
     return LogPage(
         query=query,
-        hits=hits,
+        hits=list(hits),
         total=total,
         ranked=ranked,
         years=years,
