@@ -49,7 +49,7 @@ from fastapi.testclient import TestClient
 from rich.progress import track
 from sqlalchemy import select, text
 
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.web.app import create_app
 from foidesk.web.disclosure_log import Publication, publish
 from foidesk.web.models import PublishedResponse
@@ -166,6 +166,7 @@ def build_log(db: str, count: int, seed: int = 7) -> list[str]:
     start = date(2015, 1, 1)
     references = []
     now = datetime.now(UTC).replace(tzinfo=None)
+    upgrade(db)
     with open_session(db) as session:
         for n in track(range(count), description="Publishing synthetic responses"):
             day = start + timedelta(days=int(rng.integers(0, 365 * 10)))
@@ -331,6 +332,7 @@ def build_register(db: str, count: int, seed: int = 5) -> list[str]:
     now = datetime.now(UTC).replace(tzinfo=None)
     statuses = ["received", "being handled"]
     references = []
+    upgrade(db)
     with open_session(db) as session:
         for n in track(range(count), description="Logging synthetic requests"):
             reference = f"01.FOI.25.{n:06d}"

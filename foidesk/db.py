@@ -121,8 +121,9 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def open_session(db: str | Path, *, migrate: bool = True) -> Session:
-    """A session on ``db``, migrated first unless told otherwise."""
-    if migrate:
-        upgrade(db)
-    return sessionmaker(make_engine(db), expire_on_commit=False)()
+def open_session(db: str | Path) -> Session:
+    """A session on ``db``, which must be at the current schema (``SchemaNotCurrent``
+    otherwise): like the register, it never migrates."""
+    engine = make_engine(db)
+    check_schema(engine)
+    return sessionmaker(engine, expire_on_commit=False)()

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from foidesk.answers.answer import answer
 from foidesk.cli.records import print_summary
+from foidesk.db import upgrade
 from foidesk.documents.illustrative import write_policy_documents
 from foidesk.foi.letters import write_response
 from foidesk.foi.personal_data import review_from_file
@@ -67,6 +68,9 @@ def run_demo(
     # A fresh desk each run: a request already in the register is not imported again, so
     # an old register would keep decisions an earlier run (or version) recorded.
     register_db.unlink(missing_ok=True)
+    # The demo owns this database, as a command owns the one it is given: it migrates it
+    # once, and nothing beneath it does.
+    upgrade(register_db)
     reference = yaml.safe_load(SEED_REQUEST.read_text(encoding="utf-8"))["reference"]
     response_dir = out / reference
 

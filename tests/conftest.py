@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from foidesk.db import upgrade
 from foidesk.settings import SETTINGS_ENV
 
 # The tests run as the demo's installation: the Metropolitan Police Service's settings,
@@ -47,10 +48,14 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def register_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A register database URL, once on a SQLite file and once on PostgreSQL."""
+    """A register database URL at the current schema, once on a SQLite file and once on
+    PostgreSQL (``foidesk db upgrade`` has run, as on an installed desk)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'register.sqlite'}"
-    return request.getfixturevalue("postgres_url")
+        url = f"sqlite:///{tmp_path / 'register.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    upgrade(url)
+    return url
 
 
 @pytest.fixture(scope="session")

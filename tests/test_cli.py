@@ -18,7 +18,7 @@ from foidesk.answers.package import AUDIT_FILE
 from foidesk.cli import app
 from foidesk.cli.errors import ExitCode
 from foidesk.cli.options import REGISTER_ENV, REGISTER_HELP, STORE_ENV, STORE_HELP
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi.accounts import add_user, issue_token
 from foidesk.records.summary import DA_COLUMN
 
@@ -59,6 +59,7 @@ PASSWORD = "a long enough passphrase"
 def desk(tmp_path: Path) -> dict[str, str]:
     """A register with an officer and an analyst, and each one's token."""
     db = str(tmp_path / "register.sqlite")
+    upgrade(db)
     with open_session(db) as session:
         add_user(session, "olly", ["officer"], PASSWORD)
         add_user(session, "ann", ["analyst"], PASSWORD)
@@ -124,10 +125,10 @@ def _bad_input(desk: dict[str, str]) -> list[tuple[list[str], str]]:
         (["request", "show", "NOPE", *register], "no request 'NOPE'"),
         (["request", "audit", "NOPE", *register], "no request 'NOPE'"),
         (["policy", "history", "nope", *register], "not registered"),
-        (["summary", "--db", missing_store], "missing.duckdb"),
-        (["snapshots", "--db", missing_store], "missing.duckdb"),
-        (["export", "--out", out, "--db", missing_store], "missing.duckdb"),
-        (["answer", "nope.yaml", "--db", missing_store, "--out", out], "nope.yaml"),
+        (["summary", "--store", missing_store], "missing.duckdb"),
+        (["snapshots", "--store", missing_store], "missing.duckdb"),
+        (["export", "--out", out, "--store", missing_store], "missing.duckdb"),
+        (["answer", "nope.yaml", "--store", missing_store, "--out", out], "nope.yaml"),
         (["audit", desk["dir"]], AUDIT_FILE),
         (["schema", "tabel"], "did you mean table?"),
         (["inspect", "notes.txt"], "can inspect .xlsx and .docx files only"),
@@ -166,6 +167,7 @@ def test_every_database_option_is_one_of_two_with_its_variable() -> None:
         if kind is None:
             continue
         seen[kind].append(command)
+        assert names != {"--store", "--db"}, f"{command}: one option names one database"
         envvar, help_ = kinds[kind]
         assert (command, param.envvar) == (command, envvar)
         assert help_ in (param.help or ""), command
@@ -173,6 +175,28 @@ def test_every_database_option_is_one_of_two_with_its_variable() -> None:
         seen["--store"]
     )
     assert {"request new", "request list", "policy list", "user list", "serve"} <= set(seen["--db"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary"],
+        ["snapshots"],
+        ["snapshots", "use", "abc"],
+        ["export", "--out", "x"],
+        ["load", "mapping.yaml"],
+        ["answer", "request.yaml", "--out", "x"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_db_given_to_a_store_command_names_store(args: list[str], tmp_path: Path) -> None:
+    # --db is the register everywhere; an old script passing it for the store is told so.
+    store = tmp_path / "london.duckdb"
+    result = CliRunner().invoke(app, [*args, "--db", str(store)])
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert "--db names the register" in result.output
+    assert "--store FILE or $FOIDESK_STORE" in " ".join(result.output.split())
+    assert not store.exists()
 
 
 def test_the_variables_alone_name_the_databases(desk: dict[str, str], tmp_path: Path) -> None:

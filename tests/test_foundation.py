@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from foidesk import __version__
 from foidesk.cli import app
-from foidesk.db import Base, make_engine, upgrade
+from foidesk.db import Base, SchemaNotCurrent, make_engine, open_session, upgrade
 
 # Every module that declares tables, so that Base.metadata holds them all.
 import foidesk.documents.models  # noqa: F401  isort: skip
@@ -78,3 +79,15 @@ def test_the_comparison_sees_a_model_the_migrations_lack(tmp_path: Path) -> None
     finally:
         PublishedResponse.__table__.indexes.discard(extra)
     assert [(d[0], d[1].name) for d in found] == [("add_index", "ix_web_responses_decision")]
+
+
+def test_a_session_never_migrates(tmp_path: Path) -> None:
+    # Migrations run once, by whoever owns the database; a session on a new file refuses
+    # it, naming the command, and leaves it without a table.
+    db = tmp_path / "register.sqlite"
+    with pytest.raises(SchemaNotCurrent, match="foidesk db upgrade"):
+        open_session(db)
+    assert inspect(make_engine(db)).get_table_names() == []
+    upgrade(db)
+    with open_session(db) as session:
+        assert session.execute(text("SELECT count(*) FROM foi_requests")).scalar_one() == 0

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from foidesk.cli import app
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.letters import render_letter
 from foidesk.foi.register import Actor, Register
@@ -171,6 +171,7 @@ def test_the_cli_settings_option_reaches_every_layer(
     other = _other_force(tmp_path)
     db = tmp_path / "r.sqlite"
     # Importing acts as an account: an officer's token.
+    upgrade(db)
     with open_session(db) as session:
         add_user(session, "olly", ["officer"], "a long enough passphrase")
         token = issue_token(session, "olly", "a long enough passphrase")

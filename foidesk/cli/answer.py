@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from foidesk.cli.errors import BadInput, ExitCode
-from foidesk.cli.options import REGISTER_ENV, STORE_ENV, STORE_HELP
+from foidesk.cli.options import REGISTER_ENV, STORE_ENV, STORE_HELP, migrated
 from foidesk.cli.progress import progress_bar
 from foidesk.cli.root import app
 
@@ -14,7 +14,7 @@ from foidesk.cli.root import app
 def answer(
     request_file: str = typer.Argument(..., help="The request file (YAML) with its tables."),
     db: str | None = typer.Option(
-        None, "--store", "--db", envvar=STORE_ENV, help=STORE_HELP + " Needed by --engine duckdb."
+        None, "--store", envvar=STORE_ENV, help=STORE_HELP + " Needed by --engine duckdb."
     ),
     out: str = typer.Option(..., "--out", help="Directory for the workbook, CSVs, manifest."),
     engine: str = typer.Option(
@@ -32,6 +32,7 @@ def answer(
         None,
         "--log",
         envvar=REGISTER_ENV,
+        callback=migrated,
         help="The disclosure log's database: protect against its responses that count any "
         "of the same records.",
     ),

@@ -84,7 +84,16 @@ class ReportingGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.TyperException, typer.Exit, typer.Abort):  # usage errors, exits
+        except typer.TyperException as error:  # usage errors
+            # An unknown --db on a store command is an old script's name for --store (the
+            # store had it before the register did), so say which option it wants.
+            ctx = getattr(error, "ctx", None)
+            if getattr(error, "option_name", None) == "--db" and _reads_store(ctx):
+                from foidesk.cli.options import STORE_NOT_REGISTER
+
+                raise typer.BadParameter(STORE_NOT_REGISTER, ctx=ctx) from None
+            raise
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as error:
             code = exit_code(error)
@@ -92,3 +101,8 @@ class ReportingGroup(TyperGroup):
                 raise
             typer.echo(f"error: {message(error)}", err=True)
             raise typer.Exit(code) from None
+
+
+def _reads_store(ctx: typer.Context | None) -> bool:
+    """Whether the command being parsed takes the crime store (``--store``)."""
+    return ctx is not None and any("--store" in param.opts for param in ctx.command.params)

@@ -13,20 +13,25 @@ REGISTER_HELP = "The register database (SQLite file or URL): register, log, poli
 STORE_HELP = "The crime-record store (DuckDB file)."
 
 
-def migrated(db: str) -> str:
+def migrated(db: str | None) -> str | None:
     """The register database, brought to the current schema: a command migrates it once,
     before it opens the register (the library itself never migrates)."""
     from foidesk.db import upgrade
 
-    upgrade(db)
+    if db is not None:
+        upgrade(db)
     return db
 
 
 REGISTER_OPTION = typer.Option(
     ..., "--db", envvar=REGISTER_ENV, help=REGISTER_HELP, callback=migrated
 )
-# The commands over the store alone also take --db, its name before the register had one.
-STORE_OPTION = typer.Option(..., "--store", "--db", envvar=STORE_ENV, help=STORE_HELP)
+STORE_OPTION = typer.Option(..., "--store", envvar=STORE_ENV, help=STORE_HELP)
+# What a store command says to --db, the register's option, which older scripts gave it.
+STORE_NOT_REGISTER = (
+    f"--db names the register; this command reads the crime store: give --store FILE "
+    f"or ${STORE_ENV}"
+)
 # A store some commands can do without (record counts; Spark reads an export instead).
 OPTIONAL_STORE_OPTION = typer.Option(None, "--store", envvar=STORE_ENV, help=STORE_HELP)
 

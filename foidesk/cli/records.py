@@ -158,7 +158,7 @@ app.add_typer(snapshots_app, name="snapshots")
 def snapshots(
     ctx: typer.Context,
     # Not required here: `snapshots use` takes the store after its own name.
-    db: str | None = typer.Option(None, "--store", "--db", envvar=STORE_ENV, help=STORE_HELP),
+    db: str | None = typer.Option(None, "--store", envvar=STORE_ENV, help=STORE_HELP),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List the store's snapshots, oldest first; * marks the current one."""

@@ -207,12 +207,14 @@ def test_request_file_errors_name_the_file_and_field(tmp_path: Path, db: Path) -
 
 
 def test_cli_answer(db: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["answer", str(SEED), "--db", str(db), "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["answer", str(SEED), "--store", str(db), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert "Table 6 (CSV)" in result.output
     assert (tmp_path / "manifest.json").is_file()
     missing = CliRunner().invoke(
-        app, ["answer", str(tmp_path / "nope.yaml"), "--db", str(db), "--out", str(tmp_path)]
+        app, ["answer", str(tmp_path / "nope.yaml"), "--store", str(db), "--out", str(tmp_path)]
     )
     assert missing.exit_code == 2
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from foidesk.answers.answer import answer, read_request
 from foidesk.answers.package import AnswerPackage
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.records.store import Store
 from foidesk.stats.cases import Case, write_cases
 from foidesk.stats.specs import SpecError
@@ -121,6 +121,7 @@ def test_answer_finds_the_earlier_total_on_the_log_without_naming_it(
     data["tables"][0]["population"] = {"offence_groups": ["Stalking"]}
     stalking.write_text(yaml.safe_dump(data))
     answer(stalking, db, tmp_path / "s")
+    upgrade(tmp_path / "log.sqlite")
     with open_session(tmp_path / "log.sqlite") as session:
         _on_the_log(session, "01.FOI.23.000001", tmp_path / "e")
         _on_the_log(session, "01.FOI.23.000009", tmp_path / "s")

@@ -85,7 +85,7 @@ def test_an_unknown_code_is_an_error_naming_table_field_and_value(
 
 def test_the_cli_says_did_you_mean_and_exits_non_zero(db: Path, tmp_path: Path) -> None:
     path = _seed_with(tmp_path, _population(0, offence_groups=["Controling or coercive behaviour"]))
-    result = CliRunner().invoke(app, ["answer", str(path), "--db", str(db), "--out", "out"])
+    result = CliRunner().invoke(app, ["answer", str(path), "--store", str(db), "--out", "out"])
     assert result.exit_code == 2
     assert "did you mean Controlling or coercive behaviour?" in result.output
 
@@ -97,7 +97,7 @@ def test_a_table_of_zeros_warns_in_the_cli_and_the_manifest(db: Path, tmp_path: 
 
     path = _seed_with(tmp_path, change)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["answer", str(path), "--db", str(db), "--out", str(out)])
+    result = CliRunner().invoke(app, ["answer", str(path), "--store", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     warning = "table table_3: every cell is 0; check its population against the snapshot"
@@ -186,7 +186,7 @@ def test_a_few_aliases_are_still_read(tmp_path: Path) -> None:
 
 def test_a_bad_disclosure_setting_is_a_message_not_a_traceback(db: Path, tmp_path: Path) -> None:
     path = _seed_with(tmp_path, lambda d: d["disclosure_control"].update(range=[3, 2]))
-    result = CliRunner().invoke(app, ["answer", str(path), "--db", str(db), "--out", "out"])
+    result = CliRunner().invoke(app, ["answer", str(path), "--store", str(db), "--out", "out"])
     assert result.exit_code == 2
     assert "need 1 <= low <= high, not low=3, high=2" in result.output
     assert not isinstance(result.exception, ValueError)

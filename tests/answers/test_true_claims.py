@@ -233,7 +233,7 @@ def test_every_value_column_names_its_dimension(workbook: openpyxl.Workbook) -> 
 
 def test_synth_takes_the_extraction_date_from_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
-    args = ["synth", "--scale", "0.01", "--years", "2024-2024", "--db", str(db)]
+    args = ["synth", "--scale", "0.01", "--years", "2024-2024", "--store", str(db)]
     done = CliRunner().invoke(app, [*args, "--extracted", "2024-03-31"])
     assert done.exit_code == 0, done.output
     with Store(db, read_only=True) as store:

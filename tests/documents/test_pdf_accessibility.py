@@ -18,6 +18,7 @@ import pymupdf
 import pytest
 from document_builders import html_pdf
 
+from foidesk.db import upgrade
 from foidesk.documents.accessibility import check_tagged_pdf, write_pdf_ua
 from foidesk.documents.illustrative import write_policy_documents
 from foidesk.documents.redaction import redact
@@ -51,6 +52,7 @@ def tagged_policy(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def policy_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("policy")
+    upgrade(folder / "register.sqlite")
     return write_policy_documents(folder / "out", folder / "register.sqlite")
 
 

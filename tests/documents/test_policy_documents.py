@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pdfminer.high_level import extract_text
 
+from foidesk.db import upgrade
 from foidesk.documents.illustrative import (
     illustrative_policy,
     register_illustrative_policy,
@@ -25,6 +26,7 @@ def squashed(text: str) -> str:
 
 def test_demo_publishes_redacted_policy_and_version_control(tmp_path: Path) -> None:
     register = tmp_path / "register.sqlite"
+    upgrade(register)
     published = write_policy_documents(tmp_path / "out", register)
 
     assert {p.name for p in published.values()} == {
@@ -87,6 +89,7 @@ def test_demo_publishes_redacted_policy_and_version_control(tmp_path: Path) -> N
 
 def test_version_control_lists_every_amendment_since_2021_only(tmp_path: Path) -> None:
     register = tmp_path / "register.sqlite"
+    upgrade(register)
     assert register_illustrative_policy(register) == len(illustrative_policy()["versions"])
     assert register_illustrative_policy(register) == 0  # registering again adds nothing
 

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from foidesk.cli import app
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi import repeats
 from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Actor, Exemption, Register, TransitionError, aggregation_span
@@ -144,6 +144,7 @@ def _cli(token: str, *args: str) -> str:
 
 def test_regulation_5_end_to_end_through_the_command_line(tmp_path: Path) -> None:
     db = str(tmp_path / "register.sqlite")
+    upgrade(db)
     with open_session(db) as session:
         add_user(session, "olly", ["officer"], "a long enough passphrase")
         add_user(session, "rita", ["reviewer"], "another long passphrase")

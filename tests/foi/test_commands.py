@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from foidesk.cli import app
 from foidesk.cli.errors import ExitCode
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi import workflow
 from foidesk.foi.accounts import add_user
 
@@ -27,6 +27,7 @@ class Desk:
     def __init__(self, tmp_path: Path) -> None:
         self.runner = CliRunner()
         self.db = str(tmp_path / "register.sqlite")
+        upgrade(self.db)
         self.tokens: dict[str, str] = {}
 
     def account(self, name: str, *roles: str) -> None:

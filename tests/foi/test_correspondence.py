@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
 from foidesk.cli import app
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi import correspondence, letter_kinds
 from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.letters import render_letter, write_pdf
@@ -237,6 +237,7 @@ def test_a_failed_send_is_kept_and_sent_on_retry(smtp: tuple[Inbox, int], tmp_pa
 def test_import_email_from_the_command_line(tmp_path: Path) -> None:
     db = str(tmp_path / "register.sqlite")
     message = _eml(tmp_path, "new.eml", "Police dogs", "How many police dogs do you have?")
+    upgrade(db)
     with open_session(db) as session:
         add_user(session, "olly", ["officer"], "a long enough passphrase")
         token = issue_token(session, "olly", "a long enough passphrase")

@@ -16,7 +16,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from foidesk.cli import app
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.documents.accessibility import check_tagged_pdf
 from foidesk.foi import letter_kinds
 from foidesk.foi.accounts import add_user, issue_token
@@ -243,6 +243,7 @@ def test_an_unknown_kind_names_the_known() -> None:
 
 def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> None:
     db = str(tmp_path / "register.sqlite")
+    upgrade(db)
     with open_session(db) as session:
         add_user(session, "olly", ["officer"], "a long enough passphrase")
         token = issue_token(session, "olly", "a long enough passphrase")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from foidesk.cli import app
 from foidesk.cli.errors import ExitCode
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi.accounts import add_user
 
 PASSWORD = "a long enough passphrase"
@@ -41,6 +41,7 @@ class Desk:
         self.tmp = tmp_path
         self.runner = CliRunner()
         self.db = str(tmp_path / "register.sqlite")
+        upgrade(self.db)
         self.tokens: dict[str, str] = {}
         for name, role in (("olly", "officer"), ("rita", "reviewer")):
             with open_session(self.db) as session:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from foidesk.cli import app
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi import repeats
 from foidesk.foi.accounts import add_user, issue_token
 from foidesk.foi.register import Register
@@ -112,6 +112,7 @@ def test_the_labelled_set_gives_the_documented_figures() -> None:
 
 def test_logging_a_repeat_says_so(tmp_path: Path) -> None:
     db = str(tmp_path / "register.sqlite")
+    upgrade(db)
     with open_session(db) as session:
         add_user(session, "olly", ["officer"], "a long enough passphrase")
         token = issue_token(session, "olly", "a long enough passphrase")

@@ -81,7 +81,7 @@ def test_synthetic_forces_follow_their_ons_shares(tmp_path: Path) -> None:
 
 def test_an_unknown_force_is_refused_with_a_suggestion(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["synth", "--forces", "Kentt", "--db", str(tmp_path / "x.duckdb")]
+        app, ["synth", "--forces", "Kentt", "--store", str(tmp_path / "x.duckdb")]
     )
     assert result.exit_code == 2
     assert "no police force area called 'Kentt' (did you mean 'Kent'?)" in result.output

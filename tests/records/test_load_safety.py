@@ -286,7 +286,7 @@ def test_empty_and_binary_files_say_so(
         [
             "load",
             str(POLICE_UK),
-            "--db",
+            "--store",
             str(store_with_snapshot),
             "--source-dir",
             str(police_uk_copy),

@@ -108,24 +108,24 @@ def test_export_of_an_earlier_snapshot_by_prefix(tmp_path: Path) -> None:
 def test_cli_synth_load_snapshots_and_export(tmp_path: Path) -> None:
     runner = CliRunner()
     db = str(tmp_path / "s.duckdb")
-    made = runner.invoke(app, ["synth", "--scale", "0.01", "--years", "2023-2024", "--db", db])
+    made = runner.invoke(app, ["synth", "--scale", "0.01", "--years", "2023-2024", "--store", db])
     assert made.exit_code == 0, made.output
     assert "2024" in made.output and "flagged" in made.output
 
     loaded = runner.invoke(
-        app, ["load", str(MAPPINGS / "police_uk_city_of_london.yaml"), "--db", db]
+        app, ["load", str(MAPPINGS / "police_uk_city_of_london.yaml"), "--store", db]
     )
     assert loaded.exit_code == 0, loaded.output
     assert "anti-social behaviour" in loaded.output
 
-    listed = runner.invoke(app, ["snapshots", "--db", db])
+    listed = runner.invoke(app, ["snapshots", "--store", db])
     assert listed.exit_code == 0
     assert "synthetic" in listed.output and "load" in listed.output
 
-    broken = runner.invoke(app, ["load", str(tmp_path / "missing.yaml"), "--db", db])
+    broken = runner.invoke(app, ["load", str(tmp_path / "missing.yaml"), "--store", db])
     assert broken.exit_code == 2
     assert "mapping file not found" in broken.output
 
-    exported = runner.invoke(app, ["export", "--db", db, "--out", str(tmp_path / "out")])
+    exported = runner.invoke(app, ["export", "--store", db, "--out", str(tmp_path / "out")])
     assert exported.exit_code == 0
     assert (tmp_path / "out" / "outcome_types.parquet").exists()

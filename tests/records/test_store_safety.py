@@ -47,7 +47,7 @@ def test_reloading_stored_content_says_so_and_makes_it_current(tmp_path: Path) -
         assert store.current().snapshot_id == synthetic.snapshot_id
 
     runner = CliRunner()
-    again = runner.invoke(app, ["load", str(POLICE_UK), "--db", str(db)])
+    again = runner.invoke(app, ["load", str(POLICE_UK), "--store", str(db)])
 
     assert again.exit_code == 0, again.output
     assert f"already stored as {first.snapshot_id}; now current" in again.output
@@ -58,7 +58,7 @@ def test_reloading_stored_content_says_so_and_makes_it_current(tmp_path: Path) -
         ]
         assert store.snapshot().snapshot_id == first.snapshot_id
         assert store.relation("crimes") == f'"{first.schema}"."crimes"'
-    listed = runner.invoke(app, ["snapshots", "--db", str(db)])
+    listed = runner.invoke(app, ["snapshots", "--store", str(db)])
     marked = [line for line in listed.output.splitlines() if "*" in line]
     assert len(marked) == 1 and first.snapshot_id[:12] in marked[0]
     written = export(db, tmp_path / "parquet")
@@ -71,7 +71,7 @@ def test_snapshots_use_chooses_what_an_unpinned_answer_runs_on(tmp_path: Path) -
     load(POLICE_UK, db)
 
     runner = CliRunner()
-    chosen = runner.invoke(app, ["snapshots", "use", synthetic.snapshot_id[:8], "--db", str(db)])
+    chosen = runner.invoke(app, ["snapshots", "use", synthetic.snapshot_id[:8], "--store", str(db)])
     assert chosen.exit_code == 0, chosen.output
     assert f"snapshot {synthetic.snapshot_id} is now current" in chosen.output
 
@@ -82,7 +82,7 @@ def test_snapshots_use_chooses_what_an_unpinned_answer_runs_on(tmp_path: Path) -
     with (tmp_path / "answer" / "table_1.csv").open() as handle:
         digits = [c for c in handle.read() if c.isdigit() and c != "0"]
     assert digits
-    unknown = runner.invoke(app, ["snapshots", "use", "ffffffff", "--db", str(db)])
+    unknown = runner.invoke(app, ["snapshots", "use", "ffffffff", "--store", str(db)])
     assert unknown.exit_code == 2 and "no snapshot matches 'ffffffff'" in unknown.output
 
 
@@ -217,11 +217,11 @@ def test_a_store_another_process_writes_says_so(tmp_path: Path) -> None:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(StoreError, match=rf"another foidesk process \(process {holder.pid}\)"):
             Store(db)
-        result = CliRunner().invoke(app, ["load", str(POLICE_UK), "--db", str(db)])
+        result = CliRunner().invoke(app, ["load", str(POLICE_UK), "--store", str(db)])
         assert result.exit_code == 2
         assert "is writing to this store; wait for it to finish" in " ".join(result.output.split())
         assert "Traceback" not in result.output
-        listed = CliRunner().invoke(app, ["snapshots", "--db", str(db)])
+        listed = CliRunner().invoke(app, ["snapshots", "--store", str(db)])
         assert listed.exit_code == 2 and "another foidesk process" in listed.output
     finally:
         holder.communicate("")
@@ -237,7 +237,7 @@ def test_a_file_that_is_not_a_store_says_so(tmp_path: Path, content: bytes) -> N
     db.write_bytes(content)
     with pytest.raises(StoreError, match=r"not a foidesk store"):
         Store(db, read_only=True)
-    for command in (["summary", "--db", str(db)], ["load", str(POLICE_UK), "--db", str(db)]):
+    for command in (["summary", "--store", str(db)], ["load", str(POLICE_UK), "--store", str(db)]):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 2, result.output
         assert "not a foidesk store" in " ".join(result.output.split())

@@ -78,7 +78,7 @@ def build_seed_site(root: Path) -> Site:
 
 def make_user(db: str, username: str, *roles: str) -> str:
     """A user with a generated password, returned."""
-    with open_session(db, migrate=False) as session:
+    with open_session(db) as session:
         return add_user(session, username, roles)
 
 

@@ -38,7 +38,7 @@ def _second_request(path: Path) -> Path:
 
 def test_publishing_keeps_the_tables_and_their_pattern(seed_site: Site) -> None:
     package = AnswerPackage.read(seed_site.answers / SEED_REFERENCE)
-    with open_session(seed_site.db, migrate=False) as session:
+    with open_session(seed_site.db) as session:
         row = session.query(PublishedResponse).filter_by(reference=SEED_REFERENCE).one()
         assert [t["id"] for t in row.tables] == [t.id for t in package.manifest.tables]
         assert len(row.withheld) == len(package.withheld) > 0
@@ -59,7 +59,7 @@ def test_a_second_request_is_checked_against_the_seed_on_the_log(
     shutil.copyfile(seed_site.db, db)
     out = tmp_path / "second"
     result = CliRunner().invoke(
-        app, ["answer", str(request), "--db", str(store), "--out", str(out), "--log", str(db)]
+        app, ["answer", str(request), "--store", str(store), "--out", str(out), "--log", str(db)]
     )
     assert result.exit_code == 0, result.output
     assert f"Earlier disclosures checked: {SEED_REFERENCE}" in result.output
@@ -77,7 +77,7 @@ def test_a_second_request_is_checked_against_the_seed_on_the_log(
     alone = tmp_path / "alone"
     result = CliRunner().invoke(
         app,
-        ["answer", str(request), "--db", str(store), "--out", str(alone)],
+        ["answer", str(request), "--store", str(store), "--out", str(alone)],
         env={"FOIDESK_DB": None},
     )
     assert result.exit_code == 0, result.output

@@ -51,7 +51,7 @@ def _cli(*args: str, token: str = "") -> str:
 
 def _officer_token(db: str) -> str:
     """An officer's account and its command-line token."""
-    with open_session(db, migrate=False) as session:
+    with open_session(db) as session:
         add_user(session, "disclosure.officer", ["officer"], "a long enough passphrase")
         return issue_token(session, "disclosure.officer", "a long enough passphrase")
 
@@ -151,7 +151,7 @@ def test_the_councillor_is_named_nowhere_public(web_db: str, councillor: Path) -
     for words in (NAME, "Alan", "Example", "stalking former partner"):
         assert REFERENCE not in client.get("/log", params={"q": words}).text, words
     assert REFERENCE in client.get("/log", params={"q": "named person"}).text
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         row = session.query(PublishedResponse).filter_by(reference=REFERENCE).one()
         stored = " ".join(
             [row.title, row.request_text, row.summary, row.letter_html, row.search_text,
@@ -222,7 +222,7 @@ def test_a_change_after_the_review_needs_a_new_review(web_db: str) -> None:
             register, reference, None, [personal_data.Decision("Dave Jones", True)], "olly"
         )
     publish_answer(web_db, reference, None)
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         row = published(session, reference)
         assert row.summary == f"Part 1: PC {personal_data.REMOVED} has 40."
         assert "Dave" not in row.letter_html + row.search_text

@@ -35,7 +35,7 @@ def site(seed_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     root = tmp_path_factory.mktemp("browser")
     db = str(root / "desk.sqlite")
     shutil.copyfile(seed_site.db, db)
-    with open_session(db, migrate=False) as session:
+    with open_session(db) as session:
         publish(
             session,
             Publication(

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from site_setup import SEED_REFERENCE, Site
 
 from foidesk.answers.package import AnswerPackage
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
 from foidesk.web.app import create_app
@@ -35,7 +35,7 @@ from foidesk.web.search import LogQuery, fts5_query, search_log
 
 def test_seed_is_published_with_its_files_and_checksums(seed_site: Site) -> None:
     assert seed_site.url == f"/log/{SEED_REFERENCE}"
-    with open_session(seed_site.db, migrate=False) as session:
+    with open_session(seed_site.db) as session:
         response = published(session, SEED_REFERENCE)
         assert response is not None
         assert response.published_on == date(2024, 6, 3)
@@ -112,7 +112,7 @@ def test_nothing_about_the_requester_is_published(tmp_path: Path) -> None:
     page = client.get(url).text
     assert "How many stop and search encounters" in page
     assert "jane.requester" not in page
-    with open_session(db, migrate=False) as session:
+    with open_session(db) as session:
         row = published(session, "01.FOI.24.000001")
         assert row is not None
         assert "jane.requester" not in row.letter_html + row.search_text
@@ -217,6 +217,7 @@ LOG = [
 
 
 def _search_behaviour(db: str) -> None:
+    upgrade(db)
     with open_session(db) as session:
         for entry in LOG:
             publish(session, entry)
@@ -268,7 +269,8 @@ def test_search_and_browse_on_postgresql(postgres_url: str) -> None:
 
 
 def test_stemming_finds_other_forms(tmp_path: Path) -> None:
-    with open_session(str(tmp_path / "log.sqlite")) as session:
+    upgrade(tmp_path / "log.sqlite")
+    with open_session(tmp_path / "log.sqlite") as session:
         publish(session, _entry("01.FOI.24.000020", date(2024, 1, 2), "Vehicles", "Cars stolen"))
         assert search_log(session, LogQuery(q="car")).total == 1
 
@@ -278,7 +280,8 @@ def test_very_common_words_fall_back_to_newest_first(
 ) -> None:
     from foidesk.web import search
 
-    with open_session(str(tmp_path / "log.sqlite")) as session:
+    upgrade(tmp_path / "log.sqlite")
+    with open_session(tmp_path / "log.sqlite") as session:
         for entry in LOG:
             publish(session, entry)
         ranked = search_log(session, LogQuery(q="request"))
@@ -294,7 +297,8 @@ def test_file_names_that_could_escape_a_url_are_refused(tmp_path: Path) -> None:
 
     bad = PublishedFile("../secret.xlsx", "Secret", b"x", "0" * 64, "application/octet-stream")
     entry = _entry("01.FOI.24.000030", date(2024, 1, 2), "Vehicles", "Cars")
-    with open_session(str(tmp_path / "log.sqlite")) as session:
+    upgrade(tmp_path / "log.sqlite")
+    with open_session(tmp_path / "log.sqlite") as session:
         with pytest.raises(PublishError, match="'../secret.xlsx' is not a publishable name"):
             publish(session, Publication(**{**entry.__dict__, "files": [bad]}))
         assert published(session, "01.FOI.24.000030") is None
@@ -303,7 +307,8 @@ def test_file_names_that_could_escape_a_url_are_refused(tmp_path: Path) -> None:
 def test_withdrawn_responses_leave_the_counts_and_pages(tmp_path: Path) -> None:
     from foidesk.web.disclosure_log import withdraw
 
-    with open_session(str(tmp_path / "log.sqlite")) as session:
+    upgrade(tmp_path / "log.sqlite")
+    with open_session(tmp_path / "log.sqlite") as session:
         for entry in LOG:
             publish(session, entry)
         assert search_log(session, LogQuery(subject="Domestic abuse")).total == 2

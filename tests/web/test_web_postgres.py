@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 def test_log_and_workspace_on_postgresql(postgres_url: str) -> None:
     app = create_app(postgres_url)
     workbook = b"PK\x03\x04 not really a workbook"
-    with open_session(postgres_url, migrate=False) as session:
+    with open_session(postgres_url) as session:
         publish(
             session,
             Publication(

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.web.disclosure_log import Publication, publish, withdraw
 from foidesk.web.models import PublishedResponse
 from foidesk.web.search import PER_PAGE, RANK_LIMIT, LogQuery, search_log
@@ -178,8 +178,7 @@ def test_republishing_or_withdrawing_the_newest_response_is_seen_at_once(
 
 @pytest.mark.postgres
 def test_postgresql_search_index_keeps_no_pending_list(postgres_url: str) -> None:
-    with open_session(postgres_url):
-        pass
+    upgrade(postgres_url)
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain) as connection:
         options = connection.execute(

@@ -116,7 +116,7 @@ def test_state_changing_workspace_form_needs_the_sessions_token(client_as, web_d
         data={"username": "intruder", "roles": "admin", "csrf_token": "not-the-token"},
     )
     assert forged.status_code == 403
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         assert session.query(User).filter_by(username="intruder").count() == 0
     made = admin.post(
         "/workspace/users",
@@ -141,7 +141,7 @@ def test_roles_are_enforced_per_action(client_as) -> None:
 
 
 def test_passwords_are_argon2_hashes_and_generated(web_db: str) -> None:
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         password = add_user(session, "officer.one", ["officer,analyst"])
         user = session.query(User).filter_by(username="officer.one").one()
         assert user.password_hash.startswith("$argon2id$")
@@ -156,7 +156,7 @@ def test_passwords_are_argon2_hashes_and_generated(web_db: str) -> None:
 
 
 def test_sign_in_is_throttled_per_user_and_address(web_db: str) -> None:
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         password = add_user(session, "officer.one", ["officer"])
         for _ in range(FREE_FAILURES):
             assert authenticate(session, "officer.one", "wrong password!", "10.0.0.1") is None
@@ -209,7 +209,7 @@ def test_deactivated_user_loses_access_at_once(client_as, web_db: str) -> None:
 
     officer = client_as("officer.one", "officer")
     assert officer.get("/workspace").status_code == 200
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         deactivate_user(session, "officer.one")
     assert officer.get("/workspace", follow_redirects=False).status_code == 303
 

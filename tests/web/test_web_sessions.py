@@ -75,7 +75,7 @@ def test_a_password_change_ends_other_sessions_and_keeps_this_one(
     assert not _refused(here)
     assert _refused(elsewhere)
     _signed_in(app, "officer.one", new)
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         assert authenticate(session, "officer.one", password, "10.1.1.1") is None
         actions = [e.action for e in session.query(AccountEvent).filter_by(username="officer.one")]
     assert "password changed" in actions
@@ -111,7 +111,7 @@ def test_the_change_password_page_refuses_weak_or_unconfirmed_passwords(
 
 
 def test_common_passwords_are_refused_offline(web_db: str) -> None:
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         for weak in ("aaaaaaaaaaaa", "password1234", "qwertyuiop12", "letmein12345"):
             with pytest.raises(AccountError, match="harder to guess"):
                 add_user(session, "officer.one", ["officer"], weak)
@@ -120,7 +120,7 @@ def test_common_passwords_are_refused_offline(web_db: str) -> None:
 
 def test_adding_a_taken_name_is_refused_and_changes_nothing(client_as, web_db: str) -> None:
     password = make_user(web_db, "officer.one", "officer")
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         deactivate_user(session, "officer.one", by="admin.one")
         with pytest.raises(AccountError, match="already exists.*reactivate"):
             add_user(session, "officer.one", ["admin"])
@@ -131,7 +131,7 @@ def test_adding_a_taken_name_is_refused_and_changes_nothing(client_as, web_db: s
         data={"username": "officer.one", "roles": ["admin"], "csrf_token": token},
     )
     assert refused.status_code == 400 and "already exists" in refused.text
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         user = session.query(User).filter_by(username="officer.one").one()
         assert (user.active, user.roles) == (False, "officer")
     # Reactivated explicitly, the account signs in with the password it had.
@@ -151,7 +151,7 @@ def test_reset_and_reactivate_are_explicit_and_audited(client_as, web_db: str) -
     assert _refused(victim)
     _signed_in(admin.app, "officer.one", new)
     admin.post("/workspace/users/officer.one/deactivate", data={"csrf_token": token})
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         with pytest.raises(AccountError, match="already active"):
             reactivate_user(session, "admin.two")
         with pytest.raises(AccountError, match="no user"):
@@ -174,7 +174,7 @@ def test_concurrent_guesses_cannot_all_be_checked(register_db: str) -> None:
     start = threading.Barrier(12)
 
     def guess(n: int) -> None:
-        with open_session(register_db, migrate=False) as session:
+        with open_session(register_db) as session:
             start.wait()
             try:
                 result = authenticate(session, "officer.one", f"guess number {n}", "10.0.0.9")
@@ -193,7 +193,7 @@ def test_concurrent_guesses_cannot_all_be_checked(register_db: str) -> None:
 
 
 def test_sign_in_backs_off_rather_than_locking_out(web_db: str) -> None:
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         password = add_user(session, "officer.one", ["officer"])
 
         def age(seconds: int) -> None:
@@ -226,7 +226,7 @@ def test_sign_in_backs_off_rather_than_locking_out(web_db: str) -> None:
 
 
 def test_one_address_guessing_many_names_is_held_back(web_db: str) -> None:
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         password = add_user(session, "officer.one", ["officer"])
         for n in range(FREE_ADDRESS_FAILURES):
             assert authenticate(session, f"name{n}", "wrong password!", "10.0.0.7") is None
@@ -236,7 +236,7 @@ def test_one_address_guessing_many_names_is_held_back(web_db: str) -> None:
 
 
 def test_past_the_global_rate_every_sign_in_waits(web_db: str) -> None:
-    with open_session(web_db, migrate=False) as session:
+    with open_session(web_db) as session:
         password = add_user(session, "officer.one", ["officer"])
         now = _now()
         session.add_all(
