@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from foidesk.db import open_session
+from foidesk.db import open_session, upgrade
 from foidesk.web.app import create_app
 from foidesk.web.disclosure_log import Publication, publish, withdraw
 from foidesk.web.search import LogPage, LogQuery, search_log
@@ -102,11 +102,13 @@ def test_a_log_made_again_at_the_same_address_is_not_answered_from_the_old_one(
 ) -> None:
     file = tmp_path / "log.sqlite"
     db = f"sqlite:///{file}"
+    upgrade(db)
     with open_session(db) as session:
         publish(session, _entry("01.FOI.24.000041", "Custody", "Stalking in custody"))
         assert _references(search_log(session, LogQuery(q="stalking"))) == ["01.FOI.24.000041"]
     file.unlink()
     # The same number of changes to a new log at the same address.
+    upgrade(db)
     with open_session(db) as session:
         publish(session, _entry("01.FOI.24.000042", "Custody", "Stalking in custody"))
         assert _references(search_log(session, LogQuery(q="stalking"))) == ["01.FOI.24.000042"]
@@ -122,7 +124,7 @@ def test_searches_in_many_threads_never_go_back_to_an_older_log(register_db: str
     def search(n: int) -> None:
         totals = seen.setdefault(n, [])
         try:
-            with open_session(register_db, migrate=False) as session:
+            with open_session(register_db) as session:
                 while True:
                     # Once told to stop, one more search begun after the last publication.
                     last = stop.is_set()
@@ -136,7 +138,7 @@ def test_searches_in_many_threads_never_go_back_to_an_older_log(register_db: str
     threads = [threading.Thread(target=search, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
-    with open_session(register_db, migrate=False) as writer:
+    with open_session(register_db) as writer:
         for n in range(1, 11):
             publish(writer, _entry(f"01.FOI.24.{100 + n:06d}", "Workforce", "Overtime paid"))
     stop.set()
