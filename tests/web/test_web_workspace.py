@@ -262,3 +262,57 @@ def test_an_officer_logs_a_new_request(client_as: Callable[..., TestClient], web
     assert "does not match the pattern" in refused.text
     analyst = client_as("analyst.one", "analyst")
     assert post(analyst, "/workspace/requests", form).status_code == 403
+
+
+def _letters_table(page: str) -> str:
+    """The body of the request page's table of letters issued."""
+    return page.split('id="letters"', 1)[1].split("<tbody", 1)[1].split("</table>", 1)[0]
+
+
+def test_the_request_page_lists_the_letters_issued(web_db: str, tmp_path: Path) -> None:
+    new_request(web_db)
+    answers = tmp_path / "answers"
+    app = create_app(web_db, migrate=False, answers_dir=answers)
+    officer, analyst = TestClient(app), TestClient(app)
+    sign_in(officer, "officer.one", make_user(web_db, "officer.one", "officer"))
+    sign_in(analyst, "analyst.one", make_user(web_db, "analyst.one", "analyst"))
+    page = f"/workspace/requests/{REFERENCE}"
+    assert "No letter has been issued for this request." in officer.get(page).text
+
+    today = date.today()
+    issued = post(officer, f"{page}/letter", {"kind": "acknowledgement"}, page=page)
+    assert issued.status_code == 200, issued.text
+    rows = re.findall(
+        r"<tr class=\"govuk-table__row\">(.*?)</tr>", _letters_table(issued.text), re.S
+    )
+    assert len(rows) == 1
+    cells = [
+        re.sub(r"<[^>]+>", " ", c).split()
+        for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", rows[0], re.S)
+    ]
+    name, on = f"acknowledgement-{today.isoformat()}", f"{today.day} {today:%B %Y}"
+    assert cells == [
+        ["Acknowledgement"],
+        on.split(),
+        ["officer.one"],
+        # Each link says, to a screen reader, which letter it is.
+        f"PDF of the acknowledgement of {on} · HTML of the acknowledgement of {on}".split(),
+    ]
+    pdf_url = f"{page}/letters/{name}.pdf"
+    assert f'href="{pdf_url}"' in rows[0] and f'href="{page}/letters/{name}.html"' in rows[0]
+    pdf = officer.get(pdf_url)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content == (answers / REFERENCE / "letters" / f"{name}.pdf").read_bytes()
+    assert f'filename="{name}.pdf"' in pdf.headers["content-disposition"]
+
+    # An analyst sees which letters went out, but not the letters themselves.
+    shown = _letters_table(analyst.get(page).text)
+    assert "Acknowledgement" in shown and "href=" not in shown
+    assert analyst.get(pdf_url).status_code == 403
+    # Only a file recorded as a letter of this request is served, as it was issued.
+    (answers / REFERENCE / "letters" / "notes.pdf").write_bytes(b"%PDF-1.7 not a letter")
+    assert officer.get(f"{page}/letters/notes.pdf").status_code == 404
+    (answers / REFERENCE / "letters" / f"{name}.pdf").write_bytes(b"%PDF-1.7 changed")
+    assert officer.get(pdf_url).status_code == 404
+    assert "PDF" not in _letters_table(officer.get(page).text).split("officer.one", 1)[1]

@@ -380,3 +380,38 @@ def test_logging_a_request_from_the_register_page(browser, desk: LiveServer) -> 
     assert (logged.received, logged.channel, logged.requester_type) == (RECEIVED, "post", "media")
     assert [p.text for p in logged.parts] == ["How many police horses are there?"]
     assert [e.actor for e in logged.audit if e.action == "new request"][0] == "officer.walk"
+
+
+def test_the_letters_issued_are_listed_and_downloaded(browser, desk: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+
+    reference = "01.FOI.24.000998"
+    with Register(desk.db, migrate=False) as register:  # type: ignore[attr-defined]
+        _received(register, reference)
+    context = browser.new_context(base_url=desk.url, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("User name").fill("officer.walk")
+        page.get_by_label("Password").fill(desk.passwords["officer.walk"])  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/workspace")
+        page.goto(f"/workspace/requests/{reference}")
+        expect(page.get_by_text("No letter has been issued for this request.")).to_be_visible()
+        scope = page.locator("#step-letter")
+        scope.locator("summary").click()
+        scope.get_by_label("Kind of letter", exact=True).fill("acknowledgement")
+        scope.get_by_role("button", name="Issue a letter").click()
+        row = page.locator("#letters tbody tr")
+        expect(row).to_have_count(1)
+        expect(row.locator("th")).to_have_text("Acknowledgement")
+        expect(row.locator("td").nth(1)).to_have_text("officer.walk")
+        with page.expect_download() as download:
+            row.get_by_role("link", name="PDF of the acknowledgement", exact=False).click()
+        assert download.value.suggested_filename == f"acknowledgement-{TODAY.isoformat()}.pdf"
+        with open(download.value.path(), "rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()

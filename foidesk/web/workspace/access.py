@@ -57,3 +57,9 @@ def answer_dir_of(request: Request, reference: str) -> Path | None:
         raise HTTPException(404)
     root = desk_of(request).answers_dir
     return root / reference if root is not None else None
+
+
+def letters_dir_of(request: Request, reference: str) -> Path | None:
+    """Where the workspace keeps the letters issued for a request: beside its answer."""
+    answer_dir = answer_dir_of(request, reference)
+    return answer_dir / "letters" if answer_dir is not None else None

@@ -19,7 +19,13 @@ from foidesk.progress import ProgressCallback
 from foidesk.web.disclosure_log import PublishError, check_publishable, publish_answer
 from foidesk.web.jobs import JobFailed
 from foidesk.web.security import CurrentUser, NotAllowed
-from foidesk.web.workspace.access import answer_dir_of, desk_of, register_of, router
+from foidesk.web.workspace.access import (
+    answer_dir_of,
+    desk_of,
+    letters_dir_of,
+    register_of,
+    router,
+)
 from foidesk.web.workspace.forms import flash, form_date, form_text
 from foidesk.web.workspace.job_page import job_started
 from foidesk.web.workspace.request_page import back, request_page_response
@@ -57,26 +63,27 @@ async def take_step(request: Request, reference: str, command: str, user: Curren
             answer_dir = None
         return await run_in_threadpool(_start_publishing, request, user, reference, answer_dir)
     if command == "letter":
-        letters_dir = answer_dir_of(request, reference)
+        answer_dir = answer_dir_of(request, reference)
+        letters_dir = letters_dir_of(request, reference)
 
         def action() -> Any:
             day = form_date(form_text(form, "on"), "date of the letter", register.today())
-            if letters_dir is None:
+            if answer_dir is None or letters_dir is None:
                 raise TransitionError(
                     "letters are kept beside the answers: start the workspace with an "
                     "answers directory"
                 )
             kind = form_text(form, "kind")
             letter_kinds.kind(kind)  # an unknown kind names the known
-            # The response lists the answer's tables and files, kept in the same directory.
+            # The response lists the answer's tables and files.
             return letter_kinds.issue(
                 register,
                 reference,
                 kind,
-                letters_dir / "letters",
+                letters_dir,
                 who,
                 on=day,
-                options={"answer_dir": letters_dir},
+                options={"answer_dir": answer_dir},
             )
     else:
         form_action = step_forms(register.today)[command]
