@@ -280,7 +280,20 @@ def test_the_request_page_lists_the_letters_issued(web_db: str, tmp_path: Path) 
     assert "No letter has been issued for this request." in officer.get(page).text
 
     today = date.today()
-    issued = post(officer, f"{page}/letter", {"kind": "acknowledgement"}, page=page)
+    # A refusal shows on the request's page at once, with nothing started or written.
+    refused = post(officer, f"{page}/letter", {"kind": "transfer"}, page=page)
+    assert refused.status_code == 400
+    assert "the transfer notice cannot be issued: it lacks the authority" in refused.text
+    assert 'id="job-state">' not in refused.text
+    assert not (answers / REFERENCE / "letters").exists()
+    # The PDF is written in the background: the form leads to the job's page.
+    started = post(officer, f"{page}/letter", {"kind": "acknowledgement"}, page=page)
+    assert 'id="job-state">' in started.text and "Issuing a letter" in started.text
+    app.state.desk.jobs.wait()
+    done = officer.get(str(started.url)).text
+    assert "Letter issued and recorded." in done
+    assert f'id="job-result" href="{page}#letters"' in done
+    issued = officer.get(page)
     assert issued.status_code == 200, issued.text
     rows = re.findall(
         r"<tr class=\"govuk-table__row\">(.*?)</tr>", _letters_table(issued.text), re.S

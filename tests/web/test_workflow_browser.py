@@ -283,6 +283,10 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.stop()
 
 
+# The steps that run as background jobs, with what their page says when done.
+JOBS = {"publish": "Published to the disclosure log.", "letter": "Letter issued and recorded."}
+
+
 def _take(page, case: Case, register: Register, reference: str) -> None:  # type: ignore[no-untyped-def]
     """Open the step's form on the request page, fill it and press its button."""
     name = workflow.BY_COMMAND[case.command].name
@@ -338,10 +342,11 @@ def test_each_step_from_the_request_page(browser, desk: LiveServer, case: Case) 
             page.wait_for_url("**/workspace")
             page.goto(f"/workspace/requests/{reference}")
             _take(page, case, register, reference)
-            if case.command == "publish":
-                # Publishing runs as a background job: its page refreshes until it is done.
+            if case.command in JOBS:
+                # Publishing and letters run as background jobs: the job's page refreshes
+                # until it is done.
                 expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=60_000)
-                expect(page.get_by_text("Published to the disclosure log.")).to_be_visible()
+                expect(page.get_by_text(JOBS[case.command])).to_be_visible()
             else:
                 expect(page.locator("#flash")).to_be_visible()
             expect(page.locator("#error")).to_have_count(0)
@@ -402,6 +407,8 @@ def test_the_letters_issued_are_listed_and_downloaded(browser, desk: LiveServer)
         scope.locator("summary").click()
         scope.get_by_label("Kind of letter", exact=True).fill("acknowledgement")
         scope.get_by_role("button", name="Issue a letter").click()
+        expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=60_000)
+        page.get_by_role("link", name="See the letters issued").click()
         row = page.locator("#letters tbody tr")
         expect(row).to_have_count(1)
         expect(row.locator("th")).to_have_text("Acknowledgement")

@@ -22,6 +22,7 @@ KINDS = {
         "See the tables",
     ),
     "publish": ("Publishing", "Published to the disclosure log.", "See it on the log"),
+    "letter": ("Issuing a letter", "Letter issued and recorded.", "See the letters issued"),
 }
 
 

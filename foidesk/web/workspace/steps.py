@@ -63,33 +63,11 @@ async def take_step(request: Request, reference: str, command: str, user: Curren
             answer_dir = None
         return await run_in_threadpool(_start_publishing, request, user, reference, answer_dir)
     if command == "letter":
-        answer_dir = answer_dir_of(request, reference)
-        letters_dir = letters_dir_of(request, reference)
+        return await run_in_threadpool(_start_letter, request, user, reference, who, form)
+    form_action = step_forms(register.today)[command]
 
-        def action() -> Any:
-            day = form_date(form_text(form, "on"), "date of the letter", register.today())
-            if answer_dir is None or letters_dir is None:
-                raise TransitionError(
-                    "letters are kept beside the answers: start the workspace with an "
-                    "answers directory"
-                )
-            kind = form_text(form, "kind")
-            letter_kinds.kind(kind)  # an unknown kind names the known
-            # The response lists the answer's tables and files.
-            return letter_kinds.issue(
-                register,
-                reference,
-                kind,
-                letters_dir,
-                who,
-                on=day,
-                options={"answer_dir": answer_dir},
-            )
-    else:
-        form_action = step_forms(register.today)[command]
-
-        def action() -> Any:
-            return form_action(register, reference, who, form)
+    def action() -> Any:
+        return form_action(register, reference, who, form)
 
     if command == "decide":
         done = f"Decision recorded for part {form_text(form, 'part')}."
@@ -120,6 +98,46 @@ def _start_publishing(
             raise JobFailed(str(exc)) from exc
 
     return job_started(desk.jobs.start("publish", reference, user.username, work))
+
+
+def _start_letter(
+    request: Request, user: SignedIn, reference: str, who: Actor, form: Any
+) -> Response:
+    """Issue a letter in the background (its tagged PDF takes seconds) once the quick checks
+    pass: the workflow's and the letter's elements, so a refusal shows on the request's page
+    at once and the job only writes what was checked."""
+    desk = desk_of(request)
+    register = desk.register
+    answer_dir = answer_dir_of(request, reference)
+    letters_dir = letters_dir_of(request, reference)
+    try:
+        day = form_date(form_text(form, "on"), "date of the letter", register.today())
+        if answer_dir is None or letters_dir is None:
+            raise TransitionError(
+                "letters are kept beside the answers: start the workspace with an answers directory"
+            )
+        kind = form_text(form, "kind")
+        letter_kinds.kind(kind)  # an unknown kind names the known
+        # The response lists the answer's tables and files.
+        options = {"answer_dir": answer_dir}
+        register.check_letter(reference, kind, day, who)
+        letter_kinds.checked_html(register, reference, kind, day, options)
+    except RequestNotFound as exc:
+        raise HTTPException(404) from exc
+    except (TransitionError, ValueError, KeyError) as exc:
+        return request_page_response(request, user, reference, error=str(exc), status=400)
+
+    def work(progress: ProgressCallback) -> str:
+        progress("Writing the letter and its tagged PDF", 0, 1)
+        try:
+            letter_kinds.issue(register, reference, kind, letters_dir, who, on=day, options=options)
+        except (TransitionError, ValueError, KeyError) as exc:
+            # The request changed between the checks and the job (another officer's step).
+            raise JobFailed(str(exc)) from exc
+        progress("Letter issued", 1, 1)
+        return f"/workspace/requests/{reference}#letters"
+
+    return job_started(desk.jobs.start("letter", reference, user.username, work))
 
 
 # Steps with their own route: logging (the register page's form) and the personal-data
