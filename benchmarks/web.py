@@ -207,6 +207,7 @@ def build_log(db: str, count: int, seed: int = 7) -> list[str]:
 
 def existing_log(db: str) -> list[str]:
     """The references of the synthetic responses an earlier ``build_log`` left in ``db``."""
+    upgrade(db)
     with open_session(db) as session:
         return list(
             session.scalars(
