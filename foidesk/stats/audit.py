@@ -7,7 +7,8 @@ reads the Notes: when zeros are never hidden, every [c] is at least 1. This modu
 that model (``Cell``, ``LinkedCells``), the audit problem built from it
 (``AuditProblem``, which holds no true value of a suppressed cell and so can be written
 next to an answer), and the audit itself: for every suppressed cell, the smallest and
-largest whole value it can take given everything published, found with HiGHS.
+largest whole value it can take given everything published, found with HiGHS, or as
+far as the verdict needs, settled by whole-number solutions it has checked.
 """
 
 from __future__ import annotations
@@ -312,6 +313,10 @@ class AuditResult:
     intervals: list[Interval] = field(default_factory=list)
     status: str = "optimal"
     seconds: float = 0.0
+    # Mixed-integer programmes solved (joint searches for points, and single bounds).
+    whole_solves: int = 0
+    # The checked whole-number solutions found: atom counts, so never written out.
+    points: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -388,7 +393,11 @@ def _quiet_highs() -> highspy.Highs:
 
 
 def audit(
-    problem: AuditProblem, *, whole_numbers: bool = True, only: Collection[str] | None = None
+    problem: AuditProblem,
+    *,
+    whole_numbers: bool = True,
+    only: Collection[str] | None = None,
+    points: Iterable[np.ndarray] = (),
 ) -> AuditResult:
     """The interval an attacker can infer for every suppressed cell.
 
@@ -396,10 +405,14 @@ def audit(
     atoms under which each published cell has its published value and each suppressed
     cell is at least its ``at_least``. Each bound is found by linear programming; where
     the optimal vertex is not whole (possible only in linked tables that are not simply
-    two-way), a mixed-integer programme gives the whole-number bound. A cell passes when
-    its interval satisfies its requirement; a cell without one (a complementary cell)
-    passes unless it is exact. ``whole_numbers=False`` gives the real-valued attacker,
-    with bounds rounded inwards. ``only`` limits the intervals found to those cells.
+    two-way), whole-number solutions (*points*) that settle the verdict are sought, and a
+    mixed-integer programme is solved for a bound only where none is found. A cell passes
+    when its interval satisfies its requirement; a cell without one (a complementary
+    cell) passes unless it is exact. ``whole_numbers=False`` gives the real-valued
+    attacker, with bounds rounded inwards. ``only`` limits the intervals found to those
+    cells. ``points`` are whole-number solutions the caller knows (the true atom counts,
+    or points an earlier audit of the same pattern found); each is checked against the
+    problem first, and one that is not a solution is an error.
     """
     started = time.perf_counter()
     hidden = [i for i, c in enumerate(problem.cells) if c.suppressed]
@@ -417,108 +430,369 @@ def audit(
     upper = np.concatenate([lower[: len(shown)], np.full(len(floored), np.inf)])
     n = problem.n_atoms
     bounds_of = (np.zeros(n), np.full(n, highspy.kHighsInf))
+    witnessed = _Witnessed(problem, shown, floored, bounded)
+    for point in points:
+        reason = witnessed.add(point)
+        if reason:
+            raise ValueError(f"a point given to the audit is not a whole-number solution: {reason}")
     highs = highs_model(np.zeros(n), a, lower, upper, *bounds_of)
     # Only the objective changes between solves, so the last basis stays primal feasible:
     # primal simplex from it, without presolve (which would discard it), is far quicker.
     highs.setOptionValue("presolve", "off")
     highs.setOptionValue("simplex_strategy", 4)
-    whole: list[highspy.Highs] = []  # the mixed-integer model, made when first needed
 
-    def solve(model: highspy.Highs, sense: highspy.ObjSense, cost: np.ndarray) -> tuple:
-        model.changeObjectiveSense(sense)
-        model.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        model.run()
-        return model.getModelStatus(), model
+    # The linear bounds of every cell first: cheap, exact where the vertex is whole (then
+    # the vertex itself is a point), and enough to expose a cell whose real interval
+    # already fails.
+    status = "optimal"
+    linear: dict[int, _Linear] = {}
+    failed: dict[int, str] = {}
+    for pos, i in enumerate(bounded):
+        cost = np.zeros(n)
+        cost[list(problem.cells[i].atoms)] = 1.0
+        found: list[tuple[float | None, bool]] = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            highs.changeObjectiveSense(sense)
+            highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            highs.run()
+            model_status = highs.getModelStatus()
+            if model_status == highspy.HighsModelStatus.kOptimal:
+                vertex = np.asarray(highs.getSolution().col_value)
+                whole = not whole_numbers or not _fractional(vertex)
+                if whole_numbers and whole:
+                    witnessed.add(vertex)
+                found.append((highs.getInfo().objective_function_value, whole))
+            elif sense == highspy.ObjSense.kMaximize and model_status in _UNBOUNDED:
+                found.append((None, True))
+            else:
+                status = highs.modelStatusToString(model_status)
+                failed[pos] = status
+                break
+        if pos not in failed:
+            (low_f, low_whole), (high_f, high_whole) = found
+            linear[pos] = _Linear(
+                max(0, math.ceil(low_f - _TOLERANCE)),
+                None if high_f is None else math.floor(high_f + _TOLERANCE),
+                low_whole,
+                high_whole,
+            )
+
+    requirements = [problem.cells[i].requirement or Requirement() for i in bounded]
+    # Where a vertex is not whole, points settle what they can: first many cells at once
+    # (a programme seeking one point that meets as many open goals as it can), then each
+    # cell left with a mixed-integer programme of its own for its bound.
+    solves = 0
+    if whole_numbers:
+        goals = _open_goals(linear, witnessed, requirements)
+        seconds = JOINT_SECONDS
+        while goals and seconds <= JOINT_SECONDS_MOST:
+            solves += 1
+            start = witnessed.points[0] if witnessed.points else None
+            point = _joint_point(a, lower, upper, problem, bounded, linear, goals, start, seconds)
+            if point is None or witnessed.add(point):
+                # Nothing found in time (or a point that fails the check): more time.
+                seconds *= 2
+                continue
+            settled = sum(witnessed.reaches(pos, goal) for pos, goal in goals.items())
+            goals = _open_goals(linear, witnessed, requirements)
+            if settled < JOINT_AT_LEAST:
+                seconds *= 2
+        mip: list[highspy.Highs] = []  # the mixed-integer model, made when first needed
+        for pos in goals:
+            tried: set[_Goal] = set()
+            # Points found for earlier cells may have settled this one meanwhile; and a
+            # cell may want a value up, one down, and then not to be exact.
+            goal = _goal(linear[pos], witnessed, pos, requirements[pos])
+            while goal is not None and goal not in tried:
+                tried.add(goal)
+                if not mip:
+                    integer = np.ones(n, dtype=bool)
+                    mip.append(highs_model(np.zeros(n), a, lower, upper, *bounds_of, integer))
+                    mip[0].setOptionValue("time_limit", MIP_SECONDS)
+                    # The objective, a cell, is whole: a gap under 1 proves the bound.
+                    mip[0].setOptionValue("mip_abs_gap", 1.0 - _TOLERANCE)
+                solves += 1
+                proven = _bound_by_mip(mip[0], problem.cells[bounded[pos]], goal, witnessed)
+                if proven is not None:
+                    linear[pos] = linear[pos].proven(goal.up, proven)
+                goal = _goal(linear[pos], witnessed, pos, requirements[pos])
 
     intervals: list[Interval] = []
-    status = "optimal"
-    for i in bounded:
-        cell = problem.cells[i]
-        requirement = cell.requirement or Requirement()
-        cost = np.zeros(n)
-        cost[list(cell.atoms)] = 1.0
-        found: dict[highspy.ObjSense, float | None] = {}
-        # Lower bounds are found exactly; an upper bound only as far as the verdict needs,
-        # so a cell without a value to reach is bounded below first.
-        senses = [highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize]
-        if requirement.upper_at_least is not None:
-            senses.reverse()
-        for sense in senses:
-            model_status, model = solve(highs, sense, cost)
-            if model_status == highspy.HighsModelStatus.kOptimal and whole_numbers:
-                vertex = np.asarray(model.getSolution().col_value)
-                up = sense == highspy.ObjSense.kMaximize
-                target = _enough(requirement, found.get(highspy.ObjSense.kMinimize))
-                value = float(vertex[list(cell.atoms)].sum())
-                if up and math.floor(value + _TOLERANCE) < target:
-                    # Short of the requirement already with real numbers: exposed either
-                    # way, so no whole-number bound is sought.
-                    pass
-                elif _fractional(vertex):
-                    if not whole:
-                        integer = np.ones(n, dtype=bool)
-                        whole.append(highs_model(np.zeros(n), a, lower, upper, *bounds_of, integer))
-                        whole[0].setOptionValue("time_limit", MIP_SECONDS)
-                        # The objective, a cell, is whole: a gap under 1 proves the bound.
-                        whole[0].setOptionValue("mip_abs_gap", 1.0 - _TOLERANCE)
-                    whole[0].setOptionValue("objective_target", target if up else -math.inf)
-                    model_status, model = solve(whole[0], sense, cost)
-                    if (
-                        model_status
-                        in (
-                            highspy.HighsModelStatus.kTimeLimit,
-                            highspy.HighsModelStatus.kObjectiveTarget,
-                        )
-                        and model.getInfo().primal_solution_status == 2
-                    ):
-                        # Out of time, or a whole value found that already settles the
-                        # verdict: that value is one the cell can take, so the true
-                        # interval is at least this wide; judging the narrower one can
-                        # only call a safe cell exposed, not the reverse.
-                        model_status = highspy.HighsModelStatus.kOptimal
-            if model_status == highspy.HighsModelStatus.kOptimal:
-                found[sense] = model.getInfo().objective_function_value
-            elif (
-                model_status
-                in (
-                    highspy.HighsModelStatus.kUnbounded,
-                    highspy.HighsModelStatus.kUnboundedOrInfeasible,
-                )
-                and sense == highspy.ObjSense.kMaximize
-            ):
-                found[sense] = None
-            else:
-                status = model.modelStatusToString(model_status)
-                found[sense] = math.nan
-        bounds = [found[highspy.ObjSense.kMinimize], found[highspy.ObjSense.kMaximize]]
-        low_f, high_f = bounds
-        if low_f is None or math.isnan(low_f) or (high_f is not None and math.isnan(high_f)):
+    for pos, i in enumerate(bounded):
+        cell, requirement = problem.cells[i], requirements[pos]
+        interval = None if pos in failed else linear[pos].interval(witnessed, pos, requirement)
+        if interval is None:
+            if pos not in failed:
+                # No whole-number solution was found in time at all: nothing is known.
+                status = failed[pos] = "time limit reached"
+            reason = failed[pos]
             intervals.append(
-                Interval(cell.id, cell.table, cell.labels, 0, None, Requirement(), True, status)
+                Interval(cell.id, cell.table, cell.labels, 0, None, Requirement(), True, reason)
             )
             continue
-        low = max(0, math.ceil(low_f - _TOLERANCE))
-        high = None if high_f is None else math.floor(high_f + _TOLERANCE)
+        low, high = interval
         exposed, reason = _judge(low, high, requirement)
         intervals.append(
             Interval(cell.id, cell.table, cell.labels, low, high, requirement, exposed, reason)
         )
-    return AuditResult(intervals, status, time.perf_counter() - started)
+    return AuditResult(
+        intervals,
+        status,
+        time.perf_counter() - started,
+        whole_solves=solves,
+        points=witnessed.points,
+    )
+
+
+_UNBOUNDED = (
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+# Seconds for one joint search for a point that meets many goals (below). A search that
+# settles fewer than JOINT_AT_LEAST goals gives the next twice the time, up to
+# JOINT_SECONDS_MOST; the goals then left get a mixed-integer programme each.
+JOINT_SECONDS = 2.0
+JOINT_SECONDS_MOST = 8.0
+JOINT_AT_LEAST = 2
+# A joint search stops once its point meets within this share of the most goals possible.
+JOINT_GAP = 0.25
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """A cell's bounds with real numbers (rounded inwards), and whether each is known to
+    be its whole-number bound too (its vertex was whole, or a programme proved it)."""
+
+    low: int
+    high: int | None
+    low_whole: bool
+    high_whole: bool
+
+    def proven(self, up: bool, value: int) -> _Linear:
+        if up:
+            return replace(self, high=value, high_whole=True)
+        return replace(self, low=value, low_whole=True)
+
+    def interval(
+        self, witnessed: _Witnessed, pos: int, requirement: Requirement
+    ) -> tuple[int, int | None] | None:
+        """The interval to judge (None: no point is known, so nothing whole is).
+
+        A bound is exact where it is known; otherwise it is the furthest value a checked
+        point gives the cell, a value the cell can take, so the interval judged is never
+        wider than the attacker's and can only call a safe cell exposed. If the real
+        interval already fails, it is the one reported: the cell is exposed either way.
+        """
+        if _judge(self.low, self.high, requirement)[0] or (self.low_whole and self.high_whole):
+            return self.low, self.high
+        seen_low, seen_high = witnessed.seen(pos)
+        if seen_low is None or seen_high is None:
+            return None
+        low = self.low if self.low_whole or seen_low == self.low else seen_low
+        high = self.high if self.high_whole or seen_high == self.high else seen_high
+        return low, high
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """A value a cell must be shown able to reach (``up``: at least it, else at most)."""
+
+    up: bool
+    value: int
+
+
+def _goal(
+    bounds: _Linear, witnessed: _Witnessed, pos: int, requirement: Requirement
+) -> _Goal | None:
+    """The value a further point would have to give a cell whose verdict is not settled
+    yet (None: it is settled, exposed or not, as far as points can settle it)."""
+    if _judge(bounds.low, bounds.high, requirement)[0]:
+        return None  # exposed with real numbers: no point can help
+    interval = bounds.interval(witnessed, pos, requirement)
+    if interval is None:
+        # No point yet: any point at all meets this goal.
+        return _Goal(True, bounds.low)
+    low, high = interval
+    if not _judge(low, high, requirement)[0]:
+        return None
+    need_up, need_down = requirement.upper_at_least, requirement.lower_at_most
+    if need_up is not None and not bounds.high_whole and high is not None and high < need_up:
+        return _Goal(True, need_up)
+    if need_down is not None and not bounds.low_whole and low > need_down:
+        return _Goal(False, need_down)
+    # Exact as far as is known: a point one away from it, where the real bounds leave room.
+    if not bounds.high_whole and (bounds.high is None or bounds.high > low):
+        return _Goal(True, low + 1)
+    if not bounds.low_whole and high is not None and bounds.low < high:
+        return _Goal(False, high - 1)
+    return None
+
+
+def _open_goals(
+    linear: dict[int, _Linear], witnessed: _Witnessed, requirements: Sequence[Requirement]
+) -> dict[int, _Goal]:
+    goals = {pos: _goal(b, witnessed, pos, requirements[pos]) for pos, b in linear.items()}
+    return {pos: goal for pos, goal in goals.items() if goal is not None}
+
+
+class _Witnessed:
+    """Checked whole-number solutions of an audit problem, and the least and greatest
+    value they give each bounded cell. A point is trusted only once it is checked here:
+    whole, non-negative, every published cell at its value, every [c] at least its least
+    value, all in whole arithmetic.
+    """
+
+    def __init__(
+        self, problem: AuditProblem, shown: list[int], floored: list[int], bounded: list[int]
+    ) -> None:
+        cells = problem.cells
+        self.n_atoms = problem.n_atoms
+        self.shown = _integer_incidence([cells[i].atoms for i in shown], self.n_atoms)
+        self.shown_values = np.array([cells[i].value for i in shown], dtype=np.int64)
+        self.shown_ids = [cells[i].id for i in shown]
+        self.floored = _integer_incidence([cells[i].atoms for i in floored], self.n_atoms)
+        self.floors = np.array([cells[i].at_least for i in floored], dtype=np.int64)
+        self.floored_ids = [cells[i].id for i in floored]
+        self.bounded = _integer_incidence([cells[i].atoms for i in bounded], self.n_atoms)
+        self.low = np.full(len(bounded), np.iinfo(np.int64).max, dtype=np.int64)
+        self.high = np.full(len(bounded), np.iinfo(np.int64).min, dtype=np.int64)
+        self.points: list[np.ndarray] = []
+
+    def violation(self, point: np.ndarray) -> str:
+        """Why ``point`` is not a whole-number solution ("" if it is one)."""
+        x = np.asarray(point, dtype=np.float64)
+        if x.shape != (self.n_atoms,):
+            return f"{x.size} atom values for {self.n_atoms} atoms"
+        whole = np.round(x)
+        off = np.abs(x - whole)
+        if off.max(initial=0.0) > _TOLERANCE:
+            return f"atom {int(off.argmax())} is not a whole number ({x[off.argmax()]})"
+        counts = whole.astype(np.int64)
+        if (counts < 0).any():
+            return f"atom {int(np.flatnonzero(counts < 0)[0])} is negative"
+        differ = np.flatnonzero(self.shown @ counts != self.shown_values)
+        if differ.size:
+            return f"published cell {self.shown_ids[differ[0]]} is not at its value"
+        short = np.flatnonzero(self.floored @ counts < self.floors)
+        if short.size:
+            return f"[c] cell {self.floored_ids[short[0]]} is below its least value"
+        return ""
+
+    def add(self, point: np.ndarray) -> str:
+        """Check ``point`` and keep it if it is a solution: "" if kept, else why not."""
+        reason = self.violation(point)
+        if reason:
+            return reason
+        counts = np.round(np.asarray(point, dtype=np.float64)).astype(np.int64)
+        values = self.bounded @ counts
+        if (values < self.low).any() or (values > self.high).any():
+            self.points.append(counts)  # only points that widen what is known are kept
+            np.minimum(self.low, values, out=self.low)
+            np.maximum(self.high, values, out=self.high)
+        return ""
+
+    def seen(self, pos: int) -> tuple[int | None, int | None]:
+        if not self.points:
+            return None, None
+        return int(self.low[pos]), int(self.high[pos])
+
+    def reaches(self, pos: int, goal: _Goal) -> bool:
+        low, high = self.seen(pos)
+        if goal.up:
+            return high is not None and high >= goal.value
+        return low is not None and low <= goal.value
+
+
+def _integer_incidence(atom_lists: Sequence[Sequence[int]], n_atoms: int) -> sp.csr_matrix:
+    # Points are checked in whole arithmetic: no tolerance for one to slip through.
+    return incidence(atom_lists, n_atoms).astype(np.int64)
+
+
+def _joint_point(
+    a: sp.csr_matrix,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    problem: AuditProblem,
+    bounded: list[int],
+    linear: dict[int, _Linear],
+    goals: dict[int, _Goal],
+    start: np.ndarray | None,
+    seconds: float,
+) -> np.ndarray | None:
+    """A whole-number solution meeting as many goals as it can, found within ``seconds``
+    starting from ``start``, a known solution (it meets none of the goals, being one of
+    the points that left them open); None if none was found. A binary z per goal forces
+    its cell to the goal's value when 1: up, cell - value * z >= 0; down, cell +
+    (ceiling - value) * z <= ceiling, with the cell's real upper bound as the ceiling (or,
+    unbounded, the sum of every published value: a point it cuts off is one fewer to
+    choose from, never a wrong one, as the caller checks the point)."""
+    n = problem.n_atoms
+    positions = list(goals)
+    everything = float(lower.sum()) + 1.0
+    coefficient, row_lower, row_upper = [], [], []
+    for pos in positions:
+        goal = goals[pos]
+        if goal.up:
+            coefficient.append(-float(goal.value))
+            row_lower.append(0.0)
+            row_upper.append(np.inf)
+        else:
+            high = linear[pos].high
+            ceiling = float(high) if high is not None else everything
+            coefficient.append(ceiling - goal.value)
+            row_lower.append(-np.inf)
+            row_upper.append(ceiling)
+    cell_rows = incidence([problem.cells[bounded[pos]].atoms for pos in positions], n)
+    matrix = sp.bmat([[a, None], [cell_rows, sp.diags(coefficient)]], format="csr")
+    k = len(positions)
+    model = highs_model(
+        np.concatenate([np.zeros(n), -np.ones(k)]),
+        matrix,
+        np.concatenate([lower, row_lower]),
+        np.concatenate([upper, row_upper]),
+        np.zeros(n + k),
+        np.concatenate([np.full(n, highspy.kHighsInf), np.ones(k)]),
+        np.ones(n + k, dtype=bool),
+    )
+    model.setOptionValue("time_limit", seconds)
+    # Meeting most of what can be met is enough: the next search takes up the rest.
+    model.setOptionValue("mip_rel_gap", JOINT_GAP)
+    if start is not None:
+        # A solution to improve on from the first moment: the search starts near it.
+        given = highspy.HighsSolution()
+        given.col_value = np.concatenate([start, np.zeros(k)]).tolist()
+        given.value_valid = True
+        model.setSolution(given)
+    model.run()
+    if model.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(model.getSolution().col_value)[:n]
+
+
+def _bound_by_mip(
+    model: highspy.Highs, cell: AuditCell, goal: _Goal, witnessed: _Witnessed
+) -> int | None:
+    """Seek the cell's whole-number bound in the goal's direction, stopping as soon as a
+    point reaches an upper goal. Each point found is checked and kept; the bound is
+    returned only if it is proven (None: the points found are all that is known)."""
+    n = witnessed.n_atoms
+    cost = np.zeros(n)
+    cost[list(cell.atoms)] = 1.0
+    sense = highspy.ObjSense.kMaximize if goal.up else highspy.ObjSense.kMinimize
+    model.changeObjectiveSense(sense)
+    model.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    model.setOptionValue("objective_target", float(goal.value) if goal.up else -math.inf)
+    model.run()
+    if model.getInfo().primal_solution_status == 2:
+        witnessed.add(np.asarray(model.getSolution().col_value))
+    if model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        value = model.getInfo().objective_function_value
+        return math.floor(value + _TOLERANCE) if goal.up else math.ceil(value - _TOLERANCE)
+    return None
 
 
 def _fractional(vertex: np.ndarray) -> bool:
     return bool(np.abs(vertex - np.round(vertex)).max(initial=0.0) > _TOLERANCE)
-
-
-def _enough(requirement: Requirement, low: float | None) -> float:
-    """The whole value at which the search for an upper bound may stop: the verdict is
-    settled. For a small count, the value its requirement says must stay possible; for a
-    cell that only must not be exact, one above its lower bound."""
-    if requirement.upper_at_least is not None:
-        return float(requirement.upper_at_least)
-    if low is None or math.isnan(low):
-        return math.inf
-    return float(math.ceil(low - _TOLERANCE) + 1)
 
 
 def _judge(low: int, high: int | None, requirement: Requirement) -> tuple[bool, str]:

@@ -271,7 +271,9 @@ def protect(cells: LinkedCells, policy: DisclosurePolicy | None = None) -> Discl
     problem = cells.audit_problem(
         list(dict.fromkeys(suppressed + hidden)), requirements, policy.hidden_at_least
     )
-    checked = audit(problem)
+    # The true counts, and the points the search's last check found, are whole-number
+    # solutions the audit checks and then starts from.
+    checked = audit(problem, points=[cells.atom_values, *result.points])
     return DisclosureOutcome(
         policy,
         suppressed=[s for s in suppressed if s not in set(hidden)],

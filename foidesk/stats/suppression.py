@@ -73,6 +73,10 @@ class SuppressionResult:
     mip_gap: float | None = None
     seconds: float = 0.0
     unprotectable: list[str] = field(default_factory=list)
+    # Whole-number solutions of the attacker's problem for this pattern that the last
+    # whole-number check found (atom counts over every atom, so never written out): the
+    # final audit starts from them rather than finding them again.
+    points: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def suppressed(self) -> list[str]:
@@ -115,16 +119,23 @@ def secondary_suppression(
     primary = list(dict.fromkeys(primaries))
     wanted = set(primary)
     parts = []
+    points = []
     for component in cells.components():
         sub = cells.subset(component)
         sub_primary = [c.id for c in sub.cells if c.id in wanted]
         if sub_primary:
             remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-            parts.append(
-                _protect_component(
-                    sub, sub_primary, requirements, objective, hidden_at_least, remaining
-                )
+            part = _protect_component(
+                sub, sub_primary, requirements, objective, hidden_at_least, remaining
             )
+            parts.append(part)
+            # The component's points, with every other atom at its true count: components
+            # share no atom, so each is a solution of the whole problem too.
+            used = sorted({k for i in component for k in cells.cells[i].atoms})
+            for point in part.points:
+                whole = cells.atom_values.copy()
+                whole[used] = point
+                points.append(whole)
     statuses = [p.status for p in parts]
     gaps = [p.mip_gap for p in parts if p.mip_gap is not None]
     return SuppressionResult(
@@ -138,6 +149,7 @@ def secondary_suppression(
         mip_gap=max(gaps) if gaps else None,
         seconds=time.perf_counter() - started,
         unprotectable=[u for p in parts for u in p.unprotectable],
+        points=points,
     )
 
 
@@ -204,6 +216,7 @@ def _protect_component(
     # The move limit can only be too tight in linked tables where one move shifts a cell
     # by more than the protection itself: if it leaves nothing feasible, drop it.
     for factor in (MOVE_FACTOR, None):
+        points: list[np.ndarray] = []  # whole-number solutions for the pattern last checked
         wanted = dict(requirements)
         master = _Master(weights, fixed_shown, fixed_hidden)
         hidden = fixed_hidden.copy()
@@ -217,14 +230,22 @@ def _protect_component(
             separation = _Separation(cells, blocks, wanted, fixed_shown, floors, factor)
             search = _search(master, separation, hidden, time_left)
             hidden, status, gap = search.hidden, search.status, search.gap
+            points = []
             solves, cuts_made = solves + search.solves, cuts_made + search.cuts
             if status in ("infeasible", "unprotected"):
                 break
             # Protected against the real-valued attacker: now the whole-number one. Where
             # whole numbers narrow a small count further (only in linked tables that are
             # not simply two-way), ask the real-valued search for one more unit of room.
-            # Cuts made for the smaller need stay valid for the larger one.
-            checked = audit(problem_for(pattern_of(hidden) + primary), only=set(primary))
+            # Cuts made for the smaller need stay valid for the larger one. The true counts
+            # are a whole-number solution whatever the pattern: with them, and the points
+            # the audit finds that meet many bounds at once, few bounds need a programme.
+            checked = audit(
+                problem_for(pattern_of(hidden) + primary),
+                only=set(primary),
+                points=[cells.atom_values],
+            )
+            points = checked.points
             short = [i.cell for i in checked.exposed]
             if not short:
                 break
@@ -254,6 +275,7 @@ def _protect_component(
         cuts=cuts_made,
         mip_gap=gap,
         seconds=time.perf_counter() - started,
+        points=points,
     )
 
 

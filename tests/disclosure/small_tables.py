@@ -5,6 +5,9 @@ grand total, where each interior cell is one atom (as it is when a table is the 
 one counting its units). ``row_totals`` is a one-column table of the same rows' totals
 over the same atoms: a second table linked to the first, like the seed's Table 3 and
 Table 5.
+``same_rows`` lays out several tables of the same records and rows, each with its own
+split into columns (and every margin): tables linked through atoms that are not simply
+two-way, where the attacker's bounds with real numbers can be wider than with whole ones.
 """
 
 from __future__ import annotations
@@ -85,3 +88,30 @@ def linked(
     values: Sequence[Sequence[int]], *tables: list[Cell], zero_atoms: bool = False
 ) -> LinkedCells:
     return LinkedCells([c for t in tables for c in t], atom_values(values, zero_atoms))
+
+
+def same_rows(keys: np.ndarray) -> LinkedCells:
+    """One table per column of ``keys`` after the first: rows by that column, with a
+    Total column, a Total row and the grand total, all over the same records.
+
+    ``keys`` has one row per record: its row index, then its category in each split.
+    Each distinct key is an atom.
+    """
+    atoms, counts = np.unique(keys, axis=0, return_counts=True)
+    cells = []
+    n_rows = int(keys[:, 0].max()) + 1
+    for t in range(1, keys.shape[1]):
+        name = f"T{t}"
+        for i in [*range(n_rows), None]:
+            for j in [*range(int(keys[:, t].max()) + 1), None]:
+                mask = np.ones(len(atoms), dtype=bool)
+                if i is not None:
+                    mask &= atoms[:, 0] == i
+                if j is not None:
+                    mask &= atoms[:, t] == j
+                members = tuple(int(k) for k in np.flatnonzero(mask))
+                row = "Total" if i is None else f"r{i + 1}"
+                col = "Total" if j is None else f"c{j + 1}"
+                value = int(counts[list(members)].sum())
+                cells.append(Cell(f"{name}|{row}|{col}", name, (row, col), value, members))
+    return LinkedCells(cells, counts)
