@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from foidesk.answers.package import AnswerPackage, PackageError
-from foidesk.foi import personal_data, workflow
-from foidesk.foi.letters import render_letter, write_pdf
+from foidesk.foi import letter_kinds, personal_data, workflow
+from foidesk.foi.letters import write_pdf
 from foidesk.foi.register import Actor, Register
 from foidesk.progress import ProgressCallback
 from foidesk.settings import Settings
@@ -335,18 +335,21 @@ def publish_answer(
     try:
         report("Checking the request and its personal-data review", 0, 3)
         status, letter, files, decisions = _prepared(register, reference, answer_dir)
-        if status == "approved":
-            report("Recording the response", 1, 3)
-            register.respond(
-                reference,
-                published_on or register.today(),
-                [{"title": f.title, "file": f.filename, "sha256": f.sha256} for f in files],
-                Actor(published_by, "officer"),
-            )
+        report("Recording the response", 1, 3)
+        # One transaction: a response whose letter lacks an element the Act requires is
+        # neither recorded as sent nor published.
+        with register.transaction():
+            if status == "approved":
+                register.respond(
+                    reference,
+                    published_on or register.today(),
+                    [{"title": f.title, "file": f.filename, "sha256": f.sha256} for f in files],
+                    Actor(published_by, "officer"),
+                )
+            if not letter:
+                letter = _checked_response(register, reference, answer_dir)
         report("Making the letter PDF and writing the log entry", 2, 3)
         view = register.public_view(reference)
-        if not letter:
-            letter = render_letter(register, reference, answer_dir)
         publication = publication_from_view(
             view, letter_html=letter, files=files, published_on=published_on
         )
@@ -360,6 +363,20 @@ def publish_answer(
     finally:
         if register is not db:
             register.close()
+
+
+def _checked_response(register: Register, reference: str, answer_dir: Path | None) -> str:
+    """The response letter as it is sent, checked as every letter is (``letter_kinds``)."""
+    # Recorded by the caller, in the same transaction, if it was not before.
+    responded_on = register.get(reference).responded_on or register.today()
+    missing = register.letter_problems(reference, "response", responded_on)
+    if missing:
+        raise PublishError(letter_kinds.refusal(reference, "response", missing))
+    options = {"answer_dir": answer_dir}
+    try:
+        return letter_kinds.checked_html(register, reference, "response", responded_on, options)
+    except letter_kinds.TemplateMissesElement as exc:
+        raise PublishError(f"{reference}: {exc}") from exc
 
 
 def check_publishable(register: Register, reference: str, answer_dir: Path | None) -> None:

@@ -19,6 +19,7 @@ from foidesk.answers.package import AnswerPackage
 from foidesk.db import open_session, upgrade
 from foidesk.foi.personal_data import record_review
 from foidesk.foi.register import Actor, Register
+from foidesk.settings import read_settings
 from foidesk.web.app import create_app
 from foidesk.web.disclosure_log import (
     Publication,
@@ -318,3 +319,34 @@ def test_withdrawn_responses_leave_the_counts_and_pages(tmp_path: Path) -> None:
         assert after.total == 1
         assert [(f.value, f.count) for f in after.subjects][0] == ("Domestic abuse", 1)
         assert published(session, "01.FOI.23.000011") is None
+
+
+def test_a_response_lacking_an_element_is_neither_sent_nor_published(tmp_path: Path) -> None:
+    # Publishing an approved request records the response and publishes its letter: a
+    # letter the Act would find lacking (here, no named signatory in the settings) is
+    # refused as every letter is, and the request stays approved, with nothing on the log.
+    met = read_settings(Path(__file__).resolve().parents[2] / "examples/settings/met.yaml")
+    unsigned = met.model_copy(
+        update={"authority": met.authority.model_copy(update={"signatory": None})}
+    )
+    db = str(tmp_path / "desk.sqlite")
+    reference = "01.FOI.24.000003"
+    with Register(db, migrate=True, settings=unsigned) as register:
+        register.new_request(
+            reference, date(2024, 5, 1), "How many police dogs?", ["Dogs"], "email",
+            "someone@example.org", "officer.one", title="Police dogs", subject="Dogs",
+        )  # fmt: skip
+        register.decide(reference, 1, "disclosed", [], "officer.one", summary="42")
+        register.submit_for_approval(reference, "officer.one")
+        register.approve(
+            reference,
+            Actor("reviewer.one", "reviewer"),
+            fingerprint=register.fingerprint(reference),
+        )
+        record_review(register, reference, None, [], "officer.one")
+        with pytest.raises(PublishError, match="lacks a named signatory and role"):
+            publish_answer(register, reference, None)
+        assert register.status(reference) == "approved"
+        assert register.get(reference).responded_on is None
+    with open_session(db) as session:
+        assert published(session, reference) is None
