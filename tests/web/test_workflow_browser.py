@@ -287,6 +287,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 JOBS = {"publish": "Published to the disclosure log.", "letter": "Letter issued and recorded."}
 
 
+def _sign_in(page, desk: LiveServer, who: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("User name").fill(who)
+    page.get_by_label("Password").fill(desk.passwords[who])  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/workspace")
+
+
 def _take(page, case: Case, register: Register, reference: str) -> None:  # type: ignore[no-untyped-def]
     """Open the step's form on the request page, fill it and press its button."""
     name = workflow.BY_COMMAND[case.command].name
@@ -335,11 +343,7 @@ def test_each_step_from_the_request_page(browser, desk: LiveServer, case: Case) 
         context = browser.new_context(base_url=desk.url)
         page = context.new_page()
         try:
-            page.goto("/login")
-            page.get_by_label("User name").fill(who)
-            page.get_by_label("Password").fill(desk.passwords[who])  # type: ignore[attr-defined]
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url("**/workspace")
+            _sign_in(page, desk, who)
             page.goto(f"/workspace/requests/{reference}")
             _take(page, case, register, reference)
             if case.command in JOBS:
@@ -360,11 +364,7 @@ def test_logging_a_request_from_the_register_page(browser, desk: LiveServer) -> 
     context = browser.new_context(base_url=desk.url)
     page = context.new_page()
     try:
-        page.goto("/login")
-        page.get_by_label("User name").fill("officer.walk")
-        page.get_by_label("Password").fill(desk.passwords["officer.walk"])  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/workspace")
+        _sign_in(page, desk, "officer.walk")
         page.get_by_text("Show the form").click()
         page.get_by_label("Reference", exact=True).fill("01.FOI.24.000999")
         page.get_by_label("Date received").fill(RECEIVED.isoformat())
@@ -396,11 +396,7 @@ def test_the_letters_issued_are_listed_and_downloaded(browser, desk: LiveServer)
     context = browser.new_context(base_url=desk.url, accept_downloads=True)
     page = context.new_page()
     try:
-        page.goto("/login")
-        page.get_by_label("User name").fill("officer.walk")
-        page.get_by_label("Password").fill(desk.passwords["officer.walk"])  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/workspace")
+        _sign_in(page, desk, "officer.walk")
         page.goto(f"/workspace/requests/{reference}")
         expect(page.get_by_text("No letter has been issued for this request.")).to_be_visible()
         scope = page.locator("#step-letter")
