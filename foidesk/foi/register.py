@@ -1549,9 +1549,7 @@ class Register:
         """Keep a completed personal-data review (checked by ``foi.personal_data``)."""
         with self._step(reference, "personal-data review", actor) as step:
             request = step.request
-            review = step.session.scalars(
-                select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
-            ).one_or_none()
+            review = _personal_data_review_of(step.session, request)
             if review is None:
                 review = PersonalDataReview(request_id=request.id)
                 step.session.add(review)
@@ -1568,10 +1566,7 @@ class Register:
     def personal_data_review(self, reference: str) -> dict[str, Any] | None:
         """The request's latest personal-data review, or None if it has had none."""
         with self._session() as session:
-            request = self._load(session, reference)
-            review = session.scalars(
-                select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
-            ).one_or_none()
+            review = _personal_data_review_of(session, self._load(session, reference))
             if review is None:
                 return None
             return {
@@ -1626,6 +1621,13 @@ class Register:
             "advice": request.advice,
             "attachments": [dict(a) for a in request.attachments],
         }
+
+
+def _personal_data_review_of(session: Session, request: Request) -> PersonalDataReview | None:
+    """The request's one kept personal-data review row, if it has had one."""
+    return session.scalars(
+        select(PersonalDataReview).where(PersonalDataReview.request_id == request.id)
+    ).one_or_none()
 
 
 @lru_cache(maxsize=16_384)
