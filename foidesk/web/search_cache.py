@@ -5,15 +5,17 @@ The contract:
 - Every entry is keyed by the log it was read from (the database's address and the log's
   version) and by the normalised query it answers.
 - The log's version is the number in ``web_log_version``, which the database itself
-  moves on, in the same transaction, with every insert, update and delete on
-  ``web_responses`` (triggers of migration web_0009): every publication, republication,
-  withdrawal and edit, whoever makes it (the app, the command line, another process or
-  a hand-written statement). Nothing in Python has to remember to invalidate anything.
+  sets to a new random number, in the same transaction, with every insert, update and
+  delete on ``web_responses`` (triggers of migrations web_0009 and web_0010): every
+  publication, republication, withdrawal and edit, whoever makes it (the app, the
+  command line, another process or a hand-written statement). Nothing in Python has to
+  remember to invalidate anything. Being random, a version never comes round again,
+  even after a change is rolled back that a search inside its transaction saw.
 - A search reads the version before anything else, so an entry holds the log as it was
   at its version or later, never earlier. The first search after a change finds no
   entry under the new version and reads the database; a response published a moment
   ago appears, and a withdrawn one is gone, in the very next search.
-- Entries under earlier versions are never read again; they leave the LRU (at most
+- Entries under other versions are never read again; they leave the LRU (at most
   ``MAX_ENTRIES``) as others arrive, and a log's entries are all dropped as soon as a
   search sees another version of it, so the cache holds one version's worth of each.
 - Thread-safe: one lock guards the LRU and is never held while the database is read, so

@@ -147,3 +147,19 @@ def test_searches_in_many_threads_never_go_back_to_an_older_log(register_db: str
     assert failures == []
     for totals in seen.values():
         assert totals == sorted(totals) and totals[-1] == 11
+
+
+def test_a_search_inside_a_change_rolled_back_leaves_nothing_behind(register_db: str) -> None:
+    with open_session(register_db) as reader, open_session(register_db) as writer:
+        publish(writer, _entry("01.FOI.24.000051", "Custody", "Stalking in custody"))
+        writer.execute(
+            text("UPDATE web_responses SET request_text = 'Overtime paid' WHERE reference = :r"),
+            {"r": "01.FOI.24.000051"},
+        )
+        # The writer's own search sees its uncommitted edit...
+        assert _references(search_log(writer, LogQuery(q="overtime"))) == ["01.FOI.24.000051"]
+        writer.rollback()
+        # ...which never happened; a different change to the log follows.
+        publish(writer, _entry("01.FOI.24.000052", "Custody", "Burglary figures"))
+        assert search_log(reader, LogQuery(q="overtime")).total == 0
+        assert _references(search_log(reader, LogQuery(q="stalking"))) == ["01.FOI.24.000051"]
