@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 # (page, example number): why it cannot run alone.
 NOT_RUN = {
-    ("web.md", 1): "publishes the seed's answer, which the page's shell walkthrough makes",
+    ("web.md", 1): "publishes the seed's answer into the register `make demo` makes",
 }
 
 
