@@ -333,7 +333,8 @@ def reviewed_decisions(
     if stored is None:
         raise ReviewError(
             f"{reference} has had no personal-data review: review what the log would show "
-            "before publishing (foidesk log review, or the request's page in the workspace)"
+            f"before publishing (foidesk request personal-data {reference}, or the request's "
+            "page in the workspace)"
         )
     texts = public_texts(view, letter_html)
     if fingerprint(texts) != stored["fingerprint"]:

@@ -110,6 +110,8 @@ def test_the_councillor_is_named_nowhere_public(web_db: str, councillor: Path) -
     )
     assert refused.exit_code == 2
     assert f"{REFERENCE} has had no personal-data review" in refused.output
+    # The refusal names the command that records the review.
+    assert f"foidesk request personal-data {REFERENCE}" in refused.output
 
     template = _cli(
         "request", "personal-data", REFERENCE, "--answer", str(councillor), "--db", web_db
