@@ -23,14 +23,18 @@ from foidesk.foi.accounts import add_user, issue_token
 from foidesk.records.summary import DA_COLUMN
 
 
-def _command_paths(command: Any, path: tuple[str, ...] = ()) -> list[str]:
-    """Every command the user can run, as typed after ``foidesk``."""
+def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    """Every command the user can run, as typed after ``foidesk``, with the command."""
     if not hasattr(command, "commands"):  # a command, not a group of them
-        return [" ".join(path)]
-    found = [" ".join(path)] if path and command.invoke_without_command else []
+        return [(" ".join(path), command)]
+    found = [(" ".join(path), command)] if path and command.invoke_without_command else []
     for name, sub in command.commands.items():
-        found += _command_paths(sub, (*path, name))
+        found += _commands(sub, (*path, name))
     return found
+
+
+def _command_paths(command: Any) -> list[str]:
+    return [path for path, _ in _commands(command)]
 
 
 def test_every_command_is_documented_in_docs() -> None:
@@ -41,6 +45,18 @@ def test_every_command_is_documented_in_docs() -> None:
     ]
     assert len(commands) >= 60 and "request fee-notice" in commands
     assert undocumented == []
+
+
+def test_each_command_is_listed_on_one_line() -> None:
+    # A group's --help lists each command by its help's first paragraph, keeping its line
+    # breaks: a summary wrapped in the docstring would print broken in the list.
+    wrapped = [
+        path
+        for path, command in _commands(get_command(app))
+        if "\n" in (command.help or "").split("\n\n")[0].strip()
+    ]
+    assert len(_commands(get_command(app))) >= 60
+    assert wrapped == []
 
 
 def test_python_dash_m_runs_the_same_command_line() -> None:

@@ -495,7 +495,9 @@ _step_command(
     "approve",
     "Approve the content you reviewed, named by the fingerprint `request show` printed.",
     lambda r, ref, who, fingerprint: r.approve(ref, who, fingerprint=fingerprint),
-    fingerprint=_required("--fingerprint", "The fingerprint of the content you reviewed."),
+    fingerprint=_required(
+        "--fingerprint", "The whole fingerprint of the content you reviewed (64 hex digits)."
+    ),
 )
 
 
@@ -742,8 +744,9 @@ def request_repeats(
     as_json: Annotated[bool, typer.Option("--json", help="The findings as JSON.")] = False,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Earlier requests this one repeats (s14(2)), whether it is a round robin, and requests
-    it may be aggregated with for the s12 estimate (regulation 5)."""
+    """Earlier requests this one repeats (s14(2)), and whether it is a round robin.
+
+    Also the requests it may be aggregated with for the s12 estimate (regulation 5)."""
     import json
     from dataclasses import asdict
 
@@ -868,8 +871,10 @@ def request_letter(
     store: Path | None = OPTIONAL_STORE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
-    """Issue a letter of KIND to the requester (HTML and PDF), recorded in the register; or,
-    given a request file and no KIND, import it if new and write its response letter."""
+    """Issue a letter of KIND (HTML and PDF), or write a request file's response letter.
+
+    A letter of KIND is recorded in the register. Given a request file and no KIND, the
+    file is imported if new and its response letter written."""
     if kind is not None:
         from foidesk.foi import letter_kinds
 
