@@ -119,6 +119,31 @@ def test_every_command_refuses_alike_without_a_token(desk: dict[str, str], args:
     assert "error: set FOIDESK_TOKEN to your account's token" in result.output
 
 
+def test_a_response_letter_imports_its_file_only_as_the_token_account(
+    desk: dict[str, str], tmp_path: Path
+) -> None:
+    # `request letter FILE` imports a file not yet in the register, as `request import` does:
+    # as the token's account, never as the file's own officer with no token at all.
+    councillor = ROOT / "tests" / "web" / "data" / "councillor_ncnd.yaml"
+    letter = ["request", "letter", str(councillor), "--out", str(tmp_path / "letter")]
+    runner = CliRunner()
+    anonymous = runner.invoke(app, [*letter, "--db", desk["db"]], env={"FOIDESK_TOKEN": ""})
+    assert anonymous.exit_code == ExitCode.REFUSED, anonymous.output
+    assert "error: set FOIDESK_TOKEN to your account's token" in anonymous.output
+    listed = runner.invoke(app, ["request", "list", "--json", "--db", desk["db"]])
+    assert json.loads(listed.output) == []
+    written = runner.invoke(app, [*letter, "--db", desk["db"]], env={"FOIDESK_TOKEN": desk["olly"]})
+    assert written.exit_code == 0, written.output
+    trail = runner.invoke(
+        app, ["request", "audit", "01.FOI.24.000777", "--json", "--db", desk["db"]]
+    )
+    assert {entry["actor"] for entry in json.loads(trail.output)} == {"olly"}
+    # Once imported, the letter is written again from the register, with no token.
+    again = runner.invoke(app, [*letter, "--db", desk["db"]], env={"FOIDESK_TOKEN": ""})
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "letter" / "response.pdf").exists()
+
+
 def test_a_role_refusal_and_a_workflow_refusal_share_the_code(desk: dict[str, str]) -> None:
     runner = CliRunner()
     new = ["request", "new", REF, "--received", "2024-06-03", "--text", "Dogs?", "--db", desk["db"]]

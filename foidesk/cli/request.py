@@ -874,7 +874,7 @@ def request_letter(
     """Issue a letter of KIND (HTML and PDF), or write a request file's response letter.
 
     A letter of KIND is recorded in the register. Given a request file and no KIND, the
-    file is imported if new and its response letter written."""
+    file is imported if new (as your account) and its response letter written."""
     if kind is not None:
         from foidesk.foi import letter_kinds
 
@@ -885,8 +885,14 @@ def request_letter(
         typer.echo(str(letter.pdf))
         return
     from foidesk.foi.letters import write_response
+    from foidesk.foi.request_file import load_request_file
 
-    paths = write_response(Path(subject), db, out, store=store)
+    # Importing the file is logging the request: it acts as the token's account, as
+    # `request import` does; a request already in the register needs no token to be read.
+    reference = load_request_file(Path(subject))["reference"]
+    with open_register(db) as register:
+        importer = None if register.exists(reference) else acting(register, db, "log")
+    paths = write_response(Path(subject), db, out, store=store, importer=importer)
     for path in paths.values():
         typer.echo(str(path))
 

@@ -17,7 +17,7 @@ from foidesk.answers.package import AnswerPackage, FileEntry, sha256_file
 from foidesk.documents.accessibility import write_pdf_ua
 from foidesk.foi import letter_kinds
 from foidesk.foi.letter_kinds import RESPONSE_FILES, REVIEW_WINDOW, manifest_attachments
-from foidesk.foi.register import Register, TransitionError
+from foidesk.foi.register import Actor, Register, TransitionError
 from foidesk.foi.request_file import AlreadyInRegister, import_request_file, load_request_file
 
 LETTER_FILES = dict(zip(("html", "pdf"), RESPONSE_FILES, strict=True))
@@ -82,13 +82,15 @@ def write_response(
     *,
     store: str | Path | None = None,
     answer_dir: Path | None = None,
+    importer: Actor | None = None,
 ) -> dict[str, Path]:
     """Import the request file (if new), render ``response.html`` and ``response.pdf``.
 
     Attachments are the request file's ``documents`` (found in ``out_dir`` for their
     SHA-256) and the files of ``answer_dir/manifest.json`` (``answer_dir`` defaults to
     ``out_dir``). The letter, and those documents when present, are added to the manifest
-    in ``out_dir``. Returns the paths written.
+    in ``out_dir``. ``importer`` is who imports a new file (``import_request_file``).
+    Returns the paths written.
     """
     request_file = Path(request_file)
     out_dir = Path(out_dir)
@@ -108,7 +110,12 @@ def write_response(
         # A request imported earlier is answered as the register holds it.
         with suppress(AlreadyInRegister):
             import_request_file(
-                request_file, register, store=store, attachments=attachments, answer=package
+                request_file,
+                register,
+                store=store,
+                attachments=attachments,
+                answer=package,
+                importer=importer,
             )
         responded_on = register.get(reference).responded_on
         if responded_on is None and response.get("responded"):
