@@ -352,6 +352,9 @@ def test_json_output_parses_and_holds_the_values(desk: dict[str, str], tmp_path:
     trail = json.loads(run("request", "audit", REF, "--json"))
     assert [(e["actor"], e["role"]) for e in trail][-1] == ("olly", "officer")
     assert "acknowledged" in [e["action"] for e in trail]
+    # Times are ISO 8601 as dates are, with the T a script's parser expects.
+    iso_time = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")
+    assert [e["at"] for e in trail if not iso_time.fullmatch(e["at"])] == []
     assert json.loads(run("user", "list", "--json")) == [
         {"username": "ann", "roles": ["analyst"], "active": True},
         {"username": "olly", "roles": ["officer"], "active": True},

@@ -7,6 +7,7 @@ commands); dates are ISO strings. Warnings and errors stay on stderr.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import typer
@@ -14,6 +15,12 @@ import typer
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON (for scripts) instead of text.")
 
 
+def _text(value: Any) -> str:
+    # str() of a datetime puts a space between date and time; ISO 8601 has a T.
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def print_json(data: Any) -> None:
-    """Print ``data`` as indented JSON; dates, paths and other values as their strings."""
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    """Print ``data`` as indented JSON; dates and times in ISO 8601, paths and other values
+    as their strings."""
+    typer.echo(json.dumps(data, indent=2, default=_text, ensure_ascii=False))

@@ -747,7 +747,6 @@ def request_repeats(
     """Earlier requests this one repeats (s14(2)), and whether it is a round robin.
 
     Also the requests it may be aggregated with for the s12 estimate (regulation 5)."""
-    import json
     from dataclasses import asdict
 
     from foidesk.foi import repeats
@@ -761,7 +760,7 @@ def request_repeats(
             "flags": found.flags,
             "aggregation_candidates": [asdict(c) for c in candidates],
         }
-        typer.echo(json.dumps(data, indent=2, default=str))
+        print_json(data)
         return
     for line in found.flags or [f"{reference}: no earlier request repeats it"]:
         typer.echo(line)
