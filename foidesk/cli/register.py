@@ -65,4 +65,4 @@ def acting(register: Any, db: str, step: str, reference: str | None = None) -> A
 def status_line(register: Any, reference: str) -> str:
     request = register.get(reference)
     due = register.deadline_for(request).due
-    return f"{reference}: {request.status}, due {due or 'clock stopped'}"
+    return f"{reference}: {request.status}, " + (f"due {due}" if due else "clock stopped")

@@ -77,7 +77,7 @@ def test_a_request_through_the_cli(desk: Desk, tmp_path: Path) -> None:
     out = run(
         "olly", "request", "clarify", REF, "--sought", "2024-06-04", "--question", "Which years?"
     )
-    assert out.strip() == f"{REF}: awaiting clarification, due clock stopped"
+    assert out.strip() == f"{REF}: awaiting clarification, clock stopped"
     # Clarified Mon 10 Jun: a new 20 working days, to Mon 8 Jul.
     out = run("olly", "request", "answer", REF, "--answered", "2024-06-10", "--answer", "2020 on.")
     assert out.strip() == f"{REF}: in progress, due 2024-07-08"
@@ -192,7 +192,7 @@ def test_fees_and_extensions_through_the_cli(desk: Desk) -> None:
     run = desk.run
     run("olly", "request", "new", REF, "--received", "2024-06-03", "--text", "Figures.")
     out = run("olly", "request", "fee-notice", REF, "--notice", "2024-06-13", "--amount", "40")
-    assert out.strip() == f"{REF}: awaiting fee, due clock stopped"
+    assert out.strip() == f"{REF}: awaiting fee, clock stopped"
     # Paid Tue 18 Jun: 13, 14, 17 and 18 June do not count, so Mon 1 Jul becomes Fri 5 Jul.
     out = run("olly", "request", "fee-paid", REF, "--paid", "2024-06-18")
     assert out.strip() == f"{REF}: in progress, due 2024-07-05"

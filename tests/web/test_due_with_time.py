@@ -81,7 +81,7 @@ def test_the_command_line_shows_what_is_due(web_db: str) -> None:
         cli, ["request", "lapse", UNPAID, "--db", web_db], env={"FOIDESK_TOKEN": token}
     )
     assert lapsed.exit_code == 0, lapsed.output
-    assert lapsed.output.strip() == f"{UNPAID}: lapsed, due clock stopped"
+    assert lapsed.output.strip() == f"{UNPAID}: lapsed, clock stopped"
     paid = runner.invoke(
         cli,
         ["request", "fee-paid", UNPAID, "--paid", str(TODAY), "--db", web_db],
