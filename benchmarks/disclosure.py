@@ -256,7 +256,8 @@ def verdicts(case: Case, hidden: set[str], primaries: list[str], workdir: Path) 
     now = audit(problem, whole_numbers=False)
     at_least = bool(now.exposed)
     if not at_least:
-        now = audit(problem)
+        # The true counts as a point to start from, as protect() gives them.
+        now = audit(problem, points=[cells.atom_values])
     values = {c.id: c.value for c in cells.cells}
     peer_ok = True
     for grid in case.grids:
@@ -316,6 +317,7 @@ def run_case(
     case = seed_case(scale, db) if case_number == 0 else synthetic_cases()[case_number - 1]
     cells = case.cells
     values = {c.id: c.value for c in cells.cells}
+    labels = {c.id: c.labels for c in cells.cells}
     primaries = primary_cells(cells, LOW, HIGH)
     print(
         f"\n{case.label}: {len(cells.cells)} cells, {cells.n_atoms} atoms, "
@@ -324,27 +326,28 @@ def run_case(
         flush=True,
     )
     # foidesk in its own process, so that a search that runs too long is stopped and
-    # Tau-Argus's figures are printed all the same.
+    # Tau-Argus's figures are printed all the same; one after the other, so that neither
+    # slows the other's clock.
     found = workdir / "foidesk.json"
     command = [sys.executable, __file__, f"--scale={scale}", f"--ours={case_number}"]
     command += [f"--db={db}"] if db else []
     command += [f"--out={found}"]
     with subprocess.Popen(command) as ours:
-        peer: set[str] = set()
-        peer_seconds = 0.0
-        for grid in case.grids:
-            mine = {p: values[p] for p in primaries if p in grid.codes.values()}
-            if mine:
-                run = tau_argus(grid, mine, workdir / f"opt-{grid.name}", None)
-                peer |= run.hidden
-                peer_seconds += run.seconds
         try:
             ours.wait(timeout=case_seconds)
         except subprocess.TimeoutExpired:
             ours.kill()
+    peer: set[str] = set()
+    peer_seconds = 0.0
+    for grid in case.grids:
+        mine = {p: values[p] for p in primaries if p in grid.codes.values()}
+        if mine:
+            run = tau_argus(grid, mine, workdir / f"opt-{grid.name}", None)
+            peer |= run.hidden
+            peer_seconds += run.seconds
     results = json.loads(found.read_text(encoding="utf-8")) if found.exists() else {}
 
-    header = f"  {'':<13}{'cells':>7}{'value':>9}{'seconds':>9}  "
+    header = f"  {'':<13}{'cells':>7}{'totals':>7}{'value':>9}{'seconds':>9}  "
     rows = []
     runs = [(n, results.get(n)) for n in ("foidesk", "foidesk 0..5")]
     runs.append(("Tau-Argus", {"hidden": sorted(peer), "seconds": peer_seconds}))
@@ -358,9 +361,10 @@ def run_case(
         if named not in header:
             header += named
         value = sum(values[c] for c in hidden)
+        totals = sum(TOTAL in labels[c] for c in hidden)
         status = f"  ({run['status']})" if run.get("status", "optimal") != "optimal" else ""
         rows.append(
-            f"  {name:<13}{len(hidden):>7}{value:>9}{run['seconds']:>9.2f}  "
+            f"  {name:<13}{len(hidden):>7}{totals:>7}{value:>9}{run['seconds']:>9.2f}  "
             + "  ".join(f"{v:<16}" for v in judged.values())
             + status
         )
