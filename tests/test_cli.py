@@ -172,6 +172,7 @@ def _bad_input(desk: dict[str, str]) -> list[tuple[list[str], str]]:
         (["answer", "nope.yaml", "--store", missing_store, "--out", out], "nope.yaml"),
         (["audit", desk["dir"]], AUDIT_FILE),
         (["schema", "tabel"], "did you mean table?"),
+        (["schema", "requests.yaml"], "kinds are request, mapping, table, settings, review"),
         (["inspect", "notes.txt"], "can inspect .xlsx and .docx files only"),
         (["deadline", "2024-06-31"], "is not a date"),
     ]

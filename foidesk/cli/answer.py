@@ -74,7 +74,9 @@ def answer(
 def schema_command(
     kind: str = typer.Argument(..., help="request, mapping, table, settings or review."),
 ) -> None:
-    """Print the JSON Schema (draft 2020-12) of a request, mapping or settings file, or a table."""
+    """Print the JSON Schema of a request, mapping, settings or review file, or a table.
+
+    The schema is JSON Schema draft 2020-12, for editors to complete and CI to validate."""
     import json
 
     from foidesk.foi.personal_data import ReviewFile
@@ -92,7 +94,9 @@ def schema_command(
         "review": (ReviewFile, "foidesk personal-data review file"),
     }
     if kind not in models:
-        raise BadInput(f"no schema {kind!r}{did_you_mean(kind, models)}")
+        raise BadInput(
+            f"no schema {kind!r}{did_you_mean(kind, models)}: kinds are {', '.join(models)}"
+        )
     typer.echo(json.dumps(json_schema(*models[kind]), indent=2))
 
 
