@@ -241,6 +241,14 @@ def test_db_given_to_a_store_command_names_store(args: list[str], tmp_path: Path
     assert not store.exists()
 
 
+def test_db_given_to_answer_names_its_register_option_too(tmp_path: Path) -> None:
+    # answer also takes the register, as --log: --db may have meant that, so it says so.
+    result = CliRunner().invoke(app, ["answer", "request.yaml", "--out", "x", "--db", "r.sqlite"])
+    said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())  # the error's box
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert "give --store FILE or $FOIDESK_STORE; the register is its --log" in said
+
+
 def test_the_variables_alone_name_the_databases(desk: dict[str, str], tmp_path: Path) -> None:
     env = {
         "FOIDESK_TOKEN": desk["olly"],

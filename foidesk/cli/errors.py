@@ -88,10 +88,12 @@ class ReportingGroup(TyperGroup):
             # An unknown --db on a store command is an old script's name for --store (the
             # store had it before the register did), so say which option it wants.
             ctx = getattr(error, "ctx", None)
-            if getattr(error, "option_name", None) == "--db" and _reads_store(ctx):
+            if getattr(error, "option_name", None) == "--db" and _takes(ctx, "--store"):
                 from foidesk.cli.options import STORE_NOT_REGISTER
 
-                raise typer.BadParameter(STORE_NOT_REGISTER, ctx=ctx) from None
+                # answer takes the register too, as --log: --db may have meant that.
+                log = "; the register is its --log" if _takes(ctx, "--log") else ""
+                raise typer.BadParameter(STORE_NOT_REGISTER + log, ctx=ctx) from None
             raise
         except (typer.Exit, typer.Abort):
             raise
@@ -103,6 +105,6 @@ class ReportingGroup(TyperGroup):
             raise typer.Exit(code) from None
 
 
-def _reads_store(ctx: typer.Context | None) -> bool:
-    """Whether the command being parsed takes the crime store (``--store``)."""
-    return ctx is not None and any("--store" in param.opts for param in ctx.command.params)
+def _takes(ctx: typer.Context | None, option: str) -> bool:
+    """Whether the command being parsed takes ``option``."""
+    return ctx is not None and any(option in param.opts for param in ctx.command.params)
