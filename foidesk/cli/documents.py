@@ -161,6 +161,11 @@ def redact_command(
         f"{result.output}: {len(result.entries)} redactions, verified by "
         f"{' and '.join(result.checked_by)}; log {result.log_json}"
     )
+    # A misspelt phrase removes nothing, and what it missed still verifies as redacted.
+    matched = {entry.rule for entry in result.entries}
+    for rule in rules:
+        if rule.kind in ("phrase", "regex") and rule.describe() not in matched:
+            typer.echo(f"warning: {rule.describe()} matched nothing in the document", err=True)
 
 
 @app.command("suggest")

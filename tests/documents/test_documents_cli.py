@@ -41,6 +41,20 @@ def test_redact_pairs_phrases_with_labels_and_writes_the_log(tmp_path: Path) -> 
     assert (tmp_path / "out.redaction-log.json").exists()
 
 
+def test_redact_warns_of_a_phrase_it_found_nowhere(tmp_path: Path) -> None:
+    # A misspelt phrase removes nothing and the rest still verifies: say so, not silently.
+    source = html_pdf(tmp_path / "in.pdf", "<p>Operation Nightjar is led by DS Smith.</p>")
+    result = runner.invoke(
+        app,
+        ["redact", str(source), "--out", str(tmp_path / "out.pdf"),
+         "--phrase", "Operation Nightjar", "--phrase", "DS Smyth", "--label", "s31"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 redactions, verified" in result.output
+    assert "warning: phrase: DS Smyth matched nothing in the document" in result.output
+    assert "Nightjar matched nothing" not in result.output
+
+
 def test_redact_exits_non_zero_when_verification_fails(tmp_path: Path) -> None:
     source = html_pdf(tmp_path / "in.pdf", "<p>Kestrel</p><p>The Kestrel post.</p>")
     out = tmp_path / "out.pdf"
