@@ -162,6 +162,7 @@ def _bad_input(desk: dict[str, str]) -> list[tuple[list[str], str]]:
     missing_store = str(Path(desk["dir"]) / "missing.duckdb")
     out = str(Path(desk["dir"]) / "out")
     register = ["--db", desk["db"]]
+    policy = ["--number", "1.0", "--effective", "2024-01-02", "--owner", "Head", "--title", "Dogs"]
     return [
         (["request", "show", "NOPE", *register], "no request 'NOPE'"),
         (["request", "audit", "NOPE", *register], "no request 'NOPE'"),
@@ -175,6 +176,11 @@ def _bad_input(desk: dict[str, str]) -> list[tuple[list[str], str]]:
         (["schema", "requests.yaml"], "kinds are request, mapping, table, settings, review"),
         (["inspect", "notes.txt"], "can inspect .xlsx and .docx files only"),
         (["deadline", "2024-06-31"], "is not a date"),
+        # A file that is not there: its name, then why, not Python's "[Errno 2] ...".
+        (
+            ["policy", "add", "dogs", *policy, "--file", "gone.pdf", *register],
+            "error: gone.pdf: No such file or directory",
+        ),  # fmt: skip
     ]
 
 

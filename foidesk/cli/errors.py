@@ -72,9 +72,12 @@ def exit_code(error: BaseException) -> ExitCode | None:
 
 
 def message(error: BaseException) -> str:
-    """The error's own words (a KeyError's str() would quote them)."""
+    """The error's own words (a KeyError's str() would quote them; an OSError's leads with
+    its errno, "[Errno 2] ...", where a reader wants the file first)."""
     if isinstance(error, KeyError) and error.args:
         return str(error.args[0])
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
     return str(error)
 
 
