@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from foidesk.input_files import InputError, parse_yaml, validate
 
@@ -174,8 +175,9 @@ class Settings(_Strict):
     web: WebSite = Field(default_factory=WebSite)
     mail: Mail = Field(default_factory=Mail)
     requests: Requests = Field(default_factory=Requests)
-    # The file these came from, or None for the built-in defaults.
-    source: str | None = Field(default=None, exclude=True)
+    # The file these came from, or None for the built-in defaults: set by the loader, so
+    # not a key of the file's schema.
+    source: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
 
 
 def read_settings(path: str | Path) -> Settings:

@@ -49,6 +49,17 @@ def test_every_example_validates_against_its_schema(path: Path) -> None:
         assert all(not list(table.iter_errors(t)) for t in data["tables"])
 
 
+def test_the_settings_schema_offers_only_keys_a_file_may_set() -> None:
+    # Where the settings came from is recorded by the loader, not written in the file.
+    assert set(_schema("settings")["properties"]) == {
+        "authority",
+        "crime_store",
+        "web",
+        "mail",
+        "requests",
+    }
+
+
 def _seed_text_with(tmp_path: Path, old: str, new: str) -> Path:
     text = SEED.read_text(encoding="utf-8")
     assert old in text
