@@ -82,6 +82,20 @@ def test_settings_errors_name_the_file_line_and_field(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not a regular expression" in result.output
 
 
+def test_a_settings_file_not_found_says_where_its_name_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A relative name in $FOIDESK_SETTINGS is read from the directory the command runs in,
+    # so the error says which variable named it and that directory.
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"FOIDESK_SETTINGS": "examples/settings/nowhere.yaml"})
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "examples/settings/nowhere.yaml: settings file not found" in said
+    assert f"named by --settings or $FOIDESK_SETTINGS, read from {tmp_path}" in said
+
+
 def test_the_crime_store_takes_its_memory_limit_and_threads_from_the_settings(
     tmp_path: Path,
 ) -> None:
