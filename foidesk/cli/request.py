@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from foidesk.cli.errors import BadInput
 from foidesk.cli.options import OPTIONAL_STORE_OPTION, REGISTER_OPTION, parse_date
 from foidesk.cli.output import JSON_OPTION, print_json
 from foidesk.cli.register import TOKEN_ENV, acting, open_register, status_line, token_account
@@ -883,9 +884,16 @@ def request_letter(
         typer.echo(str(letter.html))
         typer.echo(str(letter.pdf))
         return
+    from foidesk.foi.letter_kinds import KINDS
     from foidesk.foi.letters import write_response
     from foidesk.foi.request_file import load_request_file
 
+    if not Path(subject).is_file():
+        # Most often a reference whose kind was left out, rather than a file gone missing.
+        raise BadInput(
+            f"{subject} is not a request file: give the kind of letter to issue for a "
+            f"request (kinds are {', '.join(KINDS)})"
+        )
     # Importing the file is logging the request: it acts as the token's account, as
     # `request import` does; a request already in the register needs no token to be read.
     reference = load_request_file(Path(subject))["reference"]

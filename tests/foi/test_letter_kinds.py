@@ -275,6 +275,13 @@ def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> 
     assert "Yours sincerely, Information Manager Information Rights Unit" in text
     unknown = invoke("letter", "01.FOI.24.000777", "apology", "--out", str(out))
     assert unknown.exit_code == 2 and "kinds are acknowledgement" in unknown.output
+    # A reference without its kind is not taken for a missing request file.
+    kindless = invoke("letter", "01.FOI.24.000777", "--out", str(out))
+    assert kindless.exit_code == 2, kindless.output
+    assert "error: 01.FOI.24.000777 is not a request file: give the kind of letter to issue" in (
+        " ".join(kindless.output.split())
+    )
+    assert "kinds are acknowledgement" in kindless.output
 
 
 def test_the_text_of_a_letter_keeps_each_block_and_cell_apart(register: Register) -> None:
