@@ -181,13 +181,40 @@ def _bad_input(desk: dict[str, str]) -> list[tuple[list[str], str]]:
             ["policy", "add", "dogs", *policy, "--file", "gone.pdf", *register],
             "error: gone.pdf: No such file or directory",
         ),  # fmt: skip
+        # A part the request does not have is bad input, not a step the workflow refuses.
+        (
+            ["request", "decide", REF, "--part", "3", "--decision", "disclosed", *register],
+            f"{REF} has no part 3 (parts: 1, 2)",
+        ),
+        (
+            [
+                "request",
+                "cost",
+                REF,
+                "--part",
+                "3",
+                "--activity",
+                "locate",
+                "--records",
+                "3",
+                "--minutes",
+                "5",
+                *register,
+            ],
+            f"{REF} has no part 3 (parts: 1, 2)",
+        ),  # fmt: skip
     ]
 
 
 def test_bad_input_has_one_code_across_commands(desk: dict[str, str]) -> None:
     runner = CliRunner()
-    with open_session(desk["db"]):
-        pass
+    logged = runner.invoke(
+        app,
+        ["request", "new", REF, "--received", "2024-06-03", "--text", "Dogs? Cats?",
+         "--part", "Dogs", "--part", "Cats", "--db", desk["db"]],
+        env={"FOIDESK_TOKEN": desk["olly"]},
+    )  # fmt: skip
+    assert logged.exit_code == 0, logged.output
     for args, says in _bad_input(desk):
         result = runner.invoke(app, args, env={"FOIDESK_TOKEN": desk["olly"]})
         assert result.exit_code == ExitCode.BAD_INPUT, (args, result.output)
@@ -414,3 +441,12 @@ def test_json_output_parses_and_holds_the_values(desk: dict[str, str], tmp_path:
     # Each year's offence groups add up to its crimes; the domestic-abuse column is within them.
     counted = sum(n for row in summary["crimes"].values() for g, n in row.items() if g != DA_COLUMN)
     assert counted == snapshot["row_counts"]["crimes"] > 0
+
+
+def test_show_says_when_a_request_has_no_title_yet(desk: dict[str, str]) -> None:
+    env = {"FOIDESK_TOKEN": desk["olly"], REGISTER_ENV: desk["db"]}
+    runner = CliRunner(env=env)
+    logged = runner.invoke(app, ["request", "new", REF, "--received", "2024-06-03", "--text", "?"])
+    assert logged.exit_code == 0, logged.output
+    shown = runner.invoke(app, ["request", "show", REF])
+    assert shown.output.splitlines()[0] == f"{REF}: (no title for the log yet)"

@@ -186,7 +186,7 @@ def request_show(
         if as_json:
             print_json(_request_data(register, db, request, deadline_, requester))
             return
-        typer.echo(f"{request.reference}: {request.title}")
+        typer.echo(f"{request.reference}: {request.title or '(no title for the log yet)'}")
         typer.echo(f"status: {request.status}")
         typer.echo(f"received: {request.received} ({request.channel})")
         typer.echo(f"due: {deadline_.due or 'clock stopped'}")

@@ -86,6 +86,10 @@ class RequestNotFound(LookupError):
     """No request with that reference is in the register."""
 
 
+class PartNotFound(LookupError):
+    """The request has no part with that number: bad input, not a step the workflow refuses."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting: a user name and a role (the web layer authenticates them)."""
@@ -1017,7 +1021,7 @@ class Register:
             part = next((p for p in request.parts if p.number == part_number), None)
             if part is None:
                 numbers = ", ".join(str(p.number) for p in request.parts)
-                raise TransitionError(f"{reference} has no part {part_number} (parts: {numbers})")
+                raise PartNotFound(f"{reference} has no part {part_number} (parts: {numbers})")
             old = {
                 "not_held": part.not_held,
                 "held_by": part.held_by,
@@ -1100,7 +1104,8 @@ class Register:
         with self._step(reference, "cost estimate", actor) as step:
             request = step.request
             if part_number is not None and part_number not in {p.number for p in request.parts}:
-                raise TransitionError(f"{reference} has no part {part_number}")
+                numbers = ", ".join(str(p.number) for p in request.parts)
+                raise PartNotFound(f"{reference} has no part {part_number} (parts: {numbers})")
             request.cost_lines.append(
                 CostLine(
                     activity=item.activity,

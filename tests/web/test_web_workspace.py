@@ -329,3 +329,16 @@ def test_the_request_page_lists_the_letters_issued(web_db: str, tmp_path: Path) 
     (answers / REFERENCE / "letters" / f"{name}.pdf").write_bytes(b"%PDF-1.7 changed")
     assert officer.get(pdf_url).status_code == 404
     assert "PDF" not in _letters_table(officer.get(page).text).split("officer.one", 1)[1]
+
+
+def test_a_part_the_request_lacks_is_shown_on_its_page(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    new_request(web_db)
+    officer = client_as("officer.one", "officer")
+    page = f"/workspace/requests/{REFERENCE}"
+    decided = post(officer, f"{page}/decide", {"part": "2", "decision": "disclosed"}, page=page)
+    assert decided.status_code == 400
+    assert f"{REFERENCE} has no part 2 (parts: 1)" in decided.text
+    with Register(web_db, migrate=False) as register:
+        assert [p.decision for p in register.get(REFERENCE).parts] == [None]

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from foidesk.answers.package import AnswerPackage
 from foidesk.foi import letter_kinds, workflow
 from foidesk.foi.accounts import SignedIn
-from foidesk.foi.register import Actor, RequestNotFound, TransitionError
+from foidesk.foi.register import Actor, PartNotFound, RequestNotFound, TransitionError
 from foidesk.progress import ProgressCallback
 from foidesk.web.disclosure_log import PublishError, check_publishable, publish_answer
 from foidesk.web.jobs import JobFailed
@@ -38,7 +38,8 @@ def _act(request: Request, user: SignedIn, reference: str, action: Any, done: st
         action()
     except RequestNotFound as exc:
         raise HTTPException(404) from exc
-    except (TransitionError, ValueError, KeyError, PublishError) as exc:
+    except (TransitionError, ValueError, KeyError, PartNotFound, PublishError) as exc:
+        # A part that does not exist is the form's mistake: shown on the page, as a refusal.
         return request_page_response(request, user, reference, error=str(exc), status=400)
     flash(request, done)
     return back(reference)
