@@ -125,5 +125,9 @@ def open_session(db: str | Path) -> Session:
     """A session on ``db``, which must be at the current schema (``SchemaNotCurrent``
     otherwise): like the register, it never migrates."""
     engine = make_engine(db)
-    check_schema(engine)
+    try:
+        check_schema(engine)
+    except SchemaNotCurrent:
+        engine.dispose()
+        raise
     return sessionmaker(engine, expire_on_commit=False)()

@@ -254,11 +254,16 @@ def _cites(part: Mapping[str, Any], label: str) -> bool:
     )
 
 
-def publish(session: Session, publication: Publication, *, published_by: str = "") -> str:
-    """Write (or replace) a response on the log and return its public URL path."""
+def check_file_names(publication: Publication) -> None:
+    """Refuse a file whose name the log could not serve safely."""
     for f in publication.files:
         if not _SAFE_FILENAME.fullmatch(f.filename):
             raise PublishError(f"{publication.reference}: {f.filename!r} is not a publishable name")
+
+
+def publish(session: Session, publication: Publication, *, published_by: str = "") -> str:
+    """Write (or replace) a response on the log and return its public URL path."""
+    check_file_names(publication)
     letter = clean_letter(publication.letter_html) if publication.letter_html else ""
     search_text = " ".join(
         [
@@ -335,9 +340,10 @@ def publish_answer(
     try:
         report("Checking the request and its personal-data review", 0, 3)
         status, letter, files, decisions = _prepared(register, reference, answer_dir)
-        report("Recording the response", 1, 3)
-        # One transaction: a response whose letter lacks an element the Act requires is
-        # neither recorded as sent nor published.
+        report("Recording the response and making what the log shows", 1, 3)
+        # One transaction: a response is recorded as sent only once what the log will show
+        # is made and checked (its letter's elements, the personal-data review's proof,
+        # the files' names), so a refusal leaves the request as it was.
         with register.transaction():
             if status == "approved":
                 register.respond(
@@ -348,16 +354,20 @@ def publish_answer(
                 )
             if not letter:
                 letter = _checked_response(register, reference, answer_dir)
-        report("Making the letter PDF and writing the log entry", 2, 3)
-        view = register.public_view(reference)
-        publication = publication_from_view(
-            view, letter_html=letter, files=files, published_on=published_on
-        )
-        if answer_dir is not None and AnswerPackage.exists(answer_dir):
-            tables, withheld = published_tables(AnswerPackage.read(answer_dir))
-            publication = replace(publication, tables=tables, withheld=withheld)
+            publication = publication_from_view(
+                register.public_view(reference),
+                letter_html=letter,
+                files=files,
+                published_on=published_on,
+            )
+            if answer_dir is not None and AnswerPackage.exists(answer_dir):
+                tables, withheld = published_tables(AnswerPackage.read(answer_dir))
+                publication = replace(publication, tables=tables, withheld=withheld)
+            publication = reviewed(publication, decisions)
+            check_file_names(publication)
+        report("Writing the log entry", 2, 3)
         with Session(register.engine, expire_on_commit=False) as session:
-            url = publish(session, reviewed(publication, decisions), published_by=published_by)
+            url = publish(session, publication, published_by=published_by)
         report("Published", 3, 3)
         return url
     finally:

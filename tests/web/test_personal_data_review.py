@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from site_setup import csrf_of
 from typer.testing import CliRunner
 
+from foidesk.answers.package import AnswerPackage, FileEntry
 from foidesk.cli import app
 from foidesk.db import open_session
 from foidesk.foi import personal_data
@@ -291,3 +292,31 @@ def test_the_workspace_review_page_records_decisions(
         review = register.personal_data_review(REFERENCE)
         assert review["reviewed_by"] == "officer.one"
         assert {d["text"] for d in review["decisions"] if d["decision"] == "remove"} >= {NAME}
+
+
+def test_a_refused_publication_leaves_the_response_unsent(web_db: str, tmp_path: Path) -> None:
+    # Publishing an approved request records the response only once what the log will
+    # show has passed the review's proof: here a file still quotes a removed name.
+    reference = "01.FOI.24.000402"
+    _approved(web_db, reference, f"How many police dogs did {NAME} see?", "There are 40 dogs.")
+    answer = tmp_path / "answer"
+    answer.mkdir()
+    (answer / "notes.csv").write_text(f"note\nAsked about {NAME}\n", encoding="utf-8")
+    package = AnswerPackage.read_or_new(answer)
+    package.manifest.files.append(FileEntry.of(answer / "notes.csv", "Notes"))
+    package.write()
+    with Register(web_db, migrate=False) as register:
+        _, texts = personal_data.review_texts(register, reference, answer)
+        removals = [
+            personal_data.Decision(s.text, True, kind=s.kind)
+            for s in personal_data.suggestions(texts)
+        ]
+        assert NAME in [d.text for d in removals]
+        personal_data.record_review(register, reference, answer, removals, "olly")
+    with pytest.raises(PublishError, match=f"notes.csv still holds '{NAME}'"):
+        publish_answer(web_db, reference, answer)
+    with Register(web_db, migrate=False) as register:
+        assert register.status(reference) == "approved"
+        assert register.get(reference).responded_on is None
+    with open_session(web_db) as session:
+        assert published(session, reference) is None
