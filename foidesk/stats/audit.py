@@ -458,9 +458,11 @@ def audit(
             model_status = highs.getModelStatus()
             if model_status == highspy.HighsModelStatus.kOptimal:
                 vertex = np.asarray(highs.getSolution().col_value)
-                whole = not whole_numbers or not _fractional(vertex)
-                if whole_numbers and whole:
-                    witnessed.add(vertex)
+                # A whole vertex makes the linear bound the whole-number one, but only once
+                # it is checked as a solution (HiGHS's tolerances are not whole arithmetic).
+                whole = not whole_numbers or (
+                    not _fractional(vertex) and witnessed.add(vertex) == ""
+                )
                 found.append((highs.getInfo().objective_function_value, whole))
             elif sense == highspy.ObjSense.kMaximize and model_status in _UNBOUNDED:
                 found.append((None, True))
@@ -788,9 +790,11 @@ def _bound_by_mip(
     model.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
     model.setOptionValue("objective_target", float(goal.value) if goal.up else -math.inf)
     model.run()
-    if model.getInfo().primal_solution_status == 2:
-        witnessed.add(np.asarray(model.getSolution().col_value))
-    if model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+    checked = model.getInfo().primal_solution_status == 2 and (
+        witnessed.add(np.asarray(model.getSolution().col_value)) == ""
+    )
+    # The bound is the optimum's value only if its point is checked as a solution.
+    if checked and model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
         value = model.getInfo().objective_function_value
         return math.floor(value + _TOLERANCE) if goal.up else math.ceil(value - _TOLERANCE)
     return None

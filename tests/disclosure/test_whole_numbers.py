@@ -119,7 +119,8 @@ def test_a_point_that_is_not_a_whole_solution_is_refused() -> None:
 def test_three_linked_tables_need_whole_numbers(
     three_linked: LinkedCells, protected: DisclosureOutcome
 ) -> None:
-    """Real and whole-number bounds differ here: the case exercises the points."""
+    """Here linear vertices are not whole, so the case exercises the points: the audit must
+    find whole-number solutions (rounded linear bounds happen to equal the whole ones)."""
     real = audit(protected.audit_problem, whole_numbers=False)
     assert real.passed
     # Without the true counts, some linear vertex is not whole, so programmes are needed.
