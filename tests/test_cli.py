@@ -450,3 +450,18 @@ def test_show_says_when_a_request_has_no_title_yet(desk: dict[str, str]) -> None
     assert logged.exit_code == 0, logged.output
     shown = runner.invoke(app, ["request", "show", REF])
     assert shown.output.splitlines()[0] == f"{REF}: (no title for the log yet)"
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(tmp_path: Path) -> None:
+    # `foidesk schema request | head -1`: the reader has gone before the schema is written.
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "foidesk", "schema", "request"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # before the command has started, let alone written
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == ExitCode.DONE, stderr
+    assert stderr == ""

@@ -20,6 +20,7 @@ code   meaning
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import IntEnum
 from typing import Any
@@ -100,6 +101,11 @@ class ReportingGroup(TyperGroup):
             raise
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # The reader stopped reading (`| head`): nothing went wrong, and nothing more can
+            # be written, not even at exit, so the rest goes nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(ExitCode.DONE) from None
         except Exception as error:
             code = exit_code(error)
             if code is None:
