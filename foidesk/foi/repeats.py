@@ -263,7 +263,9 @@ class Candidate:
 
     @property
     def why(self) -> str:
-        who = "the same requester" if self.same_requester else "another requester"
+        # Contacts that differ (one person may write from two addresses) or are missing do
+        # not show that someone else asked.
+        who = "the same requester" if self.same_requester else "not known to be the same requester"
         words = f"{self.kind} words" if self.kind else "other words"
         return f"{who}, {words} (overlap {self.overlap:.2f}), received {self.received}"
 

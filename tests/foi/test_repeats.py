@@ -126,3 +126,12 @@ def test_logging_a_repeat_says_so(tmp_path: Path) -> None:
         assert logged.exit_code == 0, logged.output
     assert "note: identical to 01.FOI.24.000701" in logged.output
     assert "from the same requester: a repeated request" in logged.output
+
+
+def test_a_candidate_without_a_shared_contact_is_not_said_to_be_from_someone_else() -> None:
+    # Two requests logged with no contact details share no requester on record, which does
+    # not show that another person asked.
+    candidate = repeats.Candidate("01.FOI.24.000002", date(2024, 6, 3), False, "similar", 0.5)
+    assert candidate.why == (
+        "not known to be the same requester, similar words (overlap 0.50), received 2024-06-03"
+    )
