@@ -24,7 +24,9 @@ not written, so an edit to a template cannot drop an element silently.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -343,13 +345,25 @@ class IssuedLetter:
     text: str = field(repr=False)
 
 
-def _free_stem(out_dir: Path, stem: str) -> str:
-    """``stem``, or ``stem-2``... so that no letter already written is overwritten."""
+def _claim_html(out_dir: Path, stem: str, html: str) -> Path:
+    """Write ``html`` as ``stem.html``, or ``stem-2.html``... under a name no letter has.
+
+    The name is claimed by creating the file (``open(..., "x")`` fails if it exists), not
+    by looking first: two letters issued at the same moment never take the same name.
+    A name whose PDF exists is taken too: its HTML may have been removed by hand.
+    """
     found, number = stem, 1
-    while (out_dir / f"{found}.html").exists() or (out_dir / f"{found}.pdf").exists():
+    while True:
+        path = out_dir / f"{found}.html"
+        if not path.with_suffix(".pdf").exists():
+            try:
+                with path.open("x", encoding="utf-8") as claimed:
+                    claimed.write(html)
+                return path
+            except FileExistsError:
+                pass
         number += 1
         found = f"{stem}-{number}"
-    return found
 
 
 def _sha256(path: Path) -> str:
@@ -378,20 +392,30 @@ def issue(
     html = checked_html(register, reference, name, day, options)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = _free_stem(out_dir, f"{name}-{day.isoformat()}")
-    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
-    html_path.write_text(html, encoding="utf-8")
-    write_pdf_ua(html, pdf_path)
-    files = [{"file": p.name, "sha256": _sha256(p)} for p in (html_path, pdf_path)]
+    html_path = _claim_html(out_dir, f"{name}-{day.isoformat()}", html)
+    pdf_path = html_path.with_suffix(".pdf")
+    # The PDF takes seconds: it is laid out under a name of its own and moved into place
+    # whole, so the claimed name never holds half a PDF.
+    written = [html_path]
     try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{html_path.stem}.", suffix=".pdf", dir=out_dir
+        )
+        os.close(handle)
+        written.append(Path(temporary))
+        write_pdf_ua(html, Path(temporary))
+        os.replace(temporary, pdf_path)
+        written[-1] = pdf_path
+        files = [{"file": p.name, "sha256": _sha256(p)} for p in (html_path, pdf_path)]
         with register.transaction():
             if chosen.on_issue is not None:
                 chosen.on_issue(register, reference, day, actor)
             register.record_letter(reference, name, day, files, actor)
-    except Exception:
-        # Not recorded, so not issued: leave no file that looks as if it were.
-        html_path.unlink(missing_ok=True)
-        pdf_path.unlink(missing_ok=True)
+    except BaseException:
+        # Not recorded, so not issued: leave no file that looks as if it were, and remove
+        # only the files this letter wrote (another letter's are not ours to remove).
+        for path in written:
+            path.unlink(missing_ok=True)
         raise
     subject = chosen.subject.format(reference=reference, title=request.title or reference)
     return IssuedLetter(reference, name, day, html_path, pdf_path, subject, letter_text(html))

@@ -3,11 +3,17 @@ checked for the elements its kind requires, and read back from its PDF with PyMu
 
 from __future__ import annotations
 
+import hashlib
+import linecache
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pymupdf
@@ -234,6 +240,72 @@ def test_a_template_that_drops_an_element_is_caught(register: Register) -> None:
     assert letter_kinds.unmarked_elements(html, "acknowledgement", facts) == []
     dropped = html.replace('data-element="due"', "")
     assert letter_kinds.unmarked_elements(dropped, "acknowledgement", facts) == ["due"]
+
+
+@contextmanager
+def _together_once_the_folder_is_made(threads: int) -> Iterator[None]:
+    """Threads started inside wait for each other once ``issue`` has made the letters'
+    folder, then take turns line by line: the moment between choosing a file's name and
+    writing it, which a busy server stretches, is then shared by them all."""
+    source = letter_kinds.__file__
+    met = threading.Barrier(threads, timeout=60)
+
+    met_at: dict[int, bool] = {}
+
+    def lines(frame: FrameType, event: str, _arg: Any) -> Any:
+        if event == "line":
+            line = linecache.getline(source, frame.f_lineno)
+            if frame.f_code.co_name == "issue" and "out_dir.mkdir(" in line:
+                met_at[threading.get_ident()] = True
+            elif met_at.pop(threading.get_ident(), False):
+                met.wait()
+            time.sleep(0)  # let another thread run its line
+        return lines
+
+    def calls(frame: FrameType, _event: str, _arg: Any) -> Any:
+        return lines if frame.f_code.co_filename == source else None
+
+    threading.settrace(calls)
+    try:
+        yield
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
+
+
+def test_letters_issued_at_once_keep_their_own_files(register: Register, tmp_path: Path) -> None:
+    """A double-click, or two officers at once: letters of one kind on one day, written
+    together into one folder, each keep files of their own, as recorded; one refused (the
+    register busy, or the request changed meanwhile) leaves no file and removes none."""
+    on, out = date(2025, 2, 4), tmp_path / "letters"
+    at_once = 4
+    issued: list[letter_kinds.IssuedLetter] = []
+    refused: list[TransitionError] = []
+
+    def issue() -> None:
+        try:
+            issued.append(letter_kinds.issue(register, REF, "acknowledgement", out, OLLY, on=on))
+        except TransitionError as exc:
+            refused.append(exc)
+
+    with _together_once_the_folder_is_made(at_once):
+        threads = [threading.Thread(target=issue) for _ in range(at_once)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert len(issued) + len(refused) == at_once and issued
+    kept = register.get(REF).letters
+    assert len(kept) == len(issued)
+    recorded = [f for letter in kept for f in letter.files]
+    names = [f["file"] for f in recorded]
+    assert len(set(names)) == len(names) == 2 * len(issued)
+    for f in recorded:
+        path = out / f["file"]
+        assert path.is_file(), f["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == f["sha256"], f["file"]
+    # Nothing but the recorded letters: no file of a refused letter, no half-written PDF.
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
 
 
 def test_an_unknown_kind_names_the_known() -> None:
