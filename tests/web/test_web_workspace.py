@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from site_setup import SEED, SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 
+from foidesk.foi import letter_kinds
 from foidesk.foi.clock import UK_CALENDAR
 from foidesk.foi.register import Register
 from foidesk.foi.standing import deadline_status
 from foidesk.web.app import create_app
+from foidesk.web.jobs import Jobs
 
 REFERENCE = "01.FOI.24.000101"
 S31 = {
@@ -329,6 +334,73 @@ def test_the_request_page_lists_the_letters_issued(web_db: str, tmp_path: Path) 
     (answers / REFERENCE / "letters" / f"{name}.pdf").write_bytes(b"%PDF-1.7 changed")
     assert officer.get(pdf_url).status_code == 404
     assert "PDF" not in _letters_table(officer.get(page).text).split("officer.one", 1)[1]
+
+
+@pytest.fixture
+def enclosure_note() -> Iterator[str]:
+    """A kind of letter whose template (the acknowledgement's) does not show an element the
+    kind requires once the request is acknowledged: a template's fault the desk must catch."""
+
+    def facts(register: Register, request: Any, _day: date, _options: Any) -> dict[str, Any]:
+        return {
+            "due": register.deadline_for(request).due,
+            "acknowledged": request.acknowledged_on is not None,
+        }
+
+    kind = letter_kinds.define(
+        letter_kinds.LetterKind(
+            name="enclosure-note",
+            title="Enclosure note",
+            template="acknowledgement.html.j2",
+            elements=(
+                letter_kinds.Element(
+                    "enclosure",
+                    "the enclosure",
+                    applies=lambda f: f["acknowledged"],
+                    present=lambda f: True,
+                ),
+            ),
+            facts=facts,
+            subject="Your request {reference}: enclosure",
+        )
+    )
+    yield kind.name
+    del letter_kinds.KINDS[kind.name]
+
+
+def test_a_template_that_drops_an_element_is_shown_not_a_server_error(
+    web_db: str, tmp_path: Path, enclosure_note: str
+) -> None:
+    new_request(web_db)
+    answers = tmp_path / "answers"
+    app = create_app(web_db, migrate=False, answers_dir=answers)
+    desk = app.state.desk
+    # One worker, kept busy until the request has changed: the letter's job then finds
+    # what its quick check, done before the change, could not.
+    desk.jobs.shutdown()
+    desk.jobs = Jobs(desk.sessions, workers=1)
+    officer = TestClient(app)
+    sign_in(officer, "officer.one", make_user(web_db, "officer.one", "officer"))
+    page = f"/workspace/requests/{REFERENCE}"
+    busy = threading.Event()
+    desk.jobs.start("wait", REFERENCE, "officer.one", lambda _progress: str(busy.wait(60)))
+    started = post(officer, f"{page}/letter", {"kind": enclosure_note}, page=page)
+    assert started.status_code == 200, started.text
+    assert 'id="job-state">' in started.text
+    desk.register.acknowledge(REFERENCE, date.today(), "officer.one")
+    busy.set()
+    desk.jobs.wait()
+    failed = officer.get(str(started.url)).text
+    why = "template acknowledgement.html.j2 does not show enclosure"
+    assert 'id="job-state">failed<' in failed
+    assert why in failed.split('id="job-error">', 1)[1].split("</p>", 1)[0]
+    assert not list((answers / REFERENCE / "letters").glob("enclosure-note-*"))
+    # Asked again, the quick check finds it at once and says so on the request's page.
+    refused = post(officer, f"{page}/letter", {"kind": enclosure_note}, page=page)
+    assert refused.status_code == 400
+    assert why in refused.text
+    assert 'id="job-state">' not in refused.text
+    assert [letter.kind for letter in desk.register.get(REFERENCE).letters] == []
 
 
 def test_a_part_the_request_lacks_is_shown_on_its_page(

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from foidesk.answers.package import AnswerPackage
 from foidesk.foi import letter_kinds, workflow
 from foidesk.foi.accounts import SignedIn
+from foidesk.foi.letter_kinds import TemplateMissesElement
 from foidesk.foi.register import Actor, PartNotFound, RequestNotFound, TransitionError
 from foidesk.progress import ProgressCallback
 from foidesk.web.disclosure_log import PublishError, check_publishable, publish_answer
@@ -125,15 +126,18 @@ def _start_letter(
         letter_kinds.checked_html(register, reference, kind, day, options)
     except RequestNotFound as exc:
         raise HTTPException(404) from exc
-    except (TransitionError, ValueError, KeyError) as exc:
+    except (TransitionError, ValueError, KeyError, TemplateMissesElement) as exc:
+        # A template that drops an element is the desk's fault, but the officer is told
+        # what the letter lacks rather than shown a server error.
         return request_page_response(request, user, reference, error=str(exc), status=400)
 
     def work(progress: ProgressCallback) -> str:
         progress("Writing the letter and its tagged PDF", 0, 1)
         try:
             letter_kinds.issue(register, reference, kind, letters_dir, who, on=day, options=options)
-        except (TransitionError, ValueError, KeyError) as exc:
-            # The request changed between the checks and the job (another officer's step).
+        except (TransitionError, ValueError, KeyError, TemplateMissesElement) as exc:
+            # The request changed between the checks and the job (another officer's step),
+            # and the letter it now makes may need an element its template does not show.
             raise JobFailed(str(exc)) from exc
         progress("Letter issued", 1, 1)
         return f"/workspace/requests/{reference}#letters"
