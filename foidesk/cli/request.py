@@ -849,6 +849,19 @@ def request_export(reference: str, out: Path, db: str = REGISTER_OPTION) -> None
         typer.echo(str(export_request_file(register, reference, out)))
 
 
+def _refuse_response_without_answer(register: Any, reference: str) -> None:
+    """A response lists the tables that answer its parts from the answer directory: without
+    it those parts would name no table. A request no table answers needs none."""
+    tabled = [p.number for p in register.get(reference).parts if p.tables]
+    if tabled:
+        numbers = ", ".join(map(str, tabled))
+        which = f"part {numbers} is" if len(tabled) == 1 else f"parts {numbers} are"
+        raise BadInput(
+            f"{reference}: the response lists the answer's tables and files: give the answer "
+            f"directory with --answer ({which} answered by tables)"
+        )
+
+
 @request_app.command("letter")
 def request_letter(
     subject: Annotated[
@@ -868,6 +881,13 @@ def request_letter(
     *,
     out: Annotated[Path, typer.Option(help="Directory the letter's HTML and PDF go to.")],
     on: Annotated[str | None, typer.Option(help="Date of the letter (default today).")] = None,
+    answer: Annotated[
+        Path | None,
+        typer.Option(
+            help="Answer directory whose tables and files the response lists (KIND response; "
+            "needed when a part is answered by tables)."
+        ),
+    ] = None,
     store: Path | None = OPTIONAL_STORE_OPTION,
     db: str = REGISTER_OPTION,
 ) -> None:
@@ -875,12 +895,18 @@ def request_letter(
 
     A letter of KIND is recorded in the register. Given a request file and no KIND, the
     file is imported if new (as your account) and its response letter written."""
+    if answer is not None and kind != "response":
+        raise BadInput("--answer is the response's: give it with KIND response")
     if kind is not None:
         from foidesk.foi import letter_kinds
 
         with open_register(db) as register:
+            if kind == "response" and answer is None:
+                _refuse_response_without_answer(register, subject)
             who = acting(register, db, "issue a letter", subject)
-            letter = letter_kinds.issue(register, subject, kind, out, who, on=parse_date(on))
+            letter = letter_kinds.issue(
+                register, subject, kind, out, who, on=parse_date(on), options={"answer_dir": answer}
+            )
         typer.echo(str(letter.html))
         typer.echo(str(letter.pdf))
         return

@@ -4,6 +4,7 @@ checked for the elements its kind requires, and read back from its PDF with PyMu
 from __future__ import annotations
 
 import hashlib
+import json
 import linecache
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 
 import pymupdf
 import pytest
+import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -354,6 +356,95 @@ def test_letters_from_the_command_line_with_the_met_settings(tmp_path: Path) -> 
         " ".join(kindless.output.split())
     )
     assert "kinds are acknowledgement" in kindless.output
+
+
+SEED = Path(__file__).parents[2] / "examples" / "requests" / "01.FOI.24.035331.yaml"
+
+
+def test_the_response_from_the_command_line_lists_its_answers_tables_and_files(
+    tmp_path: Path,
+) -> None:
+    """The command line's response lists the answer directory's tables and files, as the
+    workspace's does; without the directory it is refused while a part is answered by tables."""
+    db = str(tmp_path / "register.sqlite")
+    upgrade(db)
+    with open_session(db) as session:
+        add_user(session, "olly", ["officer"], "a long enough passphrase")
+        token = issue_token(session, "olly", "a long enough passphrase")
+    tabled, untabled = "01.FOI.25.000201", "01.FOI.25.000202"
+    with Register(db, settings=SETTINGS) as register:
+        for reference, tables in ((tabled, ["table_1"]), (untabled, [])):
+            register.new_request(
+                reference, RECEIVED, "Controlling behaviour?", ["Controlling behaviour?"],
+                "email", "", OLLY,
+            )  # fmt: skip
+            register.decide(
+                reference, 1, "disclosed", [], OLLY, summary="The figures.", tables=tables
+            )
+            register.submit_for_approval(reference, OLLY)
+            register.approve(reference, RITA, fingerprint=register.fingerprint(reference))
+            register.respond(reference, date(2025, 2, 28), [], OLLY)
+    answer = tmp_path / "answer"
+    answer.mkdir()
+    (answer / "tables.xlsx").write_bytes(b"workbook bytes")
+    spec = yaml.safe_load(SEED.read_text(encoding="utf-8"))["tables"][0]
+    manifest = {
+        "request": tabled,
+        "tables": [{"id": "table_1", "title": "Table 1", "specification": spec}],
+        "files": [
+            {
+                "path": "tables.xlsx",
+                "title": "Tables (Excel workbook)",
+                "sha256": hashlib.sha256(b"workbook bytes").hexdigest(),
+            }
+        ],
+    }
+    (answer / "manifest.json").write_text(json.dumps(manifest, default=str), encoding="utf-8")
+    runner = CliRunner(env={"FOIDESK_TOKEN": token})
+    met = Path(__file__).parents[2] / "examples" / "settings" / "met.yaml"
+    out = tmp_path / "letters"
+
+    def letter(reference: str, *options: str) -> Result:
+        return runner.invoke(
+            app,
+            ["--settings", str(met), "request", "letter", reference, "response", "--out",
+             str(out), "--on", "2025-02-28", *options, "--db", db],
+        )  # fmt: skip
+
+    refused = letter(tabled)
+    assert refused.exit_code == 2, refused.output
+    assert (
+        f"error: {tabled}: the response lists the answer's tables and files: give the answer "
+        "directory with --answer (part 1 is answered by tables)"
+    ) in " ".join(refused.output.split())
+    assert not out.exists() or list(out.iterdir()) == []
+
+    issued = letter(tabled, "--answer", str(answer))
+    assert issued.exit_code == 0, issued.output
+    text = _read_back(out / "response-2025-02-28.pdf").replace("- ", "-")
+    table_1 = (
+        "Table 1: Victim-suspect pairs in controlling or coercive behaviour crimes where the "
+        "victim-suspect relationship is former intimate partner"
+    )
+    assert f"This table answers this part: {table_1}" in text
+    assert (
+        f"The workbook holds these tables, with a Notes page explaining how they were "
+        f"counted: {table_1}" in text
+    )
+    assert "Tables (Excel workbook)" in text
+
+    # A request no table answers has no answer directory to give.
+    plain = letter(untabled)
+    assert plain.exit_code == 0, plain.output
+    assert "Tables (Excel workbook)" not in _read_back(out / "response-2025-02-28-2.pdf")
+    # The directory belongs to the response alone.
+    misplaced = runner.invoke(
+        app,
+        ["--settings", str(met), "request", "letter", untabled, "acknowledgement", "--out",
+         str(out), "--answer", str(answer), "--db", db],
+    )  # fmt: skip
+    assert misplaced.exit_code == 2, misplaced.output
+    assert "--answer is the response's" in " ".join(misplaced.output.split())
 
 
 def test_the_text_of_a_letter_keeps_each_block_and_cell_apart(register: Register) -> None:
