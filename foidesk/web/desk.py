@@ -4,7 +4,7 @@ The app opens it once at start-up and every route uses it: the register (over it
 engine), the workspace's and the public pages' connection pools, the folders of answers,
 request files and crime records, and the background jobs. Nothing is opened or migrated
 per request; ``Desk.open`` checks the schema once and refuses a database that is behind
-(``serve`` migrates it first).
+(``serve`` migrates it first), or whose log has lost the triggers its searches rely on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from foidesk.db import check_schema, make_engine
 from foidesk.foi.register import Register
 from foidesk.settings import Settings
 from foidesk.web.jobs import Jobs
+from foidesk.web.search_cache import check_log_triggers
 
 # Connections for the public pages, apart from the workspace's: an officer's slow page
 # never makes a member of the public wait for a connection. Past the wait, a 503 page.
@@ -61,6 +62,7 @@ class Desk:
         engine = make_engine(db, **WORKSPACE_POOL)
         try:
             check_schema(engine)
+            check_log_triggers(engine)
         except Exception:
             engine.dispose()
             raise

@@ -85,9 +85,9 @@ class Attachment(Base):
 
 
 class LogVersion(Base):
-    """The log's version, one row: the database sets it to a new random number with every
-    change to ``web_responses`` (triggers of migrations web_0009 and web_0010); searches
-    key what they keep by it."""
+    """The log's version, one row: the database sets it to a new number with every change
+    to ``web_responses`` (triggers of migrations web_0009 to web_0011); searches key what
+    they keep by it."""
 
     __tablename__ = "web_log_version"
 

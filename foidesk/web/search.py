@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import calendar
 import re
+import sys
+from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -128,10 +131,46 @@ _NEWEST = "r.published_on DESC, r.reference DESC"
 
 @dataclass(frozen=True)
 class _Counts:
-    """How many matching responses were published in each month, per subject."""
+    """How many matching responses were published in each month, per subject.
 
-    # ((year, month, subject), count)
-    cells: tuple[tuple[tuple[int, int, str], int], ...]
+    Kept compactly, as a set of counts can hold a row for every month and subject of the
+    log: three arrays of machine numbers, one cell each, frozen as bytes.
+    """
+
+    # The distinct subjects; cells name them by their place here.
+    subjects: tuple[str, ...]
+    # year * 12 + month - 1 (unsigned 16 bits), the subject's place and the count
+    # (unsigned 32 bits), of each cell.
+    months: bytes
+    places: bytes
+    numbers: bytes
+
+    @classmethod
+    def of(cls, cells: list[tuple[int, int, str, int]]) -> _Counts:
+        """The counts of (year, month, subject, count) cells."""
+        subjects = tuple(sorted({subject for _, _, subject, _ in cells}))
+        place = {subject: n for n, subject in enumerate(subjects)}
+        return cls(
+            subjects,
+            array("H", [year * 12 + month - 1 for year, month, _, _ in cells]).tobytes(),
+            array("I", [place[subject] for _, _, subject, _ in cells]).tobytes(),
+            array("I", [count for _, _, _, count in cells]).tobytes(),
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """The arrays, the subjects' strings and the objects holding them."""
+        held = (self, self.subjects, self.months, self.places, self.numbers, *self.subjects)
+        return sum(sys.getsizeof(value) for value in held)
+
+    def cells(self) -> Iterator[tuple[int, int, str, int]]:
+        """Each cell as (year, month, subject, count)."""
+        months = memoryview(self.months).cast("H")
+        places = memoryview(self.places).cast("I")
+        numbers = memoryview(self.numbers).cast("I")
+        for month, place, count in zip(months, places, numbers, strict=True):
+            year, month0 = divmod(month, 12)
+            yield year, month0 + 1, self.subjects[place], count
 
     def facets(self, query: LogQuery) -> tuple[int, list[Facet], list[Facet], list[Facet]]:
         """The total shown and the year, month and subject facets; each facet ignores its
@@ -140,7 +179,7 @@ class _Counts:
         months: Counter[int] = Counter()
         subjects: Counter[str] = Counter()
         total = 0
-        for (year, month, subject), count in self.cells:
+        for year, month, subject, count in self.cells():
             in_subject = not query.subject or subject == query.subject
             in_year = not query.year or year == query.year
             # A month narrows only within a chosen year.
@@ -170,7 +209,7 @@ def _counts(session: Session, dialect: str, params: dict[str, Any]) -> _Counts:
         ),
         params,
     ).all()
-    return _Counts(tuple(((*_year_month(m), str(s)), int(n)) for m, s, n in rows))
+    return _Counts.of([(*_year_month(m), str(s), int(n)) for m, s, n in rows])
 
 
 def _year_month(month: str | datetime) -> tuple[int, int]:
@@ -271,22 +310,43 @@ def _match_text(dialect: str, words: str) -> str:
     return " ".join(words.split()[:_MAX_WORDS])
 
 
-def _hits(
-    session: Session, dialect: str, query: LogQuery, match: str, ranked: bool
-) -> tuple[Hit, ...]:
+@dataclass(frozen=True)
+class _Page:
+    """A page of hits as kept between searches."""
+
+    hits: tuple[Hit, ...]
+
+    @property
+    def nbytes(self) -> int:
+        """The hits, their text (as Python holds it) and their dates."""
+        held = sum(
+            sys.getsizeof(hit)
+            + sys.getsizeof(hit.published_on)
+            + sum(
+                sys.getsizeof(value)
+                for value in (hit.reference, hit.title, hit.subject, hit.decision, hit.snippet)
+            )
+            for hit in self.hits
+        )
+        return sys.getsizeof(self) + sys.getsizeof(self.hits) + held
+
+
+def _hits(session: Session, dialect: str, query: LogQuery, match: str, ranked: bool) -> _Page:
     """The page asked for, each hit with its snippet."""
     rows = _page(session, dialect, query, match, ranked)
     marked = _snippets(session, dialect, match, [row.id for row in rows]) if match and rows else {}
-    return tuple(
-        Hit(
-            reference=row.reference,
-            title=row.title,
-            subject=row.subject,
-            published_on=_as_date(row.published_on),
-            decision=row.decision,
-            snippet=_snippet(marked[row.id]) if marked.get(row.id) else _lead(row.request_text),
+    return _Page(
+        tuple(
+            Hit(
+                reference=row.reference,
+                title=row.title,
+                subject=row.subject,
+                published_on=_as_date(row.published_on),
+                decision=row.decision,
+                snippet=_snippet(marked[row.id]) if marked.get(row.id) else _lead(row.request_text),
+            )
+            for row in rows
         )
-        for row in rows
     )
 
 
@@ -312,11 +372,16 @@ def search_log(session: Session, query: LogQuery) -> LogPage:
     total, years, months, subjects = counts.facets(query)
     ranked = bool(match) and total <= RANK_LIMIT
     page = max(1, query.page)
-    hits = kept(
-        log,
-        ("page", match, query.year, query.month, query.subject, page, query.per_page),
-        lambda: _hits(session, dialect, query, match, ranked) if total else (),
-    )
+    if (page - 1) * query.per_page >= total:
+        # Nothing to show (a subject the log lacks, a page past the last): nothing is
+        # read or kept, so made-up filters and pages cannot fill the cache.
+        hits: tuple[Hit, ...] = ()
+    else:
+        hits = kept(
+            log,
+            ("page", match, query.year, query.month, query.subject, page, query.per_page),
+            lambda: _hits(session, dialect, query, match, ranked),
+        ).hits
     return LogPage(
         query=query,
         hits=list(hits),

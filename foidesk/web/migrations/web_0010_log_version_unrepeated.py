@@ -3,8 +3,11 @@
 Adding one (web_0009) repeats a number when a change is rolled back: a search made
 inside that transaction, which sees the change, keeps what it found under the next
 number, and the next change that is committed arrives at that number with a different
-log. A random 62-bit number for each change repeats none in practice, rolled back or
-not; searches only ever ask whether the version is the one they kept things under.
+log. A random number for each change repeats none in practice, rolled back or not;
+searches only ever ask whether the version is the one they kept things under. On SQLite
+it is 62 bits of ``random()``. PostgreSQL's ``random()`` gives 52 bits (48 before
+PostgreSQL 15) and repeats its numbers after a ``setseed()`` on the same connection, as a
+pooled one may have had; web_0011 takes PostgreSQL's versions from a sequence instead.
 
 Revision ID: web_0010
 Revises: web_0009
