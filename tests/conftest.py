@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from foidesk.db import upgrade
+from foidesk.foi import letter_kinds
 from foidesk.settings import SETTINGS_ENV
 
 # The tests run as the demo's installation: the Metropolitan Police Service's settings,
@@ -67,3 +70,35 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def enclosure_note() -> Iterator[str]:
+    """A kind of letter whose template (the acknowledgement's) does not show an element the
+    kind requires once the request is acknowledged: a template's fault the desk must catch."""
+
+    def facts(register: Any, request: Any, _day: date, _options: Any) -> dict[str, Any]:
+        return {
+            "due": register.deadline_for(request).due,
+            "acknowledged": request.acknowledged_on is not None,
+        }
+
+    kind = letter_kinds.define(
+        letter_kinds.LetterKind(
+            name="enclosure-note",
+            title="Enclosure note",
+            template="acknowledgement.html.j2",
+            elements=(
+                letter_kinds.Element(
+                    "enclosure",
+                    "the enclosure",
+                    applies=lambda f: f["acknowledged"],
+                    present=lambda f: True,
+                ),
+            ),
+            facts=facts,
+            subject="Your request {reference}: enclosure",
+        )
+    )
+    yield kind.name
+    del letter_kinds.KINDS[kind.name]

@@ -465,3 +465,21 @@ def test_a_reader_that_stops_reading_is_not_an_error(tmp_path: Path) -> None:
     stderr = reader.stderr.read().decode()
     assert reader.wait(timeout=120) == ExitCode.DONE, stderr
     assert stderr == ""
+
+
+def test_a_letter_template_that_drops_an_element_is_a_failed_check(
+    desk: dict[str, str], enclosure_note: str
+) -> None:
+    # The template's fault, found by the letter's check: exit 1 and its message, no traceback.
+    runner = CliRunner(env={"FOIDESK_TOKEN": desk["olly"], REGISTER_ENV: desk["db"]})
+    for args in (
+        ["request", "new", REF, "--received", "2024-06-03", "--text", "Dogs?"],
+        ["request", "acknowledge", REF, "--on", "2024-06-04"],
+    ):
+        assert runner.invoke(app, args).exit_code == 0
+    out = Path(desk["dir"]) / "letters"
+    result = runner.invoke(app, ["request", "letter", REF, enclosure_note, "--out", str(out)])
+    assert result.exit_code == ExitCode.CHECK_FAILED, result.output
+    assert "error: template acknowledgement.html.j2 does not show enclosure" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or list(out.iterdir()) == []

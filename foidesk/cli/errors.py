@@ -10,7 +10,8 @@ code   meaning
 =====  ==========================================================================
 0      done
 1      a check found a problem: ``audit`` (an exposed cell), ``inspect`` (hidden
-       content), ``redact`` (text survived)
+       content), ``redact`` (text survived), ``request letter`` (a template that
+       does not show an element its kind requires)
 2      bad input or usage: a file, option or value that cannot be used, or names
        something that does not exist (a request, snapshot, policy or file)
 3      refused: the workflow does not allow the step now, or your account (token,
@@ -50,7 +51,10 @@ class BadInput(ValueError):
 # module is imported: an error of that class can have been raised only then, and the
 # command line need not import the register or the redaction to start.
 _REFUSED = (("foidesk.foi.register", "TransitionError"),)
-_CHECK_FAILED = (("foidesk.documents.redaction", "RedactionFailed"),)
+_CHECK_FAILED = (
+    ("foidesk.documents.redaction", "RedactionFailed"),
+    ("foidesk.foi.letter_kinds", "TemplateMissesElement"),
+)
 _BAD_INPUT = (("foidesk.records.store", "StoreError"),)
 
 

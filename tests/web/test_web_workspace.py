@@ -5,17 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from site_setup import SEED, SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 
-from foidesk.foi import letter_kinds
 from foidesk.foi.clock import UK_CALENDAR
 from foidesk.foi.register import Register
 from foidesk.foi.standing import deadline_status
@@ -334,38 +331,6 @@ def test_the_request_page_lists_the_letters_issued(web_db: str, tmp_path: Path) 
     (answers / REFERENCE / "letters" / f"{name}.pdf").write_bytes(b"%PDF-1.7 changed")
     assert officer.get(pdf_url).status_code == 404
     assert "PDF" not in _letters_table(officer.get(page).text).split("officer.one", 1)[1]
-
-
-@pytest.fixture
-def enclosure_note() -> Iterator[str]:
-    """A kind of letter whose template (the acknowledgement's) does not show an element the
-    kind requires once the request is acknowledged: a template's fault the desk must catch."""
-
-    def facts(register: Register, request: Any, _day: date, _options: Any) -> dict[str, Any]:
-        return {
-            "due": register.deadline_for(request).due,
-            "acknowledged": request.acknowledged_on is not None,
-        }
-
-    kind = letter_kinds.define(
-        letter_kinds.LetterKind(
-            name="enclosure-note",
-            title="Enclosure note",
-            template="acknowledgement.html.j2",
-            elements=(
-                letter_kinds.Element(
-                    "enclosure",
-                    "the enclosure",
-                    applies=lambda f: f["acknowledged"],
-                    present=lambda f: True,
-                ),
-            ),
-            facts=facts,
-            subject="Your request {reference}: enclosure",
-        )
-    )
-    yield kind.name
-    del letter_kinds.KINDS[kind.name]
 
 
 def test_a_template_that_drops_an_element_is_shown_not_a_server_error(
