@@ -350,3 +350,18 @@ def test_a_response_lacking_an_element_is_neither_sent_nor_published(tmp_path: P
         assert register.get(reference).responded_on is None
     with open_session(db) as session:
         assert published(session, reference) is None
+
+
+def test_a_search_that_finds_nothing_says_only_what_helps(seed_site: Site) -> None:
+    client = TestClient(create_app(seed_site.db, migrate=False))
+    page = client.get("/log", params={"q": "zeppelin"})
+    assert page.status_code == 200
+    assert "0 responses matching ‘zeppelin’" in page.text
+    # Nothing is ranked, and no filter is set that could be cleared.
+    assert "Best matches first." not in page.text
+    assert "No published response matches. Try fewer or different words." in page.text
+    assert "clear the filters" not in page.text
+    filtered = client.get("/log", params={"q": "zeppelin", "subject": "Domestic abuse"})
+    assert "Try fewer or different words, or clear the filters." in filtered.text
+    found = client.get("/log", params={"q": "stalking"})
+    assert "Best matches first." in found.text
