@@ -141,3 +141,15 @@ def test_responded_requests_follow_newest_first_paged_by_the_database(web_db: st
         assert all(r.deadline.label == "Responded" for r in responded.rows)
         assert responded.total == len(answered) == responded.counts["responded"]
         assert responded.counts["open"] == len(open_refs)
+
+
+def test_a_register_of_one_request_says_request(client_as, web_db: str) -> None:
+    with Register(web_db, migrate=False) as register:
+        register.new_request(
+            "01.FOI.24.000001", date.today(), "Question", ["Question"], "email", "a@b.org",
+            "officer.one", title="Horses",
+        )  # fmt: skip
+    page = client_as("officer.one", "officer").get("/workspace")
+    count = re.search(r'id="register-count">([^<]*)<', page.text)
+    assert count is not None
+    assert count.group(1) == "Showing 1 to 1 of 1 request"
