@@ -254,3 +254,31 @@ def test_workspace_pages_have_no_axe_violations(page, site: LiveServer) -> None:
         page.goto(path)
         results = Axe().run(page)
         assert results.violations_count == 0, (path, results.generate_report())
+
+
+def test_wide_tables_scroll_inside_the_tables_page(browser, seed_site: Site, tmp_path: Path):
+    """The seed's outcome tables are wider than the page: each table scrolls in a region of
+    its own, so the page itself never scrolls sideways past the header and the summary."""
+    db = str(tmp_path / "desk.sqlite")
+    shutil.copyfile(seed_site.db, db)
+    password = make_user(db, "officer.wide", "officer")
+    server = start_server(create_app(db, migrate=False, answers_dir=seed_site.answers))
+    context = browser.new_context(base_url=server.url, viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        _sign_in(page, "officer.wide", password)
+        page.goto(f"/workspace/requests/{SEED_REFERENCE}/tables")
+        assert page.locator("table.govuk-table").count() == 6
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+        regions = page.locator(".foidesk-scroll[role=region][tabindex='0'] > table.govuk-table")
+        assert regions.count() == 6
+        widest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('.foidesk-scroll')]"
+            ".map(r => r.scrollWidth - r.clientWidth))"
+        )
+        assert widest > 0  # the widest table is still all there, scrolled to
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
+        server.stop()
