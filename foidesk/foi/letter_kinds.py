@@ -27,7 +27,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -139,7 +139,9 @@ class LetterKind:
 
     ``facts(register, request, issued_on, options)`` reads the kind's facts (the common
     particulars are added to them); ``on_issue`` is a step the register takes when the
-    letter is issued (the acknowledgement records the acknowledgement).
+    letter is issued (the acknowledgement records the acknowledgement), and
+    ``issue_step(request)`` names the workflow step it takes for that request, if any, so
+    that a letter whose step cannot happen is refused before anything is written.
     """
 
     name: str
@@ -149,6 +151,7 @@ class LetterKind:
     facts: Callable[[Register, Request, date, Mapping[str, Any]], Facts]
     subject: str
     on_issue: Callable[[Register, str, date, Actor | str], Any] | None = None
+    issue_step: Callable[[Request], str | None] | None = None
     law: str = ""
 
     @property
@@ -251,6 +254,17 @@ def missing_elements(
     """Each element the kind requires that the request lacks, with how to supply it."""
     facts = facts_for(register, request, name, issued_on, options)
     return [e.missing(facts) for e in kind(name).required_in(facts) if not e.found(facts)]
+
+
+def step_refusal(request: Request, name: str, who: str, roles: Iterable[str]) -> str | None:
+    """Why the step that issuing this kind takes on ``request`` cannot happen now, in the
+    register's words for a letter it will not issue; None if it takes none or it can."""
+    chosen = kind(name)
+    step = chosen.issue_step(request) if chosen.issue_step is not None else None
+    why = workflow.refusal(request, step, who, roles) if step else None
+    if why is None:
+        return None
+    return f"{request.reference}: the {chosen.title.lower()} cannot be issued: {why}"
 
 
 def refusal(reference: str, name: str, missing: list[str]) -> str:
@@ -429,8 +443,12 @@ def _acknowledgement(register: Register, request: Request, _day: date, _options:
     return {"due": deadline.due, "stopped_since": deadline.stopped_since}
 
 
+def _acknowledgement_step(request: Request) -> str | None:
+    return "acknowledge" if request.acknowledged_on is None else None
+
+
 def _acknowledge(register: Register, reference: str, day: date, who: Actor | str) -> None:
-    if register.get(reference).acknowledged_on is None:
+    if _acknowledgement_step(register.get(reference)):
         register.acknowledge(reference, day, who)
 
 
@@ -603,6 +621,7 @@ define(
         facts=_acknowledgement,
         subject="Your request {reference}: acknowledgement",
         on_issue=_acknowledge,
+        issue_step=_acknowledgement_step,
         law="s10(1) (20 working days); s45 Code of Practice (acknowledge promptly)",
     )
 )

@@ -1459,6 +1459,7 @@ class Register:
         who = as_actor(actor)
         request = self._get(reference)
         why = workflow.refusal(request, "issue a letter", who.name, who.roles)
+        why = why or letter_kinds.step_refusal(request, kind, who.name, who.roles)
         if why:
             raise TransitionError(why)
         self._check_date(request, issued_on, "letter date")

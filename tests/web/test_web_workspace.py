@@ -271,6 +271,33 @@ def _letters_table(page: str) -> str:
     return page.split('id="letters"', 1)[1].split("<tbody", 1)[1].split("</table>", 1)[0]
 
 
+def test_an_acknowledgement_the_workflow_refuses_is_refused_at_once(
+    seed_site: Site, tmp_path: Path
+) -> None:
+    """Issuing an acknowledgement also acknowledges the request: on a request already
+    responded to, that step cannot happen, so the letter is refused on the request's page
+    rather than by a job that fails after the form has returned."""
+    db = str(tmp_path / "desk.sqlite")
+    shutil.copyfile(seed_site.db, db)
+    answers = tmp_path / "answers"
+    app = create_app(db, migrate=False, answers_dir=answers)
+    officer = TestClient(app)
+    sign_in(officer, "officer.one", make_user(db, "officer.one", "officer"))
+    page = f"/workspace/requests/{SEED_REFERENCE}"
+    refused = post(officer, f"{page}/letter", {"kind": "acknowledgement"}, page=page)
+    assert refused.status_code == 400
+    error = re.search(r'id="error">([^<]*)<', refused.text)
+    assert error is not None
+    assert error.group(1) == (
+        f"{SEED_REFERENCE}: the acknowledgement cannot be issued: {SEED_REFERENCE} is "
+        "&#39;responded&#39;: &#39;acknowledge&#39; cannot happen now"
+    )
+    assert 'id="job-state">' not in refused.text
+    assert not (answers / SEED_REFERENCE / "letters").exists()
+    with Register(db, migrate=False) as register:
+        assert register.get(SEED_REFERENCE).letters == []
+
+
 def test_the_request_page_lists_the_letters_issued(web_db: str, tmp_path: Path) -> None:
     new_request(web_db)
     answers = tmp_path / "answers"
