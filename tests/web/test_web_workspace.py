@@ -13,6 +13,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 from site_setup import SEED, SEED_REFERENCE, Site, csrf_of, make_user, sign_in
 
+from foidesk.foi import letter_kinds
 from foidesk.foi.clock import UK_CALENDAR
 from foidesk.foi.register import Register
 from foidesk.foi.standing import deadline_status
@@ -269,6 +270,30 @@ def test_an_officer_logs_a_new_request(client_as: Callable[..., TestClient], web
 def _letters_table(page: str) -> str:
     """The body of the request page's table of letters issued."""
     return page.split('id="letters"', 1)[1].split("<tbody", 1)[1].split("</table>", 1)[0]
+
+
+def test_the_letter_form_offers_each_kind_by_its_title(web_db: str, tmp_path: Path) -> None:
+    """The officer chooses a letter by what it is called, not by typing a kind's name, and
+    none is chosen until they choose."""
+    new_request(web_db)
+    officer = TestClient(create_app(web_db, migrate=False, answers_dir=tmp_path / "answers"))
+    sign_in(officer, "officer.one", make_user(web_db, "officer.one", "officer"))
+    page = f"/workspace/requests/{REFERENCE}"
+    form = officer.get(page).text.split('id="step-letter"', 1)[1].split("</form>", 1)[0]
+    assert '<label class="govuk-label" for="letter-kind">Kind of letter</label>' in form
+    select = re.search(r'<select class="govuk-select" id="letter-kind" name="kind">(.*?)</select>',
+                       form, re.S)  # fmt: skip
+    assert select is not None
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', select.group(1))
+    assert options == [("", "Choose a letter")] + [
+        (k.name, k.title) for k in letter_kinds.KINDS.values()
+    ]
+    assert ("fees-notice", "Fees notice") in options
+    # Sent without a choice, the form is refused on the page, naming the kinds.
+    refused = post(officer, f"{page}/letter", {"kind": ""}, page=page)
+    assert refused.status_code == 400
+    assert "no letter kind &#39;&#39;: kinds are acknowledgement" in refused.text
+    assert not (tmp_path / "answers" / REFERENCE / "letters").exists()
 
 
 def test_an_acknowledgement_the_workflow_refuses_is_refused_at_once(

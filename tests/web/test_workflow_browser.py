@@ -330,7 +330,11 @@ def _take(page, case: Case, register: Register, reference: str) -> None:  # type
         button = name[:1].upper() + name[1:]
     for label, value in case.fields.items():
         text = value(register, reference) if callable(value) else value
-        scope.get_by_label(label, exact=True).fill(text)
+        field = scope.get_by_label(label, exact=True)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(text)
+        else:
+            field.fill(text)
     scope.get_by_role("button", name=button).click()
 
 
@@ -401,7 +405,7 @@ def test_the_letters_issued_are_listed_and_downloaded(browser, desk: LiveServer)
         expect(page.get_by_text("No letter has been issued for this request.")).to_be_visible()
         scope = page.locator("#step-letter")
         scope.locator("summary").click()
-        scope.get_by_label("Kind of letter", exact=True).fill("acknowledgement")
+        scope.get_by_label("Kind of letter", exact=True).select_option("Acknowledgement")
         scope.get_by_role("button", name="Issue a letter").click()
         expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=60_000)
         page.get_by_role("link", name="See the letters issued").click()

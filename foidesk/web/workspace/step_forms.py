@@ -24,12 +24,21 @@ MAX_PARTS = 1000
 
 @dataclass(frozen=True)
 class Field:
-    """A form field of a step: its name, label, kind (text, textarea, date, checkbox) and hint."""
+    """A form field of a step: its name, label, kind (text, textarea, date, checkbox or
+    select), hint, and for a select the ``(value, label)`` choices, read when the page is
+    shown."""
 
     name: str
     label: str
     kind: str = "text"
     hint: str = ""
+    choices: Callable[[], list[tuple[str, str]]] | None = None
+
+
+def _letter_kinds() -> list[tuple[str, str]]:
+    # Read at each page, so a kind defined after start-up is offered too; nothing is
+    # chosen until the officer chooses, so no letter goes out by default.
+    return [("", "Choose a letter")] + [(k.name, k.title) for k in letter_kinds.KINDS.values()]
 
 
 def _today_hint(label: str, name: str) -> Field:
@@ -76,7 +85,7 @@ STEP_FIELDS: dict[str, tuple[Field, ...]] = {
     ),
     "respond": (_today_hint("Date of the response", "on"),),
     "letter": (
-        Field("kind", "Kind of letter", hint=", ".join(letter_kinds.KINDS)),
+        Field("kind", "Kind of letter", "select", choices=_letter_kinds),
         _today_hint("Date of the letter", "on"),
     ),
     "withdraw": (
