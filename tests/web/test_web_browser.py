@@ -282,3 +282,19 @@ def test_wide_tables_scroll_inside_the_tables_page(browser, seed_site: Site, tmp
     finally:
         context.close()
         server.stop()
+
+
+def test_workspace_pages_reflow_at_320_css_pixels(browser, site: LiveServer) -> None:
+    """WCAG 1.4.10 in the workspace too: a table wider than a phone's screen scrolls in its
+    own region rather than pushing the whole page sideways."""
+    db = site.db  # type: ignore[attr-defined]
+    password = make_user(db, "narrow.officer", "officer")
+    context = browser.new_context(base_url=site.url, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    _sign_in(page, "narrow.officer", password)
+    request = f"/workspace/requests/{SEED_REFERENCE}"
+    for path in ("/workspace", request, f"{request}/audit", "/workspace/statistics"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, (path, width)
+    context.close()
