@@ -431,3 +431,22 @@ def test_a_part_the_request_lacks_is_shown_on_its_page(
     assert f"{REFERENCE} has no part 2 (parts: 1)" in decided.text
     with Register(web_db, migrate=False) as register:
         assert [p.decision for p in register.get(REFERENCE).parts] == [None]
+
+
+def test_a_refusal_in_the_workspace_leads_back_to_the_register(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    """Signed-in staff refused a workspace page are pointed back to the register; a
+    visitor's error on the public log still points to the log, never to the workspace."""
+    new_request(web_db)
+    analyst = client_as("analyst.one", "analyst")
+    refused = analyst.get(f"/workspace/requests/{REFERENCE}/requester")
+    assert refused.status_code == 403
+    assert '<a class="govuk-link" href="/workspace">Go to the register</a>' in refused.text
+    missing = analyst.get("/workspace/requests/01.FOI.24.999999")
+    assert missing.status_code == 404
+    assert '<a class="govuk-link" href="/workspace">Go to the register</a>' in missing.text
+    public = TestClient(create_app(web_db, migrate=False)).get("/log/no-such-reference")
+    assert public.status_code == 404
+    assert '<a class="govuk-link" href="/log">Go to the disclosure log</a>' in public.text
+    assert "Go to the register" not in public.text
