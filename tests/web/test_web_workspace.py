@@ -450,3 +450,24 @@ def test_a_refusal_in_the_workspace_leads_back_to_the_register(
     assert public.status_code == 404
     assert '<a class="govuk-link" href="/log">Go to the disclosure log</a>' in public.text
     assert "Go to the register" not in public.text
+
+
+def test_the_workspace_navigation_marks_where_the_user_is(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    new_request(web_db)
+    admin = client_as("admin.one", "officer", "admin")
+
+    def current(path: str) -> list[tuple[str, str]]:
+        page = admin.get(path).text
+        nav = page.split('aria-label="Workspace"', 1)[1].split("</nav>", 1)[0]
+        return re.findall(r'href="([^"]+)" aria-current="(page|true)"', nav)
+
+    assert current("/workspace") == [("/workspace", "page")]
+    assert current("/workspace?show=open") == [("/workspace", "page")]
+    # A request's pages belong to the register, without being the register page itself.
+    assert current(f"/workspace/requests/{REFERENCE}") == [("/workspace", "true")]
+    assert current(f"/workspace/requests/{REFERENCE}/audit") == [("/workspace", "true")]
+    assert current("/workspace/statistics") == [("/workspace/statistics", "page")]
+    assert current("/workspace/users") == [("/workspace/users", "page")]
+    assert current("/workspace/password") == [("/workspace/password", "page")]
