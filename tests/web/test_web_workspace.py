@@ -471,3 +471,25 @@ def test_the_workspace_navigation_marks_where_the_user_is(
     assert current("/workspace/statistics") == [("/workspace/statistics", "page")]
     assert current("/workspace/users") == [("/workspace/users", "page")]
     assert current("/workspace/password") == [("/workspace/password", "page")]
+
+
+def test_workspace_pages_are_titled_as_the_workspace(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    """A browser tab or a screen reader tells the staff workspace from the public log."""
+    new_request(web_db)
+    officer = client_as("officer.one", "officer")
+
+    def title(text: str) -> str:
+        found = re.search(r"<title>([^<]*)</title>", text)
+        assert found is not None
+        return found.group(1)
+
+    assert title(officer.get("/workspace").text) == "Register – FOI workspace"
+    assert title(officer.get(f"/workspace/requests/{REFERENCE}").text) == (
+        f"{REFERENCE}: Domestic abuse policy – FOI workspace"
+    )
+    refused = post(officer, f"/workspace/requests/{REFERENCE}/decide", {"part": "9"})
+    assert title(refused.text) == f"Error: {REFERENCE}: Domestic abuse policy – FOI workspace"
+    public = TestClient(create_app(web_db, migrate=False)).get("/log")
+    assert title(public.text) == "Disclosure log – Freedom of information disclosure log"
