@@ -298,3 +298,16 @@ def test_workspace_pages_reflow_at_320_css_pixels(browser, site: LiveServer) -> 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, (path, width)
     context.close()
+
+
+def test_the_register_filter_button_lines_up_with_its_fields(browser, site: LiveServer) -> None:
+    db = site.db  # type: ignore[attr-defined]
+    password = make_user(db, "filter.officer", "officer")
+    context = browser.new_context(base_url=site.url, viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    _sign_in(page, "filter.officer", password)
+    button = page.get_by_role("button", name="Filter", exact=True).bounding_box()
+    field = page.get_by_label("Reference or title").bounding_box()
+    assert button is not None and field is not None
+    assert abs((button["y"] + button["height"]) - (field["y"] + field["height"])) <= 3
+    context.close()
