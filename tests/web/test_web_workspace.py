@@ -493,3 +493,23 @@ def test_workspace_pages_are_titled_as_the_workspace(
     assert title(refused.text) == f"Error: {REFERENCE}: Domestic abuse policy – FOI workspace"
     public = TestClient(create_app(web_db, migrate=False)).get("/log")
     assert title(public.text) == "Disclosure log – Freedom of information disclosure log"
+
+
+def test_a_review_with_nothing_suggested_points_to_the_text_to_read(
+    client_as: Callable[..., TestClient], web_db: str
+) -> None:
+    """With no suggestion to decide, the page asks for no decisions and links to the texts
+    the reviewer is told to read themselves."""
+    new_request(web_db)
+    page = client_as("officer.one", "officer").get(f"/workspace/requests/{REFERENCE}/personal-data")
+    assert page.status_code == 200
+    assert "Decide for each item below" not in page.text
+    assert "the people they fear. The log and its search show the reviewed text" in page.text
+    assert "foidesk found nothing to suggest." in page.text
+    assert f'<a class="govuk-link" href="/workspace/requests/{REFERENCE}">the request</a>' in (
+        page.text
+    )
+    assert (
+        f'<a class="govuk-link" href="/workspace/requests/{REFERENCE}/letter">the letter</a>'
+        in page.text
+    )
