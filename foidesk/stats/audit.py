@@ -315,6 +315,8 @@ class AuditResult:
     seconds: float = 0.0
     # Mixed-integer programmes solved (joint searches for points, and single bounds).
     whole_solves: int = 0
+    # Points built by moving a known point along cycles of hidden cells, all checked.
+    moved: int = 0
     # The checked whole-number solutions found: atom counts, so never written out.
     points: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
 
@@ -483,7 +485,11 @@ def audit(
     # Where a vertex is not whole, points settle what they can: first many cells at once
     # (a programme seeking one point that meets as many open goals as it can), then each
     # cell left with a mixed-integer programme of its own for its bound.
-    solves = 0
+    solves = moved = 0
+    if whole_numbers and witnessed.points:
+        # Before any programme: points moved from a known one (the true counts) along
+        # the published cells' cycles, one goal at a time, each checked as any point is.
+        moved = _points_by_moves(problem, shown, floored, bounded, linear, witnessed, requirements)
     if whole_numbers:
         goals = _open_goals(linear, witnessed, requirements)
         seconds = JOINT_SECONDS
@@ -542,6 +548,7 @@ def audit(
         status,
         time.perf_counter() - started,
         whole_solves=solves,
+        moved=moved,
         points=witnessed.points,
     )
 
@@ -774,6 +781,125 @@ def _joint_point(
     if model.getInfo().primal_solution_status != 2:
         return None
     return np.asarray(model.getSolution().col_value)[:n]
+
+
+def _points_by_moves(
+    problem: AuditProblem,
+    shown: list[int],
+    floored: list[int],
+    bounded: list[int],
+    linear: dict[int, _Linear],
+    witnessed: _Witnessed,
+    requirements: Sequence[Requirement],
+) -> int:
+    """Points for open goals, each built from the first known point by moving units
+    between atoms of one table: atoms in the same cells of every other table, so that a
+    unit moved changes that table's cells alone (``_transfers``). For each goal, the
+    least such move (fewest units) with the goal's cell at its value, every published
+    cell as it was, every atom non-negative and every [c] at its least value: a cycle
+    of hidden cells in one table, or, where a table has none, cycles in several joined
+    through shared atoms. Its vertex is mostly whole even where the cell's own bound is
+    not (one that is not is rounded, and then mostly refused). Each point is checked
+    before it counts; how many were kept is returned."""
+    start = witnessed.points[0]
+    names = sorted({problem.cells[i].table for i in bounded})
+    kept = 0
+    # One table at a time first (its moves are the likeliest to be whole), then moves
+    # in every table together for the goals left.
+    stages = [[name] for name in names] + ([names] if len(names) > 1 else [])
+    for stage in stages:
+        goals = {
+            pos: goal
+            for pos, goal in _open_goals(linear, witnessed, requirements).items()
+            if problem.cells[bounded[pos]].table in stage
+        }
+        built = _transfers(problem, stage, shown, floored, bounded, start) if goals else None
+        if built is None:
+            continue
+        model, moves, at_start = built
+        first = model.getNumRow() - len(bounded)
+        for pos in goals:
+            # A point kept for an earlier goal may have met this one, or moved it on.
+            goal = _goal(linear[pos], witnessed, pos, requirements[pos])
+            if goal is None:
+                continue
+            row = first + pos
+            change = goal.value - float(at_start[pos])
+            if goal.up:
+                model.changeRowBounds(row, change, highspy.kHighsInf)
+            else:
+                model.changeRowBounds(row, -highspy.kHighsInf, change)
+            model.run()
+            if model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                units = np.asarray(model.getSolution().col_value)
+                point = np.round(start + moves @ units)
+                if witnessed.add(point) == "" and witnessed.reaches(pos, goal):
+                    kept += 1
+            model.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf)
+    return kept
+
+
+# Atoms alike outside one table are moved between in pairs; past this many alike, the
+# pairs are too many to be worth it (a table with no other, for one).
+TRANSFER_GROUP_MOST = 16
+
+
+def _transfers(
+    problem: AuditProblem,
+    tables: Sequence[str],
+    shown: list[int],
+    floored: list[int],
+    bounded: list[int],
+    start: np.ndarray,
+) -> tuple[highspy.Highs, sp.csr_matrix, np.ndarray] | None:
+    """The linear programme of moves between atoms alike outside one of ``tables`` (in
+    the same cells of every other table): one column per ordered pair of such atoms
+    (units moved from the first to the second), costing 1 a unit. Rows: every published
+    cell unchanged, every floored cell at its least value, every atom non-negative, then
+    one row per bounded cell (in ``bounded``'s order), free until a goal bounds it.
+    Returns the model, the atoms' change per unit of each column and the bounded cells'
+    values at ``start``; None where no two atoms are alike."""
+    n = problem.n_atoms
+    cells = problem.cells
+    givers: list[int] = []
+    takers: list[int] = []
+    for table in tables:
+        outside = incidence([c.atoms for c in cells if c.table != table], n).tocsc()
+        alike: dict[tuple[int, ...], list[int]] = {}
+        for k in range(n):
+            key = tuple(outside.indices[outside.indptr[k] : outside.indptr[k + 1]])
+            alike.setdefault(key, []).append(k)
+        for group in alike.values():
+            if 1 < len(group) <= TRANSFER_GROUP_MOST:
+                for u in group:
+                    for w in group:
+                        if u != w:
+                            givers.append(u)
+                            takers.append(w)
+    if not givers:
+        return None
+    m = len(givers)
+    columns = np.arange(m)
+    moves = (
+        sp.csr_matrix((np.ones(m), (takers, columns)), shape=(n, m))
+        - sp.csr_matrix((np.ones(m), (givers, columns)), shape=(n, m))
+    ).tocsr()
+    s = incidence([cells[i].atoms for i in shown], n)
+    f = incidence([cells[i].atoms for i in floored], n)
+    b = incidence([cells[i].atoms for i in bounded], n)
+    matrix = sp.vstack([s @ moves, f @ moves, moves, b @ moves], format="csr")
+    floors = np.array([cells[i].at_least for i in floored], dtype=np.float64) - f @ start
+    free = np.full(len(bounded), np.inf)
+    model = highs_model(
+        np.ones(m),
+        matrix,
+        np.concatenate([np.zeros(len(shown)), floors, -start.astype(np.float64), -free]),
+        np.concatenate([np.zeros(len(shown)), np.full(len(floored) + n, np.inf), free]),
+        np.zeros(m),
+        np.full(m, highspy.kHighsInf),
+    )
+    model.setOptionValue("presolve", "off")
+    return model, moves, b @ start
 
 
 def _bound_by_mip(
