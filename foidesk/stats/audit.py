@@ -315,7 +315,7 @@ class AuditResult:
     seconds: float = 0.0
     # Mixed-integer programmes solved (joint searches for points, and single bounds).
     whole_solves: int = 0
-    # Points built by moving a known point along cycles of hidden cells, all checked.
+    # Points built by moving a known point around cycles of hidden cells (each checked).
     moved: int = 0
     # The checked whole-number solutions found: atom counts, so never written out.
     points: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
@@ -482,13 +482,12 @@ def audit(
             )
 
     requirements = [problem.cells[i].requirement or Requirement() for i in bounded]
-    # Where a vertex is not whole, points settle what they can: first many cells at once
-    # (a programme seeking one point that meets as many open goals as it can), then each
-    # cell left with a mixed-integer programme of its own for its bound.
+    # Where a vertex is not whole, points settle what they can: first points moved from
+    # a known one around cycles of hidden cells, a linear programme per goal; then many
+    # cells at once (a programme seeking one point that meets as many open goals as it
+    # can); then each cell left with a mixed-integer programme of its own for its bound.
     solves = moved = 0
     if whole_numbers and witnessed.points:
-        # Before any programme: points moved from a known one (the true counts) along
-        # the published cells' cycles, one goal at a time, each checked as any point is.
         moved = _points_by_moves(problem, shown, floored, bounded, linear, witnessed, requirements)
     if whole_numbers:
         goals = _open_goals(linear, witnessed, requirements)
