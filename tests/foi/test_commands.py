@@ -9,63 +9,25 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from cli_desk import CliDesk
 
 from foidesk.cli import app
 from foidesk.cli.errors import ExitCode
-from foidesk.db import open_session, upgrade
 from foidesk.foi import workflow
-from foidesk.foi.accounts import add_user
 
 REF = "01.FOI.24.000042"
-PASSWORD = "a long enough passphrase"
-
-
-class Desk:
-    """A register with accounts, and a way to run commands as each of them."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.runner = CliRunner()
-        self.db = str(tmp_path / "register.sqlite")
-        upgrade(self.db)
-        self.tokens: dict[str, str] = {}
-
-    def account(self, name: str, *roles: str) -> None:
-        with open_session(self.db) as session:
-            add_user(session, name, roles, PASSWORD)
-        made = self.runner.invoke(
-            app,
-            ["user", "token", name, "--db", self.db, "--password-env", "PW"],
-            env={"PW": PASSWORD},
-        )
-        assert made.exit_code == 0, made.output
-        self.tokens[name] = made.output.strip()
-
-    def invoke(self, who: str | None, *args: str) -> object:
-        env = {"FOIDESK_TOKEN": self.tokens.get(who, who or "")}
-        return self.runner.invoke(app, [*args, "--db", self.db], env=env)
-
-    def run(self, who: str | None, *args: str) -> str:
-        result = self.invoke(who, *args)
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    def refused(self, who: str | None, *args: str) -> str:
-        result = self.invoke(who, *args)
-        assert result.exit_code == ExitCode.REFUSED, result.output
-        return result.output
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    desk = Desk(tmp_path)
+def desk(tmp_path: Path) -> CliDesk:
+    desk = CliDesk(tmp_path)
     desk.account("olly", "officer")
     desk.account("rita", "reviewer")
     desk.account("ravi", "reviewer")
     return desk
 
 
-def test_a_request_through_the_cli(desk: Desk, tmp_path: Path) -> None:
+def test_a_request_through_the_cli(desk: CliDesk, tmp_path: Path) -> None:
     run = desk.run
     # Received Mon 3 Jun 2024: due Mon 1 Jul.
     out = run(
@@ -145,7 +107,7 @@ def test_a_request_through_the_cli(desk: Desk, tmp_path: Path) -> None:
     assert data["decisions"][1]["exemptions"][0]["public_interest"]["for"] == ["Transparency."]
 
 
-def test_roles_come_from_the_account_never_from_the_command_line(desk: Desk) -> None:
+def test_roles_come_from_the_account_never_from_the_command_line(desk: CliDesk) -> None:
     # A name typed in is nobody: the old --actor/--role options no longer exist.
     typed = desk.invoke(
         None, "request", "new", REF, "--received", "2024-06-03", "--text", "T.",
@@ -170,7 +132,7 @@ def test_roles_come_from_the_account_never_from_the_command_line(desk: Desk) -> 
         assert desk.tokens["rita"].encode() not in raw.read()
 
 
-def test_a_wrong_password_gets_no_token(desk: Desk) -> None:
+def test_a_wrong_password_gets_no_token(desk: CliDesk) -> None:
     result = desk.runner.invoke(
         app,
         ["user", "token", "olly", "--db", desk.db, "--password-env", "PW"],
@@ -188,7 +150,7 @@ def test_every_step_of_the_workflow_is_a_command() -> None:
     assert {s.command for s in workflow.STEPS} <= commands
 
 
-def test_fees_and_extensions_through_the_cli(desk: Desk) -> None:
+def test_fees_and_extensions_through_the_cli(desk: CliDesk) -> None:
     run = desk.run
     run("olly", "request", "new", REF, "--received", "2024-06-03", "--text", "Figures.")
     out = run("olly", "request", "fee-notice", REF, "--notice", "2024-06-13", "--amount", "40")

@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_desk import CliDesk
 from pdfminer.high_level import extract_text
-from typer.testing import CliRunner
 
-from foidesk.cli import app
-from foidesk.cli.errors import ExitCode
-from foidesk.db import open_session, upgrade
-from foidesk.foi.accounts import add_user
-
-PASSWORD = "a long enough passphrase"
 # Phrases that say or imply the force holds (or does not hold) what was asked for.
 EXISTENCE = [
     "decided not to disclose",
@@ -34,39 +28,17 @@ EXISTENCE = [
 ]
 
 
-class Desk:
+class Desk(CliDesk):
     """A register with an officer's and a reviewer's account, driven through the CLI."""
 
     def __init__(self, tmp_path: Path) -> None:
+        super().__init__(tmp_path)
         self.tmp = tmp_path
-        self.runner = CliRunner()
-        self.db = str(tmp_path / "register.sqlite")
-        upgrade(self.db)
-        self.tokens: dict[str, str] = {}
-        for name, role in (("olly", "officer"), ("rita", "reviewer")):
-            with open_session(self.db) as session:
-                add_user(session, name, [role], PASSWORD)
-            made = self.runner.invoke(
-                app,
-                ["user", "token", name, "--db", self.db, "--password-env", "PW"],
-                env={"PW": PASSWORD},
-            )
-            assert made.exit_code == 0, made.output
-            self.tokens[name] = made.output.strip()
-
-    def invoke(self, who: str | None, *args: str) -> object:
-        env = {"FOIDESK_TOKEN": self.tokens.get(who or "", "")}
-        return self.runner.invoke(app, [*args, "--db", self.db], env=env)
-
-    def run(self, who: str | None, *args: str) -> str:
-        result = self.invoke(who, *args)
-        assert result.exit_code == 0, result.output
-        return result.output
+        self.account("olly", "officer")
+        self.account("rita", "reviewer")
 
     def refused(self, who: str | None, *args: str) -> str:
-        result = self.invoke(who, *args)
-        assert result.exit_code == ExitCode.REFUSED, result.output
-        return " ".join(result.output.split())
+        return " ".join(super().refused(who, *args).split())
 
     def grounds(self, name: str, entries: list[dict]) -> str:
         path = self.tmp / name
